@@ -1,0 +1,130 @@
+// Where the tests find provisioned toolchains, Delves and generated crash fixtures.
+// Layout (made by scripts/provision and scripts/make-cores, outside the repository):
+//   $CACHE/toolchains/go1.NN/root/usr/lib/go-1.NN/bin/go
+//   $CACHE/delve/<version>/root/usr/bin/dlv
+//   $CACHE/cores/<fixture>/go1.NN/{prog,core,traceback.txt,meta.json,src/}
+// A test that cannot find what it needs throws: nothing is skipped.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface FixtureMeta {
+  /** Fixture name: the program directory, plus `-<variant>` for build variants (`index-pie`). */
+  fixture: string;
+  /** Program directory name under test/fixtures/programs. */
+  program: string;
+  /** Build variant: `default`, `stripped`, `pie`, ... */
+  variant: string;
+  /** Exact toolchain version, as `go version` prints it: `go1.22.12`. */
+  goVersion: string;
+  /** Minor release: `1.22`. */
+  goMinor: string;
+  /** Extra `go build` arguments used for this variant. */
+  buildArgs: string[];
+  /** Exit status of the crashing program (134 for SIGABRT with GOTRACEBACK=crash). */
+  exitCode: number;
+  /** How the core was written: by the kernel, or by gdb's gcore at the crash signal. */
+  coreSource: 'kernel' | 'gcore';
+  /** Hash of the program source, the variant and the toolchain version: the cache key. */
+  key: string;
+}
+
+export interface Fixture extends FixtureMeta {
+  dir: string;
+  prog: string;
+  core: string;
+  tracebackPath: string;
+  /** The source directory the program was built from (stable path, inside the cache). */
+  srcDir: string;
+  /** Everything the program printed (stdout and stderr), the oracle. */
+  traceback: string;
+}
+
+export function cacheDir(): string {
+  return (
+    process.env.GO_CORE_INSPECTOR_CACHE ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'go-core-inspector')
+  );
+}
+
+export function goroot(minor: string): string {
+  const root = join(cacheDir(), 'toolchains', `go${minor}`, 'root', 'usr', 'lib', `go-${minor}`);
+  if (!existsSync(join(root, 'bin', 'go'))) {
+    throw new Error(`Go ${minor} is not provisioned at ${root}: run \`npm run provision\``);
+  }
+  return root;
+}
+
+export function goBinary(minor: string): string {
+  return join(goroot(minor), 'bin', 'go');
+}
+
+/** Go minor versions with a provisioned toolchain, ascending. */
+export function provisionedGoVersions(): string[] {
+  const dir = join(cacheDir(), 'toolchains');
+  const found = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((d) => /^go1\.\d+$/.test(d) && existsSync(join(dir, d, '.ok')))
+        .map((d) => d.slice(2))
+    : [];
+  if (found.length === 0) throw new Error(`no Go toolchain provisioned under ${dir}: run \`npm run provision\``);
+  return found.sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
+}
+
+export function dlvPath(version: string): string {
+  const p = join(cacheDir(), 'delve', version, 'root', 'usr', 'bin', 'dlv');
+  if (!existsSync(p)) throw new Error(`Delve ${version} is not provisioned at ${p}: run \`npm run provision\``);
+  return p;
+}
+
+/** The provisioned Delve whose supported Go range covers a Go minor version. */
+export function dlvForGo(minor: string): string {
+  const m = Number(minor.split('.')[1]);
+  if (m <= 20) return dlvPath('1.20.2');
+  if (m <= 24) return dlvPath('1.24.0');
+  return dlvPath('1.27.1');
+}
+
+function loadFixture(dir: string): Fixture {
+  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as FixtureMeta;
+  const f: Fixture = {
+    ...meta,
+    dir,
+    prog: join(dir, 'prog'),
+    core: join(dir, 'core'),
+    tracebackPath: join(dir, 'traceback.txt'),
+    srcDir: join(dir, 'src'),
+    traceback: readFileSync(join(dir, 'traceback.txt'), 'utf8'),
+  };
+  for (const p of [f.prog, f.core]) {
+    if (!existsSync(p)) throw new Error(`fixture ${meta.fixture} go${meta.goMinor} is incomplete: ${p} is missing`);
+  }
+  return f;
+}
+
+/**
+ * Every generated fixture, optionally filtered. Throws when nothing matches: a test asking for
+ * fixtures that do not exist must fail, not pass vacuously.
+ */
+export function listFixtures(filter: { fixture?: string | RegExp; goMinor?: string } = {}): Fixture[] {
+  const root = join(cacheDir(), 'cores');
+  const out: Fixture[] = [];
+  if (existsSync(root)) {
+    for (const name of readdirSync(root).sort()) {
+      if (typeof filter.fixture === 'string' && name !== filter.fixture) continue;
+      if (filter.fixture instanceof RegExp && !filter.fixture.test(name)) continue;
+      for (const v of readdirSync(join(root, name)).sort()) {
+        if (filter.goMinor && v !== `go${filter.goMinor}`) continue;
+        if (existsSync(join(root, name, v, 'meta.json'))) out.push(loadFixture(join(root, name, v)));
+      }
+    }
+  }
+  if (out.length === 0) {
+    throw new Error(`no crash fixture matches ${JSON.stringify(filter)} under ${root}: run \`npm run make-cores\``);
+  }
+  return out;
+}
+
+export function fixture(name: string, goMinor: string): Fixture {
+  return listFixtures({ fixture: name, goMinor })[0]!;
+}
