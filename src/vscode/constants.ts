@@ -1,0 +1,44 @@
+// Every command, view, setting, context key and language ID of the extension, in one place.
+// package.json must use the same strings; test/unit/manifest.test.ts checks that they agree.
+
+export const EXTENSION_ID = 'go-core-inspector.go-core-inspector';
+
+export const Commands = {
+  openCoreDump: 'goCoreInspector.openCoreDump',
+  openAsCoreDump: 'goCoreInspector.openAsCoreDump',
+  closeCoreDump: 'goCoreInspector.closeCoreDump',
+  revealFrame: 'goCoreInspector.revealFrame',
+  copyPc: 'goCoreInspector.copyPc',
+  copyAsTraceback: 'goCoreInspector.copyAsTraceback',
+  showSsaForFrame: 'goCoreInspector.showSsaForFrame',
+  showGoroutineGroups: 'goCoreInspector.showGoroutineGroups',
+  associateBinary: 'goCoreInspector.associateBinary',
+  openTracebackFromClipboard: 'goCoreInspector.openTracebackFromClipboard',
+  showLog: 'goCoreInspector.showLog',
+} as const;
+
+export const Views = {
+  container: 'goCoreInspector',
+  panicFrames: 'goCoreInspector.panicFrames',
+  threads: 'goCoreInspector.threads',
+  panicChain: 'goCoreInspector.panicChain',
+} as const;
+
+export const Settings = {
+  section: 'goCoreInspector',
+  dlvPath: 'dlvPath',
+  dlvPaths: 'dlvPaths',
+  goroots: 'goroots',
+  substitutePath: 'substitutePath',
+  requestTimeoutMs: 'requestTimeoutMs',
+  trace: 'trace',
+  autoSsa: 'ssa.auto',
+} as const;
+
+export const ContextKeys = {
+  sessionActive: 'goCoreInspector.sessionActive',
+} as const;
+
+export const DEBUG_TYPE = 'go-core';
+export const TRACEBACK_LANGUAGE_ID = 'go-traceback';
+export const OUTPUT_CHANNEL = 'Go Core Dump Inspector';

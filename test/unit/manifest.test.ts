@@ -1,0 +1,61 @@
+// The manifest and the constants module must name the same commands, views and settings.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { Commands, DEBUG_TYPE, EXTENSION_ID, Settings, Views } from '../../src/vscode/constants.js';
+
+interface Manifest {
+  name: string;
+  publisher: string;
+  contributes: {
+    commands: { command: string }[];
+    views: Record<string, { id: string }[]>;
+    viewsContainers: { activitybar: { id: string }[] };
+    configuration: { properties: Record<string, unknown> };
+    debuggers: { type: string }[];
+    menus: Record<string, { command: string }[]>;
+  };
+}
+
+const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as Manifest;
+
+test('extension id is publisher.name', () => {
+  assert.equal(`${manifest.publisher}.${manifest.name}`, EXTENSION_ID);
+});
+
+test('every command constant is contributed, and every contributed command is a constant', () => {
+  const contributed = manifest.contributes.commands.map((c) => c.command).sort();
+  assert.deepEqual(contributed, Object.values(Commands).sort());
+});
+
+test('menus only name contributed commands', () => {
+  const known = new Set(Object.values(Commands) as string[]);
+  for (const [menu, items] of Object.entries(manifest.contributes.menus)) {
+    for (const item of items) assert.ok(known.has(item.command), `${menu} names unknown command ${item.command}`);
+  }
+});
+
+test('views and container match the constants', () => {
+  assert.deepEqual(
+    manifest.contributes.viewsContainers.activitybar.map((c) => c.id),
+    [Views.container],
+  );
+  const ids = (manifest.contributes.views[Views.container] ?? []).map((v) => v.id).sort();
+  assert.deepEqual(ids, [Views.panicFrames, Views.panicChain, Views.threads].sort());
+});
+
+test('settings match the constants', () => {
+  const props = Object.keys(manifest.contributes.configuration.properties).sort();
+  const expected = Object.entries(Settings)
+    .filter(([k]) => k !== 'section')
+    .map(([, v]) => `${Settings.section}.${v}`)
+    .sort();
+  assert.deepEqual(props, expected);
+});
+
+test('debugger type matches', () => {
+  assert.deepEqual(
+    manifest.contributes.debuggers.map((d) => d.type),
+    [DEBUG_TYPE],
+  );
+});
