@@ -1,6 +1,7 @@
 // The manifest and the constants module must name the same commands, views and settings.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { Commands, DEBUG_TYPE, EXTENSION_ID, Settings, Views } from '../../src/vscode/constants.js';
 
@@ -17,7 +18,7 @@ interface Manifest {
   };
 }
 
-const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as Manifest;
+const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as Manifest;
 
 test('extension id is publisher.name', () => {
   assert.equal(`${manifest.publisher}.${manifest.name}`, EXTENSION_ID);

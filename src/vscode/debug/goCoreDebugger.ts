@@ -1,0 +1,86 @@
+// The `go-core` debugger: launch.json configurations (`coreFilePath`, `program`, `dlvPath`,
+// `substitutePath`) and the in-process adapter. A session started by Open Core Dump carries the id
+// of the core already open; one started from launch.json opens the core first (views included).
+import * as vscode from 'vscode';
+import { DEBUG_TYPE } from '../constants.js';
+import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
+import { ProxyDebugAdapter } from './proxyAdapter.js';
+
+export const CORE_ID_KEY = '__goCoreInspectorCoreId';
+
+export interface GoCoreLaunchConfig extends vscode.DebugConfiguration {
+  coreFilePath?: string;
+  program?: string;
+  dlvPath?: string;
+  substitutePath?: { from: string; to: string }[];
+  [CORE_ID_KEY]?: string;
+}
+
+/** Opens a core (readers, views, Delve) for a launch.json session; returns the open core. */
+export type CoreOpener = (
+  corePath: string,
+  binaryPath: string | undefined,
+  options: { dlvPath?: string; substitutePath?: { from: string; to: string }[]; startDebugSession: false },
+) => Promise<OpenCore | undefined>;
+
+export function registerGoCoreDebugger(
+  context: vscode.ExtensionContext,
+  sessions: CoreSessions,
+  openCore: CoreOpener,
+): void {
+  const provider: vscode.DebugConfigurationProvider = {
+    provideDebugConfigurations: () => [
+      { type: DEBUG_TYPE, request: 'launch', name: 'Open Go core dump', coreFilePath: '${workspaceFolder}/core' },
+    ],
+    resolveDebugConfiguration: (_folder, config: GoCoreLaunchConfig) => {
+      if (!config.type && !config.request && !config.name) {
+        // F5 with no launch.json: offer the file picker of Open Core Dump instead.
+        void vscode.commands.executeCommand('goCoreInspector.openCoreDump');
+        return undefined;
+      }
+      return config;
+    },
+    resolveDebugConfigurationWithSubstitutedVariables: async (_folder, config: GoCoreLaunchConfig) => {
+      if (config[CORE_ID_KEY]) return config;
+      if (!config.coreFilePath) {
+        void vscode.window.showErrorMessage("The go-core launch configuration needs 'coreFilePath': the path of the core file.");
+        return undefined;
+      }
+      const core = await openCore(config.coreFilePath, config.program, {
+        dlvPath: config.dlvPath,
+        substitutePath: config.substitutePath,
+        startDebugSession: false,
+      });
+      if (!core) return undefined;
+      return { ...config, [CORE_ID_KEY]: core.id };
+    },
+  };
+
+  const factory: vscode.DebugAdapterDescriptorFactory = {
+    createDebugAdapterDescriptor: (session) => {
+      const id = (session.configuration as GoCoreLaunchConfig)[CORE_ID_KEY];
+      const core = id ? sessions.get(id) : undefined;
+      if (!core) throw new Error('The core of this debug session is no longer open. Open it again with "Open Core Dump".');
+      if (!core.delve || core.delve.ended) {
+        throw new Error(
+          `Delve is not running for ${core.corePath}${core.delveEndedReason ? `: ${core.delveEndedReason}` : ''}. The Go Core views still show what our own readers found.`,
+        );
+      }
+      core.debugSession = session;
+      const adapter = new ProxyDebugAdapter(core.delve, () => {
+        if (core.debugSession === session) core.debugSession = undefined;
+      });
+      return new vscode.DebugAdapterInlineImplementation(adapter);
+    },
+  };
+
+  context.subscriptions.push(
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, provider),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, provider, vscode.DebugConfigurationProviderTriggerKind.Dynamic),
+    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, factory),
+    vscode.debug.onDidChangeActiveDebugSession((s) => {
+      const id = s?.type === DEBUG_TYPE ? (s.configuration as GoCoreLaunchConfig)[CORE_ID_KEY] : undefined;
+      if (id) sessions.setActive(id);
+    }),
+  );
+}

@@ -1,0 +1,135 @@
+// The in-process debug adapter of a `go-core` debug session. It serves VS Code's Call Stack, Variables,
+// Watch and Disassembly views over the Delve connection the extension already opened for the core, so
+// the views and the debug session ask one Delve. The handshake requests (initialize, launch,
+// configurationDone) are answered here, because Delve has already been initialised and launched on
+// the core; every other request is forwarded with its own sequence number.
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import * as vscode from 'vscode';
+
+/** What the adapter needs from an open core session. */
+export interface ProxiedSession {
+  /** Delve's answer to our own `initialize`. */
+  readonly capabilities: DebugProtocol.Capabilities;
+  /** The body of the `stopped` event Delve sent when the core was loaded. */
+  readonly stoppedBody: DebugProtocol.StoppedEvent['body'];
+  forward(request: DebugProtocol.Request): Promise<DebugProtocol.Response>;
+  onEvent(listener: (event: DebugProtocol.Event) => void): { dispose(): void };
+  onEnded(listener: (reason: string) => void): { dispose(): void };
+}
+
+/** Events of Delve's that must not reach VS Code a second time (they belong to our own handshake). */
+const SWALLOWED_EVENTS = new Set(['initialized', 'stopped']);
+
+export class ProxyDebugAdapter implements vscode.DebugAdapter {
+  private readonly emitter = new vscode.EventEmitter<vscode.DebugProtocolMessage>();
+  readonly onDidSendMessage = this.emitter.event;
+  private seq = 1;
+  private readonly subscriptions: { dispose(): void }[] = [];
+  private ended = false;
+
+  constructor(
+    private readonly session: ProxiedSession,
+    /** Called when VS Code ends the debug session (disconnect/terminate). */
+    private readonly onDisconnect: () => void,
+  ) {
+    this.subscriptions.push(
+      session.onEvent((e) => {
+        if (!SWALLOWED_EVENTS.has(e.event)) this.send({ ...e, seq: this.seq++ });
+      }),
+      session.onEnded((reason) => {
+        if (this.ended) return;
+        this.event('output', { category: 'important', output: `Delve session ended: ${reason}\n` });
+        this.event('terminated', {});
+      }),
+    );
+  }
+
+  handleMessage(message: vscode.DebugProtocolMessage): void {
+    const m = message as DebugProtocol.ProtocolMessage;
+    if (m.type !== 'request') return;
+    void this.handleRequest(m as DebugProtocol.Request);
+  }
+
+  private async handleRequest(req: DebugProtocol.Request): Promise<void> {
+    switch (req.command) {
+      case 'initialize':
+        this.respond(req, { ...this.session.capabilities, supportsConfigurationDoneRequest: true });
+        this.event('initialized', {});
+        return;
+      case 'launch':
+      case 'attach':
+        this.respond(req, undefined);
+        return;
+      case 'configurationDone':
+        this.respond(req, undefined);
+        this.event('stopped', { ...this.session.stoppedBody, allThreadsStopped: true });
+        return;
+      case 'setBreakpoints':
+        // A core is a snapshot: nothing will ever run, so breakpoints are accepted and never verified.
+        this.respond(req, {
+          breakpoints: ((req.arguments as DebugProtocol.SetBreakpointsArguments).breakpoints ?? []).map(() => ({
+            verified: false,
+            message: 'A core dump does not run; breakpoints never hit.',
+          })),
+        });
+        return;
+      case 'setExceptionBreakpoints':
+      case 'setFunctionBreakpoints':
+        this.respond(req, req.command === 'setFunctionBreakpoints' ? { breakpoints: [] } : undefined);
+        return;
+      case 'disconnect':
+      case 'terminate':
+        this.ended = true;
+        this.respond(req, undefined);
+        this.onDisconnect();
+        return;
+      default:
+        try {
+          const res = await this.session.forward(req);
+          const out: DebugProtocol.Response = { ...res, seq: this.seq++, request_seq: req.seq };
+          this.send(out);
+        } catch (err) {
+          this.respondError(req, err instanceof Error ? err.message : String(err));
+        }
+    }
+  }
+
+  private respond(req: DebugProtocol.Request, body: unknown): void {
+    const out: DebugProtocol.Response = {
+      type: 'response',
+      seq: this.seq++,
+      request_seq: req.seq,
+      command: req.command,
+      success: true,
+      body,
+    };
+    this.send(out);
+  }
+
+  private respondError(req: DebugProtocol.Request, message: string): void {
+    const out: DebugProtocol.ErrorResponse = {
+      type: 'response',
+      seq: this.seq++,
+      request_seq: req.seq,
+      command: req.command,
+      success: false,
+      message,
+      body: { error: { id: 1, format: message, showUser: false } },
+    };
+    this.send(out);
+  }
+
+  private event(event: string, body: unknown): void {
+    const out: DebugProtocol.Event = { type: 'event', seq: this.seq++, event, body };
+    this.send(out);
+  }
+
+  private send(m: DebugProtocol.ProtocolMessage): void {
+    this.emitter.fire(m as vscode.DebugProtocolMessage);
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.emitter.dispose();
+  }
+}

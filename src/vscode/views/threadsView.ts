@@ -1,0 +1,114 @@
+// The g0 / curg view: one node per M (the crashing one first and marked); children: g0 (stack range,
+// sched.pc, whether the crash PC lies on the g0 stack), curg (goid, status, wait reason, sched pc/sp),
+// gsignal, and the M's flags (throwing, mallocing, locks, p).
+import * as vscode from 'vscode';
+import type { MModel } from '../model.js';
+import type { CoreSessions } from '../session/coreSessions.js';
+
+export type ThreadsNode =
+  | { kind: 'm'; m: MModel }
+  | { kind: 'row'; label: string; description: string; tooltip?: string; icon: string; children?: ThreadsNode[] };
+
+function row(label: string, description: string, icon: string, children?: ThreadsNode[], tooltip?: string): ThreadsNode {
+  return { kind: 'row', label, description, icon, children, tooltip };
+}
+
+export function mChildren(m: MModel): ThreadsNode[] {
+  const out: ThreadsNode[] = [];
+  if (m.g0) {
+    const g0 = m.g0;
+    const kids: ThreadsNode[] = [row('stack', `[${g0.stackLo}, ${g0.stackHi})`, 'symbol-array')];
+    if (g0.schedPc) kids.push(row('sched.pc', `${g0.schedPc}${g0.schedFunc ? ` ${g0.schedFunc}` : ''}`, 'debug-stackframe'));
+    if (g0.schedSp) kids.push(row('sched.sp', g0.schedSp, 'arrow-down'));
+    out.push(
+      row(
+        'g0',
+        g0.crashPcOnStack ? 'crash PC on this stack' : `stack ${g0.stackLo}–${g0.stackHi}`,
+        g0.crashPcOnStack ? 'flame' : 'server-process',
+        kids,
+      ),
+    );
+  }
+  if (m.curg) {
+    const g = m.curg;
+    const kids: ThreadsNode[] = [row('status', g.status, 'circle-filled')];
+    if (g.waitReason) kids.push(row('wait reason', g.waitReason, 'watch'));
+    if (g.schedPc)
+      kids.push(
+        row('sched.pc', `${g.schedPc}${g.schedFunc ? ` ${g.schedFunc}` : ''}${g.schedLine ? ` (${g.schedLine})` : ''}`, 'debug-stackframe'),
+      );
+    if (g.schedSp) kids.push(row('sched.sp', g.schedSp, 'arrow-down'));
+    if (g.address) kids.push(row('address', g.address, 'symbol-variable'));
+    out.push(row('curg', `goroutine ${g.goid} [${g.status}${g.waitReason ? `, ${g.waitReason}` : ''}]`, 'symbol-event', kids));
+  } else {
+    out.push(row('curg', 'none (idle M)', 'circle-outline'));
+  }
+  if (m.gsignal) out.push(row('gsignal', m.gsignal, 'zap'));
+  const flags = [
+    m.throwing !== undefined ? `throwing=${m.throwing}` : undefined,
+    m.mallocing !== undefined ? `mallocing=${m.mallocing}` : undefined,
+    m.locks !== undefined ? `locks=${m.locks}` : undefined,
+    m.p ? `p=${m.p}` : undefined,
+  ].filter((x): x is string => !!x);
+  if (flags.length) out.push(row('flags', flags.join('  '), 'settings'));
+  return out;
+}
+
+export function mLabel(m: MModel): string {
+  return `M${m.id}${m.tid !== undefined ? ` · thread ${m.tid}` : ''}`;
+}
+
+export function mDescription(m: MModel): string {
+  const parts: string[] = [];
+  if (m.crashing) parts.push('crashing');
+  if (m.curg) parts.push(`curg ${m.curg.goid}`);
+  else parts.push('on g0');
+  if (m.throwing) parts.push('throwing');
+  return parts.join(' · ');
+}
+
+export class ThreadsProvider implements vscode.TreeDataProvider<ThreadsNode> {
+  private readonly changed = new vscode.EventEmitter<ThreadsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly sessions: CoreSessions) {
+    sessions.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  getChildren(node?: ThreadsNode): ThreadsNode[] {
+    const model = this.sessions.active?.model;
+    if (!model) return [];
+    if (!node) {
+      return [...model.ms].sort((a, b) => Number(b.crashing) - Number(a.crashing) || a.id - b.id).map((m) => ({ kind: 'm', m }));
+    }
+    return node.kind === 'm' ? mChildren(node.m) : (node.children ?? []);
+  }
+
+  getTreeItem(node: ThreadsNode): vscode.TreeItem {
+    if (node.kind === 'm') {
+      const item = new vscode.TreeItem(
+        mLabel(node.m),
+        node.m.crashing ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+      );
+      item.description = mDescription(node.m);
+      item.iconPath = node.m.crashing
+        ? new vscode.ThemeIcon('flame', new vscode.ThemeColor('errorForeground'))
+        : new vscode.ThemeIcon('server-process');
+      item.contextValue = node.m.crashing ? 'm crashing' : 'm';
+      item.tooltip = `M${node.m.id}${node.m.address ? ` at ${node.m.address}` : ''}${node.m.tid !== undefined ? `, OS thread ${node.m.tid}` : ''}`;
+      return item;
+    }
+    const item = new vscode.TreeItem(
+      node.label,
+      node.children?.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+    );
+    item.description = node.description;
+    item.tooltip = node.tooltip ?? `${node.label}: ${node.description}`;
+    item.iconPath = new vscode.ThemeIcon(node.icon);
+    return item;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SourcePathMapper, goModModulePath } from '../../src/report/pathMapping.js';
+
+const files = new Set(['/ws/app/main.go', '/ws/app/go.mod', '/ws/app/internal/x/x.go', '/src/real.go', '/other/lib/y.go']);
+const exists = (p: string) => files.has(p);
+
+test('go.mod module path', () => {
+  assert.equal(goModModulePath('// c\nmodule example.com/app\n\ngo 1.22\n'), 'example.com/app');
+  assert.equal(goModModulePath('module "example.com/q"\n'), 'example.com/q');
+  assert.equal(goModModulePath('go 1.22\n'), undefined);
+});
+
+test('substitutePath wins, longest prefix first', () => {
+  const m = new SourcePathMapper({
+    exists,
+    substitutePath: [
+      { from: '/build', to: '/nowhere' },
+      { from: '/build/src', to: '/ws/app' },
+    ],
+  });
+  assert.deepEqual(m.map('/build/src/main.go'), { path: '/ws/app/main.go', by: 'substitutePath' });
+});
+
+test('existing absolute paths map to themselves', () => {
+  assert.deepEqual(new SourcePathMapper({ exists }).map('/src/real.go'), { path: '/src/real.go', by: 'identity' });
+});
+
+test('trimpath module paths map through the main module', () => {
+  const m = new SourcePathMapper({ exists, workspaceFolders: ['/ws/app'], mainModule: 'example.com/app' });
+  assert.deepEqual(m.map('example.com/app/internal/x/x.go'), { path: '/ws/app/internal/x/x.go', by: 'module' });
+  assert.equal(m.map('example.com/application/main.go')?.by, 'suffix');
+});
+
+test('longest existing suffix under a workspace folder', () => {
+  const m = new SourcePathMapper({ exists, workspaceFolders: ['/ws/app'] });
+  assert.deepEqual(m.map('/home/ci/build/internal/x/x.go'), { path: '/ws/app/internal/x/x.go', by: 'suffix' });
+  assert.equal(m.map('/home/ci/none.go'), undefined);
+});
