@@ -64,7 +64,7 @@ export class DelveNotFoundError extends Error {
     super(
       `Delve (dlv) was not found${detail ? ` (${detail})` : ''}. Install it with ` +
         '`go install github.com/go-delve/delve/cmd/dlv@latest` (it lands in $GOPATH/bin or ~/go/bin), ' +
-        "or set 'goCoreInspector.dlvPath' (or vscode-go's 'go.alternateTools' entry for dlv) to its path. " +
+        "or set 'goCoreInspector.dlvPath' (or 'goCoreInspector.dlvPaths' per Go version range, or vscode-go's 'go.alternateTools' entry for dlv) to its path. " +
         `Searched: ${searched.length ? searched.join(', ') : '(nothing)'}`,
     );
   }

@@ -1,0 +1,470 @@
+// A Go core dump opened in Delve through DAP: initialize → launch (mode core) → configurationDone
+// → the `stopped` event; then read-only queries. One Delve process per session.
+import { EventEmitter } from 'node:events';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { readAllgsPage, type AllgsPage } from './allgs.js';
+import type { DapClient, RequestOptions } from './dapClient.js';
+import type { DelveLogger } from './dapTypes.js';
+import { DlvProcess, type DlvExitInfo } from './dlvProcess.js';
+import { CoreOpenError, DapCancelledError, DapRequestError, DapTimeoutError } from './errors.js';
+
+export interface SubstitutePath {
+  from: string;
+  to: string;
+}
+
+/** Which Delve to run: a path, or a pick from dlvDiscovery (its `inRange` decides the version check). */
+export type DelveChoice = string | { path: string; version?: string; inRange?: boolean };
+
+export interface CoreSessionOptions {
+  corePath: string;
+  programPath: string;
+  /** The program's Go version (from buildinfo), for messages only. */
+  goVersion?: string;
+  dlv: DelveChoice;
+  /** Default timeout of each request (default 15 000 ms). */
+  timeoutMs?: number;
+  /** Time allowed for starting Delve and loading the core (default 60 000 ms). */
+  openTimeoutMs?: number;
+  logger?: DelveLogger;
+  /** Log the DAP traffic and run Delve with `--log --log-output=dap`. */
+  trace?: boolean;
+  substitutePath?: SubstitutePath[];
+  /** Aborts opening (Delve is then stopped). */
+  signal?: AbortSignal;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** One entry of Delve's goroutine list (DAP `threads`: thread id = goroutine id). */
+export interface GoroutineSummary {
+  /** Goroutine id (the DAP thread id). */
+  id: number;
+  /** Delve's name for it: `* [Go 1] main.main (Thread 6594)`. */
+  name: string;
+  /** Delve's selected goroutine (marked `*`): the one on the thread the core was stopped on. */
+  selected: boolean;
+  /** The function Delve shows for it (its current user frame). */
+  location: string;
+  /** The OS thread running it, when it was running. */
+  osThreadId?: number;
+  /** Delve could not read it (`Unreadable goroutine: ...`). */
+  unreadable?: boolean;
+}
+
+export interface GoroutinePage {
+  goroutines: GoroutineSummary[];
+  start: number;
+  /** How many goroutines Delve listed. */
+  listed: number;
+  /**
+   * Delve capped its list: every Delve DAP server (1.20 to 1.27 at least) returns at most 1024
+   * goroutines from `threads` (plus the selected one) and logs "Too many goroutines, only loaded N".
+   * Goroutines beyond the cap are still reachable by id through stackTrace/evaluate.
+   */
+  truncated: boolean;
+}
+
+export interface StackPage {
+  frames: DebugProtocol.StackFrame[];
+  totalFrames: number | undefined;
+}
+
+export type CrashRule = 'stopped-event' | 'selected-goroutine' | 'stack-search';
+
+export interface CrashingGoroutine {
+  id: number;
+  /** How it was found (see crashingGoroutine()). */
+  rule: CrashRule;
+  /** Its first frames (up to 64). */
+  frames: DebugProtocol.StackFrame[];
+  /** Index in `frames` of the first crash frame (gopanic, fatalpanic, throw, ...), -1 if none. */
+  crashFrameIndex: number;
+  /**
+   * Index in `frames` of the origin frame: the first frame after the crash frame that is not in
+   * the runtime (see isRuntimeFrame), i.e. the user code that panicked, threw or faulted; -1 if none.
+   */
+  originFrameIndex: number;
+}
+
+export interface SessionEndInfo {
+  reason: string;
+  /** Set when Delve's process exited on its own. */
+  exit?: DlvExitInfo;
+  unexpected: boolean;
+}
+
+interface CoreSessionEvents {
+  ended: [SessionEndInfo];
+  output: [DebugProtocol.OutputEvent];
+}
+
+/** Functions whose presence on a goroutine's stack marks it as the one that crashed. */
+export const CRASH_FUNCTIONS = [
+  'runtime.gopanic',
+  'runtime.fatalpanic',
+  'runtime.throw',
+  'runtime.fatalthrow',
+  'runtime.fatal',
+  'runtime.sigpanic',
+  'runtime.panicmem',
+  'runtime.crash',
+  'runtime.dieFromSignal',
+  'runtime.raise',
+  'runtime.newstack',
+];
+
+/** The name Delve gives a frame, minus any `(...)` arguments. */
+function frameFunction(f: DebugProtocol.StackFrame): string {
+  return f.name.replace(/\(.*$/, '').trim();
+}
+
+function isCrashFrame(f: DebugProtocol.StackFrame): boolean {
+  return CRASH_FUNCTIONS.includes(frameFunction(f));
+}
+
+/**
+ * Whether a Delve frame is in the Go runtime: its function is in package runtime or its internal
+ * packages, or its source file is in GOROOT's runtime tree (Delve prints internal/runtime/maps.fatal
+ * as `maps.fatal`, so the name alone is not enough).
+ */
+export function isRuntimeFrame(f: DebugProtocol.StackFrame): boolean {
+  const fn = frameFunction(f);
+  if (/^(runtime\.|runtime\/internal\/|internal\/runtime\/)/.test(fn)) return true;
+  const path = f.source?.path ?? '';
+  return /\/src\/(internal\/)?runtime\/[^/]+\.(go|s)$/.test(path) && /^[a-z]+\./.test(fn) && !fn.startsWith('main.');
+}
+
+function crashInfo(id: number, rule: CrashRule, frames: DebugProtocol.StackFrame[]): CrashingGoroutine {
+  const crashFrameIndex = frames.findIndex(isCrashFrame);
+  const originFrameIndex =
+    crashFrameIndex < 0 ? -1 : frames.findIndex((f, i) => i > crashFrameIndex && !isRuntimeFrame(f));
+  return { id, rule, frames, crashFrameIndex, originFrameIndex };
+}
+
+const THREAD_NAME_RE = /^(\*\s*)?\[Go (\d+)\]\s*(.*?)(?:\s+\(Thread (\d+)\))?\s*$/;
+
+export function parseThreadName(t: DebugProtocol.Thread): GoroutineSummary {
+  const m = THREAD_NAME_RE.exec(t.name);
+  const selected = /^\s*\*/.test(t.name);
+  if (!m) {
+    return {
+      id: t.id,
+      name: t.name,
+      selected,
+      location: t.name.replace(/^\s*\*\s*/, ''),
+      unreadable: /Unreadable/.test(t.name),
+    };
+  }
+  const g: GoroutineSummary = { id: t.id, name: t.name, selected, location: m[3] ?? '' };
+  if (m[4]) g.osThreadId = Number(m[4]);
+  return g;
+}
+
+export class CoreSession extends EventEmitter<CoreSessionEvents> {
+  private threadsCache: Promise<{ threads: DebugProtocol.Thread[]; truncated: boolean }> | undefined;
+  private tooMany = false;
+  private endInfo: SessionEndInfo | undefined;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    readonly corePath: string,
+    readonly programPath: string,
+    readonly dlv: DlvProcess,
+    /** What Delve answered to `initialize`. */
+    readonly capabilities: DebugProtocol.Capabilities,
+    /** The `stopped` event Delve sent after configurationDone (replay it to a proxied UI). */
+    readonly stoppedEvent: DebugProtocol.StoppedEvent,
+    /** Delve ran with --check-go-version=false. */
+    readonly goVersionCheckDisabled: boolean,
+    /** Events received before the session object existed (initialized, output, stopped). */
+    readonly earlyEvents: DebugProtocol.Event[],
+  ) {
+    super();
+    this.client.onEvent('output', (e) => {
+      const out = (e as DebugProtocol.OutputEvent).body.output;
+      if (/Too many goroutines/.test(out)) this.tooMany = true;
+      this.emit('output', e as DebugProtocol.OutputEvent);
+    });
+    this.client.onClosed((reason) => void this.onClientClosed(reason));
+  }
+
+  private async onClientClosed(reason: string): Promise<void> {
+    const unexpected = this.closing === undefined;
+    // The socket usually drops just before the process exit is reported: wait a little for it.
+    const exit = await Promise.race([this.dlv.exited, delay(1000).then(() => undefined)]);
+    // Delve may still be running (connection dropped): make sure it goes.
+    if (!exit) void this.dlv.dispose();
+    this.endInfo = exit ? { reason, unexpected, exit } : { reason, unexpected };
+    this.emit('ended', this.endInfo);
+  }
+
+  /** The DAP client connected to this session's Delve (for forward() and events). */
+  get client(): DapClient {
+    return this.dlv.client;
+  }
+
+  /** True once the connection to Delve is gone (the `ended` event follows shortly). */
+  get ended(): boolean {
+    return this.client.closed;
+  }
+
+  get endReason(): SessionEndInfo | undefined {
+    return this.endInfo;
+  }
+
+  /** Starts Delve and opens the core. Throws CoreOpenError, DelveStartError, DapCancelledError. */
+  static async open(opts: CoreSessionOptions): Promise<CoreSession> {
+    const dlvPath = typeof opts.dlv === 'string' ? opts.dlv : opts.dlv.path;
+    const checkGoVersion = typeof opts.dlv === 'string' ? true : opts.dlv.inRange !== false;
+    const openTimeoutMs = opts.openTimeoutMs ?? 60_000;
+    if (opts.signal?.aborted) throw new DapCancelledError('open core');
+    const deadline = Date.now() + openTimeoutMs;
+    const left = (): number => Math.max(1, deadline - Date.now());
+    const dlv = await DlvProcess.start({
+      dlvPath,
+      checkGoVersion,
+      trace: opts.trace ?? false,
+      startTimeoutMs: Math.min(openTimeoutMs, 20_000),
+      requestTimeoutMs: opts.timeoutMs ?? 15_000,
+      ...(opts.logger ? { logger: opts.logger } : {}),
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+      ...(opts.env ? { env: opts.env } : {}),
+    });
+    const client = dlv.client;
+    const early: DebugProtocol.Event[] = [];
+    const sub = client.onEvent((e) => early.push(e));
+    const fail = async (detail: string, cause?: unknown): Promise<never> => {
+      sub.dispose();
+      await dlv.dispose();
+      if (cause instanceof DapCancelledError) throw cause;
+      let msg = detail;
+      if (dlv.hasExited && dlv.lastOutput.length) msg += `\nDelve printed:\n${dlv.lastOutput.slice(-10).join('\n')}`;
+      throw new CoreOpenError(opts.corePath, opts.programPath, msg, cause);
+    };
+    const ro = (): RequestOptions => ({ timeoutMs: left(), ...(opts.signal ? { signal: opts.signal } : {}) });
+    let caps: DebugProtocol.Capabilities;
+    try {
+      const init = await client.request(
+        'initialize',
+        {
+          clientID: 'go-core-inspector',
+          clientName: 'Go Core Dump Inspector',
+          adapterID: 'go',
+          linesStartAt1: true,
+          columnsStartAt1: true,
+          pathFormat: 'path',
+          supportsVariableType: true,
+          supportsMemoryReferences: true,
+        },
+        ro(),
+      );
+      caps = init.body ?? {};
+      client.supportsCancelRequest = caps.supportsCancelRequest === true;
+    } catch (e) {
+      return fail(`the DAP initialize request failed: ${(e as Error).message}`, e);
+    }
+    const stopped = client.waitForEvent('stopped', ro());
+    stopped.catch(() => undefined);
+    try {
+      const args: Record<string, unknown> = {
+        name: 'core',
+        mode: 'core',
+        program: opts.programPath,
+        coreFilePath: opts.corePath,
+      };
+      if (opts.substitutePath?.length) args.substitutePath = opts.substitutePath;
+      await client.request('launch', args, ro());
+    } catch (e) {
+      const why = e instanceof DapRequestError ? e.delveMessage : (e as Error).message;
+      return fail(`Delve refused the core: ${why}`, e);
+    }
+    let stoppedEvent: DebugProtocol.StoppedEvent;
+    try {
+      await client.request('configurationDone', undefined, ro());
+      stoppedEvent = (await stopped) as DebugProtocol.StoppedEvent;
+    } catch (e) {
+      const what = e instanceof DapTimeoutError ? `no stop within ${openTimeoutMs} ms` : (e as Error).message;
+      return fail(`Delve did not stop on the core: ${what}`, e);
+    }
+    sub.dispose();
+    opts.logger?.(
+      'info',
+      `core ${opts.corePath} open in Delve ${dlvPath} (pid ${dlv.pid}); stopped on goroutine ${stoppedEvent.body.threadId}` +
+        (checkGoVersion ? '' : ' (Go version check disabled)'),
+    );
+    return new CoreSession(opts.corePath, opts.programPath, dlv, caps, stoppedEvent, !checkGoVersion, early);
+  }
+
+  /** Any request on this session; rejects at once with DapClosedError once the session has ended. */
+  request(command: string, args: unknown, opts: RequestOptions = {}): Promise<DebugProtocol.Response> {
+    return this.client.request(command, args, opts);
+  }
+
+  /** Every goroutine Delve lists (capped by Delve at 1024 + the selected one), fetched once. */
+  threads(opts: RequestOptions = {}): Promise<DebugProtocol.Thread[]> {
+    return this.loadThreads(opts).then((t) => t.threads);
+  }
+
+  private loadThreads(opts: RequestOptions): Promise<{ threads: DebugProtocol.Thread[]; truncated: boolean }> {
+    if (!this.threadsCache) {
+      const p = this.request('threads', undefined, opts).then((r) => {
+        const threads = (r as DebugProtocol.ThreadsResponse).body.threads;
+        // Delve logs "Too many goroutines" before answering, so the flag is already set here.
+        return { threads, truncated: this.tooMany || threads.length > 1024 };
+      });
+      p.catch(() => {
+        if (this.threadsCache === p) this.threadsCache = undefined;
+      });
+      this.threadsCache = p;
+    }
+    return this.threadsCache;
+  }
+
+  /** A page of Delve's goroutine list; the list is fetched once and paged locally. */
+  async goroutines(page: { start?: number; count?: number } = {}, opts: RequestOptions = {}): Promise<GoroutinePage> {
+    const { threads, truncated } = await this.loadThreads(opts);
+    const start = Math.max(0, Math.floor(page.start ?? 0));
+    const count = Math.max(0, Math.min(Math.floor(page.count ?? 100), 1000));
+    return {
+      goroutines: threads.slice(start, start + count).map(parseThreadName),
+      start,
+      listed: threads.length,
+      truncated,
+    };
+  }
+
+  /**
+   * The length of runtime.allgs (every goroutine ever created and not freed, dead ones included),
+   * read with `evaluate`: how many goroutines exist beyond Delve's list cap. Undefined when Delve
+   * cannot evaluate it.
+   */
+  async allgsLength(opts: RequestOptions = {}): Promise<number | undefined> {
+    try {
+      const n = Number((await this.evaluate('len(runtime.allgs)', undefined, 'repl', opts)).result);
+      return Number.isSafeInteger(n) ? n : undefined;
+    } catch (e) {
+      if (e instanceof DapRequestError) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * A page of runtime.allgs, read field by field with `evaluate`: every goroutine of the core,
+   * including those beyond Delve's 1024-goroutine list (see allgs.ts). Dead gs are included and
+   * marked; count is capped at MAX_ALLGS_PAGE.
+   */
+  allgs(page: { start: number; count: number }, opts: RequestOptions = {}): Promise<AllgsPage> {
+    return readAllgsPage(this, page, opts);
+  }
+
+  /** Frames of a goroutine (DAP thread id = goroutine id), paged. */
+  async stackTrace(
+    threadId: number,
+    page: { startFrame?: number; levels?: number } = {},
+    opts: RequestOptions = {},
+  ): Promise<StackPage> {
+    const r = (await this.request(
+      'stackTrace',
+      { threadId, startFrame: page.startFrame ?? 0, levels: page.levels ?? 50 },
+      opts,
+    )) as DebugProtocol.StackTraceResponse;
+    return { frames: r.body.stackFrames, totalFrames: r.body.totalFrames };
+  }
+
+  async scopes(frameId: number, opts: RequestOptions = {}): Promise<DebugProtocol.Scope[]> {
+    const r = (await this.request('scopes', { frameId }, opts)) as DebugProtocol.ScopesResponse;
+    return r.body.scopes;
+  }
+
+  async variables(
+    args: DebugProtocol.VariablesArguments,
+    opts: RequestOptions = {},
+  ): Promise<DebugProtocol.Variable[]> {
+    const r = (await this.request('variables', args, opts)) as DebugProtocol.VariablesResponse;
+    return r.body.variables;
+  }
+
+  /** Evaluates a Go expression (Delve syntax) in a frame; context defaults to `repl`. */
+  async evaluate(
+    expression: string,
+    frameId?: number,
+    context: 'repl' | 'watch' | 'hover' | 'clipboard' | 'variables' = 'repl',
+    opts: RequestOptions = {},
+  ): Promise<DebugProtocol.EvaluateResponse['body']> {
+    const args: DebugProtocol.EvaluateArguments = { expression, context };
+    if (frameId !== undefined) args.frameId = frameId;
+    const r = (await this.request('evaluate', args, opts)) as DebugProtocol.EvaluateResponse;
+    return r.body;
+  }
+
+  /**
+   * Disassembles `instructionCount` instructions starting `instructionOffset` instructions from
+   * the address `memoryReference` (e.g. a frame's instructionPointerReference, `0x48099e`).
+   */
+  async disassemble(
+    memoryReference: string,
+    offsets: { offset?: number; instructionOffset?: number } = {},
+    instructionCount = 20,
+    opts: RequestOptions = {},
+  ): Promise<DebugProtocol.DisassembledInstruction[]> {
+    const args: DebugProtocol.DisassembleArguments = { memoryReference, instructionCount, resolveSymbols: true };
+    if (offsets.offset !== undefined) args.offset = offsets.offset;
+    if (offsets.instructionOffset !== undefined) args.instructionOffset = offsets.instructionOffset;
+    const r = (await this.request('disassemble', args, opts)) as DebugProtocol.DisassembleResponse;
+    return r.body?.instructions ?? [];
+  }
+
+  /**
+   * The goroutine that crashed. Rule (the same for Delve 1.20, 1.24 and 1.27, whose DAP servers
+   * all send, in core mode, a `stopped` event with reason "exception" and the thread id of the
+   * goroutine selected when the core was loaded, i.e. the goroutine of the thread the kernel
+   * dumped first, the one that raised the fatal signal):
+   * 1. the goroutine of the `stopped` event, if its stack has a crash frame (CRASH_FUNCTIONS);
+   * 2. else the goroutine Delve marks selected (`*`) in `threads`, if its stack has one;
+   * 3. else the first goroutine in Delve's list whose stack has one (at most `scanLimit` stacks);
+   * 4. else the `stopped` event's goroutine, with crashFrameIndex -1.
+   */
+  async crashingGoroutine(opts: RequestOptions & { scanLimit?: number } = {}): Promise<CrashingGoroutine> {
+    const look = async (id: number, rule: CrashRule): Promise<CrashingGoroutine | undefined> => {
+      try {
+        const { frames } = await this.stackTrace(id, { levels: 64 }, opts);
+        return crashInfo(id, rule, frames);
+      } catch (e) {
+        if (e instanceof DapRequestError) return undefined;
+        throw e;
+      }
+    };
+    const stoppedId = this.stoppedEvent.body.threadId;
+    const first = stoppedId !== undefined && stoppedId > 0 ? await look(stoppedId, 'stopped-event') : undefined;
+    if (first && first.crashFrameIndex >= 0) return first;
+    const threads = await this.threads(opts);
+    const selected = threads.find((t) => /^\s*\*/.test(t.name));
+    if (selected && selected.id !== stoppedId) {
+      const s = await look(selected.id, 'selected-goroutine');
+      if (s && s.crashFrameIndex >= 0) return s;
+    }
+    const limit = opts.scanLimit ?? 2048;
+    for (const t of threads.slice(0, limit)) {
+      if (t.id === stoppedId || t.id === selected?.id) continue;
+      const s = await look(t.id, 'stack-search');
+      if (s && s.crashFrameIndex >= 0) return s;
+    }
+    if (first) return first;
+    throw new DapRequestError(
+      'stackTrace',
+      `Delve found no goroutine with a readable stack in the core (stopped on ${stoppedId ?? 'no goroutine'}; ` +
+        `it listed ${threads.length} thread(s)). A stripped executable (-ldflags=-s -w) has no DWARF for Delve to use.`,
+    );
+  }
+
+  /** Ends the session: disconnects and stops Delve. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.dlv.dispose();
+    return this.closing;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}

@@ -1,0 +1,91 @@
+// Opens a core with its executable and unwinds its threads with our own readers (no Delve):
+// the data behind `go-core report` and the tests that check the unwinder against the runtime's
+// own traceback.
+import { openCoreWithBinary, type CoreWithBinary } from '../core/executable.js';
+import type { ThreadStatus } from '../core/notes.js';
+import { GoSymbols } from '../core/symbols.js';
+import { CoreReadError } from '../core/errors.js';
+import { currentG, unwindThread, type CurrentG, type ThreadStack } from '../runtime/crashStack.js';
+import { layoutFor, LayoutError, type RuntimeLayout } from '../runtime/layout.js';
+
+export interface AnalyzeOptions {
+  /** The executable; found from the core (NT_FILE, build ID) when omitted. */
+  binary?: string;
+  /** More places to look for the executable when `binary` is not given (e.g. workspace files). */
+  candidates?: readonly string[];
+  /** Physical frames walked per thread (default 1000). */
+  maxFrames?: number;
+}
+
+export interface CoreAnalysis {
+  cw: CoreWithBinary;
+  syms: GoSymbols;
+  goVersion: string | undefined;
+  /** Runtime struct layout for the binary's Go version, when one is known. */
+  layout: RuntimeLayout | undefined;
+  /** Why there is no layout (stack switches to the goroutine are then not followed). */
+  layoutProblem: string | undefined;
+  maxFrames: number;
+  /** The g the thread runs (from R14), memoised. */
+  current(t: ThreadStatus): CurrentG | undefined;
+  /** The thread's stack (g0 frames, then its goroutine's after a switch), memoised. */
+  stack(t: ThreadStatus): ThreadStack;
+  close(): void;
+}
+
+export function analyzeCore(corePath: string, opts: AnalyzeOptions = {}): CoreAnalysis {
+  const cw = openCoreWithBinary(corePath, opts.binary, { candidates: opts.candidates ?? [] });
+  try {
+    if (!cw.binary) {
+      const tried = cw.rejected.map((r) => `${r.path} (${r.reason})`).join('; ');
+      throw new CoreReadError(
+        'not-found',
+        cw.core.name,
+        `cannot find the executable that produced ${cw.core.name}${tried ? `; rejected: ${tried}` : ''}; pass it with --binary <path>`,
+      );
+    }
+    if (cw.core.arch !== 'amd64') {
+      throw new CoreReadError('unsupported', cw.core.name, `${cw.core.name} is an ${cw.core.arch} core; the unwinder supports amd64 only`);
+    }
+    const syms = GoSymbols.load(cw.binary, { bias: cw.bias ?? 0n });
+    const goVersion = cw.buildInfo?.goVersion;
+    let layout: RuntimeLayout | undefined;
+    let layoutProblem: string | undefined;
+    try {
+      layout = goVersion ? layoutFor(goVersion) : undefined;
+      if (!goVersion) layoutProblem = 'the Go version is unknown (no build information)';
+    } catch (e) {
+      if (!(e instanceof LayoutError)) throw e;
+      layoutProblem = e.message;
+    }
+    const maxFrames = opts.maxFrames ?? 1000;
+    const stacks = new Map<ThreadStatus, ThreadStack>();
+    const currents = new Map<ThreadStatus, CurrentG | undefined>();
+    return {
+      cw,
+      syms,
+      goVersion,
+      layout,
+      layoutProblem,
+      maxFrames,
+      current(t) {
+        if (!currents.has(t)) currents.set(t, layout ? currentG(cw.memory, layout, t.regs) : undefined);
+        return currents.get(t);
+      },
+      stack(t) {
+        let s = stacks.get(t);
+        if (!s) {
+          s = unwindThread(syms.pclntab, cw.memory, layout, t, maxFrames);
+          stacks.set(t, s);
+        }
+        return s;
+      },
+      close() {
+        cw.close();
+      },
+    };
+  } catch (e) {
+    cw.close();
+    throw e;
+  }
+}

@@ -1,0 +1,181 @@
+// The headless crash report (schema: schemas/report.schema.json, docs/report-schema.md).
+// Addresses are hex strings ("0x4a1b2c"): JSON numbers cannot hold 64-bit values exactly.
+import { buildSetting } from '../core/buildinfo.js';
+import { signalName } from '../core/notes.js';
+import type { PhysicalFrame } from '../core/unwind.js';
+import type { CoreAnalysis } from './analyze.js';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface ReportFrame {
+  function: string;
+  file: string;
+  line: number;
+  /** Physical frame's pc (for an inlined frame: the pc of the physical frame that holds it). */
+  pc: string;
+  sp: string;
+  /** The caller's sp (cfa), as the runtime prints `fp=`. */
+  fp: string;
+  /** Offset of pc from the physical function's entry. */
+  offset: string;
+  inlined: boolean;
+  /** The stack the frame is on: `g0`, `gsignal`, `goroutine N`, or `` when unknown. */
+  stack: string;
+  /** The frame was interrupted by a signal (pc is the faulting instruction). */
+  signalFrame: boolean;
+}
+
+export interface ReportThread {
+  tid: number;
+  crashing: boolean;
+  pc: string;
+  sp: string;
+  /** `runtime.futex+0x23`, or null when pc is in no Go function. */
+  function: string | null;
+  /** The g in R14 and which g of its M it is; null when R14 holds no g. */
+  g: string | null;
+  gKind: 'g0' | 'gsignal' | 'user' | null;
+  /** The goroutine the thread runs (its own goid, or its M's curg on g0/gsignal). */
+  goroutine: number | null;
+}
+
+export interface Report {
+  schemaVersion: number;
+  core: { path: string; pid: number | null; command: string | null };
+  executable: {
+    path: string;
+    goBuildId: string | null;
+    gnuBuildId: string | null;
+    /** How the executable was matched to the core. */
+    verification: string;
+    pie: boolean;
+    loadBias: string;
+  };
+  go: {
+    version: string | null;
+    mainPath: string | null;
+    mainModule: { path: string; version: string } | null;
+    settings: Record<string, string>;
+  };
+  signal: {
+    number: number;
+    name: string;
+    code: number;
+    codeName: string | null;
+    address: string | null;
+    senderPid: number | null;
+  } | null;
+  threads: ReportThread[];
+  crash: {
+    tid: number;
+    goroutine: number | null;
+    /** The thread was on the system stack (g0/gsignal): `frames` holds those frames, then the goroutine's. */
+    onSystemStack: boolean;
+    frames: ReportFrame[];
+    stop: { reason: string; detail: string };
+    /** Where the runtime struct layout (g, m, gobuf offsets) came from, or why there is none. */
+    layout: string | null;
+    /** Why there is no layout (then the g0 → goroutine switch is not followed); null otherwise. */
+    layoutProblem: string | null;
+  };
+}
+
+const hx = (n: bigint): string => '0x' + n.toString(16);
+
+function codeName(signo: number, code: number): string | null {
+  const generic: Record<number, string> = { 0: 'SI_USER', 128: 'SI_KERNEL', [-1]: 'SI_QUEUE', [-6]: 'SI_TKILL' };
+  if (code <= 0 || code === 128) return generic[code] ?? null;
+  if (signo === 11) return ({ 1: 'SEGV_MAPERR', 2: 'SEGV_ACCERR' } as Record<number, string>)[code] ?? null;
+  if (signo === 7) return ({ 1: 'BUS_ADRALN', 2: 'BUS_ADRERR', 3: 'BUS_OBJERR' } as Record<number, string>)[code] ?? null;
+  if (signo === 8) return ({ 1: 'FPE_INTDIV', 2: 'FPE_INTOVF' } as Record<number, string>)[code] ?? null;
+  return null;
+}
+
+function toNum(v: bigint | undefined): number | null {
+  return v === undefined ? null : Number(v);
+}
+
+/** Logical frames of physical frames, innermost first. */
+export function reportFrames(frames: readonly PhysicalFrame[]): ReportFrame[] {
+  const out: ReportFrame[] = [];
+  for (const f of frames) {
+    for (const l of f.logical) {
+      out.push({
+        function: l.function,
+        file: l.file,
+        line: l.line,
+        pc: hx(f.pc),
+        sp: hx(f.sp),
+        fp: hx(f.fp),
+        offset: hx(f.pc - f.entry),
+        inlined: l.inlined,
+        stack: f.stackLabel,
+        signalFrame: f.isSignalFrame && !l.inlined,
+      });
+    }
+  }
+  return out;
+}
+
+export function buildReport(a: CoreAnalysis): Report {
+  const { cw, syms } = a;
+  const core = cw.core;
+  const bi = cw.buildInfo;
+  const crashT = core.crashingThread;
+  const settings: Record<string, string> = {};
+  for (const s of bi?.settings ?? []) settings[s.key] = s.value;
+  const threads: ReportThread[] = core.threads.map((t) => {
+    const cur = a.current(t);
+    return {
+      tid: t.tid,
+      crashing: t === crashT,
+      pc: hx(t.pc),
+      sp: hx(t.sp),
+      function: syms.funcForPC(t.pc) ? (syms.nameFor(t.pc) ?? null) : null,
+      g: cur ? hx(cur.g) : null,
+      gKind: cur?.kind ?? null,
+      goroutine: cur ? toNum(cur.kind === 'user' ? cur.goid : cur.curgGoid) : null,
+    };
+  });
+  const st = a.stack(crashT);
+  const cur = a.current(crashT);
+  const sig = core.signal;
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    core: { path: core.name, pid: core.process?.pid ?? null, command: core.process?.psargs || null },
+    executable: {
+      path: cw.binary?.name ?? '',
+      goBuildId: cw.binaryBuildIds?.go ?? cw.coreBuildIds.go ?? null,
+      gnuBuildId: cw.binaryBuildIds?.gnu ?? cw.coreBuildIds.gnu ?? null,
+      verification: cw.verification,
+      pie: (cw.binary?.header.type ?? 0) === 3,
+      loadBias: hx(syms.bias),
+    },
+    go: {
+      version: bi?.goVersion ?? null,
+      mainPath: bi?.path ?? null,
+      mainModule: bi?.main ? { path: bi.main.path, version: bi.main.version } : null,
+      settings: bi ? Object.fromEntries(Object.keys(settings).map((k) => [k, buildSetting(bi, k) ?? ''])) : {},
+    },
+    signal: sig
+      ? {
+          number: sig.signo,
+          name: signalName(sig.signo),
+          code: sig.code,
+          codeName: codeName(sig.signo, sig.code),
+          address: sig.addr !== undefined ? hx(sig.addr) : null,
+          senderPid: sig.senderPid ?? null,
+        }
+      : null,
+    threads,
+    crash: {
+      tid: crashT.tid,
+      goroutine: cur ? toNum(cur.kind === 'user' ? cur.goid : cur.curgGoid) : null,
+      onSystemStack: cur !== undefined && cur.kind !== 'user',
+      frames: reportFrames(st.frames),
+      stop: { reason: st.stop, detail: st.stopDetail },
+      layout: a.layout ? a.layout.note : (a.layoutProblem ?? null),
+      layoutProblem: a.layout ? null : (a.layoutProblem ?? null),
+    },
+  };
+}

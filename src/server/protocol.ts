@@ -1,0 +1,87 @@
+// The traceback language server's custom protocol: method names, parameter and result types, the
+// client-side commands its code lenses name, and its settings. The client (src/vscode/language)
+// imports these, so both sides use the same strings.
+
+/** Language id of the documents the server handles. */
+export const TRACEBACK_LANGUAGE = 'go-traceback';
+
+/** Commands the server's code lenses run; the client implements them. */
+export const LensCommands = {
+  /** Arguments: `[documentUri: string, groupKey: string]`. Opens the deduplicated goroutine view. */
+  showGoroutineGroups: 'goCoreInspector.showGoroutineGroups',
+  /** Arguments: `[documentUri: string]`. Asks for a binary, then sends `goTraceback/associateBinary`. */
+  associateBinary: 'goCoreInspector.associateBinary',
+} as const;
+
+/** A path prefix substitution, as in Delve's substitutePath: `from` (as printed) → `to` (local). */
+export interface PathMapping {
+  from: string;
+  to: string;
+}
+
+/** Settings, from `initializationOptions` or `workspace/didChangeConfiguration` `{ settings: { goCoreInspector: ... } }`. */
+export interface TracebackServerSettings {
+  substitutePath: PathMapping[];
+}
+
+export const SETTINGS_SECTION = 'goCoreInspector';
+
+/** `goTraceback/groups` (request): goroutines of a document grouped by identical stacks. */
+export const GroupsRequest = 'goTraceback/groups';
+
+export interface GroupsParams {
+  uri: string;
+}
+
+export interface GroupFrame {
+  func: string;
+  file?: string;
+  line?: number;
+}
+
+/** Goroutines whose stacks list the same functions, in the same order (like panicparse's buckets). */
+export interface GoroutineGroup {
+  /** Stable key of the stack signature (hex). Code lenses pass it to `showGoroutineGroups`. */
+  key: string;
+  /** Number of goroutines in the group. */
+  count: number;
+  /** Goroutine ids, in printed order. */
+  ids: number[];
+  /** 0-based header line of each goroutine, same order as `ids`. */
+  lines: number[];
+  /** Distinct statuses (`chan receive`, `sync.Mutex.Lock`, ...), sorted. */
+  statuses: string[];
+  /** Longest wait in minutes among the group's goroutines, when printed. */
+  maxWaitMinutes?: number;
+  /** The frames of the first goroutine of the group (function, file, line), innermost first. */
+  frames: GroupFrame[];
+  /** The `created by` function of the first goroutine, when printed. */
+  createdBy?: string;
+  /** The first frame outside the standard library, if any. */
+  topUserFrame?: GroupFrame;
+}
+
+export interface GroupsResult {
+  uri: string;
+  version: number;
+  goroutineCount: number;
+  /** Largest group first; ties by first appearance. */
+  groups: GoroutineGroup[];
+}
+
+/** `goTraceback/associateBinary` (request, also accepted as a notification). */
+export const AssociateBinaryRequest = 'goTraceback/associateBinary';
+
+export interface AssociateBinaryParams {
+  uri: string;
+  /** Path of the executable that printed the traceback; an empty string removes the association. */
+  binaryPath: string;
+}
+
+export interface AssociateBinaryResult {
+  ok: boolean;
+  /** What was associated, or why not (a sentence for the user). */
+  message: string;
+  /** Load bias applied to PCs (non-zero for PIE), as hex, when it could be derived from the log. */
+  bias?: string;
+}

@@ -1,0 +1,165 @@
+// Wires the traceback features to an LSP connection: document sync, links, folding ranges,
+// symbols, code lenses, hovers, and the custom `goTraceback/groups` and
+// `goTraceback/associateBinary` requests. main.ts creates the connection (stdio, ipc or pipe).
+import { fileURLToPath } from 'node:url';
+import {
+  type Connection,
+  DidChangeWorkspaceFoldersNotification,
+  type InitializeParams,
+  type InitializeResult,
+  ResponseError,
+  TextDocumentSyncKind,
+  TextDocuments,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { type Analysis, AnalysisCache } from './analysis.js';
+import { BinaryAssociations, type BinaryOpener } from './associations.js';
+import { foldingRanges } from './folding.js';
+import { pcHover } from './hover.js';
+import { codeLenses } from './lenses.js';
+import { documentLinks } from './links.js';
+import { PathResolver } from './pathMapping.js';
+import {
+  type AssociateBinaryParams,
+  AssociateBinaryRequest,
+  type AssociateBinaryResult,
+  type GroupsParams,
+  GroupsRequest,
+  type GroupsResult,
+  type PathMapping,
+  SETTINGS_SECTION,
+  type TracebackServerSettings,
+} from './protocol.js';
+import { documentSymbols } from './symbols.js';
+
+export interface TracebackServerOptions {
+  /** Opens binaries for PC hovers (tests may pass another). */
+  openBinary?: BinaryOpener;
+}
+
+/** Reads substitutePath from `{ substitutePath }` or `{ goCoreInspector: { substitutePath } }`. */
+export function readSettings(raw: unknown): TracebackServerSettings | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const o = raw as Record<string, unknown>;
+  const src = (o[SETTINGS_SECTION] && typeof o[SETTINGS_SECTION] === 'object' ? o[SETTINGS_SECTION] : o) as Record<string, unknown>;
+  const sp = src['substitutePath'];
+  if (!Array.isArray(sp)) return undefined;
+  const substitutePath: PathMapping[] = sp
+    .filter((m): m is PathMapping => !!m && typeof m === 'object' && typeof m.from === 'string' && typeof m.to === 'string')
+    .map((m) => ({ from: m.from, to: m.to }));
+  return { substitutePath };
+}
+
+function uriToPath(uri: string): string | undefined {
+  try {
+    return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Registers every handler on the connection and starts listening. */
+export function startTracebackServer(connection: Connection, opts: TracebackServerOptions = {}): void {
+  const documents = new TextDocuments(TextDocument);
+  const analyses = new AnalysisCache();
+  const binaries = new BinaryAssociations(opts.openBinary);
+  let workspaceFolders: string[] = [];
+  let settings: TracebackServerSettings = { substitutePath: [] };
+  let resolver = new PathResolver({ workspaceFolders, substitutePath: [] });
+  const resetResolver = (): void => {
+    resolver = new PathResolver({ workspaceFolders, substitutePath: settings.substitutePath });
+  };
+
+  const analysis = (uri: string): Analysis | undefined => {
+    const doc = documents.get(uri);
+    if (!doc) return undefined;
+    return analyses.get(uri, doc.version, () => doc.getText());
+  };
+  const requireAnalysis = (uri: string): Analysis => {
+    const a = analysis(uri);
+    if (!a) throw new ResponseError(-32602, `${uri} is not open in the traceback server: open it first`);
+    return a;
+  };
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+    workspaceFolders = folders.map(uriToPath).filter((p): p is string => p !== undefined);
+    settings = readSettings(params.initializationOptions) ?? settings;
+    resetResolver();
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Full,
+        documentLinkProvider: { resolveProvider: false },
+        foldingRangeProvider: true,
+        documentSymbolProvider: true,
+        codeLensProvider: { resolveProvider: false },
+        hoverProvider: true,
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'go-traceback' },
+    };
+  });
+
+  // Statically announced in the capabilities above, so no dynamic registration is needed.
+  connection.onNotification(DidChangeWorkspaceFoldersNotification.type, (p) => {
+    const removed = new Set(p.event.removed.map((f) => uriToPath(f.uri)));
+    workspaceFolders = workspaceFolders.filter((f) => !removed.has(f));
+    for (const f of p.event.added) {
+      const path = uriToPath(f.uri);
+      if (path) workspaceFolders.push(path);
+    }
+    resetResolver();
+  });
+
+  connection.onDidChangeConfiguration((p) => {
+    const s = readSettings(p.settings);
+    if (s) {
+      settings = s;
+      resetResolver();
+    }
+  });
+
+  documents.onDidClose((e) => analyses.delete(e.document.uri));
+
+  connection.onDocumentLinks((p) => {
+    const a = analysis(p.textDocument.uri);
+    return a ? documentLinks(a.traceback, resolver) : [];
+  });
+  connection.onFoldingRanges((p) => {
+    const a = analysis(p.textDocument.uri);
+    return a ? foldingRanges(a.traceback) : [];
+  });
+  connection.onDocumentSymbol((p) => {
+    const a = analysis(p.textDocument.uri);
+    return a ? documentSymbols(a.traceback) : [];
+  });
+  connection.onCodeLens((p) => {
+    const a = analysis(p.textDocument.uri);
+    return a ? codeLenses(a, binaries.binaryPath(a.uri)) : [];
+  });
+  connection.onHover((p) => {
+    const a = analysis(p.textDocument.uri);
+    return a ? pcHover(a, p.position, binaries.get(a.uri, a)) : null;
+  });
+
+  connection.onRequest(GroupsRequest, (p: GroupsParams): GroupsResult => {
+    const a = requireAnalysis(p.uri);
+    return { uri: a.uri, version: a.version, goroutineCount: a.traceback.goroutines.length, groups: a.groups.groups };
+  });
+  const associate = (p: AssociateBinaryParams): AssociateBinaryResult => {
+    if (!p || typeof p.uri !== 'string' || typeof p.binaryPath !== 'string') {
+      throw new ResponseError(-32602, `${AssociateBinaryRequest} needs { uri: string, binaryPath: string }`);
+    }
+    return binaries.associate(p.uri, p.binaryPath, analysis(p.uri));
+  };
+  connection.onRequest(AssociateBinaryRequest, associate);
+  connection.onNotification(AssociateBinaryRequest, (p: AssociateBinaryParams) => {
+    const r = associate(p);
+    if (!r.ok) void connection.window.showErrorMessage(r.message);
+  });
+
+  connection.onShutdown(() => binaries.dispose());
+
+  documents.listen(connection);
+  connection.listen();
+}

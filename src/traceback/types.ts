@@ -1,0 +1,276 @@
+// The structure of a Go runtime traceback (what a crashing Go program prints on stderr), as read
+// by parse.ts. Every line of the input is described by exactly one `TracebackLine`, which keeps
+// the pieces the line was made of, so that format.ts rebuilds the input text byte for byte.
+// Positions: `line` is the 0-based line index in the input, spans are [start, end) character
+// offsets within that line (what an editor needs for links, hovers and folding).
+
+/** A [start, end) character range within one line. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** A parsed value with where it was printed. */
+export interface Located<T> {
+  value: T;
+  span: Span;
+}
+
+interface LineBase {
+  /** 0-based line index in the input. */
+  line: number;
+  /** The line's text, without its line terminator. */
+  text: string;
+}
+
+/** `panic: msg`, `panic: msg [recovered]`, `panic: msg [recovered, repanicked]`, or a nested `\tpanic: msg`. */
+export interface PanicLine extends LineBase {
+  kind: 'panic';
+  /** Printed with a leading tab: a panic raised while the one before it was running its defers. */
+  nested: boolean;
+  message: Located<string>;
+  /** The bracketed suffix (` [recovered]`), with its leading space, or undefined. */
+  suffix?: Located<string>;
+  recovered: boolean;
+  repanicked: boolean;
+}
+
+/** `fatal error: msg` (runtime.throw / runtime.fatal). */
+export interface FatalErrorLine extends LineBase {
+  kind: 'fatal';
+  message: Located<string>;
+}
+
+/** `runtime: msg`, a diagnostic the runtime prints before a fatal error. */
+export interface RuntimeMessageLine extends LineBase {
+  kind: 'runtime';
+  message: Located<string>;
+}
+
+/** `[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x45f1a0]`. */
+export interface SignalLine extends LineBase {
+  kind: 'signal';
+  /** `SIGSEGV` */
+  signal: Located<string>;
+  /** `segmentation violation` */
+  description: Located<string>;
+  /** The `key=value` fields after the description (`code`, `addr`, `pc`, ...), in order. */
+  fields: SignalField[];
+}
+
+export interface SignalField {
+  key: string;
+  /** The value as printed (`0x1`). */
+  value: string;
+  span: Span;
+}
+
+/** `goroutine 1 gp=0xc0000061c0 m=0 mp=0x530520 [running, 5 minutes, locked to thread]:` */
+export interface GoroutineHeaderLine extends LineBase {
+  kind: 'goroutine';
+  id: Located<number>;
+  /** `gp=0x...` (Go 1.22+ with GOTRACEBACK=crash or system). */
+  gp?: Located<string>;
+  /** `m=N` or `m=nil` (Go 1.22+). */
+  m?: Located<string>;
+  /** `mp=0x...` (Go 1.22+, when m is not nil). */
+  mp?: Located<string>;
+  /** The text between the brackets. */
+  state: Located<string>;
+  /** The status or wait reason: `running`, `chan receive`, `sync.Mutex.Lock`, ... */
+  status: Located<string>;
+  /** `N minutes` when printed. */
+  waitMinutes?: Located<number>;
+  lockedToThread: boolean;
+  /** Other comma-separated items inside the brackets (newer runtimes add some), in order. */
+  extra: Located<string>[];
+}
+
+/** A frame's first line: `main.(*T).M(0x1, {0x2, 0x3}, ...)`. */
+export interface CallLine extends LineBase {
+  kind: 'call';
+  /** The full function name, with package path, receiver and type parameters (`[...]`). */
+  func: Located<string>;
+  /** The text between the outer parentheses (`...` for an inlined frame). */
+  args: Located<string>;
+  /** The arguments were elided as `(...)`: the frame was inlined. */
+  inlined: boolean;
+}
+
+/** A frame's second line: `\t/path/file.go:16 +0x9e fp=0x.. sp=0x.. pc=0x..`. */
+export interface LocationLine extends LineBase {
+  kind: 'location';
+  /** Leading whitespace (a tab). */
+  indent: string;
+  file: Located<string>;
+  lineNumber: Located<number>;
+  /** `+0x9e`: the PC's offset from the function entry, as printed, without the `+`. */
+  offset?: Located<string>;
+  fp?: Located<string>;
+  sp?: Located<string>;
+  pc?: Located<string>;
+}
+
+/** `created by main.main in goroutine 1`, or `created by main.main` (before Go 1.21). */
+export interface CreatedByLine extends LineBase {
+  kind: 'createdBy';
+  func: Located<string>;
+  goroutine?: Located<number>;
+}
+
+/** `...additional frames elided...` or `...N frames elided...`. */
+export interface ElidedLine extends LineBase {
+  kind: 'elided';
+  /** The number of frames elided, when printed. */
+  count?: Located<number>;
+}
+
+/** `\tgoroutine running on other thread; stack unavailable`. */
+export interface UnavailableLine extends LineBase {
+  kind: 'unavailable';
+}
+
+/** `runtime stack:` starts the system (g0) stack of a crash on the system stack. */
+export interface RuntimeStackLine extends LineBase {
+  kind: 'runtimeStack';
+}
+
+/** A register of a signal's register dump: `rax    0x0`. */
+export interface RegisterLine extends LineBase {
+  kind: 'register';
+  name: Located<string>;
+  value: Located<string>;
+}
+
+/** `SIGQUIT: quit` or `SIGSEGV: segmentation violation` (a per-thread signal title). */
+export interface SignalTitleLine extends LineBase {
+  kind: 'signalTitle';
+  signal: Located<string>;
+  description: Located<string>;
+}
+
+/** `PC=0x46b0a1 m=3 sigcode=0 addr=0x0`, after a signal title. */
+export interface SignalPcLine extends LineBase {
+  kind: 'signalPc';
+  fields: SignalField[];
+}
+
+/** An empty line. */
+export interface BlankLine extends LineBase {
+  kind: 'blank';
+}
+
+/** Any line not recognised (program output, `exit status 2`, `-----`, messages of newer runtimes). */
+export interface OtherLine extends LineBase {
+  kind: 'other';
+}
+
+export type TracebackLine =
+  | PanicLine
+  | FatalErrorLine
+  | RuntimeMessageLine
+  | SignalLine
+  | GoroutineHeaderLine
+  | CallLine
+  | LocationLine
+  | CreatedByLine
+  | ElidedLine
+  | UnavailableLine
+  | RuntimeStackLine
+  | RegisterLine
+  | SignalTitleLine
+  | SignalPcLine
+  | BlankLine
+  | OtherLine;
+
+export type LineKind = TracebackLine['kind'];
+
+/** One stack frame: a call line and, when printed, its location line. */
+export interface Frame {
+  call: CallLine;
+  location?: LocationLine;
+  /** `call.func.value`, for convenience. */
+  func: string;
+  /** `location.file.value`, when printed. */
+  file?: string;
+  /** `location.lineNumber.value`, when printed. */
+  lineNumber?: number;
+  inlined: boolean;
+  /** The PC, parsed from `pc=0x...`, when printed (GOTRACEBACK=crash or system). */
+  pc?: bigint;
+  sp?: bigint;
+  fp?: bigint;
+  /** The `+0x..` offset, parsed. */
+  offset?: number;
+}
+
+/** What a goroutine block or a runtime stack holds after its header, in order. */
+export type StackItem =
+  | { kind: 'frame'; frame: Frame }
+  | { kind: 'elided'; line: ElidedLine }
+  | { kind: 'unavailable'; line: UnavailableLine };
+
+/** A stack: frames (and elision markers), optionally with the `created by` frame. */
+export interface Stack {
+  items: StackItem[];
+  /** The frames alone, in order (innermost first). */
+  frames: Frame[];
+  createdBy?: { line: CreatedByLine; location?: LocationLine };
+}
+
+/** A `goroutine N [...]:` block. */
+export interface Goroutine extends Stack {
+  header: GoroutineHeaderLine;
+  id: number;
+  status: string;
+  waitMinutes?: number;
+  lockedToThread: boolean;
+  /** `gp=` value parsed, when printed. */
+  gp?: bigint;
+  /** `m=` value: a number, or null for `m=nil`; undefined when not printed. */
+  m?: number | null;
+  mp?: bigint;
+  /** First and last line index of the block (folding range). */
+  firstLine: number;
+  lastLine: number;
+}
+
+/** A `runtime stack:` block: the system (g0) stack printed on a crash on the system stack. */
+export interface RuntimeStack extends Stack {
+  header: RuntimeStackLine;
+  firstLine: number;
+  lastLine: number;
+}
+
+/** A register dump printed after a fatal signal (`rax 0x..` lines), with its title and PC line. */
+export interface RegisterDump {
+  title?: SignalTitleLine;
+  pcLine?: SignalPcLine;
+  registers: RegisterLine[];
+  firstLine: number;
+  lastLine: number;
+}
+
+export type CrashKind = 'panic' | 'fatal' | 'signal' | 'unknown';
+
+export interface Traceback {
+  /** Every line, in input order: `lines[i].line === i`. */
+  lines: TracebackLine[];
+  /** The line terminator of each line (`\n`, `\r\n` or `` for the last line without one). */
+  terminators: string[];
+  /** `panic:` lines, in printed order (the first one is the oldest panic). */
+  panics: PanicLine[];
+  fatalErrors: FatalErrorLine[];
+  runtimeMessages: RuntimeMessageLine[];
+  /** The `[signal ...]` line, when a signal caused the crash. */
+  signal?: SignalLine;
+  /** Goroutine blocks, in printed order. */
+  goroutines: Goroutine[];
+  /** `runtime stack:` blocks, in printed order. */
+  runtimeStacks: RuntimeStack[];
+  registerDumps: RegisterDump[];
+  /** Lines that are none of the above (kept so that nothing is lost). */
+  others: OtherLine[];
+  /** panic when a panic line is printed, fatal when only a fatal error, signal when only a signal. */
+  kind: CrashKind;
+}

@@ -1,0 +1,181 @@
+// Open Core Dump: find the executable, fill the views from our own readers at once, then start Delve
+// on the core and a VS Code debug session over it. Cancellable; every failure says what to do.
+import { basename, dirname } from 'node:path';
+import * as vscode from 'vscode';
+import { CoreSession } from '../../delve/coreSession.js';
+import { findDelveFor } from '../../delve/dlvDiscovery.js';
+import { Commands, DEBUG_TYPE, Views } from '../constants.js';
+import { CORE_ID_KEY } from '../debug/goCoreDebugger.js';
+import type { Logger } from '../log.js';
+import { originFrame } from '../model.js';
+import { readSettings } from '../settings.js';
+import { ExecutableNotFoundError, type Analyzer, type CoreAnalysis } from '../session/analyzer.js';
+import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
+import { delveHandle } from '../session/delveHandle.js';
+import type { SourcePathMapper } from '../../report/pathMapping.js';
+
+export interface OpenCoreDeps {
+  sessions: CoreSessions;
+  analyze: Analyzer;
+  logger: Logger;
+  /** Delves in the project cache are offered in development and tests. */
+  includeDevCache: boolean;
+  mapperFor(core: OpenCore, analysis: CoreAnalysis): SourcePathMapper;
+  onOpened?(core: OpenCore, analysis: CoreAnalysis): void;
+}
+
+export interface OpenCoreOptions {
+  dlvPath?: string;
+  substitutePath?: { from: string; to: string }[];
+  /** False when a launch.json debug session is opening the core itself. */
+  startDebugSession: boolean;
+}
+
+const CORE_NAME = /^core(\.\d+)?$|\.core$/;
+
+async function pickCore(): Promise<string | undefined> {
+  const picked = await vscode.window.showOpenDialog({
+    title: 'Open Go Core Dump',
+    openLabel: 'Open Core Dump',
+    canSelectMany: false,
+    defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+  });
+  return picked?.[0]?.fsPath;
+}
+
+async function pickBinary(corePath: string, why: string): Promise<string | undefined> {
+  const choice = await vscode.window.showWarningMessage(`${why}`, { modal: false }, 'Choose Executable…');
+  if (choice !== 'Choose Executable…') return undefined;
+  const picked = await vscode.window.showOpenDialog({
+    title: `Executable that produced ${basename(corePath)}`,
+    openLabel: 'Use This Executable',
+    canSelectMany: false,
+    defaultUri: vscode.Uri.file(dirname(corePath)),
+  });
+  return picked?.[0]?.fsPath;
+}
+
+/** Files next to the core and in the workspace that might be its executable (checked by build ID). */
+async function executableCandidates(corePath: string): Promise<string[]> {
+  const found = await vscode.workspace.findFiles('**/*', '**/{node_modules,.git,vendor}/**', 2000);
+  const dir = dirname(corePath);
+  const near = found.map((u) => u.fsPath).filter((p) => dirname(p) === dir && !CORE_NAME.test(basename(p)));
+  const rest = found
+    .map((u) => u.fsPath)
+    .filter((p) => dirname(p) !== dir && !/\.(go|mod|sum|md|txt|json|ya?ml|js|ts|html|css|c|h|s)$/i.test(p) && !CORE_NAME.test(basename(p)));
+  return [...near, ...rest].slice(0, 200);
+}
+
+export async function openCoreDump(
+  deps: OpenCoreDeps,
+  corePath: string | undefined,
+  binaryPath: string | undefined,
+  options: OpenCoreOptions,
+): Promise<OpenCore | undefined> {
+  corePath ??= await pickCore();
+  if (!corePath) return undefined;
+  const settings = readSettings();
+  const name = basename(corePath);
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Opening core dump ${name}`, cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      progress.report({ message: 'reading the core' });
+      let analysis: CoreAnalysis | undefined;
+      let binary = binaryPath;
+      for (let attempt = 0; attempt < 3 && !analysis; attempt++) {
+        try {
+          analysis = await deps.analyze(corePath, binary, {
+            candidates: binary ? [] : await executableCandidates(corePath),
+            signal: abort.signal,
+          });
+        } catch (e) {
+          if (token.isCancellationRequested) return undefined;
+          if (e instanceof ExecutableNotFoundError) {
+            binary = await pickBinary(corePath, `No executable matching ${name} was found. Which binary crashed?`);
+            if (!binary) return undefined;
+            continue;
+          }
+          const msg = e instanceof Error ? e.message : String(e);
+          deps.logger.error(`open ${corePath}: ${msg}`);
+          const again = await vscode.window.showErrorMessage(`Cannot open ${name}: ${msg}`, 'Choose Executable…', 'Show Log');
+          if (again === 'Show Log') void vscode.commands.executeCommand(Commands.showLog);
+          if (again !== 'Choose Executable…') return undefined;
+          binary = await pickBinary(corePath, `Choose the executable that produced ${name}.`);
+          if (!binary) return undefined;
+        }
+      }
+      if (!analysis) return undefined;
+      const core = deps.sessions.add(corePath, analysis.binaryPath, analysis.model);
+      core.pcInfo = analysis.pcInfo;
+      core.resources.push(analysis);
+      const mapper = deps.mapperFor(core, analysis);
+      deps.onOpened?.(core, analysis);
+      void vscode.commands.executeCommand(`${Views.panicFrames}.focus`);
+      const origin = originFrame(analysis.model);
+      const mapped = origin?.file ? mapper.map(origin.file) : undefined;
+      if (mapped && origin?.line) {
+        const doc = await vscode.workspace.openTextDocument(mapped.path);
+        const pos = new vscode.Position(origin.line - 1, 0);
+        await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), preview: true });
+      }
+      if (token.isCancellationRequested) return core;
+
+      progress.report({ message: 'starting Delve' });
+      try {
+        const pick = await findDelveFor(analysis.goVersion, {
+          dlvPath: options.dlvPath ?? (Object.keys(settings.dlvPaths).length ? settings.dlvPaths : settings.dlvPath),
+          alternateToolsDlv: settings.goAlternateDlv,
+          includeDevCache: deps.includeDevCache,
+        });
+        if (!pick.inRange) core.model.notes.push(`Delve ${pick.version} does not support ${analysis.goVersion ?? 'this Go version'}: running it with --check-go-version=false`);
+        const session = await CoreSession.open({
+          corePath,
+          programPath: analysis.binaryPath,
+          goVersion: analysis.goVersion,
+          dlv: pick,
+          timeoutMs: settings.requestTimeoutMs,
+          trace: settings.trace,
+          substitutePath: options.substitutePath ?? settings.substitutePath,
+          signal: abort.signal,
+          logger: (level, message) => (level.startsWith('dap') ? deps.logger.trace(message) : deps.logger.info(`[dlv ${level}] ${message}`)),
+        });
+        if (!deps.sessions.get(core.id)) {
+          await session.close();
+          return undefined;
+        }
+        core.delve = delveHandle(session, pick);
+        session.on('ended', (info) => {
+          core.delveEndedReason = info.reason;
+          if (info.unexpected) {
+            core.model.notes.push(`The Delve session ended: ${info.reason}`);
+            void vscode.window.showWarningMessage(`Delve stopped for ${name}: ${info.reason}. The Go Core views keep what our own readers found.`);
+          }
+          deps.sessions.update(core);
+        });
+        deps.sessions.update(core);
+      } catch (e) {
+        if (token.isCancellationRequested) return core;
+        const msg = e instanceof Error ? e.message : String(e);
+        deps.logger.error(`Delve for ${corePath}: ${msg}`);
+        core.model.notes.push(`No Delve session: ${msg.split('\n')[0]}`);
+        deps.sessions.update(core);
+        void vscode.window.showWarningMessage(`Delve could not open ${name}: ${msg.split('\n')[0]} The Go Core views show what our own readers found.`);
+        return core;
+      }
+      if (options.startDebugSession) {
+        const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(corePath)) ?? vscode.workspace.workspaceFolders?.[0];
+        await vscode.debug.startDebugging(folder, {
+          type: DEBUG_TYPE,
+          request: 'launch',
+          name: `Core: ${core.label}`,
+          coreFilePath: corePath,
+          program: analysis.binaryPath,
+          [CORE_ID_KEY]: core.id,
+        });
+      }
+      return core;
+    },
+  );
+}

@@ -1,0 +1,83 @@
+// The crash-log language client: starts the traceback language server (dist/server.js) for
+// `go-traceback` documents, and implements the commands its code lenses name.
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  AssociateBinaryRequest,
+  GroupsRequest,
+  type AssociateBinaryParams,
+  type GroupsParams,
+  type GroupsResult,
+} from '../../server/protocol.js';
+import { Commands, Settings, TRACEBACK_LANGUAGE_ID } from '../constants.js';
+import type { CoreSessions } from '../session/coreSessions.js';
+
+export function groupsDocument(result: GroupsResult, focusKey?: string): string {
+  const lines = [
+    `// ${result.goroutineCount.toLocaleString('en-US')} goroutines in ${result.groups.length} groups of identical stacks`,
+    `// ${result.uri}`,
+    '',
+  ];
+  for (const g of result.groups) {
+    const mark = g.key === focusKey ? ' <<' : '';
+    const ids = g.ids.slice(0, 12).join(', ') + (g.ids.length > 12 ? `, … (${g.ids.length})` : '');
+    lines.push(`${g.count} goroutine${g.count === 1 ? '' : 's'} [${g.statuses.join(', ')}]${mark}`);
+    lines.push(`  ids: ${ids}`);
+    for (const f of g.frames) lines.push(`  ${f.func}`, `      ${f.file ?? '?'}:${f.line ?? '?'}`);
+    if (g.createdBy) lines.push(`  created by ${g.createdBy}`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+export function startTracebackClient(context: vscode.ExtensionContext, sessions: CoreSessions): LanguageClient {
+  const module = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy'] } },
+  };
+  const substitutePath = () => vscode.workspace.getConfiguration(Settings.section).get(Settings.substitutePath) ?? [];
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { language: TRACEBACK_LANGUAGE_ID, scheme: 'file' },
+      { language: TRACEBACK_LANGUAGE_ID, scheme: 'untitled' },
+    ],
+    initializationOptions: { substitutePath: substitutePath() },
+    synchronize: { configurationSection: Settings.section },
+  };
+  const client = new LanguageClient('goTraceback', 'Go Traceback', serverOptions, clientOptions);
+  void client.start();
+  context.subscriptions.push(
+    client,
+    vscode.commands.registerCommand(Commands.showGoroutineGroups, async (uri?: string, key?: string) => {
+      const target = uri ?? vscode.window.activeTextEditor?.document.uri.toString();
+      if (!target) return;
+      const result = await client.sendRequest<GroupsResult>(GroupsRequest, { uri: target } satisfies GroupsParams);
+      const doc = await vscode.workspace.openTextDocument({ content: groupsDocument(result, key), language: TRACEBACK_LANGUAGE_ID });
+      await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+    }),
+    vscode.commands.registerCommand(Commands.associateBinary, async (uri?: string) => {
+      const target = uri ?? vscode.window.activeTextEditor?.document.uri.toString();
+      if (!target) return;
+      const suggested = sessions.active?.binaryPath;
+      const picked = await vscode.window.showOpenDialog({
+        title: 'Binary that printed this traceback',
+        openLabel: 'Associate',
+        canSelectMany: false,
+        defaultUri: suggested ? vscode.Uri.file(suggested) : vscode.workspace.workspaceFolders?.[0]?.uri,
+      });
+      if (!picked?.[0]) return;
+      await client.sendRequest(AssociateBinaryRequest, { uri: target, binaryPath: picked[0].fsPath } satisfies AssociateBinaryParams);
+    }),
+    vscode.commands.registerCommand(Commands.openTracebackFromClipboard, async () => {
+      const text = await vscode.env.clipboard.readText();
+      if (!text.trim()) {
+        void vscode.window.showInformationMessage('The clipboard is empty: copy a Go panic or traceback first.');
+        return;
+      }
+      const doc = await vscode.workspace.openTextDocument({ content: text, language: TRACEBACK_LANGUAGE_ID });
+      await vscode.window.showTextDocument(doc);
+    }),
+  );
+  return client;
+}

@@ -1,0 +1,100 @@
+// The engine behind Open Core Dump: our own readers (no Delve) turned into the views' model.
+// Runs in the extension host; everything it calls is plain Node (src/report, src/runtime, src/core).
+import { analyzeCore as analyze } from '../../report/analyze.js';
+import { buildReport, type ReportFrame } from '../../report/report.js';
+import { CoreReadError } from '../../core/errors.js';
+import { isRuntimeFunction } from '../../traceback/crash.js';
+import type { CrashModel, FrameModel, PcDescription, PcInfoProvider } from '../model.js';
+import { ExecutableNotFoundError, type Analyzer, type CoreAnalysis } from './analyzer.js';
+import { crashRuntimeState } from './runtimeState.js';
+
+/** Frames of the report as the views show them, with the origin frame marked. */
+export function toFrameModels(frames: ReportFrame[]): { system: FrameModel[]; goroutine: FrameModel[] } {
+  const all: FrameModel[] = frames.map((f) => ({
+    func: f.function,
+    file: f.file || undefined,
+    line: f.line || undefined,
+    pc: f.pc,
+    sp: f.sp,
+    fp: f.fp,
+    offset: f.inlined ? undefined : parseInt(f.offset, 16),
+    inlined: f.inlined,
+    runtime: isRuntimeFunction(f.function),
+    origin: false,
+    faulting: f.signalFrame,
+    stack: f.stack === 'g0' ? 'g0' : f.stack === 'gsignal' ? 'gsignal' : 'goroutine',
+  }));
+  const origin = all.find((f) => !f.runtime);
+  if (origin) origin.origin = true;
+  const firstGoroutine = all.findIndex((f) => f.stack === 'goroutine');
+  const system = firstGoroutine > 0 ? all.slice(0, firstGoroutine) : firstGoroutine < 0 ? all : [];
+  const goroutine = firstGoroutine >= 0 ? all.slice(firstGoroutine) : [];
+  return { system, goroutine };
+}
+
+export const analyzeCore: Analyzer = async (corePath, binaryPath, options) => {
+  let a;
+  try {
+    a = analyze(corePath, { binary: binaryPath, candidates: options.candidates });
+  } catch (e) {
+    if (e instanceof CoreReadError && e.kind === 'not-found' && !binaryPath) throw new ExecutableNotFoundError(corePath, []);
+    throw e;
+  }
+  try {
+    const report = buildReport(a);
+    const { system, goroutine } = toFrameModels(report.crash.frames);
+    const state = crashRuntimeState(a, report);
+    const model: CrashModel = {
+      corePath,
+      binaryPath: report.executable.path,
+      goVersion: report.go.version ?? undefined,
+      buildId: report.executable.goBuildId ?? undefined,
+      kind: state.kind,
+      messages: state.messages,
+      signal: report.signal
+        ? {
+            name: report.signal.name,
+            code: report.signal.code,
+            addr: report.signal.address ?? undefined,
+          }
+        : undefined,
+      goroutineId: report.crash.goroutine ?? undefined,
+      systemFrames: report.crash.onSystemStack ? system : [],
+      frames: report.crash.onSystemStack ? goroutine : [...system, ...goroutine],
+      otherGoroutines: state.otherGoroutines,
+      ms: state.ms,
+      panics: state.panics,
+      notes: [...state.notes, ...(report.crash.layout && !a.layout ? [report.crash.layout] : [])],
+      sources: { frames: 'readers', runtime: 'readers' },
+    };
+    const pcInfo: PcInfoProvider = {
+      entryOf: (func) => a.syms.funcByName(func)?.entry,
+      describe: async (pc, { isReturnAddress }): Promise<PcDescription | undefined> => {
+        const fn = a.syms.funcForPC(pc);
+        if (!fn) return undefined;
+        const logical = a.syms.frames(pc, { isCallReturn: isReturnAddress });
+        const outer = logical[logical.length - 1];
+        return {
+          pc: '0x' + pc.toString(16),
+          func: fn.name,
+          offset: Number(pc - fn.entry),
+          file: outer?.file,
+          line: outer?.line,
+          inlined: logical.slice(0, -1).map((l) => ({ func: l.function, file: l.file, line: l.line })),
+        };
+      },
+    };
+    const result: CoreAnalysis = {
+      model,
+      binaryPath: report.executable.path,
+      goVersion: report.go.version ?? undefined,
+      mainModule: report.go.mainModule?.path ?? report.go.mainPath ?? undefined,
+      pcInfo,
+      dispose: () => a.close(),
+    };
+    return result;
+  } catch (e) {
+    a.close();
+    throw e;
+  }
+};

@@ -1,0 +1,35 @@
+// What the VS Code side needs from the headless engine for one core: the crash model for the views
+// (from our own readers, instantly), the binary that was matched, and PC answers for hovers.
+import type { CrashModel, PcInfoProvider } from '../model.js';
+
+export interface CoreAnalysis {
+  model: CrashModel;
+  binaryPath: string;
+  goVersion: string | undefined;
+  mainModule: string | undefined;
+  pcInfo: PcInfoProvider | undefined;
+  dispose(): void;
+}
+
+export interface AnalyzeOptions {
+  /** More places to look for the executable (workspace files). */
+  candidates: string[];
+  signal?: AbortSignal;
+}
+
+export type Analyzer = (corePath: string, binaryPath: string | undefined, options: AnalyzeOptions) => Promise<CoreAnalysis>;
+
+/** Thrown by an analyzer when no executable matching the core was found: the user is asked for one. */
+export class ExecutableNotFoundError extends Error {
+  override name = 'ExecutableNotFoundError';
+  constructor(
+    readonly corePath: string,
+    readonly rejected: { path: string; reason: string }[],
+  ) {
+    super(
+      `No executable matching ${corePath} was found` +
+        (rejected.length ? ` (rejected: ${rejected.map((r) => `${r.path}: ${r.reason}`).join('; ')})` : '') +
+        '. Choose the binary that crashed.',
+    );
+  }
+}

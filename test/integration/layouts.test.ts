@@ -1,0 +1,113 @@
+// Every layout table entry (struct sizes, every field's name, offset, size, kind and type, status
+// names) against the DWARF of a binary built by the same toolchain, read with src/core/dwarf.ts.
+// A wrong offset fails. Binaries: the `index` crash fixture of each provisioned Go version.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Dwarf } from '../../src/core/dwarf.js';
+import { ElfFile } from '../../src/core/elf.js';
+import { openCoreWithBinary } from '../../src/core/executable.js';
+import { layoutFor, layoutFromDwarf, tableFor, TABLES } from '../../src/runtime/layout.js';
+import { readStringArray, readWaitReasonStrings } from '../../src/runtime/waitReasons.js';
+import { fixture, provisionedGoVersions } from '../support/fixtures.js';
+
+function openDwarf(path: string): Dwarf {
+  const elf = ElfFile.open(path);
+  try {
+    const d = Dwarf.fromElf(elf);
+    if (!d) throw new Error(`${path} has no DWARF`);
+    return d;
+  } finally {
+    elf.close();
+  }
+}
+
+describe('runtime layout tables vs DWARF', () => {
+  const versions = provisionedGoVersions();
+
+  it('every provisioned toolchain has a table', () => {
+    for (const v of versions) assert.ok(tableFor(v), `no layout table for provisioned Go ${v}`);
+  });
+
+  for (const minor of versions) {
+    it(`Go ${minor}: every struct size and field equals the binary's DWARF`, () => {
+      const fx = fixture('index', minor);
+      const table = tableFor(minor);
+      assert.ok(table, `no table for ${minor}`);
+      assert.equal(table.builtWith, fx.goVersion, `table for ${minor} was taken from ${table.builtWith}, fixture is ${fx.goVersion}`);
+      const dwarf = openDwarf(fx.prog);
+      let checked = 0;
+      for (const [name, st] of Object.entries(table.structs)) {
+        const d = dwarf.structTable(name);
+        assert.ok(d, `Go ${minor}: DWARF of ${fx.prog} has no struct ${name}`);
+        assert.equal(st.size, d.size, `Go ${minor}: size of ${name}`);
+        assert.deepEqual(
+          st.fields.map((f) => [...f]),
+          d.fields,
+          `Go ${minor}: fields of ${name} (name, offset, size, kind, type) differ from DWARF`,
+        );
+        checked += st.fields.length;
+      }
+      assert.ok(checked > 200, `only ${checked} fields checked`);
+      // Status names: the constants the table's keys stand for.
+      const consts = dwarf.constants('runtime._G');
+      for (const [value, label] of Object.entries(table.gStatus)) {
+        const names = [...consts].filter(([, v]) => v === BigInt(value)).map(([n]) => n);
+        assert.ok(names.length > 0, `Go ${minor}: no runtime._G* constant has value ${value} (${label})`);
+      }
+      // Wait reasons: as many as the DWARF constants say (the names come from that toolchain's sources).
+      const waits = dwarf.constants('runtime.waitReason');
+      const maxWait = Math.max(...[...waits.values()].map(Number));
+      assert.equal(table.waitReasons.length, maxWait + 1, `Go ${minor}: number of wait reasons`);
+      // The globals the walkers use have DWARF addresses that match .symtab.
+      const elf = ElfFile.open(fx.prog);
+      try {
+        for (const g of ['runtime.allm', 'runtime.allgs', 'runtime.allglen', 'runtime.firstmoduledata', 'runtime.buildVersion']) {
+          const v = dwarf.variable(g);
+          assert.ok(v?.address, `Go ${minor}: DWARF has no address for ${g}`);
+          assert.equal(v.address, elf.symbol(g)?.value, `Go ${minor}: DWARF and .symtab disagree on ${g}`);
+        }
+      } finally {
+        elf.close();
+      }
+    });
+
+    it(`Go ${minor}: wait reason and status names equal the binary's own tables`, () => {
+      const fx = fixture('index', minor);
+      const table = tableFor(minor)!;
+      const dwarf = openDwarf(fx.prog);
+      const c = openCoreWithBinary(fx.core, fx.prog);
+      try {
+        const strings = readWaitReasonStrings(c.memory, dwarf, c.bias ?? 0n);
+        assert.ok(strings, `Go ${minor}: runtime.waitReasonStrings not found`);
+        assert.deepEqual(table.waitReasons, strings, `Go ${minor}: wait reasons`);
+        const statuses = readStringArray(c.memory, dwarf, 'runtime.gStatusStrings', c.bias ?? 0n);
+        assert.ok(statuses, `Go ${minor}: runtime.gStatusStrings not found`);
+        const named = Object.fromEntries(statuses.map((s, i) => [i, s]).filter(([, s]) => s !== ''));
+        assert.deepEqual(table.gStatus, named, `Go ${minor}: status names`);
+      } finally {
+        c.close();
+      }
+    });
+
+    it(`Go ${minor}: the DWARF fallback gives the same offsets as the table`, () => {
+      const fx = fixture('index', minor);
+      const dwarf = openDwarf(fx.prog);
+      const fromTable = layoutFor(fx.goVersion);
+      const fromDwarf = layoutFromDwarf(dwarf, fx.goVersion);
+      assert.equal(fromTable.source, 'table');
+      assert.equal(fromDwarf.source, 'dwarf');
+      assert.deepEqual(fromDwarf.offsets, fromTable.offsets);
+      assert.deepEqual([...fromDwarf.gStatus].sort(), [...fromTable.gStatus].sort());
+    });
+  }
+
+  it('an unknown version falls back to DWARF and says so; without DWARF it throws', () => {
+    const newest = TABLES[TABLES.length - 1]!;
+    const dwarf = openDwarf(fixture('index', newest.minor).prog);
+    const l = layoutFor('go1.99.1', { dwarf });
+    assert.equal(l.source, 'dwarf');
+    assert.match(l.note, /no layout table for go1\.99\.1/);
+    assert.throws(() => layoutFor('go1.99.1'), /no verified runtime layout for Go 1\.99/);
+    assert.throws(() => layoutFor('go1.20.14'), /Go 1\.20/);
+  });
+});

@@ -1,0 +1,176 @@
+// `go-core report` as users run it: the CLI bundled with esbuild (same options as
+// scripts/build.mjs) and run with plain node on real fixture cores; text and --json output, the
+// JSON validated against schemas/report.schema.json, and bad input → exit 1 with one line.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as esbuild from 'esbuild';
+import { fixture, listFixtures } from '../support/fixtures.js';
+
+const root = join(__dirname, '..', '..');
+let dir = '';
+let cli = '';
+
+function run(args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  if (r.error) throw r.error;
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+type Schema = Record<string, unknown>;
+
+/** A small JSON Schema check: type, const, enum, pattern, required, properties, items, $ref, oneOf. */
+function validate(schema: Schema, root: Schema, v: unknown, path: string, errors: string[]): void {
+  if (typeof schema.$ref === 'string') {
+    const name = schema.$ref.replace('#/$defs/', '');
+    validate((root.$defs as Record<string, Schema>)[name]!, root, v, path, errors);
+  }
+  if (Array.isArray(schema.oneOf)) {
+    const ok = (schema.oneOf as Schema[]).filter((s) => {
+      const e: string[] = [];
+      validate(s, root, v, path, e);
+      return e.length === 0;
+    });
+    if (ok.length !== 1) errors.push(`${path}: matches ${ok.length} of oneOf`);
+  }
+  if ('const' in schema && v !== schema.const) errors.push(`${path}: ${JSON.stringify(v)} !== const ${JSON.stringify(schema.const)}`);
+  if (Array.isArray(schema.enum) && !schema.enum.includes(v)) errors.push(`${path}: ${JSON.stringify(v)} not in enum`);
+  if (schema.type !== undefined) {
+    const types = Array.isArray(schema.type) ? (schema.type as string[]) : [schema.type as string];
+    const actual = v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v;
+    if (!types.includes(actual) && !(actual === 'integer' && types.includes('number'))) errors.push(`${path}: ${actual} is not ${types.join('|')}`);
+  }
+  if (typeof schema.pattern === 'string' && typeof v === 'string' && !new RegExp(schema.pattern).test(v)) errors.push(`${path}: "${v}" !~ ${schema.pattern}`);
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    for (const k of (schema.required as string[] | undefined) ?? []) if (!(k in o)) errors.push(`${path}: missing ${k}`);
+    const props = (schema.properties as Record<string, Schema> | undefined) ?? {};
+    for (const [k, val] of Object.entries(o)) {
+      if (props[k]) validate(props[k], root, val, `${path}.${k}`, errors);
+      else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') validate(schema.additionalProperties as Schema, root, val, `${path}.${k}`, errors);
+    }
+  }
+  if (Array.isArray(v) && schema.items) v.forEach((x, i) => validate(schema.items as Schema, root, x, `${path}[${i}]`, errors));
+}
+
+describe('go-core report', () => {
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'go-core-report-'));
+    cli = join(dir, 'go-core.js');
+    await esbuild.build({
+      entryPoints: [join(root, 'src', 'report', 'cli.ts')],
+      outfile: cli,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      banner: { js: '#!/usr/bin/env node' },
+      logLevel: 'error',
+    });
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const schema = JSON.parse(readFileSync(join(root, 'schemas', 'report.schema.json'), 'utf8')) as Schema;
+
+  for (const fx of listFixtures({ fixture: /^(index|index-pie|index-stripped|stack-overflow|nilptr-goroutine)$/ })) {
+    it(`--json on ${fx.fixture} go${fx.goMinor} follows the schema and the traceback`, () => {
+      const r = run(['report', fx.core, '--binary', fx.prog, '--json']);
+      assert.equal(r.status, 0, r.stderr);
+      const rep = JSON.parse(r.stdout) as {
+        schemaVersion: number;
+        go: { version: string };
+        crash: { goroutine: number; onSystemStack: boolean; frames: { function: string; stack: string; inlined: boolean }[] };
+        threads: { crashing: boolean }[];
+        executable: { pie: boolean; goBuildId: string };
+      };
+      const errors: string[] = [];
+      validate(schema, schema, rep, '$', errors);
+      assert.deepEqual(errors, []);
+      assert.equal(rep.schemaVersion, 1);
+      assert.equal(rep.go.version, fx.goVersion);
+      assert.equal(rep.threads.filter((t) => t.crashing).length, 1);
+      assert.equal(rep.executable.pie, fx.fixture === 'index-pie');
+      const header = /^goroutine (\d+)/m.exec(fx.traceback);
+      assert.ok(header, 'no goroutine header in the traceback');
+      assert.equal(rep.crash.goroutine, Number(header[1]));
+      const fns = rep.crash.frames.map((f) => f.function);
+      if (fx.program === 'index') {
+        assert.ok(rep.crash.frames.some((f) => f.inlined && f.function === 'main.pick'), `no inlined main.pick in ${fns.join(', ')}`);
+      }
+      if (fx.fixture === 'stack-overflow') {
+        assert.ok(rep.crash.onSystemStack, 'stack overflow should be on the system stack');
+        const firstG = rep.crash.frames.findIndex((f) => f.stack === `goroutine ${rep.crash.goroutine}`);
+        assert.ok(firstG > 0 && rep.crash.frames.slice(0, firstG).some((f) => f.function === 'runtime.morestack'), 'g0 frames then goroutine frames');
+      }
+    });
+  }
+
+  it('text output reads like a traceback', () => {
+    const fx = fixture('index', listFixtures({ fixture: 'index' })[0]!.goMinor);
+    const r = run(['report', fx.core, '--binary', fx.prog]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^go: +${fx.goVersion.replace(/\./g, '\\.')}`, 'm'));
+    assert.match(r.stdout, /^signal: +SIGABRT \(6\)/m);
+    assert.match(r.stdout, /^ {4}main\.pick\(\.\.\.\) {2}\[inlined\]$/m);
+    assert.match(r.stdout, /^ {2}\* \d+ +pc=0x[0-9a-f]+ runtime\.raise\+0x[0-9a-f]+/m);
+  });
+
+  it('finds the executable from the core when --binary is omitted', () => {
+    const fx = listFixtures({ fixture: 'index' })[0]!;
+    const r = run(['report', fx.core, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { executable: { verification: string } }).executable.verification, 'go-build-id');
+  });
+
+  describe('bad input: exit 1, one line naming the file', () => {
+    const fx = listFixtures({ fixture: 'index' })[0]!;
+    const other = listFixtures({ fixture: 'map-writes', goMinor: fx.goMinor })[0]!;
+    const cases: [string, () => string[], RegExp][] = [
+      ['missing file', () => ['report', join(dir, 'nope')], /does not exist/],
+      ['empty file', () => ['report', write('empty', Buffer.alloc(0))], /empty|too short|no bytes/i],
+      ['not ELF', () => ['report', write('text', Buffer.from('hello, this is not a core\n'))], /ELF/],
+      ['an executable passed as the core', () => ['report', fx.prog], /not a core/],
+      ['a binary that does not match', () => ['report', fx.core, '--binary', other.prog], /build ID/],
+      ['a truncated core', () => ['report', write('trunc', head(fx.core, 100_000))], /truncated/],
+    ];
+    for (const [name, args, re] of cases) {
+      it(name, () => {
+        const t0 = Date.now();
+        const r = run(args());
+        assert.equal(r.status, 1, `exit ${r.status}; stdout ${r.stdout.slice(0, 200)} stderr ${r.stderr}`);
+        const lines = r.stderr.trimEnd().split('\n');
+        assert.equal(lines.length, 1, `stderr is not one line: ${r.stderr}`);
+        assert.match(lines[0]!, /^go-core: /);
+        assert.match(lines[0]!, re);
+        assert.doesNotMatch(r.stderr, /\n\s+at /);
+        assert.ok(Date.now() - t0 < 10_000, 'took more than 10 s');
+      });
+    }
+    it('usage errors exit 2', () => {
+      for (const args of [[], ['bogus'], ['report'], ['report', 'a', 'b'], ['report', 'x', '--frob']]) {
+        const r = run(args);
+        assert.equal(r.status, 2, `args ${args.join(' ')}: exit ${r.status}`);
+        assert.match(r.stderr, /usage: go-core report/);
+      }
+    });
+  });
+});
+
+function write(name: string, data: Buffer): string {
+  const p = join(dir, name);
+  writeFileSync(p, data);
+  return p;
+}
+
+function head(path: string, n: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(n);
+    return b.subarray(0, readSync(fd, b, 0, n, 0));
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,141 @@
+// src/core/dwarf.ts on hand-assembled DWARF 4 and 5 (struct members, typedef/pointer names and
+// kinds, constants, DW_OP_addr / DW_OP_addrx globals) and on garbage (typed errors, no hang).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Dwarf } from '../../src/core/dwarf.js';
+import * as F from '../../src/core/dwarfForms.js';
+import { CoreReadError } from '../../src/core/errors.js';
+
+const uleb = (n: number): number[] => {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return out;
+};
+const sleb = (n: number): number[] => {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+};
+const str = (s: string): number[] => [...Buffer.from(s + '\0')];
+const u32 = (n: number): number[] => [n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >>> 24) & 0xff];
+const u64 = (n: bigint): number[] => [...Array(8).keys()].map((i) => Number((n >> BigInt(8 * i)) & 0xffn));
+
+// code -> [tag, children, [attr, form]...]
+const ABBREVS: [number, number, boolean, [number, number][]][] = [
+  [1, F.DW_TAG_compile_unit, true, [[F.DW_AT_name, F.DW_FORM_string], [F.DW_AT_addr_base, F.DW_FORM_sec_offset]]],
+  [2, F.DW_TAG_structure_type, true, [[F.DW_AT_name, F.DW_FORM_string], [F.DW_AT_byte_size, F.DW_FORM_udata], [F.DW_AT_go_kind, F.DW_FORM_data1]]],
+  [3, F.DW_TAG_member, false, [[F.DW_AT_name, F.DW_FORM_string], [F.DW_AT_type, F.DW_FORM_ref4], [F.DW_AT_data_member_location, F.DW_FORM_udata]]],
+  [4, F.DW_TAG_base_type, false, [[F.DW_AT_name, F.DW_FORM_string], [F.DW_AT_byte_size, F.DW_FORM_udata], [F.DW_AT_go_kind, F.DW_FORM_data1]]],
+  [5, F.DW_TAG_pointer_type, false, [[F.DW_AT_name, F.DW_FORM_string], [F.DW_AT_type, F.DW_FORM_ref4], [F.DW_AT_go_kind, F.DW_FORM_data1]]],
+  [6, F.DW_TAG_variable, false, [[F.DW_AT_name, F.DW_FORM_string], [F.DW_AT_location, F.DW_FORM_block1]]],
+  [7, F.DW_TAG_constant, false, [[F.DW_AT_name, F.DW_FORM_string], [F.DW_AT_const_value, F.DW_FORM_sdata]]],
+  [8, F.DW_TAG_typedef, false, [[F.DW_AT_name, F.DW_FORM_string], [F.DW_AT_type, F.DW_FORM_ref4]]],
+];
+
+function abbrevSection(): Buffer {
+  const b: number[] = [];
+  for (const [code, tag, children, specs] of ABBREVS) {
+    b.push(...uleb(code), ...uleb(tag), children ? 1 : 0);
+    for (const [a, f] of specs) b.push(...uleb(a), ...uleb(f));
+    b.push(0, 0);
+  }
+  b.push(0);
+  return Buffer.from(b);
+}
+
+/** One unit: uint64, struct main.T {a uint64; p *main.T; e any}, *main.T, a global and a constant. */
+function infoSection(version: 4 | 5, addrx: boolean): Buffer {
+  const header = version === 4 ? [4, 0, ...u32(0), 8] : [5, 0, 1, 8, ...u32(0)];
+  const body: number[] = [];
+  const at = (): number => 4 + header.length + body.length; // CU-relative offset of the next DIE
+  body.push(...uleb(1), ...str('main'), ...u32(8));
+  const uint64Off = at();
+  body.push(...uleb(4), ...str('uint64'), ...uleb(8), 11);
+  const efaceOff = at();
+  body.push(...uleb(2), ...str('runtime.eface'), ...uleb(16), 25, 0); // no members, null
+  const anyOff = at();
+  body.push(...uleb(8), ...str('interface {}'), ...u32(efaceOff));
+  const structOff = at();
+  const ptrOff = structOff + 1 + 'main.T'.length + 1 + 1 + 1 + (1 + 2 + 4 + 1) + (1 + 2 + 4 + 1) + (1 + 2 + 4 + 1) + 1;
+  body.push(...uleb(2), ...str('main.T'), ...uleb(32), 25);
+  body.push(...uleb(3), ...str('a'), ...u32(uint64Off), ...uleb(0));
+  body.push(...uleb(3), ...str('p'), ...u32(ptrOff), ...uleb(8));
+  body.push(...uleb(3), ...str('e'), ...u32(anyOff), ...uleb(16));
+  body.push(0);
+  assert.equal(at(), ptrOff);
+  body.push(...uleb(5), ...str('*main.T'), ...u32(structOff), 22);
+  const loc = addrx ? [F.DW_OP_addrx, ...uleb(1)] : [F.DW_OP_addr, ...u64(0x5000n)];
+  body.push(...uleb(6), ...str('main.v'), loc.length, ...loc);
+  body.push(...uleb(7), ...str('main.K'), ...sleb(-5));
+  body.push(0);
+  return Buffer.from([...u32(header.length + body.length), ...header, ...body]);
+}
+
+// .debug_addr (DWARF 5): 8-byte header, then addresses [0x1111, 0x5000].
+const ADDR = Buffer.from([...u32(20), 5, 0, 8, 0, ...u64(0x1111n), ...u64(0x5000n)]);
+
+describe('dwarf reader', () => {
+  for (const [version, addrx] of [
+    [4, false],
+    [5, false],
+    [5, true],
+  ] as const) {
+    it(`DWARF ${version}${addrx ? ' with DW_OP_addrx' : ''}: structs, kinds, globals, constants`, () => {
+      const d = new Dwarf({ info: infoSection(version, addrx), abbrev: abbrevSection(), addr: ADDR }, 'synthetic');
+      assert.equal(d.units.length, 1);
+      assert.equal(d.units[0]!.version, version);
+      assert.deepEqual(d.structTable('main.T'), {
+        size: 32,
+        fields: [
+          ['a', 0, 8, 'uint', 'uint64'],
+          ['p', 8, 8, 'ptr', '*main.T'],
+          ['e', 16, 16, 'eface', 'interface {}'],
+        ],
+      });
+      assert.equal(d.structTable('main.Nope'), undefined);
+      assert.equal(d.variable('main.v')?.address, 0x5000n);
+      assert.equal(d.constant('main.K'), -5n);
+      assert.deepEqual([...d.constants('main.')], [['main.K', -5n]]);
+    });
+  }
+
+  it('rejects truncated and garbage DWARF with CoreReadError, never hangs', () => {
+    const info = infoSection(4, false);
+    const abbrev = abbrevSection();
+    for (let n = 1; n < info.length; n += 3) {
+      try {
+        const d = new Dwarf({ info: info.subarray(0, n), abbrev }, 'cut');
+        d.structTable('main.T');
+      } catch (e) {
+        assert.ok(e instanceof CoreReadError, `cut at ${n}: ${String(e)}`);
+      }
+    }
+    let seed = 12345;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff;
+    for (let i = 0; i < 300; i++) {
+      const junk = Buffer.from(info);
+      for (let k = 0; k < 4; k++) junk[4 + (rnd() * 7 + k) % (junk.length - 4)] = rnd();
+      try {
+        const d = new Dwarf({ info: junk, abbrev }, 'junk');
+        d.structTable('main.T');
+        d.variable('main.v');
+      } catch (e) {
+        assert.ok(e instanceof CoreReadError, `junk ${i}: ${String(e)}`);
+      }
+    }
+    assert.throws(() => new Dwarf({ info: Buffer.from([1, 0, 0, 0, 9]), abbrev }, 'x'), CoreReadError);
+    assert.throws(() => new Dwarf({ info: Buffer.from([...u32(7), 9, 0, 0, 0, 0, 0, 8]), abbrev }, 'x'), /DWARF version 9/);
+  });
+});

@@ -1,0 +1,132 @@
+// Browser suite, as a person: the workbench in Chromium, the Explorer, a right-click on the core.
+// Called by test/vscode/runner.ts with a page of a running Chromium and a running code-server.
+// The extension is either installed from a .vsix (the workbench opens with no payload at all) or
+// loaded from the repository (extensionDevelopmentPath, no tests), as `npm start` does.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { workbenchUrl } from '../codeServer.js';
+import type { TestResult } from '../suite/index.js';
+
+export interface SmokeOptions {
+  page: Page;
+  /** http://127.0.0.1:<port> of code-server. */
+  origin: string;
+  /** The workspace folder (holds `core`). */
+  workspace: string;
+  /** The repository: package.json, and the extension's development path unless `installed`. */
+  repo: string;
+  /** The extension is installed in code-server's extensions directory (from a .vsix). */
+  installed: boolean;
+  /** Where screenshots go. */
+  resultsDir: string;
+}
+
+interface PackageCommand {
+  command: string;
+  title: string;
+}
+
+/** The title the Explorer menu shows for a contributed command, or undefined when not contributed. */
+function contributedTitle(repo: string, command: string): string | undefined {
+  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { contributes?: { commands?: PackageCommand[] } };
+  return pkg.contributes?.commands?.find((c) => c.command === command)?.title;
+}
+
+async function step(results: TestResult[], title: string, fn: () => Promise<void>, shot: () => Promise<void>): Promise<boolean> {
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push({ title: `[browser] ${title}`, file: 'browser/smoke.ts', state: 'passed', durationMs: Date.now() - t0 });
+    return true;
+  } catch (e) {
+    await shot();
+    const err = e as Error;
+    results.push({
+      title: `[browser] ${title}`,
+      file: 'browser/smoke.ts',
+      state: 'failed',
+      durationMs: Date.now() - t0,
+      error: { message: err.message.split('\n')[0] ?? String(e) },
+    });
+    return false;
+  }
+}
+
+/** The Explorer row of a file at the top of the workspace. */
+export function explorerRow(page: Page, name: string): Locator {
+  return page.locator('.explorer-folders-view .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) });
+}
+
+/** Labels of the open context menu's items (VS Code renders menus in a shadow root; locators pierce it). */
+export async function contextMenuItems(page: Page): Promise<string[]> {
+  const items = page.locator('.context-view .monaco-menu .action-item:not(.disabled) .action-label');
+  await items.first().waitFor({ state: 'visible', timeout: 10_000 });
+  return (await items.allInnerTexts()).map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
+  const { page } = o;
+  const results: TestResult[] = [];
+  const shot = (name: string) => async () => {
+    await page.screenshot({ path: join(o.resultsDir, name), timeout: 10_000 }).catch(() => undefined);
+  };
+
+  const loaded = await step(
+    results,
+    `the workbench opens the workspace with the extension ${o.installed ? 'installed from the .vsix' : 'from the repository'}`,
+    async () => {
+      const url = o.installed ? workbenchUrl(o.origin, o.workspace) : workbenchUrl(o.origin, o.workspace, { extensionDevelopmentPath: o.repo });
+      await page.goto(url, { timeout: 60_000 });
+      await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+      await page.locator('.part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
+    },
+    shot('browser-failure-workbench.png'),
+  );
+  if (!loaded) return results;
+
+  let coreRow: Locator | undefined;
+  const shown = await step(
+    results,
+    'the Explorer lists the core file',
+    async () => {
+      if (!(await page.locator('.explorer-folders-view').isVisible())) {
+        await page.keyboard.press('Control+Shift+E');
+      }
+      await page.locator('.explorer-folders-view').waitFor({ state: 'visible', timeout: 30_000 });
+      coreRow = explorerRow(page, 'core');
+      await coreRow.waitFor({ state: 'visible', timeout: 30_000 });
+      await shot('browser-explorer.png')();
+    },
+    shot('browser-failure-explorer.png'),
+  );
+  if (!shown || !coreRow) return results;
+
+  const openTitle = contributedTitle(o.repo, 'goCoreInspector.openCoreDump');
+  await step(
+    results,
+    openTitle ? `right-click on core offers "${openTitle}"` : 'right-click on core opens the context menu',
+    async () => {
+      // The extension's menu entries arrive when the remote extension host has scanned it:
+      // like a person, open the menu again for a while before concluding.
+      const deadline = Date.now() + 30_000;
+      let items: string[] = [];
+      for (;;) {
+        await coreRow!.click({ button: 'right' });
+        items = await contextMenuItems(page);
+        if (!openTitle || items.includes(openTitle) || Date.now() > deadline) break;
+        await page.keyboard.press('Escape');
+        await page.waitForTimeout(1000);
+      }
+      await shot('browser-core-context-menu.png')();
+      process.stderr.write(`[test-vscode] context menu on core: ${items.join(' | ')}\n`);
+      if (openTitle && !items.includes(openTitle)) {
+        throw new Error(`context menu lacks "${openTitle}"; it shows: ${items.join(' | ')}`);
+      }
+      await page.keyboard.press('Escape');
+    },
+    shot('browser-failure-context-menu.png'),
+  );
+  await shot('browser-end.png')();
+  return results;
+}

@@ -1,0 +1,55 @@
+// Runs inside VS Code's extension host (see index.ts): the extension is installed from the
+// development path, activates, and sees the workspace the runner opened.
+import * as assert from 'node:assert/strict';
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import pkg from '../../../package.json';
+
+const EXTENSION_ID = `${pkg.publisher}.${pkg.name}`;
+
+interface ContributedCommand {
+  command: string;
+}
+
+function contributedCommands(): string[] {
+  const contributes = pkg.contributes as { commands?: ContributedCommand[] };
+  return (contributes.commands ?? []).map((c) => c.command);
+}
+
+describe('activation', () => {
+  it(`the extension ${EXTENSION_ID} is installed from the development path`, () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} not found among ${vscode.extensions.all.length} extensions`);
+    assert.equal(ext.packageJSON.version, pkg.version);
+  });
+
+  it('activates without error', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext);
+    await ext.activate();
+    assert.equal(ext.isActive, true);
+  });
+
+  it('opened the workspace the runner prepared', async () => {
+    const expected = process.env.GCI_VSCODE_WORKSPACE;
+    assert.ok(expected, 'GCI_VSCODE_WORKSPACE is not set by the runner');
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    assert.equal(folders.length, 1, `workspace folders: ${folders.map((f) => f.uri.toString()).join(', ')}`);
+    assert.equal(folders[0]!.uri.path, expected);
+    assert.equal(vscode.workspace.name, basename(expected));
+    const cores = await vscode.workspace.findFiles('core');
+    assert.equal(cores.length, 1, 'the workspace holds the fixture core');
+  });
+
+  it('VS Code commands are reachable', async () => {
+    const all = await vscode.commands.getCommands(true);
+    assert.ok(all.includes('workbench.action.files.openFile') || all.includes('vscode.open'), 'built-in commands missing');
+  });
+
+  it('every contributed command is registered once active', async () => {
+    await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
+    const all = new Set(await vscode.commands.getCommands(true));
+    const missing = contributedCommands().filter((c) => !all.has(c));
+    assert.deepEqual(missing, [], `package.json contributes commands the extension does not register: ${missing.join(', ')}`);
+  });
+});
