@@ -66,7 +66,8 @@ export async function readAllgsPage(
   page: { start: number; count: number },
   opts: RequestOptions = {},
 ): Promise<AllgsPage> {
-  const evalText = async (expr: string): Promise<string> => (await ev.evaluate(expr, undefined, 'repl', opts))?.result ?? '';
+  const evalText = async (expr: string): Promise<string> =>
+    (await ev.evaluate(expr, undefined, 'repl', opts))?.result ?? '';
   const total = firstInt(await evalText('len(runtime.allgs)'));
   const start = Math.max(0, Math.floor(page.start));
   const end = Math.min(total, start + Math.max(0, Math.min(Math.floor(page.count), MAX_ALLGS_PAGE)));

@@ -1,13 +1,24 @@
 // A Go core dump opened in Delve through DAP: initialize → launch (mode core) → configurationDone
 // → the `stopped` event; then read-only queries. One Delve process per session.
+//
+// Sharing the session with VS Code's debugger (an inline DebugAdapter): the core is already open,
+// so the adapter answers `initialize` with `capabilities`, `launch`/`attach` and
+// `configurationDone` with success (then sends `initialized` before and `stoppedEvent` after, as
+// Delve did), passes every other request through `client.forward()` (which keeps VS Code's seq),
+// relays `client.onEvent()` events except `initialized`/`stopped` replays, and on `disconnect`
+// answers itself and decides whether to `close()` the session (the extension's views may still
+// use it). `ended` tells both sides when Delve is gone.
 import { EventEmitter } from 'node:events';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { readAllgsPage, type AllgsPage } from './allgs.js';
 import type { DapClient, RequestOptions } from './dapClient.js';
 import type { DelveLogger } from './dapTypes.js';
 import { DlvProcess, type DlvExitInfo } from './dlvProcess.js';
+import { crashInfo, type CrashingGoroutine, type CrashRule } from './frames.js';
+import { DELVE_GOROUTINE_CAP, parseThreadName, type GoroutinePage } from './goroutines.js';
 import { CoreOpenError, DapCancelledError, DapRequestError, DapTimeoutError } from './errors.js';
 
+/** vscode-go / Delve DAP semantics: `from` is the local (workspace) path, `to` the path recorded in the binary. */
 export interface SubstitutePath {
   from: string;
   to: string;
@@ -36,55 +47,9 @@ export interface CoreSessionOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** One entry of Delve's goroutine list (DAP `threads`: thread id = goroutine id). */
-export interface GoroutineSummary {
-  /** Goroutine id (the DAP thread id). */
-  id: number;
-  /** Delve's name for it: `* [Go 1] main.main (Thread 6594)`. */
-  name: string;
-  /** Delve's selected goroutine (marked `*`): the one on the thread the core was stopped on. */
-  selected: boolean;
-  /** The function Delve shows for it (its current user frame). */
-  location: string;
-  /** The OS thread running it, when it was running. */
-  osThreadId?: number;
-  /** Delve could not read it (`Unreadable goroutine: ...`). */
-  unreadable?: boolean;
-}
-
-export interface GoroutinePage {
-  goroutines: GoroutineSummary[];
-  start: number;
-  /** How many goroutines Delve listed. */
-  listed: number;
-  /**
-   * Delve capped its list: every Delve DAP server (1.20 to 1.27 at least) returns at most 1024
-   * goroutines from `threads` (plus the selected one) and logs "Too many goroutines, only loaded N".
-   * Goroutines beyond the cap are still reachable by id through stackTrace/evaluate.
-   */
-  truncated: boolean;
-}
-
 export interface StackPage {
   frames: DebugProtocol.StackFrame[];
   totalFrames: number | undefined;
-}
-
-export type CrashRule = 'stopped-event' | 'selected-goroutine' | 'stack-search';
-
-export interface CrashingGoroutine {
-  id: number;
-  /** How it was found (see crashingGoroutine()). */
-  rule: CrashRule;
-  /** Its first frames (up to 64). */
-  frames: DebugProtocol.StackFrame[];
-  /** Index in `frames` of the first crash frame (gopanic, fatalpanic, throw, ...), -1 if none. */
-  crashFrameIndex: number;
-  /**
-   * Index in `frames` of the origin frame: the first frame after the crash frame that is not in
-   * the runtime (see isRuntimeFrame), i.e. the user code that panicked, threw or faulted; -1 if none.
-   */
-  originFrameIndex: number;
 }
 
 export interface SessionEndInfo {
@@ -97,68 +62,6 @@ export interface SessionEndInfo {
 interface CoreSessionEvents {
   ended: [SessionEndInfo];
   output: [DebugProtocol.OutputEvent];
-}
-
-/** Functions whose presence on a goroutine's stack marks it as the one that crashed. */
-export const CRASH_FUNCTIONS = [
-  'runtime.gopanic',
-  'runtime.fatalpanic',
-  'runtime.throw',
-  'runtime.fatalthrow',
-  'runtime.fatal',
-  'runtime.sigpanic',
-  'runtime.panicmem',
-  'runtime.crash',
-  'runtime.dieFromSignal',
-  'runtime.raise',
-  'runtime.newstack',
-];
-
-/** The name Delve gives a frame, minus any `(...)` arguments. */
-function frameFunction(f: DebugProtocol.StackFrame): string {
-  return f.name.replace(/\(.*$/, '').trim();
-}
-
-function isCrashFrame(f: DebugProtocol.StackFrame): boolean {
-  return CRASH_FUNCTIONS.includes(frameFunction(f));
-}
-
-/**
- * Whether a Delve frame is in the Go runtime: its function is in package runtime or its internal
- * packages, or its source file is in GOROOT's runtime tree (Delve prints internal/runtime/maps.fatal
- * as `maps.fatal`, so the name alone is not enough).
- */
-export function isRuntimeFrame(f: DebugProtocol.StackFrame): boolean {
-  const fn = frameFunction(f);
-  if (/^(runtime\.|runtime\/internal\/|internal\/runtime\/)/.test(fn)) return true;
-  const path = f.source?.path ?? '';
-  return /\/src\/(internal\/)?runtime\/[^/]+\.(go|s)$/.test(path) && /^[a-z]+\./.test(fn) && !fn.startsWith('main.');
-}
-
-function crashInfo(id: number, rule: CrashRule, frames: DebugProtocol.StackFrame[]): CrashingGoroutine {
-  const crashFrameIndex = frames.findIndex(isCrashFrame);
-  const originFrameIndex =
-    crashFrameIndex < 0 ? -1 : frames.findIndex((f, i) => i > crashFrameIndex && !isRuntimeFrame(f));
-  return { id, rule, frames, crashFrameIndex, originFrameIndex };
-}
-
-const THREAD_NAME_RE = /^(\*\s*)?\[Go (\d+)\]\s*(.*?)(?:\s+\(Thread (\d+)\))?\s*$/;
-
-export function parseThreadName(t: DebugProtocol.Thread): GoroutineSummary {
-  const m = THREAD_NAME_RE.exec(t.name);
-  const selected = /^\s*\*/.test(t.name);
-  if (!m) {
-    return {
-      id: t.id,
-      name: t.name,
-      selected,
-      location: t.name.replace(/^\s*\*\s*/, ''),
-      unreadable: /Unreadable/.test(t.name),
-    };
-  }
-  const g: GoroutineSummary = { id: t.id, name: t.name, selected, location: m[3] ?? '' };
-  if (m[4]) g.osThreadId = Number(m[4]);
-  return g;
 }
 
 export class CoreSession extends EventEmitter<CoreSessionEvents> {
@@ -231,6 +134,10 @@ export class CoreSession extends EventEmitter<CoreSessionEvents> {
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
       ...(opts.env ? { env: opts.env } : {}),
     });
+    if (opts.signal?.aborted) {
+      await dlv.dispose();
+      throw new DapCancelledError('open core');
+    }
     const client = dlv.client;
     const early: DebugProtocol.Event[] = [];
     const sub = client.onEvent((e) => early.push(e));
@@ -239,7 +146,8 @@ export class CoreSession extends EventEmitter<CoreSessionEvents> {
       await dlv.dispose();
       if (cause instanceof DapCancelledError) throw cause;
       let msg = detail;
-      if (dlv.hasExited && dlv.lastOutput.length) msg += `\nDelve printed:\n${dlv.lastOutput.slice(-10).join('\n')}`;
+      const printed = dlv.lastOutput.filter((l) => l.trim() && !/DAP server listening at/.test(l));
+      if (printed.length) msg += `\nDelve printed:\n${printed.slice(-10).join('\n')}`;
       throw new CoreOpenError(opts.corePath, opts.programPath, msg, cause);
     };
     const ro = (): RequestOptions => ({ timeoutMs: left(), ...(opts.signal ? { signal: opts.signal } : {}) });
@@ -311,7 +219,8 @@ export class CoreSession extends EventEmitter<CoreSessionEvents> {
       const p = this.request('threads', undefined, opts).then((r) => {
         const threads = (r as DebugProtocol.ThreadsResponse).body.threads;
         // Delve logs "Too many goroutines" before answering, so the flag is already set here.
-        return { threads, truncated: this.tooMany || threads.length > 1024 };
+        // Delve's cap is exactly 1024 (maxGoroutines): a list that long may be cut.
+        return { threads, truncated: this.tooMany || threads.length >= DELVE_GOROUTINE_CAP };
       });
       p.catch(() => {
         if (this.threadsCache === p) this.threadsCache = undefined;

@@ -65,6 +65,11 @@ export function runCli(argv: readonly string[], io: CliIo): number {
 }
 
 if (require.main === module) {
+  // A closed pipe (`go-core report core | head`) is not an error of ours.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   process.exitCode = runCli(process.argv.slice(2), {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),

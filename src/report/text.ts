@@ -1,6 +1,6 @@
 // Human-readable rendering of a Report: a compact header, the threads, then the crashing
 // thread's frames like a traceback (function, then file:line with pc/sp), grouped by stack.
-import type { Report } from './report.js';
+import type { Report, ReportFrame } from './report.js';
 
 export function formatReportText(r: Report): string {
   const out: string[] = [];
@@ -27,13 +27,23 @@ export function formatReportText(r: Report): string {
   const c = r.crash;
   out.push('', `crashing thread ${c.tid}${c.goroutine !== null ? `, goroutine ${c.goroutine}` : ''}${c.onSystemStack ? ' (on the system stack)' : ''}:`);
   let stack: string | undefined;
-  for (const f of c.frames) {
+  const same = (a: ReportFrame, b: ReportFrame | undefined): boolean =>
+    b !== undefined && a.stack === b.stack && a.function === b.function && a.file === b.file && a.line === b.line && a.inlined === b.inlined && a.offset === b.offset;
+  for (let i = 0; i < c.frames.length; i++) {
+    const f = c.frames[i]!;
     if (f.stack !== stack) {
       stack = f.stack;
       out.push(`  [${stack || 'stack'}]`);
     }
     out.push(`    ${f.function}${f.inlined ? '(...)  [inlined]' : '()'}${f.signalFrame ? '  [signal]' : ''}`);
     out.push(`        ${f.file}:${f.line}${f.inlined ? '' : ` +${f.offset} pc=${f.pc} sp=${f.sp} fp=${f.fp}`}`);
+    // Deep recursion: fold a run of identical frames (the JSON keeps every frame).
+    let j = i + 1;
+    while (same(f, c.frames[j])) j++;
+    if (j - i > 3) {
+      out.push(`    ... ${j - i - 1} more identical frames of ${f.function} at ${f.file}:${f.line}`);
+      i = j - 1;
+    }
   }
   if (c.stop.reason !== 'top') out.push(`  (walk ended: ${c.stop.detail})`);
   if (c.layoutProblem) out.push(`  (goroutine stacks not followed: ${c.layoutProblem})`);

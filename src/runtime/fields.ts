@@ -27,6 +27,25 @@ export function readField(mem: Memory, base: bigint, f: FieldRef): bigint {
   }
 }
 
+/** The same from a buffer holding the whole struct (one memory read for many fields). */
+export function readFieldFrom(buf: Buffer, f: FieldRef, littleEndian = true): bigint {
+  const o = f.offset;
+  if (o < 0 || o + f.size > buf.length) throw new RangeError(`field at +${o} (${f.size} bytes) is outside a ${buf.length}-byte struct`);
+  const signed = f.kind === 'int';
+  switch (f.size) {
+    case 1:
+      return BigInt(signed ? buf.readInt8(o) : buf.readUInt8(o));
+    case 2:
+      return BigInt(littleEndian ? (signed ? buf.readInt16LE(o) : buf.readUInt16LE(o)) : signed ? buf.readInt16BE(o) : buf.readUInt16BE(o));
+    case 4:
+      return BigInt(littleEndian ? (signed ? buf.readInt32LE(o) : buf.readUInt32LE(o)) : signed ? buf.readInt32BE(o) : buf.readUInt32BE(o));
+    case 8:
+      return littleEndian ? (signed ? buf.readBigInt64LE(o) : buf.readBigUInt64LE(o)) : signed ? buf.readBigInt64BE(o) : buf.readBigUInt64BE(o);
+    default:
+      throw new RangeError(`field of ${f.size} bytes is not an integer`);
+  }
+}
+
 export function readFieldNumber(mem: Memory, base: bigint, f: FieldRef): number {
   return Number(readField(mem, base, f));
 }

@@ -1,8 +1,8 @@
 // All goroutines from runtime.allgs/allglen, read from raw memory with a version's layout.
 import type { Memory } from '../core/memory.js';
 import { CoreReadError, hex } from '../core/errors.js';
-import { readField, readFieldNumber } from './fields.js';
-import { G_SCAN, gStatusName, waitReasonString, type RuntimeLayout } from './layout.js';
+import { readFieldFrom } from './fields.js';
+import { G_SCAN, gStatusName, waitReasonString, type FieldRef, type RuntimeLayout } from './layout.js';
 
 export interface GoroutineInfo {
   /** Address of the runtime.g. */
@@ -44,10 +44,14 @@ export const G_DEAD = 6;
 export const G_LEAKED = 10;
 
 /** Decode one runtime.g. Throws UnmappedAddressError when its memory is not in the core. */
-export function readGoroutine(mem: Memory, layout: RuntimeLayout, addr: bigint): GoroutineInfo {
+export function readGoroutine(memory: Memory, layout: RuntimeLayout, addr: bigint): GoroutineInfo {
   const o = layout.offsets.g;
-  const status = readFieldNumber(mem, addr, o.atomicstatus);
-  const waitReason = readFieldNumber(mem, addr, o.waitreason);
+  // One read of the whole g (a few hundred bytes), then fields from the buffer.
+  const buf = memory.read(addr, o.size);
+  const le = memory.littleEndian;
+  const rd = (f: FieldRef): bigint => readFieldFrom(buf, f, le);
+  const status = Number(rd(o.atomicstatus));
+  const waitReason = Number(rd(o.waitreason));
   const statusName = gStatusName(layout, status);
   const wrs = waitReasonString(layout, waitReason);
   const base = status & ~G_SCAN;
@@ -57,27 +61,27 @@ export function readGoroutine(mem: Memory, layout: RuntimeLayout, addr: bigint):
   }
   return {
     addr,
-    goid: readField(mem, addr, o.goid),
+    goid: rd(o.goid),
     status,
     statusName,
     waitReason,
     waitReasonString: wrs,
     tracebackStatus,
-    stackLo: readField(mem, addr, o.stackLo),
-    stackHi: readField(mem, addr, o.stackHi),
-    schedSp: readField(mem, addr, o.schedSp),
-    schedPc: readField(mem, addr, o.schedPc),
-    schedBp: readField(mem, addr, o.schedBp),
-    syscallsp: readField(mem, addr, o.syscallsp),
-    syscallpc: readField(mem, addr, o.syscallpc),
-    startpc: readField(mem, addr, o.startpc),
-    gopc: readField(mem, addr, o.gopc),
-    parentGoid: o.parentGoid ? readField(mem, addr, o.parentGoid) : undefined,
-    m: readField(mem, addr, o.m),
-    panic: readField(mem, addr, o.panic),
-    defer: readField(mem, addr, o.defer),
-    waitsince: readField(mem, addr, o.waitsince),
-    lockedm: readField(mem, addr, o.lockedm),
+    stackLo: rd(o.stackLo),
+    stackHi: rd(o.stackHi),
+    schedSp: rd(o.schedSp),
+    schedPc: rd(o.schedPc),
+    schedBp: rd(o.schedBp),
+    syscallsp: rd(o.syscallsp),
+    syscallpc: rd(o.syscallpc),
+    startpc: rd(o.startpc),
+    gopc: rd(o.gopc),
+    parentGoid: o.parentGoid ? rd(o.parentGoid) : undefined,
+    m: rd(o.m),
+    panic: rd(o.panic),
+    defer: rd(o.defer),
+    waitsince: rd(o.waitsince),
+    lockedm: rd(o.lockedm),
   };
 }
 

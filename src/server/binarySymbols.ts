@@ -1,13 +1,12 @@
-// Resolves PCs printed in a traceback through the executable that printed it, with the Go pclntab
-// reader of src/core. The adapter between the server and src/core is `openBinarySymbols`: it is
-// the only function here that knows how a binary's pclntab is found.
+// Resolves PCs printed in a traceback through the executable that printed it, with the Go symbol
+// readers of src/core (GoSymbols: pclntab, moduledata for inline trees). `openBinarySymbols` is
+// the only adapter between the server and src/core.
 //
 // PIE binaries run at a load bias the log does not print; it is derived from the log itself: a
 // frame printed with its function, `+0x..` offset and `pc=` gives bias = pc - offset - entry.
 import { ElfFile } from '../core/elf.js';
 import { CoreReadError } from '../core/errors.js';
-import { findModuleData, type Region } from '../core/moduledata.js';
-import { Pclntab } from '../core/pclntab.js';
+import { GoSymbols } from '../core/symbols.js';
 import type { Frame } from '../traceback/types.js';
 
 export interface PcResolution {
@@ -43,9 +42,7 @@ export class BinarySymbolsError extends Error {
   }
 }
 
-const PCLNTAB_SECTIONS = ['.gopclntab', '.data.rel.ro.gopclntab'];
-
-/** Opens an executable and its Go pclntab. Throws BinarySymbolsError with what to do. */
+/** Opens an executable and its Go pclntab (src/core GoSymbols). Throws BinarySymbolsError with what to do. */
 export function openBinarySymbols(path: string): BinarySymbols {
   let elf: ElfFile;
   try {
@@ -54,77 +51,32 @@ export function openBinarySymbols(path: string): BinarySymbols {
     throw new BinarySymbolsError(path, `${path}: not a readable ELF executable (${(e as Error).message}); associate the binary that printed the traceback`);
   }
   try {
-    let data: Buffer | undefined;
-    let addr = 0n;
-    for (const name of PCLNTAB_SECTIONS) {
-      const sec = elf.section(name);
-      data = sec && elf.sectionData(sec);
-      if (sec && data && data.length > 0) {
-        addr = sec.addr;
-        break;
-      }
-    }
-    if (!data || data.length === 0) {
-      const sym = elf.symbol('runtime.pclntab');
-      if (sym && sym.size > 0n) {
-        data = elf.readVaddr(sym.value, Number(sym.size));
-        addr = sym.value;
-      }
-    }
-    if (!data || data.length === 0) {
-      throw new BinarySymbolsError(path, `${path}: no Go pclntab found (no .gopclntab section or runtime.pclntab symbol); is it a Go binary?`);
-    }
-    const tab = new Pclntab(data, { file: path });
-    enableInlineTrees(elf, tab, addr);
-    return new PclntabSymbols(path, elf, tab);
+    return new GoBinarySymbols(path, elf, GoSymbols.load(elf));
   } catch (e) {
     elf.close();
-    if (e instanceof BinarySymbolsError) throw e;
-    if (e instanceof CoreReadError) throw new BinarySymbolsError(path, e.message);
+    if (e instanceof CoreReadError) throw new BinarySymbolsError(path, `${e.message}; associate the Go binary that printed the traceback`);
     throw e;
   }
 }
 
-/**
- * Finds runtime.firstmoduledata (for `gofunc`, the base of inline trees) in .noptrdata, else in
- * the writable PT_LOAD segments. Without it PCs still resolve, only without inlined calls.
- */
-function enableInlineTrees(elf: ElfFile, tab: Pclntab, pcHeaderAddr: bigint): void {
-  try {
-    const regions: Region[] = [];
-    const noptr = elf.section('.noptrdata');
-    const data = noptr && elf.sectionData(noptr);
-    if (noptr && data && data.length > 0) regions.push({ addr: noptr.addr, data });
-    else {
-      for (const ph of elf.loads) {
-        if ((ph.flags & 2) !== 0 && ph.filesz > 0) regions.push({ addr: ph.vaddr, data: elf.readFile(ph.offset, ph.filesz) });
-      }
-    }
-    const md = findModuleData(regions, pcHeaderAddr, tab);
-    if (md) tab.setGoFunc(md.gofunc, (a, len) => elf.readVaddr(a, len));
-  } catch {
-    // Inline trees are an extra: a binary whose moduledata cannot be found still resolves PCs.
-  }
-}
-
-class PclntabSymbols implements BinarySymbols {
+class GoBinarySymbols implements BinarySymbols {
   constructor(
     readonly path: string,
     private readonly elf: ElfFile,
-    private readonly tab: Pclntab,
+    private readonly syms: GoSymbols,
   ) {}
 
   entryOf(func: string): bigint | undefined {
-    return this.tab.funcByName(func)?.entry;
+    return this.syms.funcByName(func)?.entry;
   }
 
   resolve(linkPc: bigint, isCallReturn: boolean): PcResolution | undefined {
     const lookup = isCallReturn ? linkPc - 1n : linkPc;
-    const f = this.tab.funcForPC(lookup);
+    const f = this.syms.funcForPC(lookup);
     if (!f) return undefined;
-    const frames = this.tab.frames(lookup);
+    const frames = this.syms.frames(lookup);
     const physical = frames[frames.length - 1];
-    const pos = physical ?? this.tab.fileLine(f, lookup);
+    const pos = physical ?? this.syms.pclntab.fileLine(f, lookup);
     return {
       function: f.name,
       inlined: frames.slice(0, -1).map((fr) => ({ function: fr.function, file: fr.file, line: fr.line })),

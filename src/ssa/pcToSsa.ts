@@ -85,6 +85,10 @@ export interface PcMapping {
   ssaBlock?: SsaBlock;
   /** Other SSA values on the same source line. */
   neighbours: SsaValue[];
+  /** The function's whole genssa listing (for "Show SSA for this frame"). */
+  genssaRows: GenssaRow[];
+  /** Index in genssaRows of the row that produced the instruction, when aligned. */
+  genssaRow?: number;
   verified: boolean;
   reason: string;
   /** Arguments of the rebuild, for the report. */
@@ -325,6 +329,7 @@ export async function mapPcIn(bin: SsaBinary, req: MapPcRequest): Promise<PcMapp
     frames,
     goVersion: bin.goVersion,
     neighbours: [],
+    genssaRows: result.ssa.rows,
     verified: result.verify.verified,
     reason: result.verify.reason,
     rebuild: {
@@ -353,6 +358,7 @@ function describeInstruction(out: PcMapping, r: FunctionResult, offset: number):
   const idx = r.listing.instructions.indexOf(ins);
   const rowIdx = al.rowOfInstruction[idx] ?? -1;
   const row: GenssaRow | undefined = rowIdx >= 0 ? r.ssa.rows[rowIdx] : undefined;
+  if (row) out.genssaRow = rowIdx;
   if (!row?.value) {
     if (!row) out.reason += '; the instruction was added by the assembler (no SSA value)';
     return;

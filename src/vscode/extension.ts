@@ -6,9 +6,11 @@ import { registerFrameCommands } from './commands/frameCommands.js';
 import { Commands, DEBUG_TYPE, TRACEBACK_LANGUAGE_ID, Views } from './constants.js';
 import { registerGoCoreDebugger } from './debug/goCoreDebugger.js';
 import { CrashDecorations } from './editor/crashDecorations.js';
+import { annotateCoreWithSsa, SsaDocuments } from './editor/ssaAnnotator.js';
 import { PcHoverProvider } from './editor/pcHover.js';
 import { startTracebackClient } from './language/tracebackClient.js';
 import { createLogger } from './log.js';
+import { originFrame, type FrameModel } from './model.js';
 import { readSettings } from './settings.js';
 import { analyzeCore } from './session/analyzeCore.js';
 import { CoreSessions } from './session/coreSessions.js';
@@ -32,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const sessions = new CoreSessions();
   const mappers = new Map<string, SourcePathMapper>();
   const mapperFor = (corePath: string) => mappers.get(corePath);
+  const biases = new Map<string, bigint>();
 
   const deps: OpenCoreDeps = {
     sessions,
@@ -47,7 +50,22 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       mappers.set(core.corePath, m);
       return m;
     },
+    onOpened: (core, analysis) => {
+      biases.set(core.id, analysis.loadBias);
+      const settings = readSettings();
+      if (!settings.autoSsa) return;
+      const mapper = mappers.get(core.corePath);
+      if (!mapper) return;
+      void annotateCoreWithSsa(sessions, core, {
+        logger,
+        goroots: settings.goroots,
+        trusted: vscode.workspace.isTrusted,
+        mapper,
+        loadBias: analysis.loadBias,
+      });
+    },
   };
+  const ssaDocs = new SsaDocuments();
 
   const panicFrames = new PanicFramesProvider(sessions);
   const threads = new ThreadsProvider(sessions);
@@ -84,6 +102,29 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       await sessions.close(core.id);
     }),
     vscode.commands.registerCommand(Commands.showLog, () => logger.channel.show()),
+    vscode.workspace.registerTextDocumentContentProvider(SsaDocuments.scheme, ssaDocs),
+    vscode.commands.registerCommand(Commands.showSsaForFrame, async (arg?: { frame?: FrameModel } | FrameModel) => {
+      const core = sessions.active;
+      const frame = arg && 'frame' in arg && arg.frame ? arg.frame : (arg as FrameModel | undefined) ?? (core ? originFrame(core.model) : undefined);
+      if (!core || !frame) return undefined;
+      if (!frame.ssa) {
+        const mapper = mappers.get(core.corePath);
+        const settings = readSettings();
+        if (mapper) await annotateCoreWithSsa(sessions, core, { logger, goroots: settings.goroots, trusted: vscode.workspace.isTrusted, mapper, loadBias: biases.get(core.id) });
+      }
+      const doc = ssaDocs.put(frame);
+      if (!doc) {
+        void vscode.window.showWarningMessage(
+          `No SSA for ${frame.func}: ${core.model.notes.find((n) => n.startsWith('SSA')) ?? 'the function could not be rebuilt (see the Go Core log)'}`,
+        );
+        return undefined;
+      }
+      const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(doc.uri), { preview: true });
+      const line = editor.document.lineAt(Math.min(doc.line, editor.document.lineCount - 1));
+      editor.selection = new vscode.Selection(line.range.start, line.range.end);
+      editor.revealRange(line.range, vscode.TextEditorRevealType.InCenter);
+      return doc.uri;
+    }),
     vscode.debug.onDidTerminateDebugSession((s) => {
       if (s.type !== DEBUG_TYPE) return;
       const core = sessions.all.find((c) => c.debugSession === s);

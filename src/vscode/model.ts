@@ -37,6 +37,11 @@ export interface SsaAnnotation {
   reason?: string;
   /** The other SSA values of the same source line. */
   neighbours?: string[];
+  /** The physical function that was rebuilt. */
+  function?: string;
+  /** The function's genssa listing, one row a line, and the row of this instruction. */
+  listing?: string[];
+  listingRow?: number;
 }
 
 export interface GoroutineGroupModel {

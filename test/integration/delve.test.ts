@@ -29,7 +29,13 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { CoreSession } from '../../src/delve/coreSession.js';
 import { delveVersion, discoverDelves, findDelveFor, pickDelve } from '../../src/delve/dlvDiscovery.js';
 import { liveDelvePids } from '../../src/delve/dlvProcess.js';
-import { CoreOpenError, DapClosedError, DapTimeoutError, DelveNotFoundError } from '../../src/delve/errors.js';
+import {
+  CoreOpenError,
+  DapClosedError,
+  DapTimeoutError,
+  DelveNotFoundError,
+  DelveStartError,
+} from '../../src/delve/errors.js';
 import {
   crashingGoroutine,
   originFrame,
@@ -467,6 +473,29 @@ describe('session lifecycle (one small core)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('maps source paths with substitutePath (from = local, to = built-in path)', async () => {
+    const local = '/work/elsewhere/src';
+    const s = await open(small, { substitutePath: [{ from: local, to: small.srcDir }] });
+    try {
+      const c = await s.crashingGoroutine();
+      const origin = c.frames[c.originFrameIndex]!;
+      assert.equal(origin.source?.path, `${local}/main.go`);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('fails with DelveStartError for a missing or wrong dlv executable', async () => {
+    await assert.rejects(
+      CoreSession.open({ dlv: '/nonexistent/dlv', programPath: small.prog, corePath: small.core }),
+      (e: unknown) => e instanceof DelveStartError && /ENOENT/.test(e.message),
+    );
+    await assert.rejects(
+      CoreSession.open({ dlv: '/bin/false', programPath: small.prog, corePath: small.core }),
+      (e: unknown) => e instanceof DelveStartError && /exited \(exit code 1\) before listening/.test(e.message),
+    );
   });
 
   it('reports a truncated core as a clear CoreOpenError', async () => {

@@ -146,6 +146,8 @@ describe('crash fixtures', () => {
       assert.notEqual(g.id, 1);
       const blocked = tb.goroutines.filter((x) => x.frames.some((fr) => fr.func.startsWith('main.wait')));
       assert.equal(blocked.length, 300, `go${f.goMinor}`);
+      // All parked before the crash.
+      for (const b of blocked) assert.ok(!['running', 'runnable'].includes(b.status), `goroutine ${b.id}: ${b.status}`);
     }
   });
 
@@ -156,6 +158,7 @@ describe('crash fixtures', () => {
         x.frames.some((fr) => /^main\.(recvLoop|lockWait|condWait|selectWait|sleepWait)$/.test(fr.func)),
       );
       assert.equal(blocked.length, 10000, `go${f.goMinor}`);
+      for (const b of blocked) assert.ok(!['running', 'runnable'].includes(b.status), `goroutine ${b.id}: ${b.status}`);
     }
   });
 });

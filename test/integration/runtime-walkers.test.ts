@@ -10,6 +10,7 @@ import { walkMs } from '../../src/runtime/allm.js';
 import { findRuntimeGlobals } from '../../src/runtime/globals.js';
 import { walkGoroutines } from '../../src/runtime/goroutines.js';
 import { layoutFor } from '../../src/runtime/layout.js';
+import { mForThread, readRuntimeSnapshot } from '../../src/runtime/snapshot.js';
 import { formatBoundsError } from '../../src/runtime/panicValue.js';
 import { printedPanicLines, walkDeferChain, walkPanicChain } from '../../src/runtime/panicChain.js';
 import { listFixtures, type Fixture } from '../support/fixtures.js';
@@ -116,6 +117,14 @@ function check(fx: Fixture): void {
       assert.deepEqual(chain[0]!.fields.map((f) => [f.name, f.offset]), panicLayout.fields.map((f) => [f.name, f.offset]));
     }
     walkDeferChain(c.memory, layout, crashing.addr); // must not throw on any fixture
+
+    // The one-call snapshot agrees, and the core's dumping thread is one of the Ms. (It is not
+    // always the M the header names: when two goroutines throw at once, one prints, the other
+    // may be the thread the kernel dumps first.)
+    const snap = readRuntimeSnapshot({ memory: c.memory, goVersion: fx.goVersion, exe: c.binary, bias, symbols });
+    assert.equal(snap.goroutines.goroutines.length, walk.goroutines.length, `${what}: snapshot goroutines`);
+    assert.equal(snap.ms.length, ms.length, `${what}: snapshot Ms`);
+    assert.ok(mForThread(snap, c.core.crashingThread.tid), `${what}: no M for the core's crashing thread`);
   } finally {
     c.close();
   }

@@ -99,7 +99,6 @@ function checkFixture(fx: Fixture): void {
     assert.ok(pos >= 0, `printed frames before the anchor do not fit`);
     for (const f of ours.slice(0, pos)) assert.ok(isRuntimeFunction(printedName(f.function)), `extra non-runtime frame before the printed ones: ${describeFrame(f)}`);
     compareFrames(ours.slice(pos), head, `${fx.fixture} go${fx.goMinor} ${label}`);
-    if (process.env.GCI_DEBUG) console.log(`${fx.fixture} go${fx.goMinor}: thread ${tid} ${label}: ${head.length} printed frames from our #${pos}, tail ${tail.length}, ours ${ours.length}`);
     if (elidedAt < 0) {
       assert.equal(ours.length, pos + head.length, `our walk has ${ours.length - pos - head.length} frame(s) more than printed: ${ours.slice(pos + head.length).map(describeFrame).join(' | ')}`);
     } else if (tail.length > 0) {

@@ -5,6 +5,7 @@
 // - stripped (-s -w) binaries keep their pclntab; moduledata is found without symbols.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { join } from 'node:path';
 import { ElfFile } from '../../src/core/elf.js';
@@ -139,6 +140,34 @@ describe('pclntab: stripped binaries', () => {
       } finally {
         a.close();
         b.close();
+      }
+    });
+  }
+});
+
+describe('pclntab: without section headers', () => {
+  for (const fx of fixtures.filter((f) => f.fixture === 'index-stripped' || f.fixture === 'index-pie')) {
+    it(`${fx.fixture} go${fx.goMinor}: found by scanning the segments`, () => {
+      const buf = Buffer.from(readFileSync(fx.prog));
+      // Drop the section header table: e_shoff = 0, e_shnum = 0, e_shstrndx = 0.
+      buf.writeBigUInt64LE(0n, 0x28);
+      buf.writeUInt16LE(0, 0x3c);
+      buf.writeUInt16LE(0, 0x3e);
+      const bare = ElfFile.open(buf, { name: 'no-sections' });
+      const full = ElfFile.open(fx.prog);
+      try {
+        assert.equal(bare.sections.length, 0);
+        const a = GoSymbols.load(bare);
+        const b = GoSymbols.load(full);
+        assert.equal(a.pclntabAddr, b.pclntabAddr);
+        assert.equal(a.pclntab.funcCount, b.pclntab.funcCount);
+        assert.equal(a.moduledata?.addr, b.moduledata?.addr);
+        assert.equal(a.moduledata?.gofunc, b.moduledata?.gofunc);
+        const main = a.funcByName('main.main');
+        assert.ok(main && main.entry === b.funcByName('main.main')?.entry);
+      } finally {
+        bare.close();
+        full.close();
       }
     });
   }

@@ -4,7 +4,7 @@ import { copyFileSync, cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { listFixtures, type Fixture } from '../support/fixtures.js';
-import type { TestResult } from './suite/index.js';
+import type { SuiteResults, TestResult } from './suite/index.js';
 
 export const REPO = resolve(__dirname, '..', '..');
 export const TEST_OUT = join(REPO, 'out', 'vscode-tests');
@@ -64,6 +64,14 @@ export function removeDirSync(dir: string): void {
   }
 }
 
+/** The extension-host suite's results as report lines; a suite-level error is one failure more. */
+export function hostResults(results: SuiteResults): TestResult[] {
+  const out = results.tests.map((t) => ({ ...t, title: `[extension host] ${t.title}` }));
+  if (results.error) out.push({ title: '[extension host] suite', file: '', state: 'failed', durationMs: 0, error: { message: results.error } });
+  return out;
+}
+
+/** Prints one line per test (mocha spec style), then exactly `N passed, N failed`; returns N failed. */
 export function report(results: TestResult[]): number {
   for (const t of results) {
     if (t.state === 'passed') process.stdout.write(`  ✓ ${t.title} (${t.durationMs} ms)\n`);

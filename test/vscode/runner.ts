@@ -8,11 +8,11 @@
 // Prints one line per test and, last, exactly `N passed, N failed`; exits non-zero on any failure,
 // on a timeout, or when code-server or Chromium die. Screenshots go to test-results/.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runBrowserSmoke } from './browser/smoke.js';
-import { bundleTests, log, prepareWorkspace, removeDirSync, report, REPO, RESULTS_DIR } from './harness.js';
+import { bundleTests, hostResults, log, prepareWorkspace, removeDirSync, report, REPO, RESULTS_DIR } from './harness.js';
 import { installExtension, onExitKill, startBrowser, startCodeServer, workbenchUrl, writeQuietSettings, type Browser, type CodeServer } from './codeServer.js';
 import type { SuiteResults, TestResult } from './suite/index.js';
 
@@ -91,8 +91,7 @@ async function runHostSuite(cs: CodeServer, workspace: string, testIndex: string
     log(`window title: ${title}`);
     const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as SuiteResults;
     log(`VS Code ${results.vscodeVersion ?? '?'}: ${results.passed} passed, ${results.failed} failed, ${results.pending} pending`);
-    const out = results.tests.map((t) => ({ ...t, title: `[extension host] ${t.title}` }));
-    if (results.error) out.push({ title: '[extension host] suite', file: '', state: 'failed', durationMs: 0, error: { message: results.error } });
+    const out = hostResults(results);
     if (!title.includes('Extension Development Host') && title !== '(page closed)') {
       out.push({ title: '[extension host] window is an Extension Development Host', file: '', state: 'failed', durationMs: 0, error: { message: `window title is "${title}"` } });
     }

@@ -10,7 +10,7 @@ import type { PanicFramesNode } from '../views/panicFramesView.js';
 function frameOf(arg: unknown): FrameModel | undefined {
   if (!arg || typeof arg !== 'object') return undefined;
   const node = arg as PanicFramesNode;
-  if (node.kind === 'frame') return node.frame;
+  if (node.kind === 'frame' || node.kind === 'repeat') return node.frame;
   if ('pc' in (arg as object) && 'func' in (arg as object)) return arg as FrameModel;
   return undefined;
 }

@@ -26,10 +26,7 @@ export function toFrameModels(frames: ReportFrame[]): { system: FrameModel[]; go
   }));
   const origin = all.find((f) => !f.runtime);
   if (origin) origin.origin = true;
-  const firstGoroutine = all.findIndex((f) => f.stack === 'goroutine');
-  const system = firstGoroutine > 0 ? all.slice(0, firstGoroutine) : firstGoroutine < 0 ? all : [];
-  const goroutine = firstGoroutine >= 0 ? all.slice(firstGoroutine) : [];
-  return { system, goroutine };
+  return { system: all.filter((f) => f.stack !== 'goroutine'), goroutine: all.filter((f) => f.stack === 'goroutine') };
 }
 
 export const analyzeCore: Analyzer = async (corePath, binaryPath, options) => {
@@ -59,8 +56,8 @@ export const analyzeCore: Analyzer = async (corePath, binaryPath, options) => {
           }
         : undefined,
       goroutineId: report.crash.goroutine ?? undefined,
-      systemFrames: report.crash.onSystemStack ? system : [],
-      frames: report.crash.onSystemStack ? goroutine : [...system, ...goroutine],
+      systemFrames: system,
+      frames: goroutine,
       otherGoroutines: state.otherGoroutines,
       ms: state.ms,
       panics: state.panics,
@@ -90,6 +87,7 @@ export const analyzeCore: Analyzer = async (corePath, binaryPath, options) => {
       goVersion: report.go.version ?? undefined,
       mainModule: report.go.mainModule?.path ?? report.go.mainPath ?? undefined,
       pcInfo,
+      loadBias: a.syms.bias,
       dispose: () => a.close(),
     };
     return result;

@@ -8,6 +8,8 @@ export interface CoreAnalysis {
   goVersion: string | undefined;
   mainModule: string | undefined;
   pcInfo: PcInfoProvider | undefined;
+  /** PIE load bias (runtime − link-time addresses). */
+  loadBias: bigint;
   dispose(): void;
 }
 

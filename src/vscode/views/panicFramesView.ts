@@ -10,8 +10,9 @@ export type PanicFramesNode =
   | { kind: 'crash'; model: CrashModel }
   | { kind: 'message'; text: string }
   | { kind: 'note'; text: string }
-  | { kind: 'section'; label: string; description?: string; frames: FrameModel[]; stack: 'goroutine' | 'g0' }
+  | { kind: 'section'; label: string; description?: string; frames: FrameModel[]; stack: FrameModel['stack']; expanded: boolean }
   | { kind: 'runtimeGroup'; frames: FrameModel[] }
+  | { kind: 'repeat'; frame: FrameModel; count: number; model: CrashModel }
   | { kind: 'frame'; frame: FrameModel; model: CrashModel }
   | { kind: 'groups'; model: CrashModel }
   | { kind: 'group'; group: GoroutineGroupModel; model: CrashModel };
@@ -49,11 +50,22 @@ export function frameDescription(f: FrameModel): string {
   return f.inlined ? `${base} (inlined)` : base;
 }
 
-/** Splits frames into shown user frames and folded runs of consecutive runtime frames. */
-export function foldRuntimeFrames(frames: FrameModel[]): ({ frame: FrameModel } | { runtime: FrameModel[] })[] {
-  const out: ({ frame: FrameModel } | { runtime: FrameModel[] })[] = [];
+export type FoldedFrame = { frame: FrameModel } | { runtime: FrameModel[] } | { repeat: FrameModel; count: number };
+
+/**
+ * Splits frames into shown user frames, folded runs of consecutive runtime frames, and runs of one
+ * frame repeated (deep recursion: a stack overflow shows thousands of identical frames).
+ */
+export function foldRuntimeFrames(frames: FrameModel[]): FoldedFrame[] {
+  const out: FoldedFrame[] = [];
   for (const f of frames) {
     const last = out[out.length - 1];
+    const prev = last && 'frame' in last ? last.frame : last && 'repeat' in last ? last.repeat : undefined;
+    if (prev && !f.origin && !prev.origin && prev.func === f.func && prev.line === f.line && prev.file === f.file) {
+      if (last && 'repeat' in last) last.count++;
+      else out[out.length - 1] = { repeat: prev, count: 2 };
+      continue;
+    }
     if (f.runtime && !f.origin) {
       if (last && 'runtime' in last) last.runtime.push(f);
       else out.push({ runtime: [f] });
@@ -93,13 +105,19 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
       const top: PanicFramesNode[] = [{ kind: 'crash', model }];
       for (const n of model.notes) top.push({ kind: 'note', text: n });
       if (model.systemFrames.length > 0) {
-        top.push({ kind: 'section', label: 'system stack (g0)', frames: model.systemFrames, stack: 'g0' });
+        const g0 = model.systemFrames.filter((f) => f.stack === 'g0');
+        const gsignal = model.systemFrames.filter((f) => f.stack === 'gsignal');
+        if (gsignal.length)
+          top.push({ kind: 'section', label: 'signal handler (gsignal)', description: 'raising the crash signal', frames: gsignal, stack: 'gsignal', expanded: false });
+        if (g0.length)
+          top.push({ kind: 'section', label: 'system stack (g0)', description: 'the crash ran here', frames: g0, stack: 'g0', expanded: true });
         top.push({
           kind: 'section',
           label: `goroutine ${model.goroutineId ?? '?'}`,
-          description: 'switched from',
+          description: g0.length ? 'switched from' : 'crashing goroutine',
           frames: model.frames,
           stack: 'goroutine',
+          expanded: true,
         });
       } else {
         top.push(...this.frameNodes(model.frames, model));
@@ -124,8 +142,12 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
   }
 
   private frameNodes(frames: FrameModel[], model: CrashModel): PanicFramesNode[] {
-    return foldRuntimeFrames(frames).map((x) =>
-      'frame' in x ? { kind: 'frame', frame: x.frame, model } : { kind: 'runtimeGroup', frames: x.runtime },
+    return foldRuntimeFrames(frames).map((x): PanicFramesNode =>
+      'frame' in x
+        ? { kind: 'frame', frame: x.frame, model }
+        : 'repeat' in x
+          ? { kind: 'repeat', frame: x.repeat, count: x.count, model }
+          : { kind: 'runtimeGroup', frames: x.runtime },
     );
   }
 
@@ -154,9 +176,12 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
         return item;
       }
       case 'section': {
-        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
+        const item = new vscode.TreeItem(
+          node.label,
+          node.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+        );
         item.description = node.description;
-        item.iconPath = new vscode.ThemeIcon(node.stack === 'g0' ? 'server-process' : 'symbol-event');
+        item.iconPath = new vscode.ThemeIcon(node.stack === 'g0' ? 'server-process' : node.stack === 'gsignal' ? 'zap' : 'symbol-event');
         item.contextValue = 'goroutine';
         return item;
       }
@@ -180,6 +205,15 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
           : new vscode.ThemeIcon(f.runtime ? 'debug-stackframe-dot' : 'debug-stackframe');
         item.contextValue = f.origin ? 'frame origin' : 'frame';
         item.command = { command: Commands.revealFrame, title: 'Go to Frame', arguments: [f] };
+        return item;
+      }
+      case 'repeat': {
+        const item = new vscode.TreeItem(`${frameLabel(node.frame)} × ${node.count.toLocaleString('en-US')}`);
+        item.description = `${frameDescription(node.frame)} (repeated)`;
+        item.tooltip = frameTooltip(node.frame);
+        item.iconPath = new vscode.ThemeIcon('debug-restart-frame');
+        item.contextValue = 'frame repeat';
+        item.command = { command: Commands.revealFrame, title: 'Go to Frame', arguments: [node.frame] };
         return item;
       }
       case 'groups': {

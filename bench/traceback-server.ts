@@ -1,0 +1,54 @@
+// Benchmark: the 10,000-goroutine traceback opened in the traceback language server (the bundle,
+// dist/server.js, spawned and driven over stdio like VS Code does). Prints the time from didOpen
+// until links, folding ranges and symbols are all answered, then code lenses and groups.
+// Usage: node --import tsx bench/traceback-server.ts [go minor, default: newest with the fixture]
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { listFixtures } from '../test/support/fixtures.js';
+import { ServerClient } from '../test/integration/serverClient.js';
+
+const repo = join(__dirname, '..');
+
+async function main(): Promise<void> {
+  const wanted = process.argv[2];
+  const candidates = listFixtures({ fixture: 'many-goroutines', ...(wanted ? { goMinor: wanted } : {}) });
+  const f = candidates.sort((a, b) => Number(b.goMinor.split('.')[1]) - Number(a.goMinor.split('.')[1]))[0]!;
+  execFileSync(process.execPath, [join(repo, 'scripts', 'build.mjs')], { cwd: repo, stdio: 'inherit', timeout: 120_000 });
+  const lines = f.traceback.split('\n').length;
+  console.log(`traceback: ${f.tracebackPath} (go${f.goMinor}, ${lines} lines, ${(f.traceback.length / 1e6).toFixed(1)} MB)`);
+
+  const client = await ServerClient.start({ bundled: true, workspaceFolders: [f.srcDir], timeoutMs: 120_000 });
+  try {
+    for (let run = 1; run <= 3; run++) {
+      const uri = pathToFileURL(join(f.dir, `run${run}.gotrace`)).href;
+      const doc = { textDocument: { uri } };
+      const t0 = performance.now();
+      await client.open(uri, f.traceback);
+      const done = (p: Promise<unknown[] | unknown>, name: string): Promise<string> =>
+        p.then((r) => `${name} ${Array.isArray(r) ? r.length : 1} in ${(performance.now() - t0).toFixed(0)} ms`);
+      const answers = await Promise.all([
+        done(client.request('textDocument/documentLink', doc), 'links'),
+        done(client.request('textDocument/foldingRange', doc), 'folding ranges'),
+        done(client.request('textDocument/documentSymbol', doc), 'symbols'),
+      ]);
+      const core = performance.now() - t0;
+      const t1 = performance.now();
+      const lenses = await client.request<unknown[]>('textDocument/codeLens', doc);
+      const lensMs = performance.now() - t1;
+      const t2 = performance.now();
+      const groups = await client.request<{ groups: unknown[] }>('goTraceback/groups', { uri });
+      const groupMs = performance.now() - t2;
+      console.log(`run ${run}: didOpen → links + folding + symbols: ${core.toFixed(0)} ms (${answers.join(', ')})`);
+      console.log(`        code lenses: ${lenses.length} in ${lensMs.toFixed(0)} ms; groups: ${groups.groups.length} in ${groupMs.toFixed(0)} ms`);
+      await client.close(uri);
+    }
+  } finally {
+    await client.stop();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

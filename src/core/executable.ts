@@ -1,0 +1,265 @@
+// Finding and confirming the executable of a core. Candidates: caller-supplied paths, the NT_FILE
+// mapping that contains AT_ENTRY (the path the kernel recorded), the first word of NT_PRPSINFO's
+// psargs and its fname (also looked up next to the core). A candidate is confirmed when its Go
+// build ID equals the one read from the core's memory (the kernel dumps the first page of every
+// ELF mapping, which holds the .note.go.buildid note).
+import { existsSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { readBuildIds, readBuildIdsFromMemory, type BuildIds } from './buildid.js';
+import { findBuildInfoInMemory, readBuildInfo, type BuildInfo } from './buildinfo.js';
+import { CoreFile, AT_ENTRY, AT_PHDR, type OpenCoreOptions } from './coreFile.js';
+import { BuildIdMismatchError, CoreReadError } from './errors.js';
+import { ElfFile, ET_DYN, ET_EXEC, PF_W } from './elf.js';
+import { CoreMemory, loadBias } from './memory.js';
+import type { ByteSource } from './source.js';
+
+export interface ExecutableMapping {
+  /** Path recorded in NT_FILE (may no longer exist, or be a different build). */
+  path: string | undefined;
+  /** Address where the executable's file offset 0 is mapped. */
+  imageBase: bigint;
+  /** The executable's mappings from NT_FILE (empty without NT_FILE). */
+  regions: { start: bigint; end: bigint; fileOffset: bigint }[];
+}
+
+/**
+ * The executable's image in the core: the NT_FILE path containing AT_ENTRY (or AT_PHDR) and its
+ * offset-0 mapping; without NT_FILE, the page at or below AT_PHDR holding an ELF header.
+ */
+export function executableMapping(core: CoreFile): ExecutableMapping | undefined {
+  const entry = core.aux(AT_ENTRY);
+  const phdr = core.aux(AT_PHDR);
+  const m = (entry !== undefined ? core.mappingFor(entry) : undefined) ?? (phdr !== undefined ? core.mappingFor(phdr) : undefined);
+  if (m) {
+    const regions = core.files.filter((f) => f.path === m.path).map((f) => ({ start: f.start, end: f.end, fileOffset: f.fileOffset }));
+    const zero = regions.find((r) => r.fileOffset === 0n);
+    return { path: m.path, imageBase: zero ? zero.start : m.start - m.fileOffset, regions };
+  }
+  if (phdr !== undefined) {
+    const mem = new CoreMemory(core, { useMappedFiles: false });
+    for (let page = phdr & ~0xfffn, i = 0; i < 16 && page >= 0n; i++, page -= 0x1000n) {
+      const b = mem.tryRead(page, 4);
+      if (b && b.readUInt32BE(0) === 0x7f454c46) return { path: undefined, imageBase: page, regions: [] };
+    }
+  }
+  return undefined;
+}
+
+/** Build IDs of the executable as found in the core's own bytes (no file on disk is read). */
+export function coreBuildIds(core: CoreFile): BuildIds {
+  const em = executableMapping(core);
+  if (!em) return {};
+  const mem = new CoreMemory(core, { useMappedFiles: false });
+  return readBuildIdsFromMemory(mem, em.imageBase, core.name);
+}
+
+/**
+ * Go build information read from the core's own bytes (no executable needed): the buildinfo blob
+ * at the start of the executable's dumped writable mapping. Undefined when not found.
+ */
+export function buildInfoFromCore(core: CoreFile): BuildInfo | undefined {
+  const em = executableMapping(core);
+  const rw = core.segments
+    .filter((s) => (s.flags & PF_W) !== 0 && s.filesz > 0)
+    .filter((s) => !em || em.regions.length === 0 || em.regions.some((r) => s.vaddr >= r.start && s.vaddr < r.end))
+    .map((s) => ({ start: s.vaddr, end: s.vaddr + s.memsz }));
+  const mem = new CoreMemory(core, { useMappedFiles: false });
+  return findBuildInfoInMemory(mem, rw.slice(0, 8), core.name);
+}
+
+/** Candidate executable paths for a core, most likely first, de-duplicated, existing files only. */
+export function executableCandidates(core: CoreFile, extra: readonly string[] = []): string[] {
+  const coreDir = dirname(resolve(core.name));
+  const out: string[] = [...extra];
+  const em = executableMapping(core);
+  if (em?.path) out.push(em.path, join(coreDir, em.path.split('/').pop()!));
+  const ps = core.process;
+  if (ps) {
+    const first = ps.psargs.split(' ')[0];
+    if (first) out.push(isAbsolute(first) ? first : join(coreDir, first));
+    if (ps.fname) out.push(join(coreDir, ps.fname));
+  }
+  const seen = new Set<string>();
+  return out.filter((p) => {
+    const r = resolve(p);
+    if (seen.has(r)) return false;
+    seen.add(r);
+    try {
+      return existsSync(r) && statSync(r).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
+function openCoreSource(src: ByteSource, opts: OpenCoreOptions): CoreFile {
+  try {
+    return new CoreFile(src, opts);
+  } catch (e) {
+    src.close();
+    throw e;
+  }
+}
+
+/** Opens a file (or source) that must be an ELF executable or PIE (ET_EXEC / ET_DYN). */
+export function openExecutable(input: string | ByteSource): ElfFile {
+  let elf: ElfFile;
+  if (typeof input === 'string') elf = ElfFile.open(input);
+  else {
+    try {
+      elf = new ElfFile(input);
+    } catch (e) {
+      input.close();
+      throw e;
+    }
+  }
+  const path = elf.name;
+  const t = elf.header.type;
+  if (t !== ET_EXEC && t !== ET_DYN) {
+    elf.close();
+    throw new CoreReadError(
+      'not-executable',
+      path,
+      t === 4 ? `${path} is a core dump, not an executable; pass the core as the core and the program as the binary` : `${path} is not an executable (ELF type ${t})`,
+    );
+  }
+  return elf;
+}
+
+export interface CoreWithBinary {
+  core: CoreFile;
+  /** The confirmed executable, if one was found. */
+  binary: ElfFile | undefined;
+  /** Memory of the process, with the executable's bytes filling what the core lacks. */
+  memory: CoreMemory;
+  /** Build IDs found in the core's memory. */
+  coreBuildIds: BuildIds;
+  /** Build IDs of the executable file. */
+  binaryBuildIds: BuildIds | undefined;
+  /** How the binary was matched: 'go-build-id' / 'gnu-build-id', 'unverified' (the core holds no ID), or 'none'. */
+  verification: 'go-build-id' | 'gnu-build-id' | 'unverified' | 'none';
+  /** Go build information, from the binary or else from the core's memory. */
+  buildInfo: BuildInfo | undefined;
+  /** Candidate paths that were looked at and rejected, with the reason. */
+  rejected: { path: string; reason: string }[];
+  /** The executable's load bias (0 for non-PIE). */
+  bias: bigint | undefined;
+  close(): void;
+}
+
+export interface OpenCoreWithBinaryOptions extends OpenCoreOptions {
+  /** More places to look for the executable (e.g. workspace files), tried after `binaryPath`. */
+  candidates?: readonly string[];
+}
+
+function compare(core: BuildIds, bin: BuildIds): 'go-build-id' | 'gnu-build-id' | 'unverified' | 'mismatch' {
+  if (core.go !== undefined && bin.go !== undefined) return core.go === bin.go ? 'go-build-id' : 'mismatch';
+  if (core.gnu !== undefined && bin.gnu !== undefined) return core.gnu === bin.gnu ? 'gnu-build-id' : 'mismatch';
+  if (core.go !== undefined || core.gnu !== undefined) return 'mismatch';
+  return 'unverified';
+}
+
+/**
+ * Opens a core and its executable. With `binaryPath` the binary must match the core (else
+ * BuildIdMismatchError naming both IDs and files); without it, the candidates are tried and the
+ * first matching one is used. Throws 'not-go' when neither the core nor its executable holds Go
+ * build information.
+ */
+export function openCoreWithBinary(
+  corePath: string | Buffer | ByteSource,
+  binaryPath?: string | ByteSource,
+  opts: OpenCoreWithBinaryOptions = {},
+): CoreWithBinary {
+  const core = typeof corePath === 'string' || Buffer.isBuffer(corePath) ? CoreFile.open(corePath, opts) : openCoreSource(corePath, opts);
+  let binary: ElfFile | undefined;
+  try {
+    const coreIds = coreBuildIds(core);
+    const rejected: { path: string; reason: string }[] = [];
+    let binaryIds: BuildIds | undefined;
+    let verification: CoreWithBinary['verification'] = 'none';
+    if (binaryPath !== undefined) {
+      binary = openExecutable(binaryPath);
+      const binaryName = binary.name;
+      binaryIds = readBuildIds(binary);
+      const c = compare(coreIds, binaryIds);
+      if (c === 'mismatch') {
+        const useGo = coreIds.go !== undefined;
+        throw new BuildIdMismatchError(
+          core.name,
+          (useGo ? coreIds.go : coreIds.gnu) ?? '(none)',
+          binaryName,
+          (useGo ? binaryIds.go : binaryIds.gnu) ?? '(none)',
+        );
+      }
+      verification = c;
+    } else {
+      for (const p of executableCandidates(core, opts.candidates ?? [])) {
+        let elf: ElfFile;
+        try {
+          elf = openExecutable(p);
+        } catch (e) {
+          if (!(e instanceof CoreReadError)) throw e;
+          rejected.push({ path: p, reason: e.message });
+          continue;
+        }
+        const ids = readBuildIds(elf);
+        const c = compare(coreIds, ids);
+        if (c === 'mismatch') {
+          rejected.push({ path: p, reason: `build ID ${ids.go ?? ids.gnu ?? '(none)'} differs from the core's ${coreIds.go ?? coreIds.gnu}` });
+          elf.close();
+          continue;
+        }
+        binary = elf;
+        binaryIds = ids;
+        verification = c;
+        break;
+      }
+    }
+    // Without a confirmed executable, never fill memory from the file at the recorded path: it may
+    // be a different build.
+    const exePath = executableMapping(core)?.path;
+    const memory = new CoreMemory(
+      core,
+      binary ? { executable: binary, bias: loadBias(core, binary) } : { excludeMappedFiles: [...rejected.map((r) => r.path), ...(exePath ? [exePath] : [])] },
+    );
+    let buildInfo: BuildInfo | undefined;
+    if (binary) {
+      try {
+        buildInfo = readBuildInfo(binary);
+      } catch (e) {
+        if (!(e instanceof CoreReadError)) throw e;
+      }
+    }
+    buildInfo ??= buildInfoFromCore(core);
+    if (!buildInfo && coreIds.go === undefined && binaryIds?.go === undefined) {
+      const exe = binary?.name ?? executableMapping(core)?.path ?? core.process?.fname ?? 'its executable';
+      throw new CoreReadError(
+        'not-go',
+        core.name,
+        `${core.name} is not the core of a Go program: neither the core nor ${exe} holds a Go build ID or Go build information`,
+      );
+    }
+    const bias = binary ? memory.bias : undefined;
+    const b = binary;
+    return {
+      core,
+      binary,
+      memory,
+      coreBuildIds: coreIds,
+      binaryBuildIds: binaryIds,
+      verification,
+      buildInfo,
+      rejected,
+      bias,
+      close() {
+        memory.close();
+        b?.close();
+        core.close();
+      },
+    };
+  } catch (e) {
+    binary?.close();
+    core.close();
+    throw e;
+  }
+}

@@ -1,0 +1,120 @@
+// Random access to the bytes of a file without reading it whole: a file descriptor read with
+// fs.readSync, or an in-memory Buffer (used by tests and the fuzzer). Readers take a ByteSource.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { CoreReadError, hex } from './errors.js';
+
+export interface ByteSource {
+  /** Path or label used in messages. */
+  readonly name: string;
+  /** Total size in bytes. */
+  readonly size: number;
+  /**
+   * Exactly `len` bytes at `offset`; throws a 'truncated' CoreReadError when the range passes the
+   * end of the source (`what` describes the data for the message).
+   */
+  read(offset: number, len: number, what?: string): Buffer;
+  close(): void;
+}
+
+/** Largest single read we allow: bounds allocations on corrupt sizes (the data is read lazily). */
+export const MAX_READ = 1 << 30;
+
+function checkRange(src: ByteSource, offset: number, len: number, what: string): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(len) || offset < 0 || len < 0) {
+    throw new CoreReadError('corrupt', src.name, `${src.name}: ${what}: invalid range offset ${offset} length ${len}`);
+  }
+  if (offset + len > src.size) {
+    throw new CoreReadError(
+      'truncated',
+      src.name,
+      `${src.name} is truncated: ${what} ends at byte ${hex(offset + len)} but the file has ${hex(src.size)} bytes; ` +
+        `the file was probably cut short (for a core: re-collect it with \`ulimit -c unlimited\` and enough disk space)`,
+    );
+  }
+  if (len > MAX_READ) {
+    throw new CoreReadError('corrupt', src.name, `${src.name}: ${what}: refusing to read ${len} bytes at once`);
+  }
+}
+
+export class BufferSource implements ByteSource {
+  readonly name: string;
+  readonly buf: Buffer;
+  constructor(buf: Buffer, name = '<buffer>') {
+    this.buf = buf;
+    this.name = name;
+  }
+  get size(): number {
+    return this.buf.length;
+  }
+  read(offset: number, len: number, what = 'data'): Buffer {
+    checkRange(this, offset, len, what);
+    return this.buf.subarray(offset, offset + len);
+  }
+  close(): void {
+    /* nothing to release */
+  }
+}
+
+export class FileSource implements ByteSource {
+  readonly name: string;
+  readonly size: number;
+  private fd: number | undefined;
+
+  constructor(path: string) {
+    this.name = path;
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new CoreReadError(
+        code === 'ENOENT' ? 'not-found' : 'io',
+        path,
+        code === 'ENOENT' ? `${path} does not exist` : `cannot open ${path}: ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw new CoreReadError('io', path, `${path} is not a regular file`);
+      this.size = st.size;
+    } catch (e) {
+      closeSync(fd);
+      if (e instanceof CoreReadError) throw e;
+      throw new CoreReadError('io', path, `cannot stat ${path}: ${(e as Error).message}`, { cause: e });
+    }
+    this.fd = fd;
+  }
+
+  read(offset: number, len: number, what = 'data'): Buffer {
+    checkRange(this, offset, len, what);
+    if (this.fd === undefined) throw new CoreReadError('io', this.name, `${this.name} was already closed`);
+    const out = Buffer.alloc(len);
+    let done = 0;
+    while (done < len) {
+      let n: number;
+      try {
+        n = readSync(this.fd, out, done, len - done, offset + done);
+      } catch (e) {
+        throw new CoreReadError('io', this.name, `cannot read ${this.name}: ${(e as Error).message}`, { cause: e });
+      }
+      if (n === 0) {
+        throw new CoreReadError('truncated', this.name, `${this.name} shrank while being read (at byte ${hex(offset + done)})`);
+      }
+      done += n;
+    }
+    return out;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+  }
+}
+
+/** Opens a path as a FileSource, or wraps a Buffer. */
+export function openSource(input: string | Buffer, name?: string): ByteSource {
+  return typeof input === 'string' ? new FileSource(input) : new BufferSource(input, name);
+}

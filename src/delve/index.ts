@@ -1,0 +1,35 @@
+// The Delve DAP client's public API (no `vscode` import anywhere under src/delve).
+export { CoreSession, CRASH_FUNCTIONS, DELVE_GOROUTINE_CAP, isRuntimeFrame, parseThreadName } from './coreSession.js';
+export type {
+  CoreSessionOptions,
+  CrashingGoroutine,
+  CrashRule,
+  DelveChoice,
+  GoroutinePage,
+  GoroutineSummary,
+  SessionEndInfo,
+  StackPage,
+  SubstitutePath,
+} from './coreSession.js';
+export { readAllgsPage, MAX_ALLGS_PAGE, G_STATUS_NAMES } from './allgs.js';
+export type { AllgsEntry, AllgsPage } from './allgs.js';
+export { DapClient, DEFAULT_REQUEST_TIMEOUT_MS, failureMessage } from './dapClient.js';
+export type { DapClientOptions, Disposable, RequestOptions } from './dapClient.js';
+export { DapConnection, DapFrameDecoder, encodeDapMessage } from './dapConnection.js';
+export type { DapConnectionOptions } from './dapConnection.js';
+export type { DapArgs, DapCommand, DapRequestMap, DapResponse, DelveLogger } from './dapTypes.js';
+export { DlvProcess, liveDelvePids } from './dlvProcess.js';
+export type { DlvExitInfo, DlvProcessOptions } from './dlvProcess.js';
+export { delveVersion, discoverDelves, findDelveCandidates, findDelveFor, pickDelve } from './dlvDiscovery.js';
+export type {
+  DelveCandidate,
+  DelveDiscovery,
+  DelveDiscoveryOptions,
+  DelveInfo,
+  DelvePick,
+  DelveSource,
+} from './dlvDiscovery.js';
+export { delveSupportedGoRange, formatRange, goMinor, parseGoRangeKey, rangeCovers } from './goRange.js';
+export type { GoMinorRange } from './goRange.js';
+export { cacheDir } from './cacheDir.js';
+export * from './errors.js';

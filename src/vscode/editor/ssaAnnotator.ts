@@ -1,0 +1,123 @@
+// Maps the crash frames' PCs to instructions and SSA values in the background (rebuilding each
+// function with the binary's exact toolchain, src/ssa), then updates the views and annotations.
+// Never in an untrusted workspace (only cached results there); cancellable; one rebuild at a time.
+import { dirname } from 'node:path';
+import * as vscode from 'vscode';
+import type { SourcePathMapper } from '../../report/pathMapping.js';
+import { findModuleRoot, mapPc, type PcMapping } from '../../ssa/pcToSsa.js';
+import type { Logger } from '../log.js';
+import type { FrameModel, SsaAnnotation } from '../model.js';
+import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
+
+export function ssaAnnotation(m: PcMapping): SsaAnnotation | undefined {
+  const value = m.ssaValue?.text ?? m.ssaBlock?.text;
+  if (!value) return undefined;
+  return {
+    value,
+    verified: m.verified,
+    reason: m.reason,
+    neighbours: m.neighbours.map((n) => n.text),
+    function: m.function,
+    listing: m.genssaRows.map((r) => `${r.value ?? '    '}\t${r.line !== undefined ? `(${r.isStmt ? '+' : ''}${r.line})` : ''}\t${r.text}`),
+    listingRow: m.genssaRow,
+  };
+}
+
+/** Frames worth rebuilding: user code first (the origin frame first), one per physical PC. */
+export function framesToMap(frames: FrameModel[]): FrameModel[] {
+  const seen = new Set<string>();
+  const user = frames.filter((f) => !f.runtime);
+  const ordered = [...user.filter((f) => f.origin), ...user.filter((f) => !f.origin)];
+  return ordered.filter((f) => {
+    if (seen.has(f.pc)) return false;
+    seen.add(f.pc);
+    return true;
+  });
+}
+
+export interface SsaAnnotatorOptions {
+  logger: Logger;
+  goroots: Record<string, string>;
+  trusted: boolean;
+  mapper: SourcePathMapper;
+  loadBias?: bigint;
+}
+
+export async function annotateCoreWithSsa(
+  sessions: CoreSessions,
+  core: OpenCore,
+  opts: SsaAnnotatorOptions,
+  token?: vscode.CancellationToken,
+): Promise<void> {
+  const frames = framesToMap([...core.model.frames, ...core.model.systemFrames]);
+  if (frames.length === 0) return;
+  const abort = new AbortController();
+  token?.onCancellationRequested(() => abort.abort());
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'Go Core: rebuilding for SSA', cancellable: true },
+    async (progress, progressToken) => {
+      progressToken.onCancellationRequested(() => abort.abort());
+      for (const frame of frames) {
+        if (abort.signal.aborted || !sessions.get(core.id)) return;
+        const local = frame.file ? opts.mapper.map(frame.file)?.path : undefined;
+        const root = local ? findModuleRoot(dirname(local))?.root : undefined;
+        if (!root) {
+          opts.logger.info(`SSA: no local source for ${frame.func} (${frame.file ?? '?'}); not rebuilt`);
+          continue;
+        }
+        progress.report({ message: frame.func });
+        try {
+          const m = await mapPc({
+            binaryPath: core.binaryPath,
+            pc: BigInt(frame.pc),
+            isReturnAddress: !frame.faulting,
+            sourceRoot: root,
+            goroots: opts.goroots,
+            allowRebuild: opts.trusted,
+            signal: abort.signal,
+            ...(opts.loadBias !== undefined ? { loadBias: opts.loadBias } : {}),
+            onProgress: (msg) => progress.report({ message: `${frame.func}: ${msg}` }),
+          });
+          // Inlined frames share the physical PC: annotate each frame with that PC.
+          for (const f of [...core.model.frames, ...core.model.systemFrames]) {
+            if (f.pc !== frame.pc) continue;
+            f.instruction = m.instruction?.text;
+            f.ssa = ssaAnnotation(m);
+          }
+          sessions.update(core);
+        } catch (e) {
+          if (abort.signal.aborted) return;
+          const msg = e instanceof Error ? e.message : String(e);
+          opts.logger.warn(`SSA for ${frame.func} at ${frame.pc}: ${msg}`);
+          if (frame.origin) core.model.notes.push(`SSA not available: ${msg.split('\n')[0]}`);
+          sessions.update(core);
+        }
+      }
+    },
+  );
+}
+
+/** Read-only documents `go-core-ssa:/<function>.ssa?<key>` holding a function's genssa listing. */
+export class SsaDocuments implements vscode.TextDocumentContentProvider {
+  static readonly scheme = 'go-core-ssa';
+  private readonly docs = new Map<string, string>();
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.docs.get(uri.toString()) ?? '// This SSA listing is no longer available: run "Show SSA for This Frame" again.';
+  }
+
+  /** Registers the listing of a frame and returns its URI and the line of the crash instruction. */
+  put(frame: FrameModel): { uri: vscode.Uri; line: number } | undefined {
+    const ssa = frame.ssa;
+    if (!ssa?.listing) return undefined;
+    const header = [
+      `// genssa of ${ssa.function ?? frame.func} (the compiler's last SSA pass, as GOSSAFUNC prints it)`,
+      `// crash frame ${frame.func} at pc ${frame.pc}: ${ssa.value}`,
+      `// ${ssa.verified ? 'verified: the rebuilt code equals the binary byte for byte (relocations aside)' : `unverified: ${ssa.reason ?? 'the code differs'}`}`,
+      '',
+    ];
+    const uri = vscode.Uri.from({ scheme: SsaDocuments.scheme, path: `/${ssa.function ?? frame.func}.ssa`, query: frame.pc });
+    this.docs.set(uri.toString(), [...header, ...ssa.listing].join('\n') + '\n');
+    return { uri, line: header.length + (ssa.listingRow ?? 0) };
+  }
+}
