@@ -3,8 +3,10 @@
 // until links, folding ranges and symbols are all answered, then code lenses and groups.
 // Usage: node --import tsx bench/traceback-server.ts [go minor, default: newest with the fixture]
 import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseTraceback } from '../src/traceback/parse.js';
 import { listFixtures } from '../test/support/fixtures.js';
 import { ServerClient } from '../test/integration/serverClient.js';
 
@@ -46,6 +48,13 @@ async function main(): Promise<void> {
   } finally {
     await client.stop();
   }
+  // For attribution: the traceback parser alone, in this process (tsx, not the bundle).
+  for (let i = 0; i < 2; i++) {
+    const t = performance.now();
+    parseTraceback(f.traceback);
+    console.log(`parseTraceback alone (in-process): ${(performance.now() - t).toFixed(0)} ms`);
+  }
+  console.log(`load average: ${loadavg().map((x) => x.toFixed(1)).join(' ')} (2 CPUs shared: figures are inflated when it is high)`);
 }
 
 main().catch((e: unknown) => {

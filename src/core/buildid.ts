@@ -21,7 +21,8 @@ export interface BuildIds {
 function fromNotes(notes: readonly ElfNote[]): BuildIds {
   const ids: BuildIds = {};
   for (const n of notes) {
-    if (n.name === 'Go' && n.type === NT_GO_BUILDID && ids.go === undefined) ids.go = n.desc.toString('latin1').replace(/\0+$/, '');
+    if (n.name === 'Go' && n.type === NT_GO_BUILDID && ids.go === undefined)
+      ids.go = n.desc.toString('latin1').replace(/\0+$/, '');
     if (n.name === 'GNU' && n.type === NT_GNU_BUILD_ID && ids.gnu === undefined) ids.gnu = n.desc.toString('hex');
   }
   return ids;

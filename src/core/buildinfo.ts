@@ -67,7 +67,8 @@ export function parseBuildInfoAt(read: VaddrReader, addr: bigint, file: string):
     const readVarString = (what: string): string => {
       const lenBuf = read(p, 10);
       const v = new ByteReader(lenBuf, { file, what: `length of buildinfo ${what}`, kind: 'corrupt' }).uleb(0);
-      if (v.value > BigInt(MAX_STRING)) throw new CoreReadError('corrupt', file, `${file}: buildinfo ${what} claims ${v.value} bytes`);
+      if (v.value > BigInt(MAX_STRING))
+        throw new CoreReadError('corrupt', file, `${file}: buildinfo ${what} claims ${v.value} bytes`);
       p += BigInt(v.next);
       const s = read(p, Number(v.value)).toString('utf8');
       p += v.value;
@@ -76,13 +77,20 @@ export function parseBuildInfoAt(read: VaddrReader, addr: bigint, file: string):
     version = readVarString('Go version');
     mod = readVarString('module info');
   } else {
-    if (ptrSize !== 4 && ptrSize !== 8) throw new CoreReadError('corrupt', file, `${file}: buildinfo pointer size ${ptrSize} is neither 4 nor 8`);
+    if (ptrSize !== 4 && ptrSize !== 8)
+      throw new CoreReadError('corrupt', file, `${file}: buildinfo pointer size ${ptrSize} is neither 4 nor 8`);
     const r = new ByteReader(hdr, { littleEndian, file, what: 'buildinfo header', kind: 'corrupt' });
     const readStringAt = (hdrPtr: bigint, what: string): string => {
-      const sh = new ByteReader(read(hdrPtr, 2 * ptrSize), { littleEndian, file, what: `buildinfo ${what} header`, kind: 'corrupt' });
+      const sh = new ByteReader(read(hdrPtr, 2 * ptrSize), {
+        littleEndian,
+        file,
+        what: `buildinfo ${what} header`,
+        kind: 'corrupt',
+      });
       const data = sh.uptr(0, ptrSize);
       const len = sh.uptr(ptrSize, ptrSize);
-      if (len > BigInt(MAX_STRING)) throw new CoreReadError('corrupt', file, `${file}: buildinfo ${what} claims ${len} bytes`);
+      if (len > BigInt(MAX_STRING))
+        throw new CoreReadError('corrupt', file, `${file}: buildinfo ${what} claims ${len} bytes`);
       return len === 0n ? '' : read(data, Number(len)).toString('utf8');
     };
     version = readStringAt(r.uptr(16, ptrSize), 'Go version');
@@ -92,7 +100,11 @@ export function parseBuildInfoAt(read: VaddrReader, addr: bigint, file: string):
   if (mod.length >= 33 && mod[mod.length - 17] === '\n') mod = mod.slice(16, mod.length - 16);
   else mod = '';
   if (!/^(go|devel)/.test(version)) {
-    throw new CoreReadError('corrupt', file, `${file}: buildinfo Go version ${JSON.stringify(version.slice(0, 40))} is not a Go version`);
+    throw new CoreReadError(
+      'corrupt',
+      file,
+      `${file}: buildinfo Go version ${JSON.stringify(version.slice(0, 40))} is not a Go version`,
+    );
   }
   return { goVersion: version, ...parseModInfo(mod), modinfo: mod, ptrSize, littleEndian, address: addr };
 }
@@ -211,7 +223,11 @@ function scanMagic(buf: Buffer): number {
 export function readBuildInfo(elf: ElfFile): BuildInfo {
   const addr = findBuildInfoAddress(elf);
   if (addr === undefined) {
-    throw new CoreReadError('not-go', elf.name, `${elf.name} has no Go build information (.go.buildinfo); it is not a Go executable (or was built before Go 1.13)`);
+    throw new CoreReadError(
+      'not-go',
+      elf.name,
+      `${elf.name} has no Go build information (.go.buildinfo); it is not a Go executable (or was built before Go 1.13)`,
+    );
   }
   return parseBuildInfoAt((a, n) => elf.readVaddr(a, n), addr, elf.name);
 }
@@ -221,7 +237,11 @@ export function readBuildInfo(elf: ElfFile): BuildInfo {
  * of each candidate region (pass the executable's writable mappings; with a known address, use
  * parseBuildInfoAt directly). Undefined when not found.
  */
-export function findBuildInfoInMemory(mem: Memory, regions: readonly { start: bigint; end: bigint }[], file: string): BuildInfo | undefined {
+export function findBuildInfoInMemory(
+  mem: Memory,
+  regions: readonly { start: bigint; end: bigint }[],
+  file: string,
+): BuildInfo | undefined {
   for (const r of regions) {
     const len = Number(r.end - r.start < 65536n ? r.end - r.start : 65536n);
     const buf = mem.tryRead(r.start, len);

@@ -48,7 +48,8 @@ export class ByteReader {
   /** Throws unless [off, off+len) lies inside the buffer. */
   check(off: number, len: number, field = 'value'): void {
     if (!Number.isInteger(off) || !Number.isInteger(len) || off < 0 || len < 0 || off + len > this.buf.length) {
-      const at = typeof this.base === 'bigint' ? this.base + BigInt(Math.max(0, Math.trunc(off) || 0)) : this.base + off;
+      const at =
+        typeof this.base === 'bigint' ? this.base + BigInt(Math.max(0, Math.trunc(off) || 0)) : this.base + off;
       throw new CoreReadError(
         this.kind,
         this.file,
@@ -112,7 +113,11 @@ export class ByteReader {
       if ((b & 0x80) === 0) return { value: result, next: off + i + 1 };
       shift += 7n;
     }
-    throw new CoreReadError('corrupt', this.file, `${this.file}: ${this.what}: varint at offset ${hex(off)} is longer than 10 bytes`);
+    throw new CoreReadError(
+      'corrupt',
+      this.file,
+      `${this.file}: ${this.what}: varint at offset ${hex(off)} is longer than 10 bytes`,
+    );
   }
   /** Signed LEB128. */
   sleb(off: number): Varint {
@@ -127,7 +132,11 @@ export class ByteReader {
         return { value: result, next: off + i + 1 };
       }
     }
-    throw new CoreReadError('corrupt', this.file, `${this.file}: ${this.what}: varint at offset ${hex(off)} is longer than 10 bytes`);
+    throw new CoreReadError(
+      'corrupt',
+      this.file,
+      `${this.file}: ${this.what}: varint at offset ${hex(off)} is longer than 10 bytes`,
+    );
   }
   /** Unsigned LEB128 that must fit a JS number. */
   ulebn(off: number): { value: number; next: number } {
@@ -206,7 +215,11 @@ export class Cursor {
 
 export function toSafeNumber(v: bigint, file: string, field: string): number {
   if (v < 0n || v > MAX_SAFE) {
-    throw new CoreReadError('corrupt', file, `${file}: ${field} is ${hex(v)}, larger than any file or memory size; the file is corrupt`);
+    throw new CoreReadError(
+      'corrupt',
+      file,
+      `${file}: ${field} is ${hex(v)}, larger than any file or memory size; the file is corrupt`,
+    );
   }
   return Number(v);
 }

@@ -77,7 +77,8 @@ export class CoreFile {
     const name = source.name;
     const h = elf.header;
     if (h.type !== ET_CORE) {
-      const what = h.type === ET_EXEC || h.type === ET_DYN ? 'an executable or shared object' : `an ELF file of type ${h.type}`;
+      const what =
+        h.type === ET_EXEC || h.type === ET_DYN ? 'an executable or shared object' : `an ELF file of type ${h.type}`;
       throw new CoreReadError(
         'not-core',
         name,
@@ -85,7 +86,11 @@ export class CoreFile {
       );
     }
     if (h.arch === 'unknown') {
-      throw new CoreReadError('unsupported', name, `${name} is a core for ELF machine ${h.machine}; only amd64 and arm64 are supported`);
+      throw new CoreReadError(
+        'unsupported',
+        name,
+        `${name} is a core for ELF machine ${h.machine}; only amd64 and arm64 are supported`,
+      );
     }
     this.arch = h.arch;
     const segs: CoreSegment[] = [];

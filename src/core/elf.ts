@@ -112,7 +112,11 @@ export class ElfFile {
     }
     if (s.type === SHT_NOBITS) return Buffer.alloc(0);
     if (s.size > maxBytes) {
-      throw new CoreReadError('corrupt', this.name, `${this.name}: section ${s.name} is ${s.size} bytes, more than the ${maxBytes} allowed`);
+      throw new CoreReadError(
+        'corrupt',
+        this.name,
+        `${this.name}: section ${s.name} is ${s.size} bytes, more than the ${maxBytes} allowed`,
+      );
     }
     const raw = this.source.read(s.offset, s.size, `section ${s.name}`);
     if ((s.flags & SHF_COMPRESSED) !== 0n) return this.decompressChdr(s, raw, maxBytes);
@@ -128,26 +132,47 @@ export class ElfFile {
     const chType = r.u32(0);
     const size = r.u64n(8, 'ch_size');
     if (chType === ELFCOMPRESS_ZSTD) {
-      throw new CoreReadError('unsupported', this.name, `${this.name}: section ${s.name} is zstd-compressed, which is not supported; rebuild with -ldflags=-compressdwarf=false or zlib`);
+      throw new CoreReadError(
+        'unsupported',
+        this.name,
+        `${this.name}: section ${s.name} is zstd-compressed, which is not supported; rebuild with -ldflags=-compressdwarf=false or zlib`,
+      );
     }
     if (chType !== ELFCOMPRESS_ZLIB) {
-      throw new CoreReadError('corrupt', this.name, `${this.name}: section ${s.name} has unknown compression type ${chType}`);
+      throw new CoreReadError(
+        'corrupt',
+        this.name,
+        `${this.name}: section ${s.name} has unknown compression type ${chType}`,
+      );
     }
     return this.inflate(s, raw.subarray(24), size, maxBytes);
   }
 
   private inflate(s: SectionHeader, data: Buffer, size: number, maxBytes: number): Buffer {
     if (size > maxBytes) {
-      throw new CoreReadError('corrupt', this.name, `${this.name}: section ${s.name} claims ${size} uncompressed bytes, more than the ${maxBytes} allowed`);
+      throw new CoreReadError(
+        'corrupt',
+        this.name,
+        `${this.name}: section ${s.name} claims ${size} uncompressed bytes, more than the ${maxBytes} allowed`,
+      );
     }
     let out: Buffer;
     try {
       out = inflateSync(data, { maxOutputLength: Math.max(1, size) });
     } catch (e) {
-      throw new CoreReadError('corrupt', this.name, `${this.name}: section ${s.name} does not decompress: ${(e as Error).message}`, { cause: e });
+      throw new CoreReadError(
+        'corrupt',
+        this.name,
+        `${this.name}: section ${s.name} does not decompress: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
     if (out.length !== size) {
-      throw new CoreReadError('corrupt', this.name, `${this.name}: section ${s.name} decompressed to ${out.length} bytes, its header says ${size}`);
+      throw new CoreReadError(
+        'corrupt',
+        this.name,
+        `${this.name}: section ${s.name} decompressed to ${out.length} bytes, its header says ${size}`,
+      );
     }
     return out;
   }
@@ -232,7 +257,11 @@ export class ElfFile {
   /** Parses a note area at a file offset. */
   parseNotes(offset: number, size: number, align: number, what: string): ElfNote[] {
     if (size > MAX_NOTES_BYTES) {
-      throw new CoreReadError('corrupt', this.name, `${this.name}: ${what} is ${size} bytes, more than the ${MAX_NOTES_BYTES} allowed`);
+      throw new CoreReadError(
+        'corrupt',
+        this.name,
+        `${this.name}: ${what} is ${size} bytes, more than the ${MAX_NOTES_BYTES} allowed`,
+      );
     }
     const buf = this.source.read(offset, size, what);
     return parseNoteBuffer(buf, this.header.littleEndian, align, this.name, what, offset);
@@ -244,13 +273,19 @@ export class ElfFile {
     const symtab = this.sections.find((s) => s.type === SHT_SYMTAB);
     if (!symtab) return (this.symbolCache = []);
     const strtab = this.sections[symtab.link];
-    if (!strtab) throw new CoreReadError('corrupt', this.name, `${this.name}: .symtab links to missing string table section ${symtab.link}`);
+    if (!strtab)
+      throw new CoreReadError(
+        'corrupt',
+        this.name,
+        `${this.name}: .symtab links to missing string table section ${symtab.link}`,
+      );
     const data = this.sectionData(symtab)!;
     const strs = this.sectionData(strtab)!;
     const strR = this.reader(strs, `string table ${strtab.name}`);
     const r = this.reader(data, '.symtab', symtab.offset);
     const entsize = symtab.entsize || 24;
-    if (entsize < 24) throw new CoreReadError('corrupt', this.name, `${this.name}: .symtab entry size ${entsize} is smaller than 24`);
+    if (entsize < 24)
+      throw new CoreReadError('corrupt', this.name, `${this.name}: .symtab entry size ${entsize} is smaller than 24`);
     const out: ElfSymbol[] = [];
     for (let off = 0; off + 24 <= data.length; off += entsize) {
       const nameOff = r.u32(off);
@@ -288,7 +323,8 @@ export function parseNoteBuffer(
   const pad = (n: number) => Math.ceil(n / align) * align;
   let off = 0;
   while (off + 12 <= buf.length) {
-    if (out.length >= MAX_NOTE_COUNT) throw new CoreReadError('corrupt', file, `${file}: ${what} holds more than ${MAX_NOTE_COUNT} notes`);
+    if (out.length >= MAX_NOTE_COUNT)
+      throw new CoreReadError('corrupt', file, `${file}: ${what} holds more than ${MAX_NOTE_COUNT} notes`);
     const namesz = r.u32(off);
     const descsz = r.u32(off + 4);
     const type = r.u32(off + 8);
@@ -317,25 +353,51 @@ export function parseNoteBuffer(
 
 function parseHeader(src: ByteSource): ElfHeader {
   const name = src.name;
-  if (src.size === 0) throw new CoreReadError('empty', name, `${name} is empty (0 bytes); if it is a core, the dump failed: check \`ulimit -c\` and free disk space`);
+  if (src.size === 0)
+    throw new CoreReadError(
+      'empty',
+      name,
+      `${name} is empty (0 bytes); if it is a core, the dump failed: check \`ulimit -c\` and free disk space`,
+    );
   const ident = src.read(0, Math.min(src.size, 16), 'ELF identification');
   if (ident.length < 4 && ident.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]).subarray(0, ident.length))) {
-    throw new CoreReadError('truncated', name, `${name} is truncated: it has only ${ident.length} byte(s), the start of an ELF header`);
+    throw new CoreReadError(
+      'truncated',
+      name,
+      `${name} is truncated: it has only ${ident.length} byte(s), the start of an ELF header`,
+    );
   }
   if (ident.length < 4 || ident[0] !== 0x7f || ident[1] !== 0x45 || ident[2] !== 0x4c || ident[3] !== 0x46) {
-    throw new CoreReadError('not-elf', name, `${name} is not an ELF file (no \\x7fELF magic at its start); expected a Linux core dump or Go executable`);
+    throw new CoreReadError(
+      'not-elf',
+      name,
+      `${name} is not an ELF file (no \\x7fELF magic at its start); expected a Linux core dump or Go executable`,
+    );
   }
   if (ident.length < 16) {
-    throw new CoreReadError('truncated', name, `${name} is truncated: the ELF identification needs 16 bytes but the file has ${src.size}`);
+    throw new CoreReadError(
+      'truncated',
+      name,
+      `${name} is truncated: the ELF identification needs 16 bytes but the file has ${src.size}`,
+    );
   }
   const cls = ident[4];
-  if (cls === 1) throw new CoreReadError('elf32', name, `${name} is a 32-bit ELF file; only 64-bit (amd64, arm64) cores and executables are supported`);
+  if (cls === 1)
+    throw new CoreReadError(
+      'elf32',
+      name,
+      `${name} is a 32-bit ELF file; only 64-bit (amd64, arm64) cores and executables are supported`,
+    );
   if (cls !== 2) throw new CoreReadError('corrupt', name, `${name}: unknown ELF class ${cls}`);
   const data = ident[5];
   if (data !== 1 && data !== 2) throw new CoreReadError('corrupt', name, `${name}: unknown ELF data encoding ${data}`);
   const littleEndian = data === 1;
   if (src.size < 64) {
-    throw new CoreReadError('truncated', name, `${name} is truncated: the ELF64 header needs 64 bytes but the file has ${src.size}`);
+    throw new CoreReadError(
+      'truncated',
+      name,
+      `${name} is truncated: the ELF64 header needs 64 bytes but the file has ${src.size}`,
+    );
   }
   const r = new ByteReader(src.read(0, 64, 'ELF header'), { littleEndian, file: name, what: 'ELF header' });
   const machine = r.u16(18);
@@ -358,8 +420,10 @@ function parseHeader(src: ByteSource): ElfHeader {
     shnum: r.u16(60),
     shstrndx: r.u16(62),
   };
-  if (h.phnum > 0 && h.phentsize < 56) throw new CoreReadError('corrupt', name, `${name}: ELF program header size ${h.phentsize} is smaller than 56`);
-  if (h.shnum > 0 && h.shentsize < 64) throw new CoreReadError('corrupt', name, `${name}: ELF section header size ${h.shentsize} is smaller than 64`);
+  if (h.phnum > 0 && h.phentsize < 56)
+    throw new CoreReadError('corrupt', name, `${name}: ELF program header size ${h.phentsize} is smaller than 56`);
+  if (h.shnum > 0 && h.shentsize < 64)
+    throw new CoreReadError('corrupt', name, `${name}: ELF section header size ${h.shentsize} is smaller than 64`);
   return h;
 }
 
@@ -367,13 +431,22 @@ function parseProgramHeaders(src: ByteSource, h: ElfHeader): ProgramHeader[] {
   let phnum = h.phnum;
   if (phnum === 0xffff && h.shoff !== 0) {
     // PN_XNUM: the real count is in section header 0's sh_info (large cores).
-    const s0 = new ByteReader(src.read(h.shoff, 64, 'section header 0'), { littleEndian: h.littleEndian, file: src.name, what: 'section header 0' });
+    const s0 = new ByteReader(src.read(h.shoff, 64, 'section header 0'), {
+      littleEndian: h.littleEndian,
+      file: src.name,
+      what: 'section header 0',
+    });
     phnum = s0.u32(44);
   }
   if (phnum === 0) return [];
   const total = phnum * h.phentsize;
   const buf = src.read(h.phoff, total, `program header table (${phnum} entries)`);
-  const r = new ByteReader(buf, { littleEndian: h.littleEndian, file: src.name, what: 'program headers', base: h.phoff });
+  const r = new ByteReader(buf, {
+    littleEndian: h.littleEndian,
+    file: src.name,
+    what: 'program headers',
+    base: h.phoff,
+  });
   const out: ProgramHeader[] = [];
   for (let i = 0; i < phnum; i++) {
     const o = i * h.phentsize;
@@ -396,7 +469,11 @@ function parseSections(src: ByteSource, h: ElfHeader): SectionHeader[] {
   if (h.shoff === 0) return [];
   let shnum = h.shnum;
   let shstrndx = h.shstrndx;
-  const first = new ByteReader(src.read(h.shoff, 64, 'section header 0'), { littleEndian: h.littleEndian, file: src.name, what: 'section header 0' });
+  const first = new ByteReader(src.read(h.shoff, 64, 'section header 0'), {
+    littleEndian: h.littleEndian,
+    file: src.name,
+    what: 'section header 0',
+  });
   if (shnum === 0) shnum = first.u64n(32, 'sh_size of section 0'); // SHN_LORESERVE+ sections
   if (shstrndx === SHN_XINDEX) shstrndx = first.u32(40);
   if (shnum === 0) return [];
@@ -408,7 +485,12 @@ function parseSections(src: ByteSource, h: ElfHeader): SectionHeader[] {
       `${src.name} is truncated or corrupt: its ${shnum} section headers end at byte ${hex(h.shoff + total)} but the file has ${hex(src.size)} bytes`,
     );
   }
-  const r = new ByteReader(src.read(h.shoff, total, 'section header table'), { littleEndian: h.littleEndian, file: src.name, what: 'section headers', base: h.shoff });
+  const r = new ByteReader(src.read(h.shoff, total, 'section header table'), {
+    littleEndian: h.littleEndian,
+    file: src.name,
+    what: 'section headers',
+    base: h.shoff,
+  });
   const secs: SectionHeader[] = [];
   for (let i = 0; i < shnum; i++) {
     const o = i * h.shentsize;
@@ -438,8 +520,12 @@ function parseSections(src: ByteSource, h: ElfHeader): SectionHeader[] {
   }
   const strsec = secs[shstrndx];
   if (strsec && strsec.type !== SHT_NOBITS && strsec.size > 0) {
-    if (strsec.size > MAX_SECTION_BYTES) throw new CoreReadError('corrupt', src.name, `${src.name}: section name table is ${strsec.size} bytes`);
-    const strs = new ByteReader(src.read(strsec.offset, strsec.size, 'section name table'), { file: src.name, what: 'section name table' });
+    if (strsec.size > MAX_SECTION_BYTES)
+      throw new CoreReadError('corrupt', src.name, `${src.name}: section name table is ${strsec.size} bytes`);
+    const strs = new ByteReader(src.read(strsec.offset, strsec.size, 'section name table'), {
+      file: src.name,
+      what: 'section name table',
+    });
     for (const s of secs) s.name = s.nameOffset < strs.length ? strs.cstring(s.nameOffset, 256) : '';
   }
   return secs;

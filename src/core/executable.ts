@@ -29,9 +29,13 @@ export interface ExecutableMapping {
 export function executableMapping(core: CoreFile): ExecutableMapping | undefined {
   const entry = core.aux(AT_ENTRY);
   const phdr = core.aux(AT_PHDR);
-  const m = (entry !== undefined ? core.mappingFor(entry) : undefined) ?? (phdr !== undefined ? core.mappingFor(phdr) : undefined);
+  const m =
+    (entry !== undefined ? core.mappingFor(entry) : undefined) ??
+    (phdr !== undefined ? core.mappingFor(phdr) : undefined);
   if (m) {
-    const regions = core.files.filter((f) => f.path === m.path).map((f) => ({ start: f.start, end: f.end, fileOffset: f.fileOffset }));
+    const regions = core.files
+      .filter((f) => f.path === m.path)
+      .map((f) => ({ start: f.start, end: f.end, fileOffset: f.fileOffset }));
     const zero = regions.find((r) => r.fileOffset === 0n);
     return { path: m.path, imageBase: zero ? zero.start : m.start - m.fileOffset, regions };
   }
@@ -72,7 +76,11 @@ export function executableCandidates(core: CoreFile, extra: readonly string[] = 
   const coreDir = dirname(resolve(core.name));
   const out: string[] = [...extra];
   const em = executableMapping(core);
-  if (em?.path) out.push(em.path, join(coreDir, em.path.split('/').pop()!));
+  if (em?.path) {
+    // The kernel appends " (deleted)" when the file was removed or replaced after exec.
+    const p = em.path.replace(/ \(deleted\)$/, '');
+    out.push(p, join(coreDir, p.split('/').pop()!));
+  }
   const ps = core.process;
   if (ps) {
     const first = ps.psargs.split(' ')[0];
@@ -120,7 +128,9 @@ export function openExecutable(input: string | ByteSource): ElfFile {
     throw new CoreReadError(
       'not-executable',
       path,
-      t === 4 ? `${path} is a core dump, not an executable; pass the core as the core and the program as the binary` : `${path} is not an executable (ELF type ${t})`,
+      t === 4
+        ? `${path} is a core dump, not an executable; pass the core as the core and the program as the binary`
+        : `${path} is not an executable (ELF type ${t})`,
     );
   }
   return elf;
@@ -170,7 +180,10 @@ export function openCoreWithBinary(
   binaryPath?: string | ByteSource,
   opts: OpenCoreWithBinaryOptions = {},
 ): CoreWithBinary {
-  const core = typeof corePath === 'string' || Buffer.isBuffer(corePath) ? CoreFile.open(corePath, opts) : openCoreSource(corePath, opts);
+  const core =
+    typeof corePath === 'string' || Buffer.isBuffer(corePath)
+      ? CoreFile.open(corePath, opts)
+      : openCoreSource(corePath, opts);
   let binary: ElfFile | undefined;
   try {
     const coreIds = coreBuildIds(core);
@@ -205,7 +218,10 @@ export function openCoreWithBinary(
         const ids = readBuildIds(elf);
         const c = compare(coreIds, ids);
         if (c === 'mismatch') {
-          rejected.push({ path: p, reason: `build ID ${ids.go ?? ids.gnu ?? '(none)'} differs from the core's ${coreIds.go ?? coreIds.gnu}` });
+          rejected.push({
+            path: p,
+            reason: `build ID ${ids.go ?? ids.gnu ?? '(none)'} differs from the core's ${coreIds.go ?? coreIds.gnu}`,
+          });
           elf.close();
           continue;
         }
@@ -220,7 +236,9 @@ export function openCoreWithBinary(
     const exePath = executableMapping(core)?.path;
     const memory = new CoreMemory(
       core,
-      binary ? { executable: binary, bias: loadBias(core, binary) } : { excludeMappedFiles: [...rejected.map((r) => r.path), ...(exePath ? [exePath] : [])] },
+      binary
+        ? { executable: binary, bias: loadBias(core, binary) }
+        : { excludeMappedFiles: [...rejected.map((r) => r.path), ...(exePath ? [exePath] : [])] },
     );
     let buildInfo: BuildInfo | undefined;
     if (binary) {

@@ -85,7 +85,13 @@ export class BufferMemory extends MemoryBase {
   read(addr: bigint, len: number): Buffer {
     const off = addr - this.base;
     if (off < 0n || off + BigInt(len) > BigInt(this.buf.length)) {
-      throw new UnmappedAddressError('unmapped', '<memory>', addr, len, `address ${hex(addr)} (+${len}) is outside the buffer at ${hex(this.base)}`);
+      throw new UnmappedAddressError(
+        'unmapped',
+        '<memory>',
+        addr,
+        len,
+        `address ${hex(addr)} (+${len}) is outside the buffer at ${hex(this.base)}`,
+      );
     }
     return this.buf.subarray(Number(off), Number(off) + len);
   }
@@ -153,7 +159,13 @@ export class CoreMemory extends MemoryBase {
       throw new CoreReadError('corrupt', this.core.name, `refusing to read ${len} bytes of memory at ${hex(addr)}`);
     }
     if (addr < 0n || addr + BigInt(len) > 0xffffffffffffffffn + 1n) {
-      throw new UnmappedAddressError('unmapped', this.core.name, addr, len, `${this.core.name}: address ${hex(addr)} is outside the address space`);
+      throw new UnmappedAddressError(
+        'unmapped',
+        this.core.name,
+        addr,
+        len,
+        `${this.core.name}: address ${hex(addr)} is outside the address space`,
+      );
     }
     const out = Buffer.alloc(len);
     let done = 0;
@@ -211,10 +223,18 @@ export class CoreMemory extends MemoryBase {
         addr,
         1,
         `${core.name}: address ${hex(addr)} is mapped (segment ${seg.index} at ${hex(seg.vaddr)}) but its bytes are not in the core` +
-          (m ? ` and the mapped file ${m.path} is not available; pass the executable/library it came from` : ' (not dumped)'),
+          (m
+            ? ` and the mapped file ${m.path} is not available; pass the executable/library it came from`
+            : ' (not dumped)'),
       );
     }
-    throw new UnmappedAddressError('unmapped', core.name, addr, 1, `${core.name}: address ${hex(addr)} is not mapped in the crashed process`);
+    throw new UnmappedAddressError(
+      'unmapped',
+      core.name,
+      addr,
+      1,
+      `${core.name}: address ${hex(addr)} is not mapped in the crashed process`,
+    );
   }
 
   private sourceForMapping(path: string): ByteSource | undefined {

@@ -28,14 +28,36 @@ export const AT_SYSINFO_EHDR = 33;
 
 /** amd64 `struct user_regs_struct` order (27 × u64). */
 export const AMD64_REGS = [
-  'r15', 'r14', 'r13', 'r12', 'rbp', 'rbx', 'r11', 'r10', 'r9', 'r8', 'rax', 'rcx', 'rdx', 'rsi', 'rdi',
-  'orig_rax', 'rip', 'cs', 'eflags', 'rsp', 'ss', 'fs_base', 'gs_base', 'ds', 'es', 'fs', 'gs',
+  'r15',
+  'r14',
+  'r13',
+  'r12',
+  'rbp',
+  'rbx',
+  'r11',
+  'r10',
+  'r9',
+  'r8',
+  'rax',
+  'rcx',
+  'rdx',
+  'rsi',
+  'rdi',
+  'orig_rax',
+  'rip',
+  'cs',
+  'eflags',
+  'rsp',
+  'ss',
+  'fs_base',
+  'gs_base',
+  'ds',
+  'es',
+  'fs',
+  'gs',
 ] as const;
 /** arm64 `struct user_pt_regs` order (34 × u64). */
-export const ARM64_REGS = [
-  ...Array.from({ length: 31 }, (_, i) => `x${i}`),
-  'sp', 'pc', 'pstate',
-] as const;
+export const ARM64_REGS = [...Array.from({ length: 31 }, (_, i) => `x${i}`), 'sp', 'pc', 'pstate'] as const;
 
 /** Offset of pr_reg inside elf_prstatus on 64-bit Linux. */
 const PRSTATUS_REG_OFFSET = 112;
@@ -107,11 +129,37 @@ export interface MappedFile {
 }
 
 export const SIGNAL_NAMES: Record<number, string> = {
-  1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 5: 'SIGTRAP', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE',
-  9: 'SIGKILL', 10: 'SIGUSR1', 11: 'SIGSEGV', 12: 'SIGUSR2', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM',
-  16: 'SIGSTKFLT', 17: 'SIGCHLD', 18: 'SIGCONT', 19: 'SIGSTOP', 20: 'SIGTSTP', 21: 'SIGTTIN', 22: 'SIGTTOU',
-  23: 'SIGURG', 24: 'SIGXCPU', 25: 'SIGXFSZ', 26: 'SIGVTALRM', 27: 'SIGPROF', 28: 'SIGWINCH', 29: 'SIGIO',
-  30: 'SIGPWR', 31: 'SIGSYS',
+  1: 'SIGHUP',
+  2: 'SIGINT',
+  3: 'SIGQUIT',
+  4: 'SIGILL',
+  5: 'SIGTRAP',
+  6: 'SIGABRT',
+  7: 'SIGBUS',
+  8: 'SIGFPE',
+  9: 'SIGKILL',
+  10: 'SIGUSR1',
+  11: 'SIGSEGV',
+  12: 'SIGUSR2',
+  13: 'SIGPIPE',
+  14: 'SIGALRM',
+  15: 'SIGTERM',
+  16: 'SIGSTKFLT',
+  17: 'SIGCHLD',
+  18: 'SIGCONT',
+  19: 'SIGSTOP',
+  20: 'SIGTSTP',
+  21: 'SIGTTIN',
+  22: 'SIGTTOU',
+  23: 'SIGURG',
+  24: 'SIGXCPU',
+  25: 'SIGXFSZ',
+  26: 'SIGVTALRM',
+  27: 'SIGPROF',
+  28: 'SIGWINCH',
+  29: 'SIGIO',
+  30: 'SIGPWR',
+  31: 'SIGSYS',
 };
 
 export function signalName(signo: number): string {
@@ -125,7 +173,13 @@ function reader(desc: Buffer, littleEndian: boolean, file: string, what: string)
   return new ByteReader(desc, { littleEndian, file, what, kind: 'corrupt' });
 }
 
-export function parsePrstatus(desc: Buffer, arch: Arch, littleEndian: boolean, file: string, index: number): ThreadStatus {
+export function parsePrstatus(
+  desc: Buffer,
+  arch: Arch,
+  littleEndian: boolean,
+  file: string,
+  index: number,
+): ThreadStatus {
   const names: readonly string[] = arch === 'arm64' ? ARM64_REGS : AMD64_REGS;
   const r = reader(desc, littleEndian, file, 'NT_PRSTATUS note');
   r.check(0, PRSTATUS_REG_OFFSET + names.length * 8, 'registers');
@@ -200,7 +254,11 @@ export function parseNtFile(desc: Buffer, littleEndian: boolean, file: string): 
   const pageSize = r.u64(8);
   // Each entry needs 24 bytes of addresses plus at least one NUL of name.
   if (count > BigInt(Math.floor((desc.length - 16) / 25))) {
-    throw new CoreReadError('corrupt', file, `${file}: NT_FILE note claims ${count} mapped files but has room for ${Math.floor((desc.length - 16) / 25)}; the core is corrupt`);
+    throw new CoreReadError(
+      'corrupt',
+      file,
+      `${file}: NT_FILE note claims ${count} mapped files but has room for ${Math.floor((desc.length - 16) / 25)}; the core is corrupt`,
+    );
   }
   const n = Number(count);
   const out: MappedFile[] = [];

@@ -99,7 +99,11 @@ export class FileSource implements ByteSource {
         throw new CoreReadError('io', this.name, `cannot read ${this.name}: ${(e as Error).message}`, { cause: e });
       }
       if (n === 0) {
-        throw new CoreReadError('truncated', this.name, `${this.name} shrank while being read (at byte ${hex(offset + done)})`);
+        throw new CoreReadError(
+          'truncated',
+          this.name,
+          `${this.name} shrank while being read (at byte ${hex(offset + done)})`,
+        );
       }
       done += n;
     }

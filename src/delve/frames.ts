@@ -6,7 +6,7 @@ export type CrashRule = 'stopped-event' | 'selected-goroutine' | 'stack-search';
 
 export interface CrashingGoroutine {
   id: number;
-  /** How it was found (see crashingGoroutine()). */
+  /** How it was found (see CoreSession.crashingGoroutine()). */
   rule: CrashRule;
   /** Its first frames (up to 64). */
   frames: DebugProtocol.StackFrame[];

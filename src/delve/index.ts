@@ -1,16 +1,10 @@
 // The Delve DAP client's public API (no `vscode` import anywhere under src/delve).
-export { CoreSession, CRASH_FUNCTIONS, DELVE_GOROUTINE_CAP, isRuntimeFrame, parseThreadName } from './coreSession.js';
-export type {
-  CoreSessionOptions,
-  CrashingGoroutine,
-  CrashRule,
-  DelveChoice,
-  GoroutinePage,
-  GoroutineSummary,
-  SessionEndInfo,
-  StackPage,
-  SubstitutePath,
-} from './coreSession.js';
+export { CoreSession } from './coreSession.js';
+export type { CoreSessionOptions, DelveChoice, SessionEndInfo, StackPage, SubstitutePath } from './coreSession.js';
+export { CRASH_FUNCTIONS, crashInfo, isRuntimeFrame } from './frames.js';
+export type { CrashingGoroutine, CrashRule } from './frames.js';
+export { DELVE_GOROUTINE_CAP, parseThreadName } from './goroutines.js';
+export type { GoroutinePage, GoroutineSummary } from './goroutines.js';
 export { readAllgsPage, MAX_ALLGS_PAGE, G_STATUS_NAMES } from './allgs.js';
 export type { AllgsEntry, AllgsPage } from './allgs.js';
 export { DapClient, DEFAULT_REQUEST_TIMEOUT_MS, failureMessage } from './dapClient.js';

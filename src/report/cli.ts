@@ -1,11 +1,15 @@
 // `go-core report <core> [--binary <exe>] [--json]`: a crash summary read without Delve.
+// `go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--json]`: a PC → instruction → SSA value.
 // Exit codes: 0 ok, 1 input error (one line on stderr), 2 usage.
 import { CoreReadError } from '../core/errors.js';
 import { analyzeCore } from './analyze.js';
+import { oneLine, runPcCommand } from './pcCommand.js';
 import { buildReport } from './report.js';
-import { formatReportText } from './text.js';
+import { formatPcText, formatReportText } from './text.js';
 
-export const USAGE = 'usage: go-core report <core> [--binary <exe>] [--json]';
+export const USAGE =
+  'usage: go-core report <core> [--binary <exe>] [--json]\n' +
+  '       go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--return-address|--no-return-address] [--json]';
 
 export interface CliIo {
   out: (s: string) => void;
@@ -16,6 +20,71 @@ interface Args {
   core: string;
   binary?: string;
   json: boolean;
+}
+
+interface PcArgs {
+  pc: string;
+  binary?: string;
+  core?: string;
+  source?: string;
+  returnAddress?: boolean;
+  json: boolean;
+}
+
+/** `--name value` or `--name=value`; returns the value and the index of the last argv used. */
+function optionValue(argv: readonly string[], i: number, name: string): { value: string | undefined; next: number } | undefined {
+  const a = argv[i]!;
+  if (a === name) return { value: argv[i + 1], next: i + 1 };
+  if (a.startsWith(`${name}=`)) return { value: a.slice(name.length + 1), next: i };
+  return undefined;
+}
+
+function parsePcArgs(argv: readonly string[]): PcArgs | string {
+  let pc: string | undefined;
+  const out: Omit<PcArgs, 'pc'> = { json: false };
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--json') out.json = true;
+    else if (a === '--return-address') out.returnAddress = true;
+    else if (a === '--no-return-address') out.returnAddress = false;
+    else if (a === '-b') {
+      out.binary = argv[++i];
+      if (out.binary === undefined) return '--binary needs a path';
+    } else if (a.startsWith('--')) {
+      let matched = false;
+      for (const [name, key] of [['--binary', 'binary'], ['--core', 'core'], ['--source', 'source']] as const) {
+        const v = optionValue(argv, i, name);
+        if (!v) continue;
+        if (v.value === undefined || v.value === '') return `${name} needs a path`;
+        out[key] = v.value;
+        i = v.next;
+        matched = true;
+        break;
+      }
+      if (!matched) return `unknown option ${a}`;
+    } else if (pc === undefined) pc = a;
+    else return `unexpected argument "${a}"`;
+  }
+  if (pc === undefined) return 'missing <pc>';
+  if (out.binary === undefined && out.core === undefined) return 'missing --binary <exe>';
+  return { pc, ...out };
+}
+
+async function runPc(args: PcArgs, io: CliIo): Promise<number> {
+  try {
+    const r = await runPcCommand({
+      pc: args.pc,
+      ...(args.binary !== undefined ? { binary: args.binary } : {}),
+      ...(args.core !== undefined ? { core: args.core } : {}),
+      ...(args.source !== undefined ? { source: args.source } : {}),
+      ...(args.returnAddress !== undefined ? { returnAddress: args.returnAddress } : {}),
+    });
+    io.out(args.json ? JSON.stringify(r, null, 2) + '\n' : formatPcText(r));
+    return 0;
+  } catch (e) {
+    io.err(`go-core: ${oneLine(e)}\n`);
+    return 1;
+  }
 }
 
 function parseArgs(argv: readonly string[]): Args | string {
@@ -38,10 +107,18 @@ function parseArgs(argv: readonly string[]): Args | string {
   return { core, binary, json };
 }
 
-export function runCli(argv: readonly string[], io: CliIo): number {
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     io.out(USAGE + '\n');
     return 0;
+  }
+  if (argv[0] === 'pc') {
+    const pcArgs = parsePcArgs(argv);
+    if (typeof pcArgs === 'string') {
+      io.err(`go-core: ${pcArgs}\n${USAGE}\n`);
+      return 2;
+    }
+    return runPc(pcArgs, io);
   }
   const args = parseArgs(argv);
   if (typeof args === 'string') {
@@ -70,8 +147,10 @@ if (require.main === module) {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
   });
-  process.exitCode = runCli(process.argv.slice(2), {
+  void runCli(process.argv.slice(2), {
     out: (s) => process.stdout.write(s),
     err: (s) => process.stderr.write(s),
+  }).then((code) => {
+    process.exitCode = code;
   });
 }

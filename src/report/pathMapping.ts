@@ -1,7 +1,8 @@
 // Maps source paths recorded in a binary (built elsewhere: /build/src/..., or -trimpath module paths
 // such as example.com/app/main.go) to files on this machine: explicit substitutePath pairs first, then
-// the path itself, then the main module path matched against workspace go.mod files, then the
-// longest existing suffix under a workspace folder.
+// the path itself when it lies in a workspace folder, then the main module path matched against
+// workspace go.mod files, then the longest existing suffix under a workspace folder, and last the
+// path itself outside the workspace (the workspace copy is what the user edits).
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 
@@ -68,7 +69,16 @@ export class SourcePathMapper {
         if (this.exists(candidate)) return { path: candidate, by: 'substitutePath' };
       }
     }
-    if (recorded.startsWith('/') && this.exists(recorded)) return { path: recorded, by: 'identity' };
+    const folders = this.options.workspaceFolders ?? [];
+    const exists = recorded.startsWith('/') && this.exists(recorded);
+    const inWorkspace = folders.length === 0 || folders.some((f) => recorded.startsWith(f.endsWith('/') ? f : f + '/'));
+    if (exists && inWorkspace) return { path: recorded, by: 'identity' };
+    const fromWorkspace = this.inWorkspace(recorded);
+    if (fromWorkspace) return fromWorkspace;
+    return exists ? { path: recorded, by: 'identity' } : undefined;
+  }
+
+  private inWorkspace(recorded: string): MappedPath | undefined {
     const modules = [...this.modules];
     if (this.options.mainModule && !modules.some((m) => m.module === this.options.mainModule)) {
       // The main module may live directly in a workspace folder without its own go.mod match.

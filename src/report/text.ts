@@ -1,5 +1,6 @@
 // Human-readable rendering of a Report: a compact header, the threads, then the crashing
 // thread's frames like a traceback (function, then file:line with pc/sp), grouped by stack.
+import type { PcReport } from './pcCommand.js';
 import type { Report, ReportFrame } from './report.js';
 
 export function formatReportText(r: Report): string {
@@ -47,5 +48,36 @@ export function formatReportText(r: Report): string {
   }
   if (c.stop.reason !== 'top') out.push(`  (walk ended: ${c.stop.detail})`);
   if (c.layoutProblem) out.push(`  (goroutine stacks not followed: ${c.layoutProblem})`);
+  return out.join('\n') + '\n';
+}
+
+/** Human-readable rendering of `go-core pc`: where the pc is, its instruction and SSA value. */
+export function formatPcText(r: PcReport): string {
+  const out: string[] = [];
+  const base = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
+  out.push(`pc:          ${r.pc}${r.input !== r.pc ? ` (${r.input})` : ''}  ${r.returnAddress ? `return address: looked up ${r.lookupPc}` : 'the instruction itself'}`);
+  out.push(`             (${r.returnAddressReason})`);
+  out.push(`function:    ${r.function}+${r.offset}  (entry ${r.entry})`);
+  r.frames.forEach((f, i) => out.push(`${i === 0 ? 'source:' : ''.padEnd(7)}      ${f.file}:${f.line}  ${f.function}${f.inlined ? '  [inlined]' : ''}`));
+  const ins = r.instruction;
+  out.push(
+    ins
+      ? `instruction: ${ins.pc} +${ins.offset}  ${ins.text}${ins.line !== null ? `  (${ins.file ? base(ins.file) : ''}:${ins.line})` : ''}`
+      : 'instruction: not found in the rebuilt listing',
+  );
+  if (r.ssaValue) out.push(`ssa value:   ${r.ssaValue.text}`, `             op ${r.ssaValue.op}${r.ssaValue.args.length ? `, args ${r.ssaValue.args.join(' ')}` : ''}`);
+  else if (r.ssaBlock) out.push(`ssa block:   ${r.ssaBlock.id}: ${r.ssaBlock.text}`);
+  else out.push('ssa value:   none (the instruction has no SSA value)');
+  if (r.neighbours.length > 0) {
+    const line = r.ssaValue?.line ?? ins?.line;
+    out.push(`same line${line !== null && line !== undefined ? ` ${line}` : ''}:`);
+    for (const v of r.neighbours.slice(0, 20)) out.push(`             ${v.text}`);
+    if (r.neighbours.length > 20) out.push(`             ... ${r.neighbours.length - 20} more`);
+  }
+  out.push(`verified:    ${r.verified ? 'yes' : 'NO'}: ${r.reason}`);
+  out.push(
+    `rebuilt:     ${r.binary.goVersion} from ${r.sourceRoot}${r.rebuild.cached ? ' (cached)' : ` in ${(r.rebuild.durationMs / 1000).toFixed(1)} s`}` +
+      `${r.binary.pie ? `; PIE, load bias ${r.binary.loadBias}` : ''}`,
+  );
   return out.join('\n') + '\n';
 }

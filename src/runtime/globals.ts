@@ -7,9 +7,13 @@
 //     are distinct g's with plausible status, and allglen (a uintptr equal to len) is nearby;
 //   - allm is a pointer to an m whose g0.m points back to it; of all such words, allm is the one
 //     whose m.alllink chain is the longest (it is the head of the list; m0 is its tail).
-// The result says which source was used.
+// The result says which source was used. Another route, not needed by the scan but useful for a
+// single thread: on amd64 Go >= 1.17 keeps the current g in R14 while running Go code, so a
+// thread's R14 -> g, g.m -> its M, m.g0 / m.curg / m.alllink (older Ms only: allm is the newest).
+// runtime.firstmoduledata, findable without symbols (src/core/moduledata.ts), bounds the data and
+// bss ranges scanned here (moduledata.data/edata, bss/ebss, noptrbss/enoptrbss).
 import type { Dwarf } from '../core/dwarf.js';
-import type { ElfFile } from '../core/elf.js';
+import { PF_W, type ElfFile } from '../core/elf.js';
 import type { Memory } from '../core/memory.js';
 import { readField } from './fields.js';
 import { G_SCAN, RUNTIME_GLOBALS, type RuntimeLayout } from './layout.js';
@@ -77,17 +81,23 @@ export function findRuntimeGlobals(opts: FindGlobalsOptions): RuntimeGlobals {
 }
 
 function dataWords(exe: ElfFile, mem: Memory, bias: bigint): { base: bigint; buf: Buffer }[] {
-  const out: { base: bigint; buf: Buffer }[] = [];
-  let total = 0;
+  const ranges: { addr: bigint; size: number }[] = [];
   for (const name of DATA_SECTIONS) {
     const s = exe.section(name);
-    if (!s || s.addr === 0n) continue;
-    const size = Number(s.size);
-    if (size <= 0 || total + size > MAX_SCAN) continue;
-    const buf = mem.tryRead(s.addr + bias, size);
+    if (s && s.addr !== 0n && s.size > 0) ranges.push({ addr: s.addr, size: Number(s.size) });
+  }
+  if (ranges.length === 0) {
+    // No section headers (sstrip): the writable PT_LOADs hold data and bss.
+    for (const p of exe.loads) if ((p.flags & PF_W) !== 0 && p.memsz > 0n) ranges.push({ addr: p.vaddr, size: Number(p.memsz) });
+  }
+  const out: { base: bigint; buf: Buffer }[] = [];
+  let total = 0;
+  for (const r of ranges) {
+    if (total + r.size > MAX_SCAN) continue;
+    const buf = mem.tryRead(r.addr + bias, r.size);
     if (!buf) continue;
-    total += size;
-    out.push({ base: s.addr + bias, buf });
+    total += r.size;
+    out.push({ base: r.addr + bias, buf });
   }
   return out;
 }

@@ -175,3 +175,80 @@ export function decodeEface(mem: Memory, typ: bigint, data: bigint, typesBase: b
   if (!v) return { type: t, text: undefined, errorText: undefined };
   return { type: t, text, errorText };
 }
+
+/** One field of a panic value whose struct type DWARF describes. */
+export interface ValueField {
+  name: string;
+  offset: number;
+  type: string;
+  kind: string;
+  /** Rendered value: integers in decimal, pointers in hex, strings quoted; aggregates as `{...}`. */
+  value: string;
+}
+
+/** What valueFields needs from a DWARF reader (src/core/dwarf.ts's Dwarf has it). */
+export interface StructSource {
+  struct(name: string): { size: number; members: { name: string; offset: number; size: number; kind: string; type: string }[] } | undefined;
+}
+
+const TFLAG_DIRECT_IFACE = 0x20; // Go 1.26+
+const KIND_DIRECT_IFACE = 0x20; // Go <= 1.25
+
+/**
+ * The fields of a panic value of struct type T or *T, read with T's DWARF description; undefined
+ * when the type has no name, is not a struct (pointer), or DWARF does not know it.
+ */
+export function valueFields(mem: Memory, dwarf: StructSource, t: GoTypeInfo, data: bigint, maxFields = 64): ValueField[] | undefined {
+  if (!t.name || data === 0n) return undefined;
+  let structName: string;
+  let addr: bigint;
+  if (t.kind === 22 && t.name.startsWith('*')) {
+    structName = t.name.slice(1);
+    addr = data; // pointers are stored directly in the interface
+  } else if (t.kind === 25) {
+    structName = t.name;
+    const flags = tryDo(() => ({ k: mem.readU8(t.addr + BigInt(TYPE_KIND)), f: mem.readU8(t.addr + BigInt(TYPE_TFLAG)) }));
+    const direct = flags ? (flags.k & KIND_DIRECT_IFACE) !== 0 || (flags.f & TFLAG_DIRECT_IFACE) !== 0 : false;
+    if (direct) return undefined; // the struct is the pointer word itself; nothing to read
+    addr = data;
+  } else {
+    return undefined;
+  }
+  const st = dwarf.struct(structName);
+  if (!st) return undefined;
+  const out: ValueField[] = [];
+  for (const m of st.members.slice(0, maxFields)) {
+    const at = addr + BigInt(m.offset);
+    const v = tryDo(() => renderScalar(mem, at, m.kind, m.size));
+    out.push({ name: m.name, offset: m.offset, type: m.type, kind: m.kind, value: v ?? '<unreadable>' });
+  }
+  return out;
+}
+
+function renderScalar(mem: Memory, at: bigint, kind: string, size: number): string {
+  const uint = (): bigint =>
+    size === 1 ? BigInt(mem.readU8(at)) : size === 2 ? BigInt(mem.readU16(at)) : size === 4 ? BigInt(mem.readU32(at)) : mem.readU64(at);
+  switch (kind) {
+    case 'bool':
+      return mem.readU8(at) !== 0 ? 'true' : 'false';
+    case 'int':
+      return String(BigInt.asIntN(size * 8, uint()));
+    case 'uint':
+    case 'uintptr':
+      return String(uint());
+    case 'ptr':
+    case 'func':
+    case 'chan':
+    case 'map':
+      return hex(mem.readPtr(at));
+    case 'string':
+      return JSON.stringify(readString(mem, at));
+    case 'eface':
+    case 'iface':
+      return `{${hex(mem.readPtr(at))}, ${hex(mem.readPtr(at + 8n))}}`;
+    case 'slice':
+      return `{ptr ${hex(mem.readPtr(at))}, len ${mem.readU64(at + 8n)}, cap ${mem.readU64(at + 16n)}}`;
+    default:
+      return '{...}';
+  }
+}

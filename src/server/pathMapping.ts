@@ -50,6 +50,8 @@ export function substitute(p: string, mappings: PathMapping[]): string | undefin
 export class PathResolver {
   private readonly cache = new Map<string, string | null>();
   private readonly isFile: (path: string) => boolean;
+  /** File-system checks left for workspace suffix searches (bounded: a log may print many paths). */
+  private suffixBudget = 50_000;
 
   constructor(private readonly opts: PathResolverOptions) {
     this.isFile = opts.isFile ?? defaultIsFile;
@@ -74,6 +76,7 @@ export class PathResolver {
     for (let k = first; k < segs.length; k++) {
       const suffix = segs.slice(k);
       for (const folder of this.opts.workspaceFolders) {
+        if (this.suffixBudget-- <= 0) return undefined;
         const candidate = join(folder, ...suffix);
         if (this.isFile(candidate)) return candidate;
       }

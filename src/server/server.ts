@@ -64,6 +64,7 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
   const analyses = new AnalysisCache();
   const binaries = new BinaryAssociations(opts.openBinary);
   let workspaceFolders: string[] = [];
+  let codeLensRefresh = false;
   let settings: TracebackServerSettings = { substitutePath: [] };
   let resolver = new PathResolver({ workspaceFolders, substitutePath: [] });
   const resetResolver = (): void => {
@@ -85,6 +86,7 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     workspaceFolders = folders.map(uriToPath).filter((p): p is string => p !== undefined);
     settings = readSettings(params.initializationOptions) ?? settings;
+    codeLensRefresh = params.capabilities.workspace?.codeLens?.refreshSupport === true;
     resetResolver();
     return {
       capabilities: {
@@ -150,7 +152,10 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
     if (!p || typeof p.uri !== 'string' || typeof p.binaryPath !== 'string') {
       throw new ResponseError(-32602, `${AssociateBinaryRequest} needs { uri: string, binaryPath: string }`);
     }
-    return binaries.associate(p.uri, p.binaryPath, analysis(p.uri));
+    const result = binaries.associate(p.uri, p.binaryPath, analysis(p.uri));
+    // The "Associate binary…" lens now names the binary.
+    if (result.ok && codeLensRefresh) connection.languages.codeLens.refresh().catch(() => undefined);
+    return result;
   };
   connection.onRequest(AssociateBinaryRequest, associate);
   connection.onNotification(AssociateBinaryRequest, (p: AssociateBinaryParams) => {

@@ -7,6 +7,7 @@ import { Dwarf } from '../../src/core/dwarf.js';
 import { ElfFile } from '../../src/core/elf.js';
 import { openCoreWithBinary } from '../../src/core/executable.js';
 import { layoutFor, layoutFromDwarf, tableFor, TABLES } from '../../src/runtime/layout.js';
+import { renderTable, tableFromBinary } from '../../src/runtime/layoutGen.js';
 import { readStringArray, readWaitReasonStrings } from '../../src/runtime/waitReasons.js';
 import { fixture, provisionedGoVersions } from '../support/fixtures.js';
 
@@ -87,6 +88,13 @@ describe('runtime layout tables vs DWARF', () => {
       } finally {
         c.close();
       }
+    });
+
+    it(`Go ${minor}: the table is exactly what layoutGen derives from a binary of that toolchain`, () => {
+      const fx = fixture('index', minor);
+      const derived = tableFromBinary(fx.prog, minor, fx.goVersion);
+      assert.deepEqual(derived, tableFor(minor));
+      assert.ok(renderTable(derived).includes(`builtWith: '${fx.goVersion}'`));
     });
 
     it(`Go ${minor}: the DWARF fallback gives the same offsets as the table`, () => {

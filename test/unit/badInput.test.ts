@@ -82,7 +82,11 @@ describe('bad files', () => {
   it('the core of a non-Go program (sleep killed by SIGSEGV)', () => {
     const dir = mkdtempSync(join(tmp, 'sleep-'));
     try {
-      execFileSync('bash', ['-c', 'ulimit -c unlimited; sleep 30 & p=$!; sleep 0.3; kill -SEGV $p; wait $p; true'], { cwd: dir, timeout: 30_000, stdio: 'ignore' });
+      execFileSync('bash', ['-c', 'ulimit -c unlimited; sleep 30 & p=$!; sleep 0.3; kill -SEGV $p; wait $p; true'], {
+        cwd: dir,
+        timeout: 30_000,
+        stdio: 'ignore',
+      });
     } catch {
       /* the shell reports the child's death; the core is what matters */
     }
@@ -171,7 +175,11 @@ describe('truncated core', () => {
       writeFileSync(p, full.subarray(0, len));
       const t0 = performance.now();
       const e = expectKind(() => CoreFile.open(p), len === 0 ? 'empty' : 'truncated', p);
-      if (len > notesEnd) assert.match(e.message, /segment \d+ .* ends at byte 0x[0-9a-f]+ but the file has 0x[0-9a-f]+ bytes.*ulimit -c unlimited/);
+      if (len > notesEnd)
+        assert.match(
+          e.message,
+          /segment \d+ .* ends at byte 0x[0-9a-f]+ but the file has 0x[0-9a-f]+ bytes.*ulimit -c unlimited/,
+        );
       expectKind(() => openCoreWithBinary(p, index.prog), len === 0 ? 'empty' : 'truncated', p);
       max = Math.max(max, performance.now() - t0);
     }
@@ -227,7 +235,20 @@ function prng(seed: number): () => number {
   };
 }
 
-const INTERESTING = [0n, 1n, 0x7fn, 0x80n, 0xffn, 0xffffn, 0x7fffffffn, 0xffffffffn, 0x100000000n, 0x7fffffffffffffffn, 0xffffffffffffffffn, 0x1000n];
+const INTERESTING = [
+  0n,
+  1n,
+  0x7fn,
+  0x80n,
+  0xffn,
+  0xffffn,
+  0x7fffffffn,
+  0xffffffffn,
+  0x100000000n,
+  0x7fffffffffffffffn,
+  0xffffffffffffffffn,
+  0x1000n,
+];
 
 /** 1-4 random mutations (bit flip, random byte, interesting 4/8-byte value) inside the regions. */
 function mutate(base: Buffer, regions: [number, number][], rnd: () => number): Map<number, number> {

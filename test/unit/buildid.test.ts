@@ -17,7 +17,11 @@ const all = listFixtures();
 describe('Go build ID', () => {
   for (const f of all.filter((x) => x.program === 'index')) {
     it(`${f.fixture} go${f.goMinor}: equals go tool buildid`, () => {
-      const want = execFileSync(goBinary(f.goMinor), ['tool', 'buildid', f.prog], { encoding: 'utf8', env: goEnv, timeout: 120_000 }).trim();
+      const want = execFileSync(goBinary(f.goMinor), ['tool', 'buildid', f.prog], {
+        encoding: 'utf8',
+        env: goEnv,
+        timeout: 120_000,
+      }).trim();
       const elf = ElfFile.open(f.prog);
       try {
         const ids = readBuildIds(elf);

@@ -4,7 +4,14 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { BUILDINFO_MAGIC, buildSetting, goUnquote, parseBuildInfoAt, parseBuildLine, readBuildInfo } from '../../src/core/buildinfo.js';
+import {
+  BUILDINFO_MAGIC,
+  buildSetting,
+  goUnquote,
+  parseBuildInfoAt,
+  parseBuildLine,
+  readBuildInfo,
+} from '../../src/core/buildinfo.js';
 import { BufferMemory } from '../../src/core/memory.js';
 import { CoreFile } from '../../src/core/coreFile.js';
 import { ElfFile } from '../../src/core/elf.js';
@@ -48,7 +55,10 @@ describe('buildinfo of every fixture', () => {
         assert.equal(bi.ptrSize, 8);
         assert.equal(bi.littleEndian, true);
         assert.deepEqual(bi.modinfo.trimEnd().split('\n'), want.lines);
-        assert.deepEqual(bi.settings.map((s) => [s.key, s.value]), printedSettings(want.lines));
+        assert.deepEqual(
+          bi.settings.map((s) => [s.key, s.value]),
+          printedSettings(want.lines),
+        );
         assert.equal(buildSetting(bi, 'GOARCH'), 'amd64');
         assert.equal(buildSetting(bi, 'GOOS'), 'linux');
         // Go 1.19 does not record -buildmode at all.
@@ -93,7 +103,11 @@ describe('pre-1.18 pointer format', () => {
     mem.writeBigUInt64LE(base + 0x110n, 24);
     const version = 'go1.16.15';
     const sentinel = Buffer.alloc(16, 0x30);
-    const mod = Buffer.concat([sentinel, Buffer.from('path\texample.com/x\nmod\texample.com/x\t(devel)\t\nbuild\t-ldflags="-s -w"\n'), sentinel]);
+    const mod = Buffer.concat([
+      sentinel,
+      Buffer.from('path\texample.com/x\nmod\texample.com/x\t(devel)\t\nbuild\t-ldflags="-s -w"\n'),
+      sentinel,
+    ]);
     mem.writeBigUInt64LE(base + 0x200n, 0x100);
     mem.writeBigUInt64LE(BigInt(version.length), 0x108);
     mem.writeBigUInt64LE(base + 0x280n, 0x110);

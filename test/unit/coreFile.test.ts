@@ -3,7 +3,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { AMD64_REGS, ARM64_REGS, AT_ENTRY, AT_PHDR, CoreFile, parsePrstatus, parseSiginfo, signalName } from '../../src/core/coreFile.js';
+import {
+  AMD64_REGS,
+  ARM64_REGS,
+  AT_ENTRY,
+  AT_PHDR,
+  CoreFile,
+  parsePrstatus,
+  parseSiginfo,
+  signalName,
+} from '../../src/core/coreFile.js';
 import { ElfFile } from '../../src/core/elf.js';
 import { loadBias } from '../../src/core/memory.js';
 import { listFixtures, type Fixture } from '../support/fixtures.js';
@@ -16,25 +25,61 @@ interface GdbView {
   mappings: { start: bigint; end: bigint; offset: bigint; path: string }[];
 }
 
-const GDB_REGS = ['rip', 'rsp', 'rbp', 'rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'eflags', 'fs_base'];
+const GDB_REGS = [
+  'rip',
+  'rsp',
+  'rbp',
+  'rax',
+  'rbx',
+  'rcx',
+  'rdx',
+  'rsi',
+  'rdi',
+  'r8',
+  'r9',
+  'r10',
+  'r11',
+  'r12',
+  'r13',
+  'r14',
+  'r15',
+  'eflags',
+  'fs_base',
+];
 
 function gdb(f: Fixture): GdbView {
   const out = execFileSync(
     'gdb',
-    ['-batch', '-nx', '-ex', 'info auxv', '-ex', 'p $_siginfo.si_signo', '-ex', 'p $_siginfo.si_code', '-ex', 'info proc mappings',
-      '-ex', `thread apply all info registers ${GDB_REGS.join(' ')}`, f.prog, f.core],
+    [
+      '-batch',
+      '-nx',
+      '-ex',
+      'info auxv',
+      '-ex',
+      'p $_siginfo.si_signo',
+      '-ex',
+      'p $_siginfo.si_code',
+      '-ex',
+      'info proc mappings',
+      '-ex',
+      `thread apply all info registers ${GDB_REGS.join(' ')}`,
+      f.prog,
+      f.core,
+    ],
     { encoding: 'utf8', timeout: 60_000, maxBuffer: 16 << 20, stdio: ['ignore', 'pipe', 'ignore'] },
   );
   const v: GdbView = { threads: [], auxv: new Map(), signo: -1, code: 0, mappings: [] };
   const prints: number[] = [];
   for (const line of out.split('\n')) {
     let m: RegExpExecArray | null;
-    if ((m = /^(\d+)\s+(AT_\w+|\?\?\?)\s.*\s(0x[0-9a-f]+|\d+)( ".*")?$/.exec(line))) v.auxv.set(Number(m[1]), BigInt(m[3]!));
+    if ((m = /^(\d+)\s+(AT_\w+|\?\?\?)\s.*\s(0x[0-9a-f]+|\d+)( ".*")?$/.exec(line)))
+      v.auxv.set(Number(m[1]), BigInt(m[3]!));
     else if ((m = /^\$\d+ = (-?\d+)$/.exec(line))) prints.push(Number(m[1]));
     else if ((m = /^\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)\s+(\/.*)$/.exec(line)))
       v.mappings.push({ start: BigInt(m[1]!), end: BigInt(m[2]!), offset: BigInt(m[3]!), path: m[4]!.trim() });
     else if ((m = /^Thread \d+ \(LWP (\d+)\):/.exec(line))) v.threads.push({ lwp: Number(m[1]), regs: {} });
-    else if ((m = /^(\w+)\s+(0x[0-9a-f]+)\s/.exec(line)) && v.threads.length > 0) v.threads[v.threads.length - 1]!.regs[m[1]!] = BigInt(m[2]!);
+    else if ((m = /^(\w+)\s+(0x[0-9a-f]+)\s/.exec(line)) && v.threads.length > 0)
+      v.threads[v.threads.length - 1]!.regs[m[1]!] = BigInt(m[2]!);
   }
   [v.signo, v.code] = [prints[0]!, prints[1]!];
   return v;
@@ -92,7 +137,10 @@ describe('CoreFile: every fixture core', () => {
         exe.close();
         if (f.fixture === 'nilptr-goroutine') {
           // The runtime printed the original fault; the core only knows the final SIGABRT.
-          assert.match(f.traceback, /\[signal SIGSEGV: segmentation violation code=0x1 addr=0x[0-9a-f]+ pc=0x[0-9a-f]+\]/);
+          assert.match(
+            f.traceback,
+            /\[signal SIGSEGV: segmentation violation code=0x1 addr=0x[0-9a-f]+ pc=0x[0-9a-f]+\]/,
+          );
         }
       } finally {
         core.close();
@@ -103,7 +151,9 @@ describe('CoreFile: every fixture core', () => {
 
 describe('CoreFile agrees with gdb', () => {
   const picked = all.filter(
-    (f) => ['index', 'index-pie', 'nilptr-goroutine', 'stack-overflow', 'many-goroutines'].includes(f.fixture) && ['1.19', '1.27'].includes(f.goMinor),
+    (f) =>
+      ['index', 'index-pie', 'nilptr-goroutine', 'stack-overflow', 'many-goroutines'].includes(f.fixture) &&
+      ['1.19', '1.27'].includes(f.goMinor),
   );
   it('has cores to compare', () => assert.ok(picked.length >= 5));
   for (const f of picked) {
@@ -111,7 +161,10 @@ describe('CoreFile agrees with gdb', () => {
       const g = gdb(f);
       const core = CoreFile.open(f.core);
       try {
-        assert.deepEqual(core.threads.map((t) => t.tid), g.threads.map((t) => t.lwp).reverse());
+        assert.deepEqual(
+          core.threads.map((t) => t.tid),
+          g.threads.map((t) => t.lwp).reverse(),
+        );
         for (const gt of g.threads) {
           const t = core.threads.find((x) => x.tid === gt.lwp)!;
           for (const r of GDB_REGS) assert.equal(t.regs[r], gt.regs[r], `LWP ${gt.lwp} ${r}`);

@@ -5,6 +5,8 @@ import { describe, it } from 'node:test';
 import { Dwarf } from '../../src/core/dwarf.js';
 import * as F from '../../src/core/dwarfForms.js';
 import { CoreReadError } from '../../src/core/errors.js';
+import { BufferMemory } from '../../src/core/memory.js';
+import { decodeEface, valueFields } from '../../src/runtime/panicValue.js';
 
 const uleb = (n: number): number[] => {
   const out: number[] = [];
@@ -137,5 +139,28 @@ describe('dwarf reader', () => {
     }
     assert.throws(() => new Dwarf({ info: Buffer.from([1, 0, 0, 0, 9]), abbrev }, 'x'), CoreReadError);
     assert.throws(() => new Dwarf({ info: Buffer.from([...u32(7), 9, 0, 0, 0, 0, 0, 8]), abbrev }, 'x'), /DWARF version 9/);
+  });
+
+  it('renders a panic value of a DWARF-described struct pointer type field by field', () => {
+    const d = new Dwarf({ info: infoSection(4, false), abbrev: abbrevSection() }, 'synthetic');
+    const buf = Buffer.alloc(0x2000);
+    buf[23] = 22; // kind: ptr
+    buf.writeUInt32LE(0x100, 40); // str nameOff from typesBase 0x1000
+    buf[0x101] = 7;
+    buf.write('*main.T', 0x102);
+    buf.writeBigUInt64LE(42n, 0x1000); // value at 0x2000: a = 42
+    buf.writeBigUInt64LE(0x2000n, 0x1008); // p = itself
+    const mem = new BufferMemory(0x1000n, buf);
+    const v = decodeEface(mem, 0x1000n, 0x2000n, 0x1000n);
+    assert.equal(v.type?.name, '*main.T');
+    assert.equal(v.text, '(*main.T) 0x2000');
+    assert.deepEqual(
+      valueFields(mem, d, v.type!, 0x2000n)?.map((f) => [f.name, f.offset, f.value]),
+      [
+        ['a', 0, '42'],
+        ['p', 8, '0x2000'],
+        ['e', 16, '{0x0, 0x0}'],
+      ],
+    );
   });
 });

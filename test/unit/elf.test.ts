@@ -10,16 +10,33 @@ import { ElfFile, ET_DYN, ET_EXEC, SHF_COMPRESSED, PT_LOAD } from '../../src/cor
 import { CoreReadError } from '../../src/core/errors.js';
 import { listFixtures, type Fixture } from '../support/fixtures.js';
 
-const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', timeout: 30_000, maxBuffer: 64 << 20 });
+const run = (cmd: string, args: string[]) =>
+  execFileSync(cmd, args, { encoding: 'utf8', timeout: 30_000, maxBuffer: 64 << 20 });
 const tmp = mkdtempSync(join(tmpdir(), 'gci-elf-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface RSection { name: string; addr: bigint; off: number; size: number; flags: string }
+interface RSection {
+  name: string;
+  addr: bigint;
+  off: number;
+  size: number;
+  flags: string;
+}
 function readelfSections(path: string): RSection[] {
   const out: RSection[] = [];
   for (const line of run('readelf', ['-SW', path]).split('\n')) {
-    const m = /^\s*\[\s*(\d+)\]\s+(\S*)\s+([A-Z_0-9]+)\s+([0-9a-f]{16})\s+([0-9a-f]+)\s+([0-9a-f]+)\s+[0-9a-f]+\s+([A-Z]*)\s/.exec(line);
-    if (m && m[1] !== '0') out.push({ name: m[2]!, addr: BigInt('0x' + m[4]), off: parseInt(m[5]!, 16), size: parseInt(m[6]!, 16), flags: m[7]! });
+    const m =
+      /^\s*\[\s*(\d+)\]\s+(\S*)\s+([A-Z_0-9]+)\s+([0-9a-f]{16})\s+([0-9a-f]+)\s+([0-9a-f]+)\s+[0-9a-f]+\s+([A-Z]*)\s/.exec(
+        line,
+      );
+    if (m && m[1] !== '0')
+      out.push({
+        name: m[2]!,
+        addr: BigInt('0x' + m[4]),
+        off: parseInt(m[5]!, 16),
+        size: parseInt(m[6]!, 16),
+        flags: m[7]!,
+      });
   }
   return out;
 }
@@ -55,7 +72,9 @@ describe('ElfFile on fixture binaries', () => {
         );
         const loads = readelfLoads(f.prog);
         assert.deepEqual(
-          elf.programHeaders.filter((p) => p.type === PT_LOAD).map((p) => ({ off: p.offset, vaddr: p.vaddr, filesz: p.filesz, memsz: p.memsz })),
+          elf.programHeaders
+            .filter((p) => p.type === PT_LOAD)
+            .map((p) => ({ off: p.offset, vaddr: p.vaddr, filesz: p.filesz, memsz: p.memsz })),
           loads,
         );
 
@@ -102,7 +121,9 @@ describe('ElfFile on fixture binaries', () => {
 });
 
 describe('compressed debug sections', () => {
-  const f = fixtures.find((x) => x.variant === 'default' && x.goMinor === '1.22') ?? fixtures.find((x) => x.variant === 'default')!;
+  const f =
+    fixtures.find((x) => x.variant === 'default' && x.goMinor === '1.22') ??
+    fixtures.find((x) => x.variant === 'default')!;
 
   it('SHF_COMPRESSED .debug_* inflate to what objcopy --decompress-debug-sections gives', () => {
     const plain = join(tmp, 'plain');
@@ -150,7 +171,10 @@ describe('ElfFile from a Buffer', () => {
     const f = fixtures[0]!;
     const a = ElfFile.open(f.prog);
     const b = ElfFile.open(readFileSync(f.prog), { name: 'mem' });
-    assert.deepEqual(b.sections.map((s) => s.name), a.sections.map((s) => s.name));
+    assert.deepEqual(
+      b.sections.map((s) => s.name),
+      a.sections.map((s) => s.name),
+    );
     assert.equal(b.name, 'mem');
     a.close();
   });
@@ -158,7 +182,9 @@ describe('ElfFile from a Buffer', () => {
 
 describe('ByteReader', () => {
   it('reads both byte orders, LEB128 and C strings; out of range is a CoreReadError', () => {
-    const b = Buffer.from([0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0xe5, 0x8e, 0x26, 0x7f, 0x80, 0x7f, 0x41, 0x42, 0x00]);
+    const b = Buffer.from([
+      0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0xe5, 0x8e, 0x26, 0x7f, 0x80, 0x7f, 0x41, 0x42, 0x00,
+    ]);
     const le = new ByteReader(b, { file: 'f', what: 'test' });
     const be = new ByteReader(b, { littleEndian: false });
     assert.equal(le.u16(0), 0x0201);
@@ -174,10 +200,19 @@ describe('ByteReader', () => {
     const c = new Cursor(le, 8);
     assert.equal(c.uleb(), 624485n);
     assert.equal(c.pos, 11);
-    for (const f of [() => le.u32(15), () => le.u8(-1), () => le.bytes(10, 100), () => le.u64(1.5), () => new ByteReader(Buffer.from([0x80, 0x80])).uleb(0)]) {
+    for (const f of [
+      () => le.u32(15),
+      () => le.u8(-1),
+      () => le.bytes(10, 100),
+      () => le.u64(1.5),
+      () => new ByteReader(Buffer.from([0x80, 0x80])).uleb(0),
+    ]) {
       assert.throws(f, (e: unknown) => e instanceof CoreReadError && e.file !== undefined);
     }
     const big = new ByteReader(Buffer.alloc(8, 0xff));
-    assert.throws(() => big.u64n(0), (e: unknown) => e instanceof CoreReadError && e.kind === 'corrupt');
+    assert.throws(
+      () => big.u64n(0),
+      (e: unknown) => e instanceof CoreReadError && e.kind === 'corrupt',
+    );
   });
 });

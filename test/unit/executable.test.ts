@@ -76,7 +76,13 @@ describe('openCoreWithBinary', () => {
 
   it('an executable given as the core, or a core as the binary: typed errors', () => {
     const f = byName('index');
-    assert.throws(() => openCoreWithBinary(f.prog), (e: unknown) => e instanceof CoreReadError && e.kind === 'not-core' && e.file === f.prog);
-    assert.throws(() => openCoreWithBinary(f.core, f.core), (e: unknown) => e instanceof CoreReadError && e.kind === 'not-executable');
+    assert.throws(
+      () => openCoreWithBinary(f.prog),
+      (e: unknown) => e instanceof CoreReadError && e.kind === 'not-core' && e.file === f.prog,
+    );
+    assert.throws(
+      () => openCoreWithBinary(f.core, f.core),
+      (e: unknown) => e instanceof CoreReadError && e.kind === 'not-executable',
+    );
   });
 });

@@ -11,12 +11,16 @@ import { listFixtures, type Fixture } from '../support/fixtures.js';
 
 /** gdb's view of 4 words at each thread's SP and 2 words at its PC, keyed by LWP. */
 function gdbWords(f: Fixture): Map<number, { sp: bigint[]; pc: bigint[] }> {
-  const out = execFileSync('gdb', ['-batch', '-nx', '-ex', 'thread apply all x/4gx $sp', '-ex', 'thread apply all x/2gx $pc', f.prog, f.core], {
-    encoding: 'utf8',
-    timeout: 60_000,
-    maxBuffer: 16 << 20,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const out = execFileSync(
+    'gdb',
+    ['-batch', '-nx', '-ex', 'thread apply all x/4gx $sp', '-ex', 'thread apply all x/2gx $pc', f.prog, f.core],
+    {
+      encoding: 'utf8',
+      timeout: 60_000,
+      maxBuffer: 16 << 20,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   const res = new Map<number, { sp: bigint[]; pc: bigint[] }>();
   let lwp = 0;
   let pass = 0;
@@ -30,7 +34,10 @@ function gdbWords(f: Fixture): Map<number, { sp: bigint[]; pc: bigint[] }> {
     }
     const m = /^0x[0-9a-f]+(?: <[^>]*>)?:\s+(.*)$/.exec(line);
     if (m && lwp) {
-      const words = m[1]!.trim().split(/\s+/).map((w) => BigInt(w));
+      const words = m[1]!
+        .trim()
+        .split(/\s+/)
+        .map((w) => BigInt(w));
       const e = res.get(lwp)!;
       (pass === 0 ? e.sp : e.pc).push(...words);
     }
@@ -38,7 +45,9 @@ function gdbWords(f: Fixture): Map<number, { sp: bigint[]; pc: bigint[] }> {
   return res;
 }
 
-const fixtures = listFixtures({ fixture: /^(index|index-pie|index-stripped|nilptr-goroutine)$/ }).filter((f) => ['1.19', '1.22', '1.27'].includes(f.goMinor));
+const fixtures = listFixtures({ fixture: /^(index|index-pie|index-stripped|nilptr-goroutine)$/ }).filter((f) =>
+  ['1.19', '1.22', '1.27'].includes(f.goMinor),
+);
 
 describe('CoreMemory', () => {
   it('has fixtures', () => assert.ok(fixtures.length >= 8));
@@ -68,8 +77,14 @@ describe('CoreMemory', () => {
 
         // Without the executable and without files on disk, text is 'unavailable', page 0 'unmapped'.
         const bare = new CoreMemory(core, { useMappedFiles: false });
-        assert.throws(() => bare.read(pc, 8), (e: unknown) => e instanceof UnmappedAddressError && e.kind === 'unavailable');
-        assert.throws(() => bare.read(0n, 8), (e: unknown) => e instanceof UnmappedAddressError && e.kind === 'unmapped');
+        assert.throws(
+          () => bare.read(pc, 8),
+          (e: unknown) => e instanceof UnmappedAddressError && e.kind === 'unavailable',
+        );
+        assert.throws(
+          () => bare.read(0n, 8),
+          (e: unknown) => e instanceof UnmappedAddressError && e.kind === 'unmapped',
+        );
         assert.equal(bare.tryRead(0n, 8), undefined);
         assert.equal(bare.isReadable(core.crashingThread.sp), true);
         // A read crossing from a mapped into an unmapped range fails as a whole.

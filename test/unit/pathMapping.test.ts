@@ -37,3 +37,15 @@ test('longest existing suffix under a workspace folder', () => {
   assert.deepEqual(m.map('/home/ci/build/internal/x/x.go'), { path: '/ws/app/internal/x/x.go', by: 'suffix' });
   assert.equal(m.map('/home/ci/none.go'), undefined);
 });
+
+test('inside the workspace, an existing path maps to itself; outside, only when nothing inside matches', () => {
+  const m = new SourcePathMapper({ exists, workspaceFolders: ['/ws/app'] });
+  assert.deepEqual(m.map('/ws/app/main.go'), { path: '/ws/app/main.go', by: 'identity' });
+  assert.deepEqual(m.map('/src/real.go'), { path: '/src/real.go', by: 'identity' });
+});
+
+test('a workspace copy wins over the same file outside the workspace', () => {
+  const both = new Set([...files, '/cache/build/main.go']);
+  const m = new SourcePathMapper({ exists: (p) => both.has(p), workspaceFolders: ['/ws/app'] });
+  assert.deepEqual(m.map('/cache/build/main.go'), { path: '/ws/app/main.go', by: 'suffix' });
+});

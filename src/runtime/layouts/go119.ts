@@ -1,5 +1,5 @@
-// Generated from the DWARF of a linux/amd64 binary built by go1.19.8, and from that toolchain's
-// runtime sources (waitReasonStrings, gStatusStrings). Checked by test/integration/layouts.test.ts.
+// Generated from the DWARF and runtime data of a linux/amd64 binary built by go1.19.8
+// (src/runtime/layoutGen.ts). Checked by test/integration/layouts.test.ts.
 import type { LayoutTable } from '../layoutTypes.js';
 
 export const GO1_19: LayoutTable = {

@@ -127,6 +127,64 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
     },
     shot('browser-failure-context-menu.png'),
   );
+
+  if (openTitle && contributesView(o.repo, PANIC_FRAMES_VIEW)) {
+    const traceback = readFileSync(join(o.workspace, 'traceback.txt'), 'utf8');
+    // The oracle: the crashing function as the runtime printed it.
+    const origin = /^(main\.[A-Za-z0-9_.]+)\(/m.exec(traceback)?.[1];
+    await step(
+      results,
+      `Open Core Dump from the Explorer fills the Panic Frames view (${origin ?? '?'})`,
+      async () => {
+        if (!origin) throw new Error(`no main.* frame in ${join(o.workspace, 'traceback.txt')}`);
+        await coreRow!.click({ button: 'right' });
+        await contextMenuItems(page);
+        await page.locator('.context-view .monaco-menu .action-label', { hasText: new RegExp(`^${escapeRegExp(openTitle)}$`) }).click();
+        const rows = await viewRows(page, 'Panic Frames', (texts) => texts.some((t) => t.includes(origin)), 120_000);
+        process.stderr.write(`[test-vscode] Panic Frames: ${rows.join(' | ')}\n`);
+        await shot('browser-panic-frames.png')();
+      },
+      shot('browser-failure-panic-frames.png'),
+    );
+  }
   await shot('browser-end.png')();
   return results;
+}
+
+const PANIC_FRAMES_VIEW = 'goCoreInspector.panicFrames';
+
+function contributesView(repo: string, id: string): boolean {
+  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { contributes?: { views?: Record<string, { id: string }[]> } };
+  return Object.values(pkg.contributes?.views ?? {}).some((views) => views.some((v) => v.id === id));
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The pane of a view in the side bar, by its visible title. */
+export function viewPane(page: Page, title: string): Locator {
+  return page.locator('.pane').filter({ has: page.locator('.pane-header', { hasText: title }) });
+}
+
+/**
+ * Waits until a view's rows satisfy `ok` and returns their visible texts. Opens the view's
+ * container from the activity bar (as a person would) when the view is not visible.
+ */
+export async function viewRows(page: Page, title: string, ok: (texts: string[]) => boolean, timeoutMs: number): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let texts: string[] = [];
+  let clickedContainer = false;
+  while (Date.now() < deadline) {
+    const pane = viewPane(page, title);
+    if (await pane.isVisible()) {
+      texts = (await pane.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+      if (ok(texts)) return texts;
+    } else if (!clickedContainer && Date.now() > deadline - timeoutMs + 10_000) {
+      clickedContainer = true;
+      await page.locator('.activitybar .action-item a[aria-label^="Go Core"]').click({ timeout: 5000 }).catch(() => undefined);
+    }
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`view "${title}" did not show the expected rows within ${timeoutMs / 1000} s; rows: ${texts.join(' | ') || 'none'}`);
 }

@@ -1,0 +1,286 @@
+// `go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--json]`: one PC of a Go binary →
+// function+offset, file:line (inlined frames too), the instruction, the SSA value that produced it
+// (op, args, neighbours on the same line) and whether the rebuilt code equals the binary's
+// (schema: schemas/pc.schema.json, docs/report-schema.md). The mapping itself is src/ssa/pcToSsa.ts.
+//
+// Return-address rule: a PC read from a traceback (`pc=`) is the return address of a call, except
+// for a frame a signal interrupted. With --core the rule is decided from the core: the pc register
+// of a thread, or the pc of a frame interrupted by a signal on the crashing thread's stack, is the
+// instruction itself; any other pc is a return address. Without --core a return address is
+// assumed. --return-address / --no-return-address force either.
+import { dirname } from 'node:path';
+import { ElfFile, ET_DYN } from '../core/elf.js';
+import { CoreReadError } from '../core/errors.js';
+import { GoSymbols } from '../core/symbols.js';
+import { openSsaBinary, type SsaBinary } from '../ssa/binary.js';
+import { findModuleRoot, mapPcIn, PcMappingError, type PcMapping } from '../ssa/pcToSsa.js';
+import { RebuildError } from '../ssa/rebuild.js';
+import { ToolchainNotFoundError } from '../ssa/toolchain.js';
+import { analyzeCore } from './analyze.js';
+import { SourcePathMapper } from './pathMapping.js';
+
+export const PC_SCHEMA_VERSION = 1;
+
+export interface PcCommandOptions {
+  /** As typed: `0x48099e`, `4757918`, or `main.main+0x9e` (a function and an offset). */
+  pc: string;
+  /** The executable; with `core` it may be omitted (found from the core). */
+  binary?: string;
+  core?: string;
+  /** Module root (go.mod) of the source the binary was built from; default: found from the binary's recorded paths. */
+  source?: string;
+  /** Force the return-address rule (undefined: decided from the core, else true). */
+  returnAddress?: boolean;
+  /** Directory the recorded source paths are mapped to (default process.cwd()). */
+  cwd?: string;
+  /** Environment for `go` (GOCACHE, GOPATH...); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Whole rebuild (default 300 s). */
+  timeoutMs?: number;
+  onProgress?: (message: string) => void;
+}
+
+export interface PcSsaValue {
+  id: string;
+  op: string;
+  args: string[];
+  type: string;
+  aux: string;
+  reg: string | null;
+  line: number | null;
+  text: string;
+}
+
+/** The JSON of `go-core pc --json`. Addresses are hex strings. */
+export interface PcReport {
+  schemaVersion: number;
+  /** The runtime address asked about. */
+  pc: string;
+  /** The argument as typed. */
+  input: string;
+  binary: { path: string; goVersion: string; buildId: string | null; pie: boolean; loadBias: string };
+  core: string | null;
+  returnAddress: boolean;
+  /** Why the pc was (not) treated as a return address. */
+  returnAddressReason: string;
+  /** pc−1 for a return address, else pc. */
+  lookupPc: string;
+  /** The physical function holding the pc, its entry and pc − entry. */
+  function: string;
+  entry: string;
+  offset: string;
+  /** Innermost source position of lookupPc. */
+  file: string;
+  line: number;
+  /** Source frames at lookupPc: innermost (inlined) first, the physical function last. */
+  frames: { function: string; file: string; line: number; inlined: boolean }[];
+  instruction: { pc: string; offset: string; text: string; file: string | null; line: number | null } | null;
+  ssaValue: PcSsaValue | null;
+  /** When the instruction is a block's branch: that block. */
+  ssaBlock: { id: string; kind: string; text: string } | null;
+  /** Other SSA values of the same source line. */
+  neighbours: PcSsaValue[];
+  verified: boolean;
+  reason: string;
+  /** The module root the function was rebuilt from. */
+  sourceRoot: string;
+  rebuild: { args: string[]; env: Record<string, string>; ignoredSettings: string[]; durationMs: number; cached: boolean };
+}
+
+/** Bad input for `go-core pc`, said in one line: what failed, on which file, what to do. */
+export class PcCommandError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PcCommandError';
+  }
+}
+
+const hx = (n: bigint | number): string => '0x' + n.toString(16);
+
+export type PcArgument = { address: bigint } | { symbol: string; offset: bigint };
+
+/** `0x48099e`, `4757918`, `main.main+0x9e`, `main.main` (its entry). Undefined when unparsable. */
+export function parsePcArgument(text: string): PcArgument | undefined {
+  const t = text.trim();
+  if (/^0x[0-9a-f]{1,16}$/i.test(t)) return { address: BigInt(t) };
+  if (/^[0-9]{1,20}$/.test(t)) {
+    const v = BigInt(t);
+    return v < 1n << 64n ? { address: v } : undefined;
+  }
+  const m = /^([^\s+]+?)(?:\+(0x[0-9a-f]{1,8}|[0-9]{1,10}))?$/i.exec(t);
+  if (!m || !/[.]/.test(m[1]!)) return undefined;
+  return { symbol: m[1]!, offset: m[2] !== undefined ? BigInt(m[2]) : 0n };
+}
+
+/** One actionable line for an error of the mapping (toolchain, rebuild, readers). */
+export function oneLine(e: unknown): string {
+  if (e instanceof RebuildError) {
+    const [head, ...rest] = e.message.split('\n');
+    const first = rest.find((l) => /\.go:\d+(:\d+)?: /.test(l)) ?? rest.find((l) => l.trim() !== '');
+    return `${head}${first ? `: ${first.trim().slice(0, 300)}` : ''}`;
+  }
+  const msg = e instanceof CoreReadError || e instanceof PcMappingError || e instanceof ToolchainNotFoundError || e instanceof PcCommandError
+    ? e.message
+    : e instanceof Error
+      ? `${e.name}: ${e.message}`
+      : String(e);
+  return msg.replace(/\s*\n\s*/g, ' ');
+}
+
+interface CoreFacts {
+  binaryPath: string;
+  bias: bigint;
+  /** Addresses that are instructions, not return addresses, with why. */
+  faulting: Map<bigint, string>;
+}
+
+/** What --core contributes: the executable, the load bias and the pcs that are not return addresses. */
+function readCoreFacts(corePath: string, binary: string | undefined): CoreFacts {
+  const a = analyzeCore(corePath, binary !== undefined ? { binary } : {});
+  try {
+    const faulting = new Map<bigint, string>();
+    const crashT = a.cw.core.crashingThread;
+    for (const f of a.stack(crashT).frames) {
+      if (f.isSignalFrame) faulting.set(f.pc, `a frame of the crashing thread ${crashT.tid} interrupted by a signal`);
+    }
+    for (const t of a.cw.core.threads) {
+      if (!faulting.has(t.pc)) faulting.set(t.pc, `the pc register of thread ${t.tid}${t === crashT ? ' (the crashing thread)' : ''}`);
+    }
+    return { binaryPath: binary ?? a.cw.binary!.name, bias: a.syms.bias, faulting };
+  } finally {
+    a.close();
+  }
+}
+
+/**
+ * Module root of the binary's main package: the file of main.main as recorded in the binary,
+ * mapped to this machine (the path itself, else by module path or suffix under cwd).
+ */
+function defaultSourceRoot(syms: GoSymbols, bin: SsaBinary, cwd: string): string {
+  const main = syms.funcByName('main.main');
+  const frames = main ? syms.frames(main.entry) : [];
+  const recorded = frames[frames.length - 1]?.file;
+  if (!recorded) {
+    throw new PcCommandError(`${bin.path} has no main.main with a source file; pass --source <module root>`);
+  }
+  const mapper = new SourcePathMapper({ workspaceFolders: [cwd], ...(bin.modulePath ? { mainModule: bin.modulePath } : {}) });
+  const local = mapper.map(recorded);
+  const root = local ? findModuleRoot(dirname(local.path))?.root : findModuleRoot(cwd)?.root;
+  if (!root) {
+    throw new PcCommandError(
+      `cannot find the source ${bin.path} was built from (main.main is in ${recorded}, not found under ${cwd}): ` +
+        `run in the module's directory or pass --source <module root>`,
+    );
+  }
+  return root;
+}
+
+function ssaValueJson(v: { id: string; op: string; args: string[]; type: string; aux: string; reg?: string; line?: number; text: string }): PcSsaValue {
+  return { id: v.id, op: v.op, args: v.args, type: v.type, aux: v.aux, reg: v.reg ?? null, line: v.line ?? null, text: v.text };
+}
+
+export function pcReport(m: PcMapping, extra: Pick<PcReport, 'pc' | 'input' | 'binary' | 'core' | 'returnAddressReason' | 'sourceRoot'>, returnAddress: boolean): PcReport {
+  return {
+    schemaVersion: PC_SCHEMA_VERSION,
+    pc: extra.pc,
+    input: extra.input,
+    binary: extra.binary,
+    core: extra.core,
+    returnAddress,
+    returnAddressReason: extra.returnAddressReason,
+    lookupPc: hx(m.lookupPc),
+    function: m.function,
+    entry: hx(m.entry),
+    offset: hx(m.offset),
+    file: m.file,
+    line: m.line,
+    frames: m.frames.map((f) => ({ function: f.function, file: f.file, line: f.line, inlined: f.inlined })),
+    instruction: m.instruction
+      ? {
+          pc: hx(m.entry + BigInt(m.instruction.offset)),
+          offset: hx(m.instruction.offset),
+          text: m.instruction.text,
+          file: m.instruction.file ?? null,
+          line: m.instruction.line ?? null,
+        }
+      : null,
+    ssaValue: m.ssaValue ? ssaValueJson(m.ssaValue) : null,
+    ssaBlock: m.ssaBlock ? { id: m.ssaBlock.id, kind: m.ssaBlock.kind, text: m.ssaBlock.text } : null,
+    neighbours: m.neighbours.map(ssaValueJson),
+    verified: m.verified,
+    reason: m.reason,
+    sourceRoot: extra.sourceRoot,
+    rebuild: { ...m.rebuild },
+  };
+}
+
+/** Runs `go-core pc`. Throws PcCommandError, CoreReadError, PcMappingError, ToolchainNotFoundError, RebuildError. */
+export async function runPcCommand(opts: PcCommandOptions): Promise<PcReport> {
+  const arg = parsePcArgument(opts.pc);
+  if (!arg) {
+    throw new PcCommandError(`"${opts.pc}" is not a pc: give a hex address (0x48099e), a decimal one, or function+offset (main.main+0x9e)`);
+  }
+  if (opts.binary === undefined && opts.core === undefined) throw new PcCommandError('give the executable with --binary <exe> (or a core with --core <core>)');
+  const facts = opts.core !== undefined ? readCoreFacts(opts.core, opts.binary) : undefined;
+  const binaryPath = facts?.binaryPath ?? opts.binary!;
+  const bias = facts?.bias ?? 0n;
+  const elf = ElfFile.open(binaryPath);
+  try {
+    const syms = GoSymbols.load(elf, { bias });
+    const bin = openSsaBinary(binaryPath, { loadBias: bias });
+    try {
+      let pc: bigint;
+      if ('address' in arg) pc = arg.address;
+      else {
+        const entry = syms.funcByName(arg.symbol)?.entry;
+        if (entry === undefined) throw new PcCommandError(`${binaryPath} has no function ${arg.symbol}`);
+        pc = entry + arg.offset;
+      }
+      const fn = bin.functionAt(pc);
+      if (!fn) {
+        const hint = elf.header.type === ET_DYN && !facts ? ' (a PIE binary: pass --core <core> for its load bias)' : '';
+        throw new PcCommandError(`${hx(pc)} is in no Go function of ${binaryPath}${hint}`);
+      }
+      let returnAddress: boolean;
+      let why: string;
+      if (opts.returnAddress !== undefined) {
+        returnAddress = opts.returnAddress;
+        why = returnAddress ? 'forced by --return-address' : 'forced by --no-return-address';
+      } else if (facts) {
+        const f = facts.faulting.get(pc);
+        returnAddress = f === undefined;
+        why = f !== undefined ? `the pc is ${f}: the instruction itself` : 'not a thread pc nor a signal frame pc in the core: a return address';
+      } else {
+        returnAddress = true;
+        why = 'no --core: assumed a return address (pc= of a traceback frame); use --no-return-address for a faulting pc';
+      }
+      const sourceRoot = opts.source ?? defaultSourceRoot(syms, bin, opts.cwd ?? process.cwd());
+      const m = await mapPcIn(bin, {
+        binaryPath,
+        pc,
+        isReturnAddress: returnAddress,
+        sourceRoot,
+        loadBias: bias,
+        timeoutMs: opts.timeoutMs ?? 300_000,
+        ...(opts.env ? { env: opts.env } : {}),
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      });
+      return pcReport(
+        m,
+        {
+          pc: hx(pc),
+          input: opts.pc,
+          binary: { path: binaryPath, goVersion: bin.goVersion, buildId: bin.buildId ?? null, pie: elf.header.type === ET_DYN, loadBias: hx(bias) },
+          core: opts.core ?? null,
+          returnAddressReason: why,
+          sourceRoot,
+        },
+        returnAddress,
+      );
+    } finally {
+      bin.close();
+    }
+  } finally {
+    elf.close();
+  }
+}

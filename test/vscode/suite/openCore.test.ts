@@ -1,0 +1,167 @@
+// Open Core Dump inside a real VS Code, on fixture cores of several Go versions: the views' items
+// (through the extension's own tree data providers), the debug session's call stack (through
+// vscode.debug), the decorations on the origin line, and the PC hover, each compared with the
+// traceback the Go runtime printed when the program crashed.
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import pkg from '../../../package.json';
+import type { ExtensionApi } from '../../../src/vscode/extension';
+import type { PanicFramesNode } from '../../../src/vscode/views/panicFramesView';
+import { crashingGoroutine, originFrame, parseTraceback, type Traceback } from '../../../src/traceback/parse';
+import { listFixtures } from '../../support/fixtures';
+
+const EXTENSION_ID = `${pkg.publisher}.${pkg.name}`;
+
+async function api(): Promise<ExtensionApi> {
+  const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is not installed`);
+  return ext.activate();
+}
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 90_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function labelOf(item: vscode.TreeItem): string {
+  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+}
+
+/** Every frame node of the Panic Frames view, depth first (runtime groups expanded). */
+function frameItems(a: ExtensionApi): { node: PanicFramesNode; item: vscode.TreeItem }[] {
+  const out: { node: PanicFramesNode; item: vscode.TreeItem }[] = [];
+  const walk = (nodes: PanicFramesNode[]) => {
+    for (const node of nodes) {
+      if (node.kind === 'groups') continue;
+      const item = a.panicFrames.getTreeItem(node);
+      if (node.kind === 'frame' || node.kind === 'repeat') out.push({ node, item });
+      walk(a.panicFrames.getChildren(node));
+    }
+  };
+  walk(a.panicFrames.getChildren());
+  return out;
+}
+
+async function closeAll(a: ExtensionApi): Promise<void> {
+  for (const c of a.sessions.all) {
+    if (c.debugSession) await vscode.debug.stopDebugging(c.debugSession);
+    await a.sessions.close(c.id);
+  }
+}
+
+const workspace = process.env.GCI_VSCODE_WORKSPACE ?? '';
+
+describe('Open Core Dump', function () {
+  this.timeout(240_000);
+
+  const fixtures = ['1.19', '1.22', '1.27']
+    .map((v) => listFixtures({ fixture: 'index' }).find((f) => f.goMinor === v))
+    .filter((f) => f !== undefined);
+
+  before(async () => {
+    assert.ok(workspace, 'GCI_VSCODE_WORKSPACE is not set');
+    assert.ok(fixtures.length >= 2, 'index fixtures of at least two Go versions are needed');
+    await closeAll(await api());
+  });
+
+  afterEach(async () => closeAll(await api()));
+
+  it('opens the workspace core: views, debug session, decorations and hover agree with the runtime traceback', async () => {
+    const a = await api();
+    const tb: Traceback = parseTraceback(readFileSync(join(workspace, 'traceback.txt'), 'utf8'));
+    const g = crashingGoroutine(tb);
+    assert.ok(g, 'the oracle traceback has a crashing goroutine');
+    const origin = originFrame(g);
+    assert.ok(origin, 'the oracle has an origin frame');
+
+    await vscode.commands.executeCommand('goCoreInspector.openCoreDump', vscode.Uri.file(join(workspace, 'core')));
+    const core = await until('the core to open', () => a.sessions.active);
+    assert.equal(core.binaryPath, join(workspace, 'prog'), 'the executable next to the core was found by build ID');
+
+    // Panic Frames: crash headline, goroutine id and the origin frame.
+    const top = a.panicFrames.getChildren();
+    const crash = a.panicFrames.getTreeItem(top[0]!);
+    assert.match(labelOf(crash), /^panic: /);
+    const panicLine = tb.panics[0];
+    assert.ok(panicLine, 'the oracle has a panic line');
+    assert.equal(labelOf(crash), `panic: ${panicLine.message.value}`);
+    assert.equal(crash.description, `goroutine ${g.id}`);
+    const frames = frameItems(a);
+    const originItems = frames.filter((f) => f.item.contextValue === 'frame origin');
+    assert.equal(originItems.length, 1, 'exactly one origin frame');
+    assert.equal(labelOf(originItems[0]!.item), origin.func);
+    assert.match(String(originItems[0]!.item.description), new RegExp(`:${origin.lineNumber}\\b`));
+    // Every frame the runtime printed for the crashing goroutine is in the view, in order.
+    const shown = frames.map((f) => labelOf(f.item).replace(/ × [\d,]+$/, ''));
+    let at = 0;
+    for (const f of g.frames.filter((f) => f.func !== 'panic')) {
+      const i = shown.indexOf(f.func, at);
+      assert.ok(i >= 0, `frame ${f.func} of the traceback is missing from the view after position ${at}: ${shown.join(', ')}`);
+      at = i + 1;
+    }
+
+    // g0 / curg: the crashing M is first and runs the crashing goroutine.
+    const ms = a.threads.getChildren();
+    assert.ok(ms.length >= 1, 'at least one M');
+    const first = a.threads.getTreeItem(ms[0]!);
+    assert.match(String(first.description), /crashing/);
+    assert.match(String(first.description), new RegExp(`curg ${g.id}\\b`));
+
+    // _panic chain: the newest record is the printed panic.
+    const panics = a.panicChain.getChildren();
+    assert.ok(panics.length >= 1, 'the _panic chain has a record');
+    assert.equal(labelOf(a.panicChain.getTreeItem(panics[0]!)), panicLine.message.value);
+
+    // The debug session: VS Code's call stack comes from Delve over the same connection.
+    const session = await until('the go-core debug session', () => vscode.debug.activeDebugSession?.type === 'go-core' && vscode.debug.activeDebugSession);
+    const stopped = core.delve?.stoppedBody.threadId;
+    assert.ok(stopped !== undefined, 'Delve reported the goroutine it stopped on');
+    const st = (await session.customRequest('stackTrace', { threadId: stopped, startFrame: 0, levels: 50 })) as {
+      stackFrames: { name: string; line: number }[];
+    };
+    const names = st.stackFrames.map((f) => f.name.replace(/\(.*$/, ''));
+    assert.ok(names.includes(origin.func) || names.includes('main.main'), `Delve's stack ${names.join(', ')} lacks ${origin.func}`);
+
+    // Decorations: the origin frame's source line in the workspace carries the annotation.
+    const src = join(workspace, origin.file!.split('/').pop()!);
+    const doc = await vscode.workspace.openTextDocument(src);
+    await vscode.window.showTextDocument(doc);
+    const decorated = a.decorations.framesIn(doc.uri.fsPath);
+    assert.ok(
+      decorated.some((f) => f.origin && f.line === origin.lineNumber),
+      `no origin decoration on ${src}:${origin.lineNumber} (decorated: ${decorated.map((f) => `${f.func}:${f.line}`).join(', ')})`,
+    );
+
+    // PC hover: the origin frame's pc= in the runtime's traceback resolves to its function.
+    const tbDoc = await vscode.workspace.openTextDocument(join(workspace, 'traceback.txt'));
+    const loc = origin.location ?? g.frames.find((f) => f.pc !== undefined && f.location)?.location;
+    assert.ok(loc?.pc, 'the oracle prints pc= (GOTRACEBACK=crash)');
+    const pos = new vscode.Position(loc.line, loc.pc.span.start + 2);
+    const hovers = (await vscode.commands.executeCommand('vscode.executeHoverProvider', tbDoc.uri, pos)) as vscode.Hover[];
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
+    const physical = g.frames.find((f) => !f.inlined && f.location === loc)?.func ?? 'main.main';
+    assert.ok(text.includes(physical), `the hover on ${loc.pc.value} does not name ${physical}: ${text}`);
+  });
+
+  for (const fx of fixtures) {
+    it(`opens the index core of go${fx.goMinor} by path, with its origin frame from the traceback`, async () => {
+      const a = await api();
+      const g = crashingGoroutine(parseTraceback(fx.traceback))!;
+      const origin = originFrame(g)!;
+      await vscode.commands.executeCommand('goCoreInspector.openCoreDump', vscode.Uri.file(fx.core), fx.prog);
+      const core = await until(`core ${fx.core}`, () => a.sessions.all.find((c) => c.corePath === fx.core));
+      assert.equal(core.model.goVersion, fx.goVersion);
+      assert.equal(core.model.goroutineId, g.id);
+      const o = [...core.model.frames, ...core.model.systemFrames].find((f) => f.origin);
+      assert.equal(o?.func, origin.func);
+      assert.equal(o?.line, origin.lineNumber);
+    });
+  }
+});
