@@ -42,6 +42,7 @@ export class ElfFile {
   readonly programHeaders: readonly ProgramHeader[];
   private sectionCache: SectionHeader[] | undefined;
   private symbolCache: ElfSymbol[] | undefined;
+  private symbolByName: Map<string, ElfSymbol> | undefined;
 
   /** Opens a file by path (lazy reads) or parses a Buffer. Throws CoreReadError. */
   static open(input: string | Buffer, opts: OpenElfOptions = {}): ElfFile {
@@ -305,7 +306,11 @@ export class ElfFile {
 
   /** The first `.symtab` symbol with this name. */
   symbol(name: string): ElfSymbol | undefined {
-    return this.symbols().find((s) => s.name === name);
+    if (!this.symbolByName) {
+      this.symbolByName = new Map();
+      for (const s of this.symbols()) if (!this.symbolByName.has(s.name)) this.symbolByName.set(s.name, s);
+    }
+    return this.symbolByName.get(name);
   }
 }
 

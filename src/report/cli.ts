@@ -32,7 +32,11 @@ interface PcArgs {
 }
 
 /** `--name value` or `--name=value`; returns the value and the index of the last argv used. */
-function optionValue(argv: readonly string[], i: number, name: string): { value: string | undefined; next: number } | undefined {
+function optionValue(
+  argv: readonly string[],
+  i: number,
+  name: string,
+): { value: string | undefined; next: number } | undefined {
   const a = argv[i]!;
   if (a === name) return { value: argv[i + 1], next: i + 1 };
   if (a.startsWith(`${name}=`)) return { value: a.slice(name.length + 1), next: i };
@@ -52,7 +56,11 @@ function parsePcArgs(argv: readonly string[]): PcArgs | string {
       if (out.binary === undefined) return '--binary needs a path';
     } else if (a.startsWith('--')) {
       let matched = false;
-      for (const [name, key] of [['--binary', 'binary'], ['--core', 'core'], ['--source', 'source']] as const) {
+      for (const [name, key] of [
+        ['--binary', 'binary'],
+        ['--core', 'core'],
+        ['--source', 'source'],
+      ] as const) {
         const v = optionValue(argv, i, name);
         if (!v) continue;
         if (v.value === undefined || v.value === '') return `${name} needs a path`;

@@ -84,7 +84,13 @@ export interface PcReport {
   reason: string;
   /** The module root the function was rebuilt from. */
   sourceRoot: string;
-  rebuild: { args: string[]; env: Record<string, string>; ignoredSettings: string[]; durationMs: number; cached: boolean };
+  rebuild: {
+    args: string[];
+    env: Record<string, string>;
+    ignoredSettings: string[];
+    durationMs: number;
+    cached: boolean;
+  };
 }
 
 /** Bad input for `go-core pc`, said in one line: what failed, on which file, what to do. */
@@ -119,11 +125,15 @@ export function oneLine(e: unknown): string {
     const first = rest.find((l) => /\.go:\d+(:\d+)?: /.test(l)) ?? rest.find((l) => l.trim() !== '');
     return `${head}${first ? `: ${first.trim().slice(0, 300)}` : ''}`;
   }
-  const msg = e instanceof CoreReadError || e instanceof PcMappingError || e instanceof ToolchainNotFoundError || e instanceof PcCommandError
-    ? e.message
-    : e instanceof Error
-      ? `${e.name}: ${e.message}`
-      : String(e);
+  const msg =
+    e instanceof CoreReadError ||
+    e instanceof PcMappingError ||
+    e instanceof ToolchainNotFoundError ||
+    e instanceof PcCommandError
+      ? e.message
+      : e instanceof Error
+        ? `${e.name}: ${e.message}`
+        : String(e);
   return msg.replace(/\s*\n\s*/g, ' ');
 }
 
@@ -144,7 +154,8 @@ function readCoreFacts(corePath: string, binary: string | undefined): CoreFacts 
       if (f.isSignalFrame) faulting.set(f.pc, `a frame of the crashing thread ${crashT.tid} interrupted by a signal`);
     }
     for (const t of a.cw.core.threads) {
-      if (!faulting.has(t.pc)) faulting.set(t.pc, `the pc register of thread ${t.tid}${t === crashT ? ' (the crashing thread)' : ''}`);
+      if (!faulting.has(t.pc))
+        faulting.set(t.pc, `the pc register of thread ${t.tid}${t === crashT ? ' (the crashing thread)' : ''}`);
     }
     return { binaryPath: binary ?? a.cw.binary!.name, bias: a.syms.bias, faulting };
   } finally {
@@ -163,7 +174,10 @@ function defaultSourceRoot(syms: GoSymbols, bin: SsaBinary, cwd: string): string
   if (!recorded) {
     throw new PcCommandError(`${bin.path} has no main.main with a source file; pass --source <module root>`);
   }
-  const mapper = new SourcePathMapper({ workspaceFolders: [cwd], ...(bin.modulePath ? { mainModule: bin.modulePath } : {}) });
+  const mapper = new SourcePathMapper({
+    workspaceFolders: [cwd],
+    ...(bin.modulePath ? { mainModule: bin.modulePath } : {}),
+  });
   const local = mapper.map(recorded);
   const root = local ? findModuleRoot(dirname(local.path))?.root : findModuleRoot(cwd)?.root;
   if (!root) {
@@ -175,11 +189,33 @@ function defaultSourceRoot(syms: GoSymbols, bin: SsaBinary, cwd: string): string
   return root;
 }
 
-function ssaValueJson(v: { id: string; op: string; args: string[]; type: string; aux: string; reg?: string; line?: number; text: string }): PcSsaValue {
-  return { id: v.id, op: v.op, args: v.args, type: v.type, aux: v.aux, reg: v.reg ?? null, line: v.line ?? null, text: v.text };
+function ssaValueJson(v: {
+  id: string;
+  op: string;
+  args: string[];
+  type: string;
+  aux: string;
+  reg?: string;
+  line?: number;
+  text: string;
+}): PcSsaValue {
+  return {
+    id: v.id,
+    op: v.op,
+    args: v.args,
+    type: v.type,
+    aux: v.aux,
+    reg: v.reg ?? null,
+    line: v.line ?? null,
+    text: v.text,
+  };
 }
 
-export function pcReport(m: PcMapping, extra: Pick<PcReport, 'pc' | 'input' | 'binary' | 'core' | 'returnAddressReason' | 'sourceRoot'>, returnAddress: boolean): PcReport {
+export function pcReport(
+  m: PcMapping,
+  extra: Pick<PcReport, 'pc' | 'input' | 'binary' | 'core' | 'returnAddressReason' | 'sourceRoot'>,
+  returnAddress: boolean,
+): PcReport {
   return {
     schemaVersion: PC_SCHEMA_VERSION,
     pc: extra.pc,
@@ -218,9 +254,12 @@ export function pcReport(m: PcMapping, extra: Pick<PcReport, 'pc' | 'input' | 'b
 export async function runPcCommand(opts: PcCommandOptions): Promise<PcReport> {
   const arg = parsePcArgument(opts.pc);
   if (!arg) {
-    throw new PcCommandError(`"${opts.pc}" is not a pc: give a hex address (0x48099e), a decimal one, or function+offset (main.main+0x9e)`);
+    throw new PcCommandError(
+      `"${opts.pc}" is not a pc: give a hex address (0x48099e), a decimal one, or function+offset (main.main+0x9e)`,
+    );
   }
-  if (opts.binary === undefined && opts.core === undefined) throw new PcCommandError('give the executable with --binary <exe> (or a core with --core <core>)');
+  if (opts.binary === undefined && opts.core === undefined)
+    throw new PcCommandError('give the executable with --binary <exe> (or a core with --core <core>)');
   const facts = opts.core !== undefined ? readCoreFacts(opts.core, opts.binary) : undefined;
   const binaryPath = facts?.binaryPath ?? opts.binary!;
   const bias = facts?.bias ?? 0n;
@@ -238,7 +277,8 @@ export async function runPcCommand(opts: PcCommandOptions): Promise<PcReport> {
       }
       const fn = bin.functionAt(pc);
       if (!fn) {
-        const hint = elf.header.type === ET_DYN && !facts ? ' (a PIE binary: pass --core <core> for its load bias)' : '';
+        const hint =
+          elf.header.type === ET_DYN && !facts ? ' (a PIE binary: pass --core <core> for its load bias)' : '';
         throw new PcCommandError(`${hx(pc)} is in no Go function of ${binaryPath}${hint}`);
       }
       let returnAddress: boolean;
@@ -249,10 +289,14 @@ export async function runPcCommand(opts: PcCommandOptions): Promise<PcReport> {
       } else if (facts) {
         const f = facts.faulting.get(pc);
         returnAddress = f === undefined;
-        why = f !== undefined ? `the pc is ${f}: the instruction itself` : 'not a thread pc nor a signal frame pc in the core: a return address';
+        why =
+          f !== undefined
+            ? `the pc is ${f}: the instruction itself`
+            : 'not a thread pc nor a signal frame pc in the core: a return address';
       } else {
         returnAddress = true;
-        why = 'no --core: assumed a return address (pc= of a traceback frame); use --no-return-address for a faulting pc';
+        why =
+          'no --core: assumed a return address (pc= of a traceback frame); use --no-return-address for a faulting pc';
       }
       const sourceRoot = opts.source ?? defaultSourceRoot(syms, bin, opts.cwd ?? process.cwd());
       const m = await mapPcIn(bin, {
@@ -270,7 +314,13 @@ export async function runPcCommand(opts: PcCommandOptions): Promise<PcReport> {
         {
           pc: hx(pc),
           input: opts.pc,
-          binary: { path: binaryPath, goVersion: bin.goVersion, buildId: bin.buildId ?? null, pie: elf.header.type === ET_DYN, loadBias: hx(bias) },
+          binary: {
+            path: binaryPath,
+            goVersion: bin.goVersion,
+            buildId: bin.buildId ?? null,
+            pie: elf.header.type === ET_DYN,
+            loadBias: hx(bias),
+          },
           core: opts.core ?? null,
           returnAddressReason: why,
           sourceRoot,

@@ -61,10 +61,17 @@ export interface FieldValue {
   value: bigint | undefined;
   /** For eface/iface/string/slice: the two or three words. */
   words: bigint[] | undefined;
+  /** For a word that points into code: `function+0xoff` (when a resolver was given). */
+  symbol?: string;
+}
+
+/** Names code addresses (GoSymbols.funcForPC-based lookups fit: only code should resolve). */
+export interface CodeNamer {
+  codeName(addr: bigint): string | undefined;
 }
 
 /** Every field of a struct instance, in declaration order (aggregates as raw words where useful). */
-export function readAllFields(mem: Memory, base: bigint, s: StructLayout): FieldValue[] {
+export function readAllFields(mem: Memory, base: bigint, s: StructLayout, namer?: CodeNamer): FieldValue[] {
   const out: FieldValue[] = [];
   for (const f of s.fields) {
     let value: bigint | undefined;
@@ -78,7 +85,12 @@ export function readAllFields(mem: Memory, base: bigint, s: StructLayout): Field
       words = [];
       for (let i = 0; i < n; i++) words.push(mem.readU64(base + BigInt(f.offset + 8 * i)));
     }
-    out.push({ name: f.name, offset: f.offset, size: f.size, kind: f.kind, type: f.type, value, words });
+    const fv: FieldValue = { name: f.name, offset: f.offset, size: f.size, kind: f.kind, type: f.type, value, words };
+    if (namer && value !== undefined && value !== 0n && f.size === 8 && ['uintptr', 'ptr', 'func'].includes(f.kind)) {
+      const sym = namer.codeName(value);
+      if (sym !== undefined) fv.symbol = sym;
+    }
+    out.push(fv);
   }
   return out;
 }

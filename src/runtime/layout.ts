@@ -127,6 +127,13 @@ export const RUNTIME_GLOBALS = {
   waitReasonStrings: 'runtime.waitReasonStrings',
 } as const;
 
+/** m.throwing values (runtime.throwType, Go 1.19+): none, a user fatal error (fatal), a runtime throw. */
+export const THROW_TYPES = ['none', 'user', 'runtime'] as const;
+
+export function throwTypeName(v: number): string {
+  return THROW_TYPES[v] ?? `throwType(${v})`;
+}
+
 /** _Gscan bit of g.atomicstatus. */
 export const G_SCAN = 0x1000;
 

@@ -2,7 +2,7 @@
 // the panic messages the runtime prints for them (printpanics).
 import type { Memory } from '../core/memory.js';
 import { CoreReadError, hex } from '../core/errors.js';
-import { readAllFields, readField, type FieldValue } from './fields.js';
+import { readAllFields, readField, type CodeNamer, type FieldValue } from './fields.js';
 import type { RuntimeLayout } from './layout.js';
 import { decodeEface, type DecodedValue } from './panicValue.js';
 
@@ -33,6 +33,8 @@ export interface DeferRecord {
   fn: bigint;
   /** The deferred function's entry PC (*fn), when readable. */
   fnPC: bigint | undefined;
+  /** Its name, when a namer was given. */
+  fnName: string | undefined;
   sp: bigint;
   pc: bigint;
   link: bigint;
@@ -44,6 +46,8 @@ export interface ChainOptions {
   typesBase?: bigint;
   /** Stop after this many records (default 10,000). */
   max?: number;
+  /** Resolves code addresses in fields (startPC, retpc, ...) and deferred functions to names. */
+  namer?: CodeNamer;
 }
 
 function boolField(fields: FieldValue[], name: string): boolean | undefined {
@@ -63,7 +67,7 @@ export function walkPanicChain(mem: Memory, layout: RuntimeLayout, gAddr: bigint
     if (seen.has(p)) throw new CoreReadError('corrupt', '<memory>', `the _panic chain of g ${hex(gAddr)} loops at ${hex(p)}`);
     if (out.length >= max) throw new CoreReadError('corrupt', '<memory>', `the _panic chain of g ${hex(gAddr)} is longer than ${max}`);
     seen.add(p);
-    const fields = readAllFields(mem, p, st);
+    const fields = readAllFields(mem, p, st, opts.namer);
     const argType = mem.readPtr(p + argOff);
     const argData = mem.readPtr(p + argOff + 8n);
     const link = readField(mem, p, layout.offsets.panic.link);
@@ -110,9 +114,10 @@ export function walkDeferChain(mem: Memory, layout: RuntimeLayout, gAddr: bigint
     out.push({
       addr: d,
       index: out.length,
-      fields: readAllFields(mem, d, st),
+      fields: readAllFields(mem, d, st, opts.namer),
       fn,
       fnPC,
+      fnName: fnPC !== undefined ? opts.namer?.codeName(fnPC) : undefined,
       sp: readField(mem, d, o.sp),
       pc: readField(mem, d, o.pc),
       link,

@@ -6,6 +6,7 @@ import type { ElfFile } from '../core/elf.js';
 import { CoreReadError } from '../core/errors.js';
 import type { Memory } from '../core/memory.js';
 import { walkMs, type MInfo } from './allm.js';
+import type { CodeNamer } from './fields.js';
 import { findRuntimeGlobals, type RuntimeGlobals, type SymbolLookup } from './globals.js';
 import { walkGoroutines, type GoroutineWalk } from './goroutines.js';
 import { layoutFor, type RuntimeLayout } from './layout.js';
@@ -87,9 +88,11 @@ export function chainsOf(
   snapshot: RuntimeSnapshot,
   memory: Memory,
   gAddr: bigint,
+  namer?: CodeNamer,
 ): { panics: PanicRecord[]; defers: DeferRecord[]; notes: string[] } {
   const notes: string[] = [];
-  const panics = attempt(notes, '_panic chain', () => walkPanicChain(memory, snapshot.layout, gAddr, { typesBase: snapshot.typesBase })) ?? [];
-  const defers = attempt(notes, '_defer chain', () => walkDeferChain(memory, snapshot.layout, gAddr)) ?? [];
+  const opts = { typesBase: snapshot.typesBase, namer };
+  const panics = attempt(notes, '_panic chain', () => walkPanicChain(memory, snapshot.layout, gAddr, opts)) ?? [];
+  const defers = attempt(notes, '_defer chain', () => walkDeferChain(memory, snapshot.layout, gAddr, opts)) ?? [];
   return { panics, defers, notes };
 }

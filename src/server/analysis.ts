@@ -17,6 +17,8 @@ export interface FrameAt {
 
 export class Analysis {
   readonly traceback: Traceback;
+  /** Time parseTraceback took, in milliseconds. */
+  readonly parseMs: number;
   private groupIndex: GroupIndex | undefined;
   private frameIndex: Map<number, FrameAt> | undefined;
 
@@ -25,7 +27,9 @@ export class Analysis {
     readonly version: number,
     text: string,
   ) {
+    const t0 = performance.now();
     this.traceback = parseTraceback(text);
+    this.parseMs = performance.now() - t0;
   }
 
   get groups(): GroupIndex {

@@ -48,13 +48,17 @@ export function openBinarySymbols(path: string): BinarySymbols {
   try {
     elf = ElfFile.open(path);
   } catch (e) {
-    throw new BinarySymbolsError(path, `${path}: not a readable ELF executable (${(e as Error).message}); associate the binary that printed the traceback`);
+    throw new BinarySymbolsError(
+      path,
+      `${path}: not a readable ELF executable (${(e as Error).message}); associate the binary that printed the traceback`,
+    );
   }
   try {
     return new GoBinarySymbols(path, elf, GoSymbols.load(elf));
   } catch (e) {
     elf.close();
-    if (e instanceof CoreReadError) throw new BinarySymbolsError(path, `${e.message}; associate the Go binary that printed the traceback`);
+    if (e instanceof CoreReadError)
+      throw new BinarySymbolsError(path, `${e.message}; associate the Go binary that printed the traceback`);
     throw e;
   }
 }

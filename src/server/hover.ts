@@ -112,7 +112,9 @@ export function pcHover(a: Analysis, pos: Position, assoc: Association | undefin
   const bin = basename(assoc.binaryPath);
   if (!res) {
     parts.push(...fromLog(t));
-    parts.push(`_${bin} has no function at this ${t.pc !== undefined ? `pc` : 'offset'}: is it the binary that printed this log?_`);
+    parts.push(
+      `_${bin} has no function at this ${t.pc !== undefined ? `pc` : 'offset'}: is it the binary that printed this log?_`,
+    );
     return { range: range(t), contents: { kind: 'markdown', value: parts.join('\n\n') } };
   }
   parts.push(`**${res.function}** +${hex(res.offset)}`);

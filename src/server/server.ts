@@ -4,7 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import {
   type Connection,
-  DidChangeWorkspaceFoldersNotification,
+  CodeLensRefreshRequest,
   type InitializeParams,
   type InitializeResult,
   ResponseError,
@@ -32,6 +32,9 @@ import {
 } from './protocol.js';
 import { documentSymbols } from './symbols.js';
 
+/** Documents at least this long get their parse and feature times logged (window/logMessage). */
+const SLOW_DOCUMENT_LINES = 20_000;
+
 export interface TracebackServerOptions {
   /** Opens binaries for PC hovers (tests may pass another). */
   openBinary?: BinaryOpener;
@@ -41,11 +44,16 @@ export interface TracebackServerOptions {
 export function readSettings(raw: unknown): TracebackServerSettings | undefined {
   if (!raw || typeof raw !== 'object') return undefined;
   const o = raw as Record<string, unknown>;
-  const src = (o[SETTINGS_SECTION] && typeof o[SETTINGS_SECTION] === 'object' ? o[SETTINGS_SECTION] : o) as Record<string, unknown>;
+  const src = (o[SETTINGS_SECTION] && typeof o[SETTINGS_SECTION] === 'object' ? o[SETTINGS_SECTION] : o) as Record<
+    string,
+    unknown
+  >;
   const sp = src['substitutePath'];
   if (!Array.isArray(sp)) return undefined;
   const substitutePath: PathMapping[] = sp
-    .filter((m): m is PathMapping => !!m && typeof m === 'object' && typeof m.from === 'string' && typeof m.to === 'string')
+    .filter(
+      (m): m is PathMapping => !!m && typeof m === 'object' && typeof m.from === 'string' && typeof m.to === 'string',
+    )
     .map((m) => ({ from: m.from, to: m.to }));
   return { substitutePath };
 }
@@ -65,6 +73,7 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
   const binaries = new BinaryAssociations(opts.openBinary);
   let workspaceFolders: string[] = [];
   let codeLensRefresh = false;
+  let clientHasWorkspaceFolders = false;
   let settings: TracebackServerSettings = { substitutePath: [] };
   let resolver = new PathResolver({ workspaceFolders, substitutePath: [] });
   const resetResolver = (): void => {
@@ -74,7 +83,23 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
   const analysis = (uri: string): Analysis | undefined => {
     const doc = documents.get(uri);
     if (!doc) return undefined;
-    return analyses.get(uri, doc.version, () => doc.getText());
+    const before = analyses.peek(uri);
+    const a = analyses.get(uri, doc.version, () => doc.getText());
+    if (a !== before && a.traceback.lines.length >= SLOW_DOCUMENT_LINES) {
+      connection.console.log(`${uri}: parsed ${a.traceback.lines.length} lines in ${a.parseMs.toFixed(0)} ms`);
+    }
+    return a;
+  };
+  /** Runs a feature and logs its time on large documents (the server's share of the latency). */
+  const timed = <T>(what: string, uri: string, fn: (a: Analysis) => T, none: T): T => {
+    const t0 = performance.now();
+    const a = analysis(uri);
+    if (!a) return none;
+    const out = fn(a);
+    if (a.traceback.lines.length >= SLOW_DOCUMENT_LINES) {
+      connection.console.log(`${uri}: ${what} in ${(performance.now() - t0).toFixed(0)} ms`);
+    }
+    return out;
   };
   const requireAnalysis = (uri: string): Analysis => {
     const a = analysis(uri);
@@ -87,6 +112,7 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
     workspaceFolders = folders.map(uriToPath).filter((p): p is string => p !== undefined);
     settings = readSettings(params.initializationOptions) ?? settings;
     codeLensRefresh = params.capabilities.workspace?.codeLens?.refreshSupport === true;
+    clientHasWorkspaceFolders = params.capabilities.workspace?.workspaceFolders === true;
     resetResolver();
     return {
       capabilities: {
@@ -102,15 +128,18 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
     };
   });
 
-  // Statically announced in the capabilities above, so no dynamic registration is needed.
-  connection.onNotification(DidChangeWorkspaceFoldersNotification.type, (p) => {
-    const removed = new Set(p.event.removed.map((f) => uriToPath(f.uri)));
-    workspaceFolders = workspaceFolders.filter((f) => !removed.has(f));
-    for (const f of p.event.added) {
-      const path = uriToPath(f.uri);
-      if (path) workspaceFolders.push(path);
-    }
-    resetResolver();
+  connection.onInitialized(() => {
+    if (!clientHasWorkspaceFolders) return;
+    // The library's workspace-folders feature owns the notification (it registers for it itself).
+    connection.workspace.onDidChangeWorkspaceFolders((e) => {
+      const removed = new Set(e.removed.map((f) => uriToPath(f.uri)));
+      workspaceFolders = workspaceFolders.filter((f) => !removed.has(f));
+      for (const f of e.added) {
+        const path = uriToPath(f.uri);
+        if (path) workspaceFolders.push(path);
+      }
+      resetResolver();
+    });
   });
 
   connection.onDidChangeConfiguration((p) => {
@@ -123,22 +152,14 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
 
   documents.onDidClose((e) => analyses.delete(e.document.uri));
 
-  connection.onDocumentLinks((p) => {
-    const a = analysis(p.textDocument.uri);
-    return a ? documentLinks(a.traceback, resolver) : [];
-  });
-  connection.onFoldingRanges((p) => {
-    const a = analysis(p.textDocument.uri);
-    return a ? foldingRanges(a.traceback) : [];
-  });
-  connection.onDocumentSymbol((p) => {
-    const a = analysis(p.textDocument.uri);
-    return a ? documentSymbols(a.traceback) : [];
-  });
-  connection.onCodeLens((p) => {
-    const a = analysis(p.textDocument.uri);
-    return a ? codeLenses(a, binaries.binaryPath(a.uri)) : [];
-  });
+  connection.onDocumentLinks((p) =>
+    timed('links', p.textDocument.uri, (a) => documentLinks(a.traceback, resolver), []),
+  );
+  connection.onFoldingRanges((p) => timed('folding ranges', p.textDocument.uri, (a) => foldingRanges(a.traceback), []));
+  connection.onDocumentSymbol((p) => timed('symbols', p.textDocument.uri, (a) => documentSymbols(a.traceback), []));
+  connection.onCodeLens((p) =>
+    timed('code lenses', p.textDocument.uri, (a) => codeLenses(a, binaries.binaryPath(a.uri)), []),
+  );
   connection.onHover((p) => {
     const a = analysis(p.textDocument.uri);
     return a ? pcHover(a, p.position, binaries.get(a.uri, a)) : null;
@@ -154,7 +175,7 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
     }
     const result = binaries.associate(p.uri, p.binaryPath, analysis(p.uri));
     // The "Associate binary…" lens now names the binary.
-    if (result.ok && codeLensRefresh) connection.languages.codeLens.refresh().catch(() => undefined);
+    if (result.ok && codeLensRefresh) connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
     return result;
   };
   connection.onRequest(AssociateBinaryRequest, associate);

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { Dwarf } from '../../src/core/dwarf.js';
 import { ElfFile } from '../../src/core/elf.js';
 import { openCoreWithBinary } from '../../src/core/executable.js';
-import { layoutFor, layoutFromDwarf, tableFor, TABLES } from '../../src/runtime/layout.js';
+import { layoutFor, layoutFromDwarf, tableFor, TABLES, THROW_TYPES } from '../../src/runtime/layout.js';
 import { renderTable, tableFromBinary } from '../../src/runtime/layoutGen.js';
 import { readStringArray, readWaitReasonStrings } from '../../src/runtime/waitReasons.js';
 import { fixture, provisionedGoVersions } from '../support/fixtures.js';
@@ -55,6 +55,11 @@ describe('runtime layout tables vs DWARF', () => {
         const names = [...consts].filter(([, v]) => v === BigInt(value)).map(([n]) => n);
         assert.ok(names.length > 0, `Go ${minor}: no runtime._G* constant has value ${value} (${label})`);
       }
+      // m.throwing names.
+      THROW_TYPES.forEach((n, i) => {
+        const cname = `runtime.throwType${n[0]!.toUpperCase()}${n.slice(1)}`;
+        assert.equal(dwarf.constant(cname), BigInt(i), `Go ${minor}: ${cname}`);
+      });
       // Wait reasons: as many as the DWARF constants say (the names come from that toolchain's sources).
       const waits = dwarf.constants('runtime.waitReason');
       const maxWait = Math.max(...[...waits.values()].map(Number));

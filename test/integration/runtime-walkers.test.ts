@@ -3,11 +3,14 @@
 // reason, and, from Go 1.22 on, the gp= / m= / mp= values printed in each goroutine header.
 // Runs on every fixture (stripped and PIE included) and every provisioned Go version.
 import assert from 'node:assert/strict';
+import { closeSync, copyFileSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openCoreWithBinary } from '../../src/core/executable.js';
 import { GoSymbols } from '../../src/core/symbols.js';
 import { walkMs } from '../../src/runtime/allm.js';
-import { findRuntimeGlobals } from '../../src/runtime/globals.js';
+import { findRuntimeGlobals, scanForGlobals } from '../../src/runtime/globals.js';
 import { walkGoroutines } from '../../src/runtime/goroutines.js';
 import { layoutFor } from '../../src/runtime/layout.js';
 import { mForThread, readRuntimeSnapshot } from '../../src/runtime/snapshot.js';
@@ -96,6 +99,9 @@ function check(fx: Fixture): void {
       assert.equal(m.curg, h.gp, `${what}: curg of m${m.id}`);
       assert.equal(m.curgInfo?.goid, h.goid, `${what}: curg goid of m${m.id}`);
       assert.ok(m.g0StackLo !== undefined && m.g0StackHi !== undefined && m.g0StackLo < m.g0StackHi, `${what}: g0 stack of m${m.id}`);
+      if (h === [...headers.values()][0] && /^fatal error: /m.test(fx.traceback)) {
+        assert.ok(m.throwing > 0, `${what}: m${m.id} printed a fatal error but m.throwing is ${m.throwing}`);
+      }
       mChecked++;
     }
     if (Number(fx.goMinor.split('.')[1]) >= 22) assert.ok(mChecked > 0, `${what}: no header with mp= checked`);
@@ -105,7 +111,8 @@ function check(fx: Fixture): void {
     const first = [...headers.values()][0]!;
     const crashing = ours.get(first.goid)!;
     const typesBase = symbols.moduledata ? symbols.moduledata.types + bias : undefined;
-    const chain = walkPanicChain(c.memory, layout, crashing.addr, { typesBase });
+    const namer = { codeName: (a: bigint) => (symbols.funcForPC(a) ? symbols.nameFor(a) : undefined) };
+    const chain = walkPanicChain(c.memory, layout, crashing.addr, { typesBase, namer });
     const printed: string[] = [];
     for (const line of fx.traceback.split('\n')) {
       if (!/^\t?panic: /.test(line)) break;
@@ -115,6 +122,16 @@ function check(fx: Fixture): void {
     if (chain.length > 0) {
       const panicLayout = layout.structs.get('runtime._panic')!;
       assert.deepEqual(chain[0]!.fields.map((f) => [f.name, f.offset]), panicLayout.fields.map((f) => [f.name, f.offset]));
+      // Go 1.22+: startPC is a PC inside gopanic (where it called p.start), i.e. in the function of
+      // the first `panic(...)` frame the runtime printed: compare with that frame's pc=.
+      const startPC = chain[0]!.fields.find((f) => f.name === 'startPC');
+      const lines = fx.traceback.split('\n');
+      const at = lines.findIndex((l) => l.startsWith('panic('));
+      const pc = at >= 0 ? / pc=(0x[0-9a-f]+)/.exec(lines[at + 1] ?? '')?.[1] : undefined;
+      if (startPC) {
+        assert.ok(pc, `${what}: no pc= on the panic frame`);
+        assert.equal(startPC.symbol?.replace(/\+0x[0-9a-f]+$/, ''), symbols.funcForPC(BigInt(pc))?.name, `${what}: _panic.startPC`);
+      }
     }
     walkDeferChain(c.memory, layout, crashing.addr); // must not throw on any fixture
 
@@ -144,4 +161,33 @@ describe('goroutines and Ms from raw memory vs the traceback', () => {
   for (const fx of listFixtures()) {
     it(`${fx.fixture} ${fx.goVersion}`, () => check(fx));
   }
+
+  it('finds allm/allgs in a stripped binary without section headers (writable PT_LOADs)', () => {
+    for (const fx of listFixtures({ fixture: 'index-stripped' })) {
+      const tmp = mkdtempSync(join(tmpdir(), 'gci-sstrip-'));
+      try {
+        const bin = join(tmp, 'prog');
+        copyFileSync(fx.prog, bin);
+        const fd = openSync(bin, 'r+');
+        writeSync(fd, Buffer.alloc(8), 0, 8, 0x28); // e_shoff
+        writeSync(fd, Buffer.alloc(4), 0, 4, 0x3c); // e_shnum, e_shstrndx
+        closeSync(fd);
+        const layout = layoutFor(fx.goVersion);
+        const plain = openCoreWithBinary(fx.core, fx.prog);
+        const cut = openCoreWithBinary(fx.core, bin);
+        try {
+          assert.equal(cut.binary!.sections.length, 0);
+          const want = scanForGlobals(plain.binary!, plain.memory, layout, plain.bias ?? 0n);
+          const got = scanForGlobals(cut.binary!, cut.memory, layout, cut.bias ?? 0n);
+          assert.ok(want.allgs !== undefined && want.allm !== undefined, `${fx.goVersion}: scan with sections failed`);
+          assert.deepEqual(got, want, `${fx.goVersion}: scan without section headers`);
+        } finally {
+          plain.close();
+          cut.close();
+        }
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    }
+  });
 });

@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { CodeLens, DocumentLink, DocumentSymbol, FoldingRange, Hover, MarkupContent } from 'vscode-languageserver/node';
+import type {
+  CodeLens,
+  DocumentLink,
+  DocumentSymbol,
+  FoldingRange,
+  Hover,
+  MarkupContent,
+} from 'vscode-languageserver/node';
 import type { AssociateBinaryResult, GroupsResult } from '../../src/server/protocol.js';
 import { parseTraceback } from '../../src/traceback/parse.js';
 import type { Goroutine, LocationLine, Traceback } from '../../src/traceback/types.js';
@@ -90,7 +97,8 @@ test('links, folding ranges, symbols, groups and lenses on every fixture traceba
     assert.equal(folds.length, blocks.length, `${where}: folding ranges`);
     const foldSet = new Set(folds.map((r) => `${r.startLine}-${r.endLine}`));
     for (const g of tb.goroutines) {
-      if (g.lastLine > g.firstLine) assert.ok(foldSet.has(`${g.firstLine}-${g.lastLine}`), `${where}: goroutine ${g.id} not folded`);
+      if (g.lastLine > g.firstLine)
+        assert.ok(foldSet.has(`${g.firstLine}-${g.lastLine}`), `${where}: goroutine ${g.id} not folded`);
     }
 
     // Symbols: one per goroutine, in order, spanning its block.
@@ -136,7 +144,10 @@ test('links, folding ranges, symbols, groups and lenses on every fixture traceba
       assert.equal(l.command!.arguments?.[0], uri);
       assert.ok(keys.has(l.command!.arguments?.[1] as string));
     }
-    assert.ok(lenses.some((l) => l.command?.command === 'goCoreInspector.associateBinary'), `${where}: no associate lens`);
+    assert.ok(
+      lenses.some((l) => l.command?.command === 'goCoreInspector.associateBinary'),
+      `${where}: no associate lens`,
+    );
     await client.close(uri);
   }
 });
@@ -147,18 +158,26 @@ test('paths from another machine map into the workspace (suffix match) and throu
   // The same traceback as if built under a root that does not exist here.
   const fakeRoot = '/nonexistent-build-root/proj';
   const moved = f.traceback.split(f.srcDir).join(fakeRoot);
-  const userLines = tb.lines.filter((l): l is LocationLine => l.kind === 'location' && l.file.value.startsWith(f.srcDir + '/'));
+  const userLines = tb.lines.filter(
+    (l): l is LocationLine => l.kind === 'location' && l.file.value.startsWith(f.srcDir + '/'),
+  );
   assert.ok(userLines.length > 0, 'no location in the program source');
   const ws = mkdtempSync(join(tmpdir(), 'gci-ws-'));
   const ws2 = mkdtempSync(join(tmpdir(), 'gci-ws2-'));
-  const local = ServerClient.start({ workspaceFolders: [ws] });
-  const c = await local;
+  const c = await ServerClient.start({ workspaceFolders: [] });
   try {
     cpSync(f.srcDir, join(ws, 'proj'), { recursive: true });
     const uri = pathToFileURL(join(ws, 'moved.gotrace')).href;
     writeFileSync(join(ws, 'moved.gotrace'), moved);
     await c.open(uri, moved);
+    // No workspace folder yet: the moved paths exist nowhere, so they get no link.
     let links = await c.request<DocumentLink[]>('textDocument/documentLink', { textDocument: { uri } });
+    for (const l of userLines)
+      assert.ok(!links.some((x) => x.range.start.line === l.line), `line ${l.line + 1}: unexpected link`);
+    await c.notify('workspace/didChangeWorkspaceFolders', {
+      event: { added: [{ uri: pathToFileURL(ws).href, name: 'ws' }], removed: [] },
+    });
+    links = await c.request<DocumentLink[]>('textDocument/documentLink', { textDocument: { uri } });
     for (const l of userLines) {
       const k = links.find((x) => x.range.start.line === l.line);
       assert.ok(k, `line ${l.line + 1}: no link for the moved path`);
@@ -167,7 +186,9 @@ test('paths from another machine map into the workspace (suffix match) and throu
     }
     // substitutePath wins over the workspace match.
     cpSync(f.srcDir, ws2, { recursive: true });
-    await c.notify('workspace/didChangeConfiguration', { settings: { goCoreInspector: { substitutePath: [{ from: fakeRoot, to: ws2 }] } } });
+    await c.notify('workspace/didChangeConfiguration', {
+      settings: { goCoreInspector: { substitutePath: [{ from: fakeRoot, to: ws2 }] } },
+    });
     await c.notify('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: moved }] });
     links = await c.request<DocumentLink[]>('textDocument/documentLink', { textDocument: { uri } });
     for (const l of userLines) {
@@ -177,9 +198,13 @@ test('paths from another machine map into the workspace (suffix match) and throu
     }
     // A path that exists nowhere gets no link.
     const nowhere = moved.split(fakeRoot).join('/nonexistent-build-root/other');
-    await c.notify('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ text: nowhere.replace(/main\.go/g, 'absent.go') }] });
+    await c.notify('textDocument/didChange', {
+      textDocument: { uri, version: 3 },
+      contentChanges: [{ text: nowhere.replace(/main\.go/g, 'absent.go') }],
+    });
     links = await c.request<DocumentLink[]>('textDocument/documentLink', { textDocument: { uri } });
-    for (const l of userLines) assert.ok(!links.some((x) => x.range.start.line === l.line), `line ${l.line + 1}: link to a missing file`);
+    for (const l of userLines)
+      assert.ok(!links.some((x) => x.range.start.line === l.line), `line ${l.line + 1}: link to a missing file`);
   } finally {
     await c.stop();
     rmSync(ws, { recursive: true, force: true });
@@ -207,21 +232,42 @@ test('hover on pc= resolves through the associated binary to the function the tr
     // Without a binary: what the log says.
     const first = withPc[0]!;
     const pos = (fr: typeof first) => ({ line: fr.location!.line, character: fr.location!.pc!.span.start + 2 });
-    let text = hoverText(await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: pos(first) }));
+    let text = hoverText(
+      await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: pos(first) }),
+    );
     assert.ok(text.includes(`**${first.func}**`), `${where}: ${text}`);
     assert.ok(text.includes(`${first.file}:${first.lineNumber}`), `${where}: ${text}`);
 
     const r = await client.request<AssociateBinaryResult>('goTraceback/associateBinary', { uri, binaryPath: f.prog });
     assert.ok(r.ok, `${where}: ${r.message}`);
     for (const fr of withPc) {
-      text = hoverText(await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: pos(fr) }));
+      text = hoverText(
+        await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: pos(fr) }),
+      );
       const name = fr.func === 'panic' ? 'runtime.gopanic' : fr.func;
       // The runtime omits `+0x0` when the pc is the function's entry (a fault on its first instruction).
-      assert.ok(text.includes(`**${name}** +0x${(fr.offset ?? 0).toString(16)}`), `${where}: hover on ${fr.func} pc says:\n${text}`);
+      assert.ok(
+        text.includes(`**${name}** +0x${(fr.offset ?? 0).toString(16)}`),
+        `${where}: hover on ${fr.func} pc says:\n${text}`,
+      );
       assert.ok(text.includes('resolved through'), `${where}: ${text}`);
       if (!fr.func.startsWith('runtime.') && fr.func !== 'panic') {
         assert.ok(text.includes(`\`${fr.file}:${fr.lineNumber}\``), `${where}: hover on ${fr.func} pc says:\n${text}`);
       }
+    }
+    // `+0x..` of a `created by` location: the creator's entry + offset, resolved through the binary.
+    const created = tb.goroutines.find(
+      (x) => x.createdBy?.location?.offset && !x.createdBy.line.func.value.includes('['),
+    );
+    if (created) {
+      const loc = created.createdBy!.location!;
+      const at = { line: loc.line, character: loc.offset!.span.start + 1 };
+      text = hoverText(
+        await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: at }),
+      );
+      const creator = created.createdBy!.line.func.value;
+      assert.ok(text.includes(`**${creator}** +0x${loc.offset!.value.replace(/^0x/, '')}`), `${where}: ${text}`);
+      assert.ok(text.includes(`\`${loc.file.value}:${loc.lineNumber.value}\``), `${where}: ${text}`);
     }
     await client.close(uri);
   }
@@ -231,7 +277,10 @@ test('associating something that is not a Go binary fails with a message naming 
   const f = fixtures[0]!;
   const uri = pathToFileURL(f.tracebackPath).href;
   await client.open(uri, f.traceback);
-  const r = await client.request<AssociateBinaryResult>('goTraceback/associateBinary', { uri, binaryPath: f.tracebackPath });
+  const r = await client.request<AssociateBinaryResult>('goTraceback/associateBinary', {
+    uri,
+    binaryPath: f.tracebackPath,
+  });
   assert.equal(r.ok, false);
   assert.ok(r.message.includes(f.tracebackPath), r.message);
   const missing = join(f.dir, 'no-such-binary');

@@ -45,11 +45,15 @@ export class ServerClient {
     const args = opts.bundled
       ? [join(repo, 'dist', 'server.js'), '--stdio']
       : ['--import', 'tsx', join(repo, 'src', 'server', 'main.ts'), '--stdio'];
-    if (opts.bundled && !existsSync(args[0]!)) throw new Error(`${args[0]} is missing: run \`node scripts/build.mjs\` first`);
+    if (opts.bundled && !existsSync(args[0]!))
+      throw new Error(`${args[0]} is missing: run \`node scripts/build.mjs\` first`);
     const child = spawn(process.execPath, args, { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });
     const conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     conn.onNotification('window/logMessage', () => undefined);
     conn.onNotification('window/showMessage', () => undefined);
+    // As VS Code does: accept dynamic registrations (the server registers for workspace folder changes).
+    conn.onRequest('client/registerCapability', () => null);
+    conn.onRequest('client/unregisterCapability', () => null);
     conn.listen();
     const client = new ServerClient(child, conn, opts.timeoutMs ?? 60_000);
     try {
@@ -73,7 +77,10 @@ export class ServerClient {
     if (this.exited) throw new Error(`traceback server exited before ${method}; stderr:\n${this.stderr}`);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${method}: no answer within ${timeoutMs} ms; stderr:\n${this.stderr}`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`${method}: no answer within ${timeoutMs} ms; stderr:\n${this.stderr}`)),
+        timeoutMs,
+      );
     });
     try {
       return await Promise.race([this.conn.sendRequest<R>(method, params), timeout]);

@@ -64,7 +64,9 @@ export async function tokenizeText(text: string): Promise<{ lines: string[]; tok
     const r = g.tokenizeLine(line, stack, 5000);
     if (r.stoppedEarly) throw new Error(`tokenizing stopped early (time limit) on line ${JSON.stringify(line)}`);
     stack = r.ruleStack;
-    tokens.push(r.tokens.map((t) => ({ start: t.startIndex, end: Math.min(t.endIndex, line.length), scopes: t.scopes })));
+    tokens.push(
+      r.tokens.map((t) => ({ start: t.startIndex, end: Math.min(t.endIndex, line.length), scopes: t.scopes })),
+    );
   }
   return { lines, tokens };
 }
@@ -95,7 +97,11 @@ test('grammar snapshot: test/fixtures/grammar/sample.gotrace', async () => {
   if (!existsSync(snap)) {
     throw new Error(`${snap} is missing: run UPDATE_SNAPSHOTS=1 node --import tsx --test test/unit/grammar.test.ts`);
   }
-  assert.equal(actual, readFileSync(snap, 'utf8'), 'grammar output changed: review, then rerun with UPDATE_SNAPSHOTS=1');
+  assert.equal(
+    actual,
+    readFileSync(snap, 'utf8'),
+    'grammar output changed: review, then rerun with UPDATE_SNAPSHOTS=1',
+  );
 });
 
 // ---- Fixture tracebacks: every line checked against the parser's reading of it. ----
@@ -136,7 +142,9 @@ class LineChecker {
   none(i: number, prefix: string, why: string): void {
     for (const t of this.tokens[i]!) {
       if (t.scopes.some((s) => s.startsWith(prefix))) {
-        assert.fail(`${this.where}:${i + 1}: ${why}: found ${prefix} in [${t.scopes.join(', ')}]\n  line: ${JSON.stringify(this.lines[i])}`);
+        assert.fail(
+          `${this.where}:${i + 1}: ${why}: found ${prefix} in [${t.scopes.join(', ')}]\n  line: ${JSON.stringify(this.lines[i])}`,
+        );
       }
     }
     this.checks++;
@@ -161,7 +169,12 @@ function checkFields(c: LineChecker, i: number, fields: SignalField[]): void {
 }
 
 /** Checks every line of one traceback; returns how many frames were checked. */
-function checkParsedTraceback(where: string, tb: Traceback, lines: string[], tokens: LineToken[][]): { frames: number; checks: number } {
+function checkParsedTraceback(
+  where: string,
+  tb: Traceback,
+  lines: string[],
+  tokens: LineToken[][],
+): { frames: number; checks: number } {
   const c = new LineChecker(where, lines, tokens);
   let frames = 0;
   assert.equal(tb.lines.length, lines.length, `${where}: parser and tokenizer disagree on the number of lines`);
@@ -172,7 +185,8 @@ function checkParsedTraceback(where: string, tb: Traceback, lines: string[], tok
       case 'panic': {
         const kw = l.text.indexOf('panic');
         c.span(i, { start: kw, end: kw + 5 }, 'keyword.control.panic', 'panic keyword');
-        if (l.message.span.end > l.message.span.start) c.span(i, l.message.span, 'string.unquoted.message.panic', 'panic message');
+        if (l.message.span.end > l.message.span.start)
+          c.span(i, l.message.span, 'string.unquoted.message.panic', 'panic message');
         if (l.recovered) {
           const at = l.text.lastIndexOf('recovered');
           c.span(i, { start: at, end: at + 9 }, 'storage.modifier.recovered', '[recovered]');
@@ -227,7 +241,11 @@ function checkParsedTraceback(where: string, tb: Traceback, lines: string[], tok
         c.span(i, l.file.span, 'markup.underline.link', 'file path');
         c.span(i, l.lineNumber.span, 'constant.numeric.integer.line', 'line number');
         if (l.offset) c.span(i, l.offset.span, 'constant.numeric.hex.offset', '+0x offset');
-        for (const [k, v] of [['fp', l.fp], ['sp', l.sp], ['pc', l.pc]] as const) {
+        for (const [k, v] of [
+          ['fp', l.fp],
+          ['sp', l.sp],
+          ['pc', l.pc],
+        ] as const) {
           if (v) {
             c.span(i, v.span, 'constant.numeric.hex', `${k}= value`);
             c.span(i, { start: v.span.start - k.length - 1, end: v.span.start - 1 }, 'variable.other.key', `${k}= key`);
@@ -258,7 +276,12 @@ function checkParsedTraceback(where: string, tb: Traceback, lines: string[], tok
         const m = /^exit status (\d+)$/.exec(l.text);
         if (m) {
           c.span(i, { start: 0, end: 'exit status'.length }, 'keyword.control.exit', 'exit status');
-          c.span(i, { start: l.text.length - m[1]!.length, end: l.text.length }, 'constant.numeric.integer.exit-status', 'exit code');
+          c.span(
+            i,
+            { start: l.text.length - m[1]!.length, end: l.text.length },
+            'constant.numeric.integer.exit-status',
+            'exit code',
+          );
         } else {
           // Program output and unknown lines must not look like traceback structure.
           c.none(i, 'meta.frame', 'a line the parser does not read as a frame');

@@ -2,6 +2,7 @@
 // not dump from the executable (PIE bias applied). Oracle: gdb reading the same addresses.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { CoreFile } from '../../src/core/coreFile.js';
 import { ElfFile } from '../../src/core/elf.js';
@@ -117,5 +118,29 @@ describe('BufferMemory', () => {
     assert.equal(m.readGoString(0x1000n, 100n, 2), '\x01\x02');
     assert.throws(() => m.read(0x1008n, 2), UnmappedAddressError);
     assert.throws(() => m.readGoString(0x1000n, -1n), CoreReadError);
+  });
+});
+
+describe('CoreMemory page cache', () => {
+  it('random reads across pages and segments equal the core file bytes, with a tiny cache', () => {
+    const f = fixtures.find((x) => x.fixture === 'nilptr-goroutine')!;
+    const buf = readFileSync(f.core);
+    const core = CoreFile.open(f.core);
+    const mem = new CoreMemory(core, { useMappedFiles: false, cachePages: 3 });
+    let a = 12345;
+    const rnd = () => (a = (a * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const dumped = core.segments.filter((s) => s.filesz > 0);
+    try {
+      for (let i = 0; i < 600; i++) {
+        const s = dumped[Math.floor(rnd() * dumped.length)]!;
+        const len = 1 + Math.floor(rnd() * (rnd() < 0.8 ? 64 : 40000));
+        const off = Math.floor(rnd() * Math.max(1, s.filesz - len));
+        if (off + len > s.filesz) continue;
+        assert.deepEqual(mem.read(s.vaddr + BigInt(off), len), buf.subarray(s.offset + off, s.offset + off + len));
+      }
+    } finally {
+      mem.close();
+      core.close();
+    }
   });
 });

@@ -201,7 +201,10 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`code-server did not answer on ${origin} within ${o.startTimeoutMs ?? 60_000} ms; see ${o.logFile}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `code-server did not answer on ${origin} within ${o.startTimeoutMs ?? 60_000} ms; see ${o.logFile}`,
+        );
       await new Promise((r) => setTimeout(r, 250));
     }
   })();
@@ -221,11 +224,24 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
 export function installExtension(o: { entry: string; userDataDir: string; extensionsDir: string; vsix: string }): void {
   const r = spawnSync(
     process.execPath,
-    [o.entry, '--config', join(o.userDataDir, 'code-server.yaml'), '--user-data-dir', o.userDataDir, '--extensions-dir', o.extensionsDir, '--install-extension', o.vsix, '--force'],
+    [
+      o.entry,
+      '--config',
+      join(o.userDataDir, 'code-server.yaml'),
+      '--user-data-dir',
+      o.userDataDir,
+      '--extensions-dir',
+      o.extensionsDir,
+      '--install-extension',
+      o.vsix,
+      '--force',
+    ],
     { encoding: 'utf8', timeout: 180_000, env: { ...process.env, NODE_OPTIONS: '' } },
   );
   if (r.status !== 0) {
-    throw new Error(`code-server --install-extension ${o.vsix} failed (status ${r.status}${r.error ? `, ${r.error.message}` : ''}):\n${r.stdout}${r.stderr}`);
+    throw new Error(
+      `code-server --install-extension ${o.vsix} failed (status ${r.status}${r.error ? `, ${r.error.message}` : ''}):\n${r.stdout}${r.stderr}`,
+    );
   }
 }
 

@@ -40,7 +40,13 @@ async function main(): Promise<number> {
       results.push(...hostResults(JSON.parse(readFileSync(resultsFile, 'utf8')) as SuiteResults));
     } else {
       const why = launchError ?? 'VS Code exited without writing results';
-      results.push({ title: '[extension host] suite (electron)', file: '', state: 'failed', durationMs: 0, error: { message: why } });
+      results.push({
+        title: '[extension host] suite (electron)',
+        file: '',
+        state: 'failed',
+        durationMs: 0,
+        error: { message: why },
+      });
     }
   } finally {
     removeDirSync(tmp);

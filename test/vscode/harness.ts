@@ -67,7 +67,14 @@ export function removeDirSync(dir: string): void {
 /** The extension-host suite's results as report lines; a suite-level error is one failure more. */
 export function hostResults(results: SuiteResults): TestResult[] {
   const out = results.tests.map((t) => ({ ...t, title: `[extension host] ${t.title}` }));
-  if (results.error) out.push({ title: '[extension host] suite', file: '', state: 'failed', durationMs: 0, error: { message: results.error } });
+  if (results.error)
+    out.push({
+      title: '[extension host] suite',
+      file: '',
+      state: 'failed',
+      durationMs: 0,
+      error: { message: results.error },
+    });
   return out;
 }
 
@@ -79,7 +86,12 @@ export function report(results: TestResult[]): number {
     else {
       process.stdout.write(`  ✗ ${t.title}\n`);
       const detail = t.error?.stack ?? t.error?.message ?? '';
-      process.stdout.write(detail.split('\n').map((l) => `      ${l}`).join('\n') + '\n');
+      process.stdout.write(
+        detail
+          .split('\n')
+          .map((l) => `      ${l}`)
+          .join('\n') + '\n',
+      );
     }
   }
   const passed = results.filter((t) => t.state === 'passed').length;

@@ -12,8 +12,26 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runBrowserSmoke } from './browser/smoke.js';
-import { bundleTests, hostResults, log, prepareWorkspace, removeDirSync, report, REPO, RESULTS_DIR } from './harness.js';
-import { installExtension, onExitKill, startBrowser, startCodeServer, workbenchUrl, writeQuietSettings, type Browser, type CodeServer } from './codeServer.js';
+import {
+  bundleTests,
+  hostResults,
+  log,
+  prepareWorkspace,
+  removeDirSync,
+  report,
+  REPO,
+  RESULTS_DIR,
+} from './harness.js';
+import {
+  installExtension,
+  onExitKill,
+  startBrowser,
+  startCodeServer,
+  workbenchUrl,
+  writeQuietSettings,
+  type Browser,
+  type CodeServer,
+} from './codeServer.js';
 import type { SuiteResults, TestResult } from './suite/index.js';
 
 const HOST_TIMEOUT_MS = Number(process.env.GCI_VSCODE_TIMEOUT_S ?? 300) * 1000;
@@ -31,13 +49,13 @@ function parseArgs(argv: string[]): Options {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--keep') o.keep = true;
-    else if (a === '--only' && (argv[i + 1] === 'host' || argv[i + 1] === 'browser')) o.only = argv[++i] as 'host' | 'browser';
+    else if (a === '--only' && (argv[i + 1] === 'host' || argv[i + 1] === 'browser'))
+      o.only = argv[++i] as 'host' | 'browser';
     else if (a === '--vsix' && argv[i + 1]) o.vsix = resolve(argv[++i]!);
     else throw new Error(`unknown argument ${a}; usage: runner.ts [--only host|browser] [--keep] [--vsix file.vsix]`);
   }
   return o;
 }
-
 
 /** code-server's entry script, installing it first if needed (cached). */
 function codeServerEntry(): string {
@@ -47,12 +65,10 @@ function codeServerEntry(): string {
     timeout: 30 * 60_000,
   });
   const entry = r.stdout.trim().split('\n').pop() ?? '';
-  if (r.status !== 0 || !existsSync(entry)) throw new Error(`scripts/vscode-tools failed (status ${r.status}); run it by hand to see why`);
+  if (r.status !== 0 || !existsSync(entry))
+    throw new Error(`scripts/vscode-tools failed (status ${r.status}); run it by hand to see why`);
   return entry;
 }
-
-
-
 
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -77,7 +93,13 @@ async function screenshot(browser: Browser | undefined, name: string): Promise<v
   }
 }
 
-async function runHostSuite(cs: CodeServer, workspace: string, testIndex: string, resultsFile: string, profile: string): Promise<TestResult[]> {
+async function runHostSuite(
+  cs: CodeServer,
+  workspace: string,
+  testIndex: string,
+  resultsFile: string,
+  profile: string,
+): Promise<TestResult[]> {
   const browser = await startBrowser(profile);
   const consoleLines: string[] = [];
   browser.page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
@@ -86,27 +108,49 @@ async function runHostSuite(cs: CodeServer, workspace: string, testIndex: string
     const url = workbenchUrl(cs.origin, workspace, { extensionDevelopmentPath: REPO, extensionTestsPath: testIndex });
     log(`extension-host suite: ${url}`);
     await browser.page.goto(url, { timeout: 60_000 });
-    await Promise.race([within(waitForFile(resultsFile, stop), HOST_TIMEOUT_MS, 'extension-host tests'), cs.died, browser.died]);
+    await Promise.race([
+      within(waitForFile(resultsFile, stop), HOST_TIMEOUT_MS, 'extension-host tests'),
+      cs.died,
+      browser.died,
+    ]);
     const title = await browser.page.title().catch(() => '(page closed)');
     log(`window title: ${title}`);
     const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as SuiteResults;
-    log(`VS Code ${results.vscodeVersion ?? '?'}: ${results.passed} passed, ${results.failed} failed, ${results.pending} pending`);
+    log(
+      `VS Code ${results.vscodeVersion ?? '?'}: ${results.passed} passed, ${results.failed} failed, ${results.pending} pending`,
+    );
     const out = hostResults(results);
     if (!title.includes('Extension Development Host') && title !== '(page closed)') {
-      out.push({ title: '[extension host] window is an Extension Development Host', file: '', state: 'failed', durationMs: 0, error: { message: `window title is "${title}"` } });
+      out.push({
+        title: '[extension host] window is an Extension Development Host',
+        file: '',
+        state: 'failed',
+        durationMs: 0,
+        error: { message: `window title is "${title}"` },
+      });
     }
-    await screenshot(browser, out.some((t) => t.state === 'failed') ? 'vscode-host-failure.png' : 'vscode-host-end.png');
+    await screenshot(
+      browser,
+      out.some((t) => t.state === 'failed') ? 'vscode-host-failure.png' : 'vscode-host-end.png',
+    );
     return out;
   } catch (e) {
     await screenshot(browser, 'vscode-host-failure.png');
-    return [{ title: '[extension host] suite', file: '', state: 'failed', durationMs: 0, error: { message: (e as Error).message } }];
+    return [
+      {
+        title: '[extension host] suite',
+        file: '',
+        state: 'failed',
+        durationMs: 0,
+        error: { message: (e as Error).message },
+      },
+    ];
   } finally {
     stop.done = true;
     writeFileSync(join(RESULTS_DIR, 'vscode-host-console.log'), consoleLines.join('\n') + '\n');
     await browser.stop();
   }
 }
-
 
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
@@ -115,7 +159,8 @@ async function main(): Promise<number> {
   writeFileSync(join(RESULTS_DIR, 'code-server.log'), '');
   for (const f of readdirSync(RESULTS_DIR)) {
     // this runner's files, from the last run
-    if (/^(vscode|browser)-.*\.(png|log)$/.test(f) || f === 'vscode-logs') rmSync(join(RESULTS_DIR, f), { recursive: true, force: true });
+    if (/^(vscode|browser)-.*\.(png|log)$/.test(f) || f === 'vscode-logs')
+      rmSync(join(RESULTS_DIR, f), { recursive: true, force: true });
   }
   const entry = codeServerEntry();
   const testIndex = await bundleTests();
@@ -132,7 +177,12 @@ async function main(): Promise<number> {
     writeQuietSettings(join(tmp, 'user-data'));
     if (opts.vsix) {
       if (!existsSync(opts.vsix)) throw new Error(`${opts.vsix} does not exist: build it with \`npm run package\``);
-      installExtension({ entry, userDataDir: join(tmp, 'user-data'), extensionsDir: join(tmp, 'extensions'), vsix: opts.vsix });
+      installExtension({
+        entry,
+        userDataDir: join(tmp, 'user-data'),
+        extensionsDir: join(tmp, 'extensions'),
+        vsix: opts.vsix,
+      });
       log(`installed ${opts.vsix}`);
     }
     cs = await startCodeServer({
@@ -144,24 +194,44 @@ async function main(): Promise<number> {
       env: { GCI_VSCODE_RESULTS: resultsFile, GCI_VSCODE_WORKSPACE: workspace },
     });
     log(`code-server at ${cs.origin} (${Date.now() - t0} ms)`);
-    if (opts.only !== 'browser') results.push(...(await runHostSuite(cs, workspace, testIndex, resultsFile, join(tmp, 'chromium-host'))));
+    if (opts.only !== 'browser')
+      results.push(...(await runHostSuite(cs, workspace, testIndex, resultsFile, join(tmp, 'chromium-host'))));
     if (opts.only !== 'host') {
       const browser = await startBrowser(join(tmp, 'chromium-browser'));
       try {
         const smoke = await Promise.race([
-          runBrowserSmoke({ page: browser.page, origin: cs.origin, workspace, repo: REPO, installed: !!opts.vsix, resultsDir: RESULTS_DIR }),
+          runBrowserSmoke({
+            page: browser.page,
+            origin: cs.origin,
+            workspace,
+            repo: REPO,
+            installed: !!opts.vsix,
+            resultsDir: RESULTS_DIR,
+          }),
           cs.died,
           browser.died,
         ]);
         results.push(...smoke);
       } catch (e) {
-        results.push({ title: '[browser] smoke', file: '', state: 'failed', durationMs: 0, error: { message: (e as Error).message } });
+        results.push({
+          title: '[browser] smoke',
+          file: '',
+          state: 'failed',
+          durationMs: 0,
+          error: { message: (e as Error).message },
+        });
       } finally {
         await browser.stop();
       }
     }
   } catch (e) {
-    results.push({ title: 'VS Code test harness', file: '', state: 'failed', durationMs: 0, error: { message: (e as Error).message } });
+    results.push({
+      title: 'VS Code test harness',
+      file: '',
+      state: 'failed',
+      durationMs: 0,
+      error: { message: (e as Error).message },
+    });
   } finally {
     await cs?.stop();
     if (results.some((t) => t.state === 'failed')) {

@@ -48,13 +48,7 @@ export const analyzeCore: Analyzer = async (corePath, binaryPath, options) => {
       buildId: report.executable.goBuildId ?? undefined,
       kind: state.kind,
       messages: state.messages,
-      signal: report.signal
-        ? {
-            name: report.signal.name,
-            code: report.signal.code,
-            addr: report.signal.address ?? undefined,
-          }
-        : undefined,
+      signal: state.signal,
       goroutineId: report.crash.goroutine ?? undefined,
       systemFrames: system,
       frames: goroutine,

@@ -1,37 +1,95 @@
-// The runtime part of the views' model: crash kind and messages, Ms, other goroutines, the _panic
-// chain. Filled from the runtime walkers (src/runtime) on raw core memory.
+// The runtime part of the views' model, from the crash summary of our own readers (src/report).
 import type { CoreAnalysis } from '../../report/analyze.js';
+import { crashSummary, type CrashSummary, type SummaryG } from '../../report/crashSummary.js';
 import type { Report } from '../../report/report.js';
-import type { CrashKind, GoroutineGroupModel, MModel, PanicRecordModel } from '../model.js';
+import { isRuntimeFunction } from '../../traceback/crash.js';
+import type { CrashKind, FrameModel, GInfoModel, GoroutineGroupModel, MModel, PanicRecordModel } from '../model.js';
 
 export interface RuntimeState {
   kind: CrashKind;
   messages: string[];
+  signal?: { name: string; code?: number; addr?: string; pc?: string };
   otherGoroutines: { total: number; groups: GoroutineGroupModel[] };
   ms: MModel[];
   panics: PanicRecordModel[];
   notes: string[];
 }
 
-const FATAL = new Set(['runtime.throw', 'runtime.fatalthrow', 'runtime.fatal', 'runtime.fatalsignal']);
-const PANIC = new Set(['runtime.gopanic', 'panic', 'runtime.fatalpanic']);
-
-/** Crash kind from the crashing thread's frames: a throw is a fatal error, gopanic a panic. */
-export function crashKindOfFrames(funcs: string[], hasSignal: boolean): CrashKind {
-  if (funcs.some((f) => FATAL.has(f))) return 'fatal error';
-  if (funcs.some((f) => PANIC.has(f))) return 'panic';
-  return hasSignal ? 'signal' : 'unknown';
+function gModel(g: SummaryG): GInfoModel {
+  return {
+    goid: g.goid,
+    status: g.status,
+    waitReason: g.waitReason ?? undefined,
+    schedPc: g.schedPc,
+    schedSp: g.schedSp,
+    schedFunc: g.schedFunction ?? undefined,
+    schedLine: g.schedLine ?? undefined,
+    address: g.address,
+  };
 }
 
-export function crashRuntimeState(_a: CoreAnalysis, report: Report): RuntimeState {
-  const funcs = report.crash.frames.map((f) => f.function);
-  const sig = report.signal && report.signal.name !== 'SIGABRT';
+export function modelFromSummary(s: CrashSummary): RuntimeState {
   return {
-    kind: crashKindOfFrames(funcs, !!sig),
-    messages: [],
-    otherGoroutines: { total: 0, groups: [] },
-    ms: [],
-    panics: [],
-    notes: [],
+    kind: s.kind,
+    messages: s.messages,
+    signal: s.signal ? { name: s.signal.name, code: parseInt(s.signal.code, 16), addr: s.signal.address, pc: s.signal.pc } : undefined,
+    otherGoroutines: {
+      total: s.goroutines.total,
+      groups: s.goroutines.groups.map((g) => ({
+        count: g.count,
+        ids: g.goids,
+        status: g.status,
+        frames: g.frames.map(
+          (f): FrameModel => ({
+            func: f.func,
+            file: f.file,
+            line: f.line,
+            pc: f.pc,
+            sp: f.sp,
+            offset: f.inlined ? undefined : f.offset,
+            inlined: f.inlined,
+            runtime: isRuntimeFunction(f.func),
+            origin: false,
+            stack: 'goroutine',
+          }),
+        ),
+      })),
+    },
+    ms: s.ms.map((m) => ({
+      id: m.id,
+      tid: m.tid,
+      crashing: m.crashing,
+      address: m.address,
+      g0:
+        m.g0.stackLo && m.g0.stackHi
+          ? {
+              stackLo: m.g0.stackLo,
+              stackHi: m.g0.stackHi,
+              schedPc: m.g0.schedPc ?? undefined,
+              schedSp: m.g0.schedSp ?? undefined,
+              schedFunc: m.g0.schedFunction ?? undefined,
+              crashPcOnStack: m.g0.crashPcOnStack,
+            }
+          : undefined,
+      curg: m.curg ? gModel(m.curg) : undefined,
+      gsignal: m.gsignal,
+      throwing: m.throwing,
+      mallocing: m.mallocing,
+      locks: m.locks,
+      p: m.pId !== null ? `${m.p} (P${m.pId})` : m.p === '0x0' ? 'none' : m.p,
+    })),
+    panics: s.panics.map((p) => ({
+      address: p.address,
+      value: p.value,
+      recovered: p.recovered,
+      aborted: p.aborted ?? false,
+      goexit: p.goexit,
+      fields: p.fields.map((f) => ({ name: f.name, offset: f.offset, type: f.type, value: f.value, symbol: f.symbol })),
+    })),
+    notes: s.notes,
   };
+}
+
+export function crashRuntimeState(a: CoreAnalysis, report: Report): RuntimeState {
+  return modelFromSummary(crashSummary(a, report));
 }

@@ -77,17 +77,12 @@ export function foldRuntimeFrames(frames: FrameModel[]): FoldedFrame[] {
 }
 
 export function crashHeadline(model: CrashModel): string {
-  const first = model.messages[0];
-  switch (model.kind) {
-    case 'panic':
-      return `panic: ${first ?? '(no message)'}`;
-    case 'fatal error':
-      return `fatal error: ${first ?? '(no message)'}`;
-    case 'signal':
-      return `signal ${model.signal?.name ?? ''}${model.signal?.addr ? ` addr=${model.signal.addr}` : ''}`;
-    default:
-      return first ?? 'crash';
+  // The messages are the header lines as the runtime printed them (`panic: ...`, `fatal error: ...`).
+  if (model.messages[0]) return model.messages[0];
+  if (model.kind === 'signal' && model.signal) {
+    return `signal ${model.signal.name}${model.signal.addr ? ` addr=${model.signal.addr}` : ''}${model.signal.pc ? ` pc=${model.signal.pc}` : ''}`;
   }
+  return model.kind === 'unknown' ? 'crash' : `${model.kind} (message not found in the core)`;
 }
 
 export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesNode> {
@@ -126,8 +121,17 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
       return top;
     }
     switch (node.kind) {
-      case 'crash':
-        return node.model.messages.slice(1).map((m) => ({ kind: 'message', text: m }) as PanicFramesNode);
+      case 'crash': {
+        const children: PanicFramesNode[] = node.model.messages.slice(1).map((m) => ({ kind: 'message', text: m }));
+        const sig = node.model.signal;
+        if (sig && node.model.kind !== 'signal') {
+          children.push({
+            kind: 'message',
+            text: `[signal ${sig.name} code=0x${(sig.code ?? 0).toString(16)} addr=${sig.addr ?? '?'} pc=${sig.pc ?? '?'}]`,
+          });
+        }
+        return children;
+      }
       case 'section':
         return this.frameNodes(node.frames, model);
       case 'runtimeGroup':
@@ -156,7 +160,9 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
       case 'crash': {
         const item = new vscode.TreeItem(
           crashHeadline(node.model),
-          node.model.messages.length > 1 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
+          node.model.messages.length > 1 || node.model.signal
+            ? vscode.TreeItemCollapsibleState.Expanded
+            : vscode.TreeItemCollapsibleState.None,
         );
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
         item.description = node.model.goroutineId !== undefined ? `goroutine ${node.model.goroutineId}` : undefined;

@@ -29,15 +29,27 @@ interface PackageCommand {
 
 /** The title the Explorer menu shows for a contributed command, or undefined when not contributed. */
 function contributedTitle(repo: string, command: string): string | undefined {
-  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { contributes?: { commands?: PackageCommand[] } };
+  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
+    contributes?: { commands?: PackageCommand[] };
+  };
   return pkg.contributes?.commands?.find((c) => c.command === command)?.title;
 }
 
-async function step(results: TestResult[], title: string, fn: () => Promise<void>, shot: () => Promise<void>): Promise<boolean> {
+async function step(
+  results: TestResult[],
+  title: string,
+  fn: () => Promise<void>,
+  shot: () => Promise<void>,
+): Promise<boolean> {
   const t0 = Date.now();
   try {
     await fn();
-    results.push({ title: `[browser] ${title}`, file: 'browser/smoke.ts', state: 'passed', durationMs: Date.now() - t0 });
+    results.push({
+      title: `[browser] ${title}`,
+      file: 'browser/smoke.ts',
+      state: 'passed',
+      durationMs: Date.now() - t0,
+    });
     return true;
   } catch (e) {
     await shot();
@@ -55,7 +67,9 @@ async function step(results: TestResult[], title: string, fn: () => Promise<void
 
 /** The Explorer row of a file at the top of the workspace. */
 export function explorerRow(page: Page, name: string): Locator {
-  return page.locator('.explorer-folders-view .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) });
+  return page
+    .locator('.explorer-folders-view .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(name)}$`) }) });
 }
 
 /** Labels of the open context menu's items (VS Code renders menus in a shadow root; locators pierce it). */
@@ -76,7 +90,9 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
     results,
     `the workbench opens the workspace with the extension ${o.installed ? 'installed from the .vsix' : 'from the repository'}`,
     async () => {
-      const url = o.installed ? workbenchUrl(o.origin, o.workspace) : workbenchUrl(o.origin, o.workspace, { extensionDevelopmentPath: o.repo });
+      const url = o.installed
+        ? workbenchUrl(o.origin, o.workspace)
+        : workbenchUrl(o.origin, o.workspace, { extensionDevelopmentPath: o.repo });
       await page.goto(url, { timeout: 60_000 });
       await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
       await page.locator('.part.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
@@ -139,7 +155,9 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
         if (!origin) throw new Error(`no main.* frame in ${join(o.workspace, 'traceback.txt')}`);
         await coreRow!.click({ button: 'right' });
         await contextMenuItems(page);
-        await page.locator('.context-view .monaco-menu .action-label', { hasText: new RegExp(`^${escapeRegExp(openTitle)}$`) }).click();
+        await page
+          .locator('.context-view .monaco-menu .action-label', { hasText: new RegExp(`^${escapeRegExp(openTitle)}$`) })
+          .click();
         const rows = await viewRows(page, 'Panic Frames', (texts) => texts.some((t) => t.includes(origin)), 120_000);
         process.stderr.write(`[test-vscode] Panic Frames: ${rows.join(' | ')}\n`);
         await shot('browser-panic-frames.png')();
@@ -154,12 +172,20 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
 const PANIC_FRAMES_VIEW = 'goCoreInspector.panicFrames';
 
 function contributesView(repo: string, id: string): boolean {
-  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { contributes?: { views?: Record<string, { id: string }[]> } };
+  const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
+    contributes?: { views?: Record<string, { id: string }[]> };
+  };
   return Object.values(pkg.contributes?.views ?? {}).some((views) => views.some((v) => v.id === id));
 }
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Texts of the error notifications on screen (toasts with the error icon). */
+export async function errorNotifications(page: Page): Promise<string[]> {
+  const toasts = page.locator('.notification-toast').filter({ has: page.locator('.codicon-error') });
+  return (await toasts.locator('.notification-list-item-message').allInnerTexts()).map((t) => t.trim());
 }
 
 /** The pane of a view in the side bar, by its visible title. */
@@ -171,20 +197,33 @@ export function viewPane(page: Page, title: string): Locator {
  * Waits until a view's rows satisfy `ok` and returns their visible texts. Opens the view's
  * container from the activity bar (as a person would) when the view is not visible.
  */
-export async function viewRows(page: Page, title: string, ok: (texts: string[]) => boolean, timeoutMs: number): Promise<string[]> {
+export async function viewRows(
+  page: Page,
+  title: string,
+  ok: (texts: string[]) => boolean,
+  timeoutMs: number,
+): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   let texts: string[] = [];
   let clickedContainer = false;
   while (Date.now() < deadline) {
+    const errors = await errorNotifications(page);
+    if (errors.length > 0)
+      throw new Error(`VS Code shows an error while waiting for "${title}": ${errors.join(' | ')}`);
     const pane = viewPane(page, title);
     if (await pane.isVisible()) {
       texts = (await pane.locator('.monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
       if (ok(texts)) return texts;
     } else if (!clickedContainer && Date.now() > deadline - timeoutMs + 10_000) {
       clickedContainer = true;
-      await page.locator('.activitybar .action-item a[aria-label^="Go Core"]').click({ timeout: 5000 }).catch(() => undefined);
+      await page
+        .locator('.activitybar .action-item a[aria-label^="Go Core"]')
+        .click({ timeout: 5000 })
+        .catch(() => undefined);
     }
     await page.waitForTimeout(500);
   }
-  throw new Error(`view "${title}" did not show the expected rows within ${timeoutMs / 1000} s; rows: ${texts.join(' | ') || 'none'}`);
+  throw new Error(
+    `view "${title}" did not show the expected rows within ${timeoutMs / 1000} s; rows: ${texts.join(' | ') || 'none'}`,
+  );
 }

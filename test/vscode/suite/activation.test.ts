@@ -4,8 +4,7 @@ import * as assert from 'node:assert/strict';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import pkg from '../../../package.json';
-
-const EXTENSION_ID = `${pkg.publisher}.${pkg.name}`;
+import { activateExtension, EXTENSION_ID, workspaceFolder } from './helpers.js';
 
 interface ContributedCommand {
   command: string;
@@ -24,9 +23,7 @@ describe('activation', () => {
   });
 
   it('activates without error', async () => {
-    const ext = vscode.extensions.getExtension(EXTENSION_ID);
-    assert.ok(ext);
-    await ext.activate();
+    const ext = await activateExtension();
     assert.equal(ext.isActive, true);
   });
 
@@ -35,7 +32,7 @@ describe('activation', () => {
     assert.ok(expected, 'GCI_VSCODE_WORKSPACE is not set by the runner');
     const folders = vscode.workspace.workspaceFolders ?? [];
     assert.equal(folders.length, 1, `workspace folders: ${folders.map((f) => f.uri.toString()).join(', ')}`);
-    assert.equal(folders[0]!.uri.path, expected);
+    assert.equal(workspaceFolder().uri.path, expected);
     assert.equal(vscode.workspace.name, basename(expected));
     const cores = await vscode.workspace.findFiles('core');
     assert.equal(cores.length, 1, 'the workspace holds the fixture core');
@@ -43,13 +40,20 @@ describe('activation', () => {
 
   it('VS Code commands are reachable', async () => {
     const all = await vscode.commands.getCommands(true);
-    assert.ok(all.includes('workbench.action.files.openFile') || all.includes('vscode.open'), 'built-in commands missing');
+    assert.ok(
+      all.includes('workbench.action.files.openFile') || all.includes('vscode.open'),
+      'built-in commands missing',
+    );
   });
 
   it('every contributed command is registered once active', async () => {
-    await vscode.extensions.getExtension(EXTENSION_ID)!.activate();
+    await activateExtension();
     const all = new Set(await vscode.commands.getCommands(true));
     const missing = contributedCommands().filter((c) => !all.has(c));
-    assert.deepEqual(missing, [], `package.json contributes commands the extension does not register: ${missing.join(', ')}`);
+    assert.deepEqual(
+      missing,
+      [],
+      `package.json contributes commands the extension does not register: ${missing.join(', ')}`,
+    );
   });
 });

@@ -82,7 +82,8 @@ export async function run(): Promise<void> {
     };
     const version = await vscodeVersion();
     if (version) results.vscodeVersion = version;
-    if (!error && tests.length === 0) error = `no tests ran (test files: ${testFiles().map(relFile).join(', ') || 'none'})`;
+    if (!error && tests.length === 0)
+      error = `no tests ran (test files: ${testFiles().map(relFile).join(', ') || 'none'})`;
     if (error) results.error = error;
     writeResults(results);
     return results;
@@ -103,7 +104,13 @@ export async function run(): Promise<void> {
           console.log(`  ✓ ${t.fullTitle()}`);
         });
         runner.on('fail', (t, err) => {
-          tests.push({ title: t.fullTitle(), file: relFile(t.file), state: 'failed', durationMs: t.duration ?? 0, error: errorOf(err) });
+          tests.push({
+            title: t.fullTitle(),
+            file: relFile(t.file),
+            state: 'failed',
+            durationMs: t.duration ?? 0,
+            error: errorOf(err),
+          });
           console.log(`  ✗ ${t.fullTitle()}: ${errorOf(err).message}`);
         });
         runner.on('pending', (t) => {

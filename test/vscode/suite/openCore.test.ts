@@ -91,7 +91,7 @@ describe('Open Core Dump', function () {
     assert.match(labelOf(crash), /^panic: /);
     const panicLine = tb.panics[0];
     assert.ok(panicLine, 'the oracle has a panic line');
-    assert.equal(labelOf(crash), `panic: ${panicLine.message.value}`);
+    assert.equal(labelOf(crash), panicLine.text.replace(/^\t+/, ''), 'the headline is the panic line the runtime printed');
     assert.equal(crash.description, `goroutine ${g.id}`);
     const frames = frameItems(a);
     const originItems = frames.filter((f) => f.item.contextValue === 'frame origin');

@@ -1,0 +1,269 @@
+// What the Go runtime knew at the crash, read from raw core memory with our own readers: the crash
+// kind and the messages as the runtime printed them, the signal that started it, the crashing
+// goroutine and its origin frame, the _panic chain field by field, every M with its g0 and curg,
+// and the other goroutines grouped by identical stacks. Shared by `go-core report` and the views.
+import { CoreReadError } from '../core/errors.js';
+import { PF_W } from '../core/elfTypes.js';
+import { signalName } from '../core/notes.js';
+import { groupByStack, goroutineStack, type GoroutineStack, type StackFrameLite } from '../runtime/goroutineStacks.js';
+import { resolveField } from '../runtime/layout.js';
+import { readField } from '../runtime/fields.js';
+import { printedPanicLines, type PanicRecord } from '../runtime/panicChain.js';
+import { chainsOf, mForThread, readRuntimeSnapshot, type RuntimeSnapshot } from '../runtime/snapshot.js';
+import { fatalErrorMessage } from '../runtime/throwMessage.js';
+import { isRuntimeFunction } from '../traceback/crash.js';
+import type { CoreAnalysis } from './analyze.js';
+import type { Report, ReportFrame } from './report.js';
+
+export type CrashKind = 'panic' | 'fatal error' | 'signal' | 'unknown';
+
+export interface SummaryField {
+  name: string;
+  offset: number;
+  size: number;
+  type: string;
+  /** Hex for integers and pointers; words for aggregates. */
+  value: string;
+  /** Code pointers: the function they point into. */
+  symbol?: string;
+}
+
+export interface SummaryPanic {
+  address: string;
+  /** 0 = newest. */
+  index: number;
+  /** The value as the runtime prints it (or `<type>` when it cannot be rendered exactly). */
+  value: string;
+  type: string | null;
+  recovered: boolean;
+  goexit: boolean;
+  aborted: boolean | null;
+  repanicked: boolean | null;
+  fields: SummaryField[];
+}
+
+export interface SummaryG {
+  goid: number;
+  address: string;
+  status: string;
+  waitReason: string | null;
+  schedPc: string;
+  schedSp: string;
+  schedFunction: string | null;
+  schedLine: string | null;
+}
+
+export interface SummaryM {
+  id: number;
+  tid: number;
+  address: string;
+  crashing: boolean;
+  g0: { address: string; stackLo: string | null; stackHi: string | null; schedPc: string | null; schedSp: string | null; schedFunction: string | null; crashPcOnStack: boolean };
+  curg: SummaryG | null;
+  gsignal: string;
+  throwing: number;
+  mallocing: number;
+  locks: number;
+  dying: number;
+  p: string;
+  pId: number | null;
+}
+
+export interface SummaryGroup {
+  count: number;
+  /** Up to 100 goroutine ids, ascending. */
+  goids: number[];
+  status: string;
+  frames: StackFrameLite[];
+}
+
+export interface CrashSummary {
+  kind: CrashKind;
+  /** The header lines the runtime printed: `panic: ...` (with ` [recovered]`), `fatal error: ...`. */
+  messages: string[];
+  /** The signal that started the crash (g.sig of the crashing goroutine), not the final SIGABRT. */
+  signal: { number: number; name: string; code: string; address: string; pc: string } | null;
+  goroutine: number | null;
+  origin: ReportFrame | null;
+  panics: SummaryPanic[];
+  ms: SummaryM[];
+  goroutines: { total: number; groups: SummaryGroup[] };
+  notes: string[];
+}
+
+const hx = (n: bigint): string => '0x' + n.toString(16);
+const FATAL_FRAMES = new Set(['runtime.throw', 'runtime.fatal', 'runtime.fatalthrow']);
+
+/** Crash kind from the crashing thread's frames and the _panic chain. */
+export function crashKind(funcs: readonly string[], panics: number, signal: boolean): CrashKind {
+  if (funcs.includes('runtime.fatalpanic')) return 'panic';
+  if (funcs.some((f) => FATAL_FRAMES.has(f))) return 'fatal error';
+  if (panics > 0) return 'panic';
+  return signal ? 'signal' : 'unknown';
+}
+
+export function originOf(frames: readonly ReportFrame[]): ReportFrame | null {
+  return frames.find((f) => !isRuntimeFunction(f.function)) ?? null;
+}
+
+function attempt<T>(notes: string[], what: string, f: () => T): T | undefined {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof CoreReadError)) throw e;
+    notes.push(`${what}: ${e.message}`);
+    return undefined;
+  }
+}
+
+function summaryPanic(p: PanicRecord): SummaryPanic {
+  return {
+    address: hx(p.addr),
+    index: p.index,
+    value: p.value.text ?? p.value.errorText ?? `<${p.value.type?.name ?? 'unknown'}>`,
+    type: p.value.type?.name ?? null,
+    recovered: p.recovered,
+    goexit: p.goexit,
+    aborted: p.aborted ?? null,
+    repanicked: p.repanicked ?? null,
+    fields: p.fields.map((f) => ({
+      name: f.name,
+      offset: f.offset,
+      size: f.size,
+      type: f.type,
+      value: f.value !== undefined ? (f.kind === 'bool' ? String(f.value !== 0n) : hx(f.value)) : (f.words ?? []).map(hx).join(' '),
+      ...(f.symbol ? { symbol: f.symbol } : {}),
+    })),
+  };
+}
+
+export interface SummaryOptions {
+  /** Unwind every other goroutine to group them (default true). */
+  groupGoroutines?: boolean;
+  /** Stop grouping after this many goroutines (default 100,000). */
+  maxGoroutines?: number;
+}
+
+export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptions = {}): CrashSummary {
+  const notes: string[] = [];
+  const mem = a.cw.memory;
+  const syms = a.syms;
+  const crashT = a.cw.core.crashingThread;
+  const st = a.stack(crashT);
+  const funcs = st.frames.map((f) => f.funcName);
+  const origin = originOf(report.crash.frames);
+  const goroutine = report.crash.goroutine;
+  const base: CrashSummary = { kind: crashKind(funcs, 0, false), messages: [], signal: null, goroutine, origin, panics: [], ms: [], goroutines: { total: 0, groups: [] }, notes };
+  if (!a.layout || !a.goVersion) {
+    notes.push(`runtime state not read: ${a.layoutProblem ?? 'unknown Go version'}`);
+    return base;
+  }
+  const layout = a.layout;
+  const snapshot: RuntimeSnapshot | undefined = attempt(notes, 'runtime state', () =>
+    readRuntimeSnapshot({ memory: mem, goVersion: a.goVersion!, exe: a.cw.binary, bias: syms.bias, symbols: syms }),
+  );
+  if (!snapshot) return base;
+  notes.push(...snapshot.notes);
+  const namer = { codeName: (addr: bigint) => (syms.funcForPC(addr) ? syms.nameFor(addr) : undefined) };
+  const cur = a.current(crashT);
+  const gAddr = cur ? (cur.kind === 'user' ? cur.g : cur.curg) : 0n;
+
+  // The _panic chain and the messages the runtime printed.
+  const chains = gAddr ? chainsOf(snapshot, mem, gAddr, namer) : { panics: [], defers: [], notes: [] };
+  notes.push(...chains.notes);
+  const kind = crashKind(funcs, chains.panics.filter((p) => !p.goexit).length, false);
+  const messages: string[] = [];
+  if (kind === 'panic') messages.push(...printedPanicLines(chains.panics).map((l) => l.replace(/^\t+/, '')));
+  if (kind === 'fatal error') {
+    const readOnly = (addr: bigint) => {
+      const link = addr - syms.bias;
+      const seg = a.cw.binary?.loadFor(link);
+      return seg !== undefined && (seg.flags & PF_W) === 0;
+    };
+    const m = fatalErrorMessage(st.frames, mem, readOnly);
+    if (m) messages.push(`fatal error: ${m.message}`);
+    else notes.push('the fatal error message was not found in the throw frame');
+  }
+
+  // The signal that started it, as the runtime keeps it in the goroutine (g.sig, sigcode0/1, sigpc).
+  let signal: CrashSummary['signal'] = null;
+  const sigF = resolveField(layout.structs, 'runtime.g', 'sig');
+  if (gAddr && sigF) {
+    const sig = attempt(notes, 'g.sig', () => readField(mem, gAddr, sigF));
+    if (sig) {
+      const f = (n: string) => resolveField(layout.structs, 'runtime.g', n);
+      const rd = (n: string) => {
+        const ref = f(n);
+        return ref ? (attempt(notes, `g.${n}`, () => readField(mem, gAddr, ref)) ?? 0n) : 0n;
+      };
+      signal = { number: Number(sig), name: signalName(Number(sig)), code: hx(rd('sigcode0')), address: hx(rd('sigcode1')), pc: hx(rd('sigpc')) };
+    }
+  }
+
+  // Every M; the crashing one is the M of the crashing thread.
+  const crashPc = st.frames[0]?.pc;
+  const crashM = mForThread(snapshot, crashT.tid);
+  const name = (pc: bigint) => (pc ? (syms.nameFor(pc) ?? null) : null);
+  const line = (pc: bigint) => {
+    const fr = pc ? syms.frames(pc, { isCallReturn: true })[0] : undefined;
+    return fr ? `${fr.file}:${fr.line}` : null;
+  };
+  const ms: SummaryM[] = snapshot.ms.map((m) => ({
+    id: Number(m.id),
+    tid: Number(m.procid),
+    address: hx(m.addr),
+    crashing: m === crashM,
+    g0: {
+      address: hx(m.g0),
+      stackLo: m.g0StackLo !== undefined ? hx(m.g0StackLo) : null,
+      stackHi: m.g0StackHi !== undefined ? hx(m.g0StackHi) : null,
+      schedPc: m.g0SchedPc !== undefined ? hx(m.g0SchedPc) : null,
+      schedSp: m.g0SchedSp !== undefined ? hx(m.g0SchedSp) : null,
+      schedFunction: m.g0SchedPc ? name(m.g0SchedPc) : null,
+      crashPcOnStack:
+        m === crashM && m.g0StackLo !== undefined && m.g0StackHi !== undefined && st.frames.some((f) => f.sp >= m.g0StackLo! && f.sp < m.g0StackHi!),
+    },
+    curg: m.curgInfo
+      ? {
+          goid: Number(m.curgInfo.goid),
+          address: hx(m.curgInfo.addr),
+          status: m.curgInfo.statusName,
+          waitReason: m.curgInfo.waitReasonString || null,
+          schedPc: hx(m.curgInfo.schedPc),
+          schedSp: hx(m.curgInfo.schedSp),
+          schedFunction: name(m.curgInfo.schedPc),
+          schedLine: line(m.curgInfo.schedPc),
+        }
+      : null,
+    gsignal: hx(m.gsignal),
+    throwing: m.throwing,
+    mallocing: m.mallocing,
+    locks: m.locks,
+    dying: m.dying,
+    p: hx(m.p),
+    pId: m.pId ?? null,
+  }));
+  if (crashPc === undefined) notes.push('the crashing thread has no frames');
+
+  // The other goroutines, grouped by identical stacks.
+  const groups: SummaryGroup[] = [];
+  let total = 0;
+  if (opts.groupGoroutines !== false) {
+    const max = opts.maxGoroutines ?? 100_000;
+    const stacks: GoroutineStack[] = [];
+    for (const g of snapshot.goroutines.goroutines) {
+      if (g.addr === gAddr) continue;
+      if (stacks.length >= max) {
+        notes.push(`only the first ${max} goroutines were grouped`);
+        break;
+      }
+      const s = attempt(notes, `goroutine ${g.goid}`, () => goroutineStack(syms.pclntab, mem, g));
+      if (s) stacks.push(s);
+    }
+    total = stacks.length;
+    for (const gr of groupByStack(stacks)) {
+      groups.push({ count: gr.goids.length, goids: gr.goids.slice(0, 100).map(Number), status: gr.status, frames: gr.frames });
+    }
+  }
+  return { kind, messages, signal, goroutine, origin, panics: chains.panics.map(summaryPanic), ms, goroutines: { total, groups }, notes };
+}
