@@ -175,14 +175,20 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
   const messages: string[] = [];
   if (kind === 'panic') messages.push(...printedPanicLines(chains.panics).map((l) => l.replace(/^\t+/, '')));
   if (kind === 'fatal error') {
+    // Every thread that is throwing printed its own `fatal error:` line (two goroutines can hit
+    // `concurrent map writes` at once): the crashing thread first, then the others by thread id.
     const readOnly = (addr: bigint) => {
-      const link = addr - syms.bias;
-      const seg = a.cw.binary?.loadFor(link);
+      const seg = a.cw.binary?.loadFor(addr - syms.bias);
       return seg !== undefined && (seg.flags & PF_W) === 0;
     };
-    const m = fatalErrorMessage(st.frames, mem, readOnly);
-    if (m) messages.push(`fatal error: ${m.message}`);
-    else notes.push('the fatal error message was not found in the throw frame');
+    const throwing = new Set(snapshot.ms.filter((m) => m.throwing > 0).map((m) => m.procid));
+    const threads = [crashT, ...a.cw.core.threads.filter((t) => t !== crashT && throwing.has(BigInt(t.tid)))];
+    for (const t of threads) {
+      const frames = t === crashT ? st.frames : (attempt(notes, `thread ${t.tid}`, () => a.stack(t).frames) ?? []);
+      const m = fatalErrorMessage(frames, mem, readOnly);
+      if (m) messages.push(`fatal error: ${m.message}`);
+    }
+    if (messages.length === 0) notes.push('the fatal error message was not found in the throw frame');
   }
 
   // The signal that started it, as the runtime keeps it in the goroutine (g.sig, sigcode0/1, sigpc).

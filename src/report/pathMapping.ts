@@ -1,10 +1,12 @@
-// Maps source paths recorded in a binary (built elsewhere: /build/src/..., or -trimpath module paths
-// such as example.com/app/main.go) to files on this machine: explicit substitutePath pairs first, then
-// the path itself when it lies in a workspace folder, then the main module path matched against
+// Maps source paths recorded in a binary or printed in a traceback (built elsewhere: /build/src/...,
+// -trimpath module paths such as example.com/app/main.go, Windows paths) to files on this machine.
+// Order: explicit substitutePath pairs (longest `from` first, at a path-segment boundary), then the
+// path itself when it lies in a workspace folder, then the main module path matched against
 // workspace go.mod files, then the longest existing suffix under a workspace folder, and last the
-// path itself outside the workspace (the workspace copy is what the user edits).
-import { existsSync, readFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
+// path itself outside the workspace (the workspace copy is what the user edits). Only existing
+// files are returned; results are cached per mapper. Shared by the views and the language server.
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface PathSubstitution {
   from: string;
@@ -17,8 +19,10 @@ export interface PathMappingOptions {
   workspaceFolders?: string[];
   /** The main module path from buildinfo (e.g. `example.com/app`). */
   mainModule?: string;
-  /** Injected for tests; defaults to fs.existsSync. */
+  /** Injected for tests; defaults to "is an existing regular file". */
   exists?: (path: string) => boolean;
+  /** File-system checks allowed for suffix searches (a large log prints many paths). */
+  suffixBudget?: number;
 }
 
 export type MappedBy = 'substitutePath' | 'identity' | 'module' | 'suffix';
@@ -27,6 +31,21 @@ export interface MappedPath {
   path: string;
   by: MappedBy;
 }
+
+export function isFile(p: string): boolean {
+  try {
+    return statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
+  } catch {
+    return false;
+  }
+}
+
+/** Path segments, split on both separators (a Windows build prints `C:/x/y.go` or `C:\x\y.go`). */
+export function pathSegments(p: string): string[] {
+  return p.split(/[\\/]+/).filter((s) => s.length > 0);
+}
+
+const slashes = (p: string): string => p.replace(/\\/g, '/');
 
 /** The module path a go.mod declares, or undefined. */
 export function goModModulePath(goModText: string): string | undefined {
@@ -38,10 +57,14 @@ export class SourcePathMapper {
   private readonly exists: (p: string) => boolean;
   private readonly modules: { module: string; dir: string }[] = [];
   private readonly cache = new Map<string, MappedPath | undefined>();
+  private readonly folders: string[];
+  private budget: number;
 
   constructor(private readonly options: PathMappingOptions = {}) {
-    this.exists = options.exists ?? existsSync;
-    for (const folder of options.workspaceFolders ?? []) {
+    this.exists = options.exists ?? isFile;
+    this.folders = options.workspaceFolders ?? [];
+    this.budget = options.suffixBudget ?? 50_000;
+    for (const folder of this.folders) {
       const goMod = join(folder, 'go.mod');
       if (!this.exists(goMod)) continue;
       try {
@@ -50,6 +73,10 @@ export class SourcePathMapper {
       } catch {
         // An unreadable go.mod only removes one guess.
       }
+    }
+    if (options.mainModule && !this.modules.some((m) => m.module === options.mainModule)) {
+      // The main module may live directly in a workspace folder whose go.mod we could not match.
+      for (const dir of this.folders) this.modules.push({ module: options.mainModule, dir });
     }
   }
 
@@ -62,40 +89,46 @@ export class SourcePathMapper {
   }
 
   private compute(recorded: string): MappedPath | undefined {
+    const rec = slashes(recorded);
     const subs = [...(this.options.substitutePath ?? [])].sort((a, b) => b.from.length - a.from.length);
     for (const s of subs) {
-      if (s.from && (recorded === s.from || recorded.startsWith(s.from.endsWith('/') ? s.from : s.from + '/'))) {
-        const candidate = s.to + recorded.slice(s.from.length);
+      const from = slashes(s.from).replace(/\/+$/, '');
+      if (from && (rec === from || rec.startsWith(from + '/'))) {
+        const rest = rec.slice(from.length).replace(/^\/+/, '');
+        const candidate = rest ? join(s.to, rest) : s.to;
         if (this.exists(candidate)) return { path: candidate, by: 'substitutePath' };
       }
     }
-    const folders = this.options.workspaceFolders ?? [];
     const exists = recorded.startsWith('/') && this.exists(recorded);
-    const inWorkspace = folders.length === 0 || folders.some((f) => recorded.startsWith(f.endsWith('/') ? f : f + '/'));
+    const inWorkspace = this.folders.length === 0 || this.folders.some((f) => recorded.startsWith(f.endsWith('/') ? f : f + '/'));
     if (exists && inWorkspace) return { path: recorded, by: 'identity' };
-    const fromWorkspace = this.inWorkspace(recorded);
+    const fromWorkspace = this.inWorkspace(rec);
     if (fromWorkspace) return fromWorkspace;
     return exists ? { path: recorded, by: 'identity' } : undefined;
   }
 
-  private inWorkspace(recorded: string): MappedPath | undefined {
-    const modules = [...this.modules];
-    if (this.options.mainModule && !modules.some((m) => m.module === this.options.mainModule)) {
-      // The main module may live directly in a workspace folder without its own go.mod match.
-      for (const dir of this.options.workspaceFolders ?? []) modules.push({ module: this.options.mainModule, dir });
-    }
-    for (const { module, dir } of modules) {
-      const at = recorded.indexOf(module + '/');
-      if (at === 0 || (at > 0 && recorded[at - 1] === '/')) {
-        const candidate = join(dir, recorded.slice(at + module.length + 1));
+  private inWorkspace(rec: string): MappedPath | undefined {
+    for (const { module, dir } of this.modules) {
+      const at = rec.indexOf(module + '/');
+      if (at === 0 || (at > 0 && rec[at - 1] === '/')) {
+        const candidate = join(dir, rec.slice(at + module.length + 1));
         if (this.exists(candidate)) return { path: candidate, by: 'module' };
       }
     }
-    const parts = recorded.split('/').filter(Boolean);
-    for (let take = parts.length - 1; take >= 1; take--) {
-      const suffix = posix.join(...parts.slice(parts.length - take));
-      for (const dir of this.options.workspaceFolders ?? []) {
-        const candidate = join(dir, suffix);
+    const segs = pathSegments(rec);
+    // A drive letter (`C:`) is never part of a workspace-relative suffix.
+    const first = segs.length > 0 && /^[A-Za-z]:$/.test(segs[0]!) ? 1 : 0;
+    for (let k = first + 1; k < segs.length; k++) {
+      for (const dir of this.folders) {
+        if (this.budget-- <= 0) return undefined;
+        const candidate = join(dir, ...segs.slice(k));
+        if (this.exists(candidate)) return { path: candidate, by: 'suffix' };
+      }
+    }
+    // The whole relative path (a -trimpath path that is not under the main module).
+    if (first === 0 && !rec.startsWith('/')) {
+      for (const dir of this.folders) {
+        const candidate = join(dir, ...segs);
         if (this.exists(candidate)) return { path: candidate, by: 'suffix' };
       }
     }

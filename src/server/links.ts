@@ -1,12 +1,12 @@
 // Document links from each `\t/path/file.go:123` location to the file on this machine (through
-// PathResolver: substitutePath, the exact path, or a workspace suffix match). Only files that exist
+// the shared SourcePathMapper: substitutePath, workspace copies first, then the exact path). Only files that exist
 // get a link; the target opens at the line (`#L123`).
 import { pathToFileURL } from 'node:url';
 import type { DocumentLink } from 'vscode-languageserver';
 import type { Traceback } from '../traceback/types.js';
-import type { PathResolver } from './pathMapping.js';
+import type { SourcePathMapper } from '../report/pathMapping.js';
 
-export function documentLinks(tb: Traceback, resolver: PathResolver): DocumentLink[] {
+export function documentLinks(tb: Traceback, resolver: SourcePathMapper): DocumentLink[] {
   const out: DocumentLink[] = [];
   const urls = new Map<string, string | null>();
   for (const l of tb.lines) {
@@ -14,7 +14,7 @@ export function documentLinks(tb: Traceback, resolver: PathResolver): DocumentLi
     const printed = l.file.value;
     let url = urls.get(printed);
     if (url === undefined) {
-      const local = resolver.resolve(printed);
+      const local = resolver.map(printed)?.path;
       url = local ? pathToFileURL(local).href : null;
       urls.set(printed, url);
     }

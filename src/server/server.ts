@@ -18,7 +18,7 @@ import { foldingRanges } from './folding.js';
 import { pcHover } from './hover.js';
 import { codeLenses } from './lenses.js';
 import { documentLinks } from './links.js';
-import { PathResolver } from './pathMapping.js';
+import { SourcePathMapper } from '../report/pathMapping.js';
 import {
   type AssociateBinaryParams,
   AssociateBinaryRequest,
@@ -75,9 +75,9 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
   let codeLensRefresh = false;
   let clientHasWorkspaceFolders = false;
   let settings: TracebackServerSettings = { substitutePath: [] };
-  let resolver = new PathResolver({ workspaceFolders, substitutePath: [] });
+  let resolver = new SourcePathMapper({ workspaceFolders, substitutePath: [] });
   const resetResolver = (): void => {
-    resolver = new PathResolver({ workspaceFolders, substitutePath: settings.substitutePath });
+    resolver = new SourcePathMapper({ workspaceFolders, substitutePath: settings.substitutePath });
   };
 
   const analysis = (uri: string): Analysis | undefined => {

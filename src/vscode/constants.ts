@@ -33,6 +33,7 @@ export const Settings = {
   requestTimeoutMs: 'requestTimeoutMs',
   trace: 'trace',
   autoSsa: 'ssa.auto',
+  openOnStartup: 'openOnStartup',
 } as const;
 
 export const ContextKeys = {

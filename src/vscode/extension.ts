@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { SourcePathMapper } from '../report/pathMapping.js';
 import { openCoreDump, type OpenCoreDeps } from './commands/openCoreDump.js';
 import { registerFrameCommands } from './commands/frameCommands.js';
-import { Commands, DEBUG_TYPE, TRACEBACK_LANGUAGE_ID, Views } from './constants.js';
+import { Commands, DEBUG_TYPE, Settings, TRACEBACK_LANGUAGE_ID, Views } from './constants.js';
 import { registerGoCoreDebugger } from './debug/goCoreDebugger.js';
 import { CrashDecorations } from './editor/crashDecorations.js';
 import { annotateCoreWithSsa, SsaDocuments } from './editor/ssaAnnotator.js';
@@ -89,11 +89,16 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       ],
       hover,
     ),
-    vscode.commands.registerCommand(Commands.openCoreDump, (uri?: vscode.Uri, binary?: string) =>
-      openCoreDump(deps, uri?.fsPath, binary, { startDebugSession: true }),
+    // From the Explorer the second argument is the list of selected resources, not a binary path.
+    vscode.commands.registerCommand(Commands.openCoreDump, (uri?: unknown, binary?: unknown) =>
+      openCoreDump(deps, uri instanceof vscode.Uri ? uri.fsPath : undefined, typeof binary === 'string' ? binary : undefined, {
+        startDebugSession: true,
+      }),
     ),
-    vscode.commands.registerCommand(Commands.openAsCoreDump, (uri?: vscode.Uri, binary?: string) =>
-      openCoreDump(deps, uri?.fsPath, binary, { startDebugSession: true }),
+    vscode.commands.registerCommand(Commands.openAsCoreDump, (uri?: unknown, binary?: unknown) =>
+      openCoreDump(deps, uri instanceof vscode.Uri ? uri.fsPath : undefined, typeof binary === 'string' ? binary : undefined, {
+        startDebugSession: true,
+      }),
     ),
     vscode.commands.registerCommand(Commands.closeCoreDump, async () => {
       const core = sessions.active;
@@ -132,10 +137,22 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     }),
   );
   registerFrameCommands(context, sessions, mapperFor);
+  openCoreOnStartup(deps);
   registerGoCoreDebugger(context, sessions, (core, binary, options) => openCoreDump(deps, core, binary, options));
   startTracebackClient(context, sessions);
 
   return { sessions, panicFrames, threads, panicChain, decorations, hover, mapperFor };
+}
+
+/** The demo workspace names a core to open as soon as the workspace is there. */
+function openCoreOnStartup(deps: OpenCoreDeps): void {
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const rel = vscode.workspace.getConfiguration(Settings.section, folder.uri).get<string>(Settings.openOnStartup);
+    if (rel) {
+      void openCoreDump(deps, vscode.Uri.joinPath(folder.uri, rel).fsPath, undefined, { startDebugSession: true });
+      return;
+    }
+  }
 }
 
 export function deactivate(): void {

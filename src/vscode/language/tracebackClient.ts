@@ -46,7 +46,24 @@ export function startTracebackClient(context: vscode.ExtensionContext, sessions:
     synchronize: { configurationSection: Settings.section },
   };
   const client = new LanguageClient('goTraceback', 'Go Traceback', serverOptions, clientOptions);
-  void client.start();
+  const started = client.start();
+  // A crash log opened while a core is open is resolved through that core's binary (unless the user
+  // associated another one).
+  const associated = new Map<string, string>();
+  const autoAssociate = async (doc: vscode.TextDocument): Promise<void> => {
+    const binary = sessions.active?.binaryPath;
+    const uri = doc.uri.toString();
+    if (!binary || doc.languageId !== TRACEBACK_LANGUAGE_ID || associated.has(uri)) return;
+    associated.set(uri, binary);
+    await started;
+    await client.sendRequest(AssociateBinaryRequest, { uri, binaryPath: binary } satisfies AssociateBinaryParams).catch(() => undefined);
+  };
+  const associateOpen = () => vscode.workspace.textDocuments.forEach((d) => void autoAssociate(d));
+  context.subscriptions.push(
+    vscode.workspace.onDidOpenTextDocument((d) => void autoAssociate(d)),
+    vscode.workspace.onDidCloseTextDocument((d) => associated.delete(d.uri.toString())),
+    sessions.onDidChange(associateOpen),
+  );
   context.subscriptions.push(
     client,
     vscode.commands.registerCommand(Commands.showGoroutineGroups, async (uri?: string, key?: string) => {
@@ -67,7 +84,12 @@ export function startTracebackClient(context: vscode.ExtensionContext, sessions:
         defaultUri: suggested ? vscode.Uri.file(suggested) : vscode.workspace.workspaceFolders?.[0]?.uri,
       });
       if (!picked?.[0]) return;
-      await client.sendRequest(AssociateBinaryRequest, { uri: target, binaryPath: picked[0].fsPath } satisfies AssociateBinaryParams);
+      const r = await client.sendRequest<{ ok: boolean; message?: string }>(AssociateBinaryRequest, {
+        uri: target,
+        binaryPath: picked[0].fsPath,
+      } satisfies AssociateBinaryParams);
+      if (!r.ok) void vscode.window.showErrorMessage(r.message ?? `Cannot use ${picked[0].fsPath} for this traceback.`);
+      else associated.set(target, picked[0].fsPath);
     }),
     vscode.commands.registerCommand(Commands.openTracebackFromClipboard, async () => {
       const text = await vscode.env.clipboard.readText();
