@@ -140,8 +140,12 @@ describe('Open Core Dump', function () {
     );
 
     // PC hover: the origin frame's pc= in the runtime's traceback resolves to its function.
-    const tbDoc = await vscode.workspace.openTextDocument(join(workspace, 'traceback.txt'));
-    const loc = origin.location ?? g.frames.find((f) => f.pc !== undefined && f.location)?.location;
+    const tbDoc = await vscode.languages.setTextDocumentLanguage(
+      await vscode.workspace.openTextDocument(join(workspace, 'traceback.txt')),
+      'go-traceback',
+    );
+    // An inlined origin frame prints no pc=: take the physical frame that holds it.
+    const loc = g.frames.slice(g.frames.indexOf(origin)).find((f) => f.pc !== undefined && f.location)?.location;
     assert.ok(loc?.pc, 'the oracle prints pc= (GOTRACEBACK=crash)');
     const pos = new vscode.Position(loc.line, loc.pc.span.start + 2);
     const hovers = (await vscode.commands.executeCommand('vscode.executeHoverProvider', tbDoc.uri, pos)) as vscode.Hover[];
