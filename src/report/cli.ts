@@ -4,11 +4,13 @@
 import { CoreReadError } from '../core/errors.js';
 import { analyzeCore } from './analyze.js';
 import { oneLine, runPcCommand } from './pcCommand.js';
-import { buildReport } from './report.js';
+import { crashSummary } from './crashSummary.js';
+import { delveCheck } from './delveCheck.js';
+import { buildReport, type Report } from './report.js';
 import { formatPcText, formatReportText } from './text.js';
 
 export const USAGE =
-  'usage: go-core report <core> [--binary <exe>] [--json]\n' +
+  'usage: go-core report <core> [--binary <exe>] [--json] [--no-delve]\n' +
   '       go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--return-address|--no-return-address] [--json]';
 
 export interface CliIo {
@@ -20,6 +22,8 @@ interface Args {
   core: string;
   binary?: string;
   json: boolean;
+  /** Our own readers only: do not ask Delve. */
+  noDelve: boolean;
 }
 
 interface PcArgs {
@@ -100,9 +104,11 @@ function parseArgs(argv: readonly string[]): Args | string {
   let core: string | undefined;
   let binary: string | undefined;
   let json = false;
+  let noDelve = false;
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--json') json = true;
+    else if (a === '--no-delve') noDelve = true;
     else if (a === '--binary' || a === '-b') {
       binary = argv[++i];
       if (binary === undefined) return '--binary needs a path';
@@ -112,7 +118,7 @@ function parseArgs(argv: readonly string[]): Args | string {
     else return `unexpected argument "${a}"`;
   }
   if (core === undefined) return 'missing <core>';
-  return { core, binary, json };
+  return { core, binary, json, noDelve };
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -135,12 +141,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   try {
     const a = analyzeCore(args.core, { binary: args.binary });
+    let r: Report;
     try {
-      const r = buildReport(a);
-      io.out(args.json ? JSON.stringify(r, null, 2) + '\n' : formatReportText(r));
+      r = buildReport(a);
+      r.runtime = crashSummary(a, r);
     } finally {
       a.close();
     }
+    r.delve = args.noDelve
+      ? null
+      : await delveCheck({
+          corePath: args.core,
+          binaryPath: r.executable.path,
+          goVersion: r.go.version ?? undefined,
+          goroutine: r.runtime.goroutine,
+          origin: r.runtime.origin ? { function: r.runtime.origin.function, line: r.runtime.origin.line } : null,
+        });
+    io.out(args.json ? JSON.stringify(r, null, 2) + '\n' : formatReportText(r));
     return 0;
   } catch (e) {
     const msg = e instanceof CoreReadError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);

@@ -4,6 +4,8 @@ import { buildSetting } from '../core/buildinfo.js';
 import { signalName } from '../core/notes.js';
 import type { PhysicalFrame } from '../core/unwind.js';
 import type { CoreAnalysis } from './analyze.js';
+import type { CrashSummary } from './crashSummary.js';
+import type { DelveCheck } from './delveCheck.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -78,6 +80,10 @@ export interface Report {
     /** Why there is no layout (then the g0 → goroutine switch is not followed); null otherwise. */
     layoutProblem: string | null;
   };
+  /** What the runtime knew (crash kind, messages, _panic chain, Ms, goroutine groups); `go-core report` fills it. */
+  runtime?: CrashSummary;
+  /** Delve's answer for the same core, or null with --no-delve. */
+  delve?: DelveCheck | null;
 }
 
 const hx = (n: bigint): string => '0x' + n.toString(16);

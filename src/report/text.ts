@@ -1,6 +1,8 @@
 // Human-readable rendering of a Report: a compact header, the threads, then the crashing
 // thread's frames like a traceback (function, then file:line with pc/sp), grouped by stack.
 import type { PcReport } from './pcCommand.js';
+import type { CrashSummary } from './crashSummary.js';
+import type { DelveCheck } from './delveCheck.js';
 import type { Report, ReportFrame } from './report.js';
 
 export function formatReportText(r: Report): string {
@@ -20,6 +22,7 @@ export function formatReportText(r: Report): string {
         `${s.address !== null ? ` addr=${s.address}` : ''}${s.senderPid !== null ? ` from pid ${s.senderPid}` : ''}`,
     );
   }
+  if (r.runtime) out.push('', ...runtimeHeader(r.runtime));
   out.push('', `threads (${r.threads.length}):`);
   for (const t of r.threads) {
     const g = t.gKind === null ? '' : t.gKind === 'user' ? `  goroutine ${t.goroutine}` : `  ${t.gKind}${t.goroutine !== null ? ` (curg goroutine ${t.goroutine})` : ''}`;
@@ -48,7 +51,57 @@ export function formatReportText(r: Report): string {
   }
   if (c.stop.reason !== 'top') out.push(`  (walk ended: ${c.stop.detail})`);
   if (c.layoutProblem) out.push(`  (goroutine stacks not followed: ${c.layoutProblem})`);
+  if (r.runtime) out.push(...runtimeDetails(r.runtime));
+  if (r.delve !== undefined) out.push('', ...delveLines(r.delve));
   return out.join('\n') + '\n';
+}
+
+/** What happened, first: kind, the runtime's own header lines, the signal, goroutine and origin. */
+export function runtimeHeader(s: CrashSummary): string[] {
+  const out = [`crash:       ${s.kind}${s.goroutine !== null ? ` on goroutine ${s.goroutine}` : ''}`];
+  for (const m of s.messages) out.push(`             ${m}`);
+  if (s.signal) out.push(`             [signal ${s.signal.name} code=${s.signal.code} addr=${s.signal.address} pc=${s.signal.pc}]`);
+  if (s.origin) out.push(`origin:      ${s.origin.function}  ${s.origin.file}:${s.origin.line}${s.origin.inlined ? '  [inlined]' : ` pc=${s.origin.pc}`}`);
+  return out;
+}
+
+export function runtimeDetails(s: CrashSummary): string[] {
+  const out: string[] = [];
+  if (s.ms.length) {
+    out.push('', `Ms (${s.ms.length}):`);
+    for (const m of s.ms) {
+      const g0 = m.g0.stackLo ? `g0 [${m.g0.stackLo}, ${m.g0.stackHi})${m.g0.crashPcOnStack ? ' (crash on g0)' : ''}` : 'g0 ?';
+      const curg = m.curg ? `curg ${m.curg.goid} [${m.curg.status}${m.curg.waitReason ? `, ${m.curg.waitReason}` : ''}] sched.pc=${m.curg.schedPc} ${m.curg.schedFunction ?? ''}` : 'no curg';
+      out.push(`  ${m.crashing ? '*' : ' '} M${m.id} thread ${m.tid}  ${g0}  ${curg}`);
+      out.push(`      throwing=${m.throwing} mallocing=${m.mallocing} locks=${m.locks} p=${m.pId !== null ? `P${m.pId}` : 'none'}`);
+    }
+  }
+  if (s.panics.length) {
+    out.push('', `_panic chain (${s.panics.length}, newest first):`);
+    for (const p of s.panics) {
+      const flags = [p.recovered ? 'recovered' : '', p.goexit ? 'goexit' : '', p.aborted ? 'aborted' : '', p.repanicked ? 'repanicked' : ''].filter(Boolean);
+      out.push(`  ${p.address}  ${p.value}${p.type ? `  (${p.type})` : ''}${flags.length ? `  [${flags.join(', ')}]` : ''}`);
+      for (const f of p.fields) out.push(`      ${`${f.name} @+0x${f.offset.toString(16)}`.padEnd(22)} ${f.type.padEnd(18)} ${f.value}${f.symbol ? ` ${f.symbol}` : ''}`);
+    }
+  }
+  if (s.goroutines.total) {
+    out.push('', `other goroutines: ${s.goroutines.total} in ${s.goroutines.groups.length} groups`);
+    for (const g of s.goroutines.groups.slice(0, 20)) {
+      const top = g.frames.find((f) => !f.func.startsWith('runtime.')) ?? g.frames[0];
+      out.push(`  ${String(g.count).padStart(6)} × [${g.status}]  ${top ? `${top.func} ${top.file.slice(top.file.lastIndexOf('/') + 1)}:${top.line}` : ''}`);
+    }
+  }
+  for (const n of s.notes) out.push(`note: ${n}`);
+  return out;
+}
+
+export function delveLines(d: DelveCheck | null): string[] {
+  if (d === null) return ['delve:       not asked (--no-delve)'];
+  if (d.error) return [`delve:       ${d.dlv ? `${d.dlv.version} ` : ''}gave no answer: ${d.error}`];
+  const agree = (v: boolean | null) => (v === null ? 'n/a' : v ? 'agrees' : 'DIFFERS');
+  return [
+    `delve:       ${d.dlv?.version}${d.dlv && !d.dlv.inRange ? ' (outside its Go range: --check-go-version=false)' : ''}: goroutine ${d.goroutine} (${agree(d.agrees.goroutine)}), origin frame ${agree(d.agrees.origin)}`,
+  ];
 }
 
 /** Human-readable rendering of `go-core pc`: where the pc is, its instruction and SSA value. */

@@ -1,0 +1,76 @@
+// The second source of truth: Delve (through its DAP server) on the same core. The report asks it
+// for the crashing goroutine and its frames and says whether they agree with our own readers.
+import { CoreSession } from '../delve/coreSession.js';
+import { findDelveFor } from '../delve/dlvDiscovery.js';
+import { isRuntimeFunction } from '../traceback/crash.js';
+
+export interface DelveCheck {
+  /** The Delve used, and whether its supported Go range covers the binary's version. */
+  dlv: { path: string; version: string; inRange: boolean } | null;
+  goroutine: number | null;
+  frames: { function: string; file: string; line: number }[];
+  /** Our readers and Delve name the same crashing goroutine / origin frame (null when unknown). */
+  agrees: { goroutine: boolean | null; origin: boolean | null };
+  /** Why Delve gave no answer. */
+  error: string | null;
+}
+
+export interface DelveCheckInput {
+  corePath: string;
+  binaryPath: string;
+  goVersion: string | undefined;
+  goroutine: number | null;
+  origin: { function: string; line: number } | null;
+  timeoutMs?: number;
+}
+
+export async function delveCheck(input: DelveCheckInput): Promise<DelveCheck> {
+  const empty = (dlv: DelveCheck['dlv'], error: string): DelveCheck => ({
+    dlv,
+    goroutine: null,
+    frames: [],
+    agrees: { goroutine: null, origin: null },
+    error,
+  });
+  let pick;
+  try {
+    pick = await findDelveFor(input.goVersion, { includeDevCache: true });
+  } catch (e) {
+    return empty(null, (e as Error).message);
+  }
+  const dlv = { path: pick.path, version: pick.version, inRange: pick.inRange };
+  let session: CoreSession | undefined;
+  try {
+    session = await CoreSession.open({
+      corePath: input.corePath,
+      programPath: input.binaryPath,
+      goVersion: input.goVersion,
+      dlv: pick,
+      timeoutMs: input.timeoutMs ?? 15_000,
+      openTimeoutMs: (input.timeoutMs ?? 15_000) * 2,
+    });
+    const crash = await session.crashingGoroutine();
+    const frames = crash.frames.map((f) => ({
+      function: f.name.replace(/\(.*$/, '').trim(),
+      file: f.source?.path ?? '',
+      line: f.line,
+    }));
+    // Delve names functions by package name, not path (`maps.fatal` for internal/runtime/maps.fatal):
+    // the runtime's own packages are also recognised by their source directory.
+    const origin = frames.find((f) => !isRuntimeFunction(f.function) && !/\/src\/(internal\/)?runtime\//.test(f.file));
+    return {
+      dlv,
+      goroutine: crash.id,
+      frames,
+      agrees: {
+        goroutine: input.goroutine === null ? null : input.goroutine === crash.id,
+        origin: input.origin === null || !origin ? null : input.origin.function === origin.function && input.origin.line === origin.line,
+      },
+      error: null,
+    };
+  } catch (e) {
+    return empty(dlv, (e as Error).message.split('\n')[0]!);
+  } finally {
+    await session?.close();
+  }
+}

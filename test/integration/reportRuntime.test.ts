@@ -1,0 +1,61 @@
+// `go-core report --json`, with Delve and with --no-delve: the runtime section (crash kind,
+// messages, crashing goroutine, origin frame, _panic chain, M table) equals what the Go runtime
+// printed, and where Delve answers for the same core it agrees with our readers.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { runCli } from '../../src/report/cli.js';
+import type { Report } from '../../src/report/report.js';
+import { crashingGoroutine, originFrame, parseTraceback } from '../../src/traceback/parse.js';
+import { listFixtures, provisionedGoVersions } from '../support/fixtures.js';
+
+async function report(args: string[]): Promise<Report> {
+  let out = '';
+  let err = '';
+  const status = await runCli(['report', ...args, '--json'], { out: (s) => (out += s), err: (s) => (err += s) });
+  assert.equal(status, 0, `go-core report ${args.join(' ')} failed: ${err}`);
+  return JSON.parse(out) as Report;
+}
+
+const versions = provisionedGoVersions();
+const chosen = new Set([versions[0], versions[versions.length - 1]]);
+const fixtures = listFixtures().filter((f) => chosen.has(f.goMinor) && f.program !== 'many-goroutines' && f.program !== 'stack-overflow');
+
+describe('go-core report: runtime section against the traceback, with and without Delve', () => {
+  for (const f of fixtures) {
+    for (const noDelve of [true, false]) {
+      test(`${f.fixture} go${f.goMinor}${noDelve ? ' --no-delve' : ' with Delve'}`, async () => {
+        const tb = parseTraceback(f.traceback);
+        const g = crashingGoroutine(tb)!;
+        const r = await report([f.core, '--binary', f.prog, ...(noDelve ? ['--no-delve'] : [])]);
+        const rt = r.runtime!;
+        assert.ok(rt, 'the report has a runtime section');
+        const printed = [...tb.panics, ...tb.fatalErrors].map((l) => l.text.replace(/^\t+/, ''));
+        assert.deepEqual([...rt.messages].sort(), [...printed].sort(), 'messages');
+        assert.equal(rt.kind, tb.panics.length ? 'panic' : 'fatal error');
+        const racing = f.program === 'map-writes' && rt.goroutine !== g.id;
+        if (!racing) {
+          assert.equal(rt.goroutine, g.id);
+          assert.equal(rt.origin?.function, originFrame(g)?.func);
+        }
+        assert.equal(rt.panics.filter((p) => !p.goexit).length, tb.panics.length);
+        assert.ok(rt.ms.some((m) => m.crashing && m.curg?.goid === rt.goroutine), 'the crashing M runs the crashing goroutine');
+        if (noDelve) {
+          assert.equal(r.delve, null);
+          return;
+        }
+        const d = r.delve!;
+        if (f.variant === 'stripped') {
+          // Delve cannot read a stripped binary (no DWARF): it must say so, not hang or invent.
+          assert.ok(d.error, 'Delve reports why it has no answer on a stripped binary');
+          return;
+        }
+        assert.equal(d.error, null, `Delve: ${d.error}`);
+        if (!racing) {
+          assert.equal(d.agrees.goroutine, true, `Delve names goroutine ${d.goroutine}, we name ${rt.goroutine}`);
+        }
+        // Delve 1.27.1 drops the caller of a frameless leaf that faulted; the origin itself must agree.
+        assert.notEqual(d.agrees.origin, false, `Delve's origin differs: ${JSON.stringify(d.frames.slice(0, 8))}`);
+      });
+    }
+  }
+});
