@@ -2,6 +2,7 @@
 // dist/server.js, spawned and driven over stdio like VS Code does). Prints the time from didOpen
 // until links, folding ranges and symbols are all answered, then code lenses and groups.
 // Usage: node --import tsx bench/traceback-server.ts [go minor, default: newest with the fixture]
+// Profile the server: SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' node --import tsx bench/...
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,13 @@ async function main(): Promise<void> {
     `traceback: ${f.tracebackPath} (go${f.goMinor}, ${lines} lines, ${(f.traceback.length / 1e6).toFixed(1)} MB)`,
   );
 
-  const client = await ServerClient.start({ bundled: true, workspaceFolders: [f.srcDir], timeoutMs: 120_000 });
+  const nodeArgs = process.env['SERVER_NODE_ARGS']?.split(' ').filter((a) => a !== '');
+  const client = await ServerClient.start({
+    bundled: true,
+    workspaceFolders: [f.srcDir],
+    timeoutMs: 120_000,
+    ...(nodeArgs ? { nodeArgs } : {}),
+  });
   // The server logs its own times (parse, each feature) for large documents.
   const serverLog: string[] = [];
   client.conn.onNotification('window/logMessage', (m: { message: string }) =>

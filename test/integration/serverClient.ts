@@ -22,6 +22,8 @@ export interface ServerClientOptions {
   initializationOptions?: unknown;
   /** Per-request timeout (default 60 s). */
   timeoutMs?: number;
+  /** Extra node options for the server process (e.g. `--cpu-prof`), before the script. */
+  nodeArgs?: string[];
 }
 
 export class ServerClient {
@@ -47,7 +49,7 @@ export class ServerClient {
       : ['--import', 'tsx', join(repo, 'src', 'server', 'main.ts'), '--stdio'];
     if (opts.bundled && !existsSync(args[0]!))
       throw new Error(`${args[0]} is missing: run \`node scripts/build.mjs\` first`);
-    const child = spawn(process.execPath, args, { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });
     const conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     conn.onNotification('window/logMessage', () => undefined);
     conn.onNotification('window/showMessage', () => undefined);
