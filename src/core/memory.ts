@@ -20,6 +20,8 @@ export interface Memory {
   readU32(addr: bigint): number;
   readU64(addr: bigint): bigint;
   readPtr(addr: bigint): bigint;
+  /** readU64, or undefined where readU64 would throw a CoreReadError. */
+  tryReadU64(addr: bigint): bigint | undefined;
   /** A Go string's bytes (ptr, len) as UTF-8, at most `max` bytes (default 64 KiB) are read. */
   readGoString(ptr: bigint, len: number | bigint, max?: number): string;
   /** Whether at least the byte at addr is readable. */
@@ -57,6 +59,11 @@ export abstract class MemoryBase implements Memory {
   }
   readPtr(addr: bigint): bigint {
     return this.ptrSize === 8 ? this.readU64(addr) : BigInt(this.readU32(addr));
+  }
+  tryReadU64(addr: bigint): bigint | undefined {
+    const b = this.tryRead(addr, 8);
+    if (!b) return undefined;
+    return this.littleEndian ? b.readBigUInt64LE(0) : b.readBigUInt64BE(0);
   }
   readGoString(ptr: bigint, len: number | bigint, max = 65536): string {
     const n = typeof len === 'bigint' ? (len < 0n ? -1 : len > BigInt(max) ? max : Number(len)) : Math.min(len, max);
@@ -122,6 +129,23 @@ export interface ByteOrigin {
 
 const PAGE = 4096;
 const MAX_READ_LEN = 256 * 1024 * 1024;
+/** Page-cache keys are `sourceId * 2^32 + page`: sources up to 16 TiB, 2^20 sources. */
+const MAX_KEYED_PAGE = 2 ** 32;
+const MAX_KEYED_SOURCE = 2 ** 20;
+/** Reads up to this size are copied straight from cached pages. */
+const FAST_READ_MAX = 4 * PAGE;
+/** Pages read at once on a cache miss: an aligned run of 8 pages (32 KiB). */
+const CHUNK_PAGES = 8;
+/** Address ranges remembered with where their bytes come from (most recent first). */
+const REGION_MEMO = 8;
+
+/** Addresses [lo, hi) whose bytes are contiguous in `source` from `offset`. */
+interface Region {
+  lo: bigint;
+  hi: bigint;
+  source: ByteSource;
+  offset: number;
+}
 
 export class CoreMemory extends MemoryBase {
   readonly core: CoreFile;
@@ -132,9 +156,18 @@ export class CoreMemory extends MemoryBase {
   readonly bias: bigint | undefined;
   private readonly useMappedFiles: boolean;
   private readonly mappedSources = new Map<string, ByteSource | null>();
-  private readonly cache = new Map<string, Buffer>();
+  private readonly cache = new Map<number, Buffer>();
   private readonly cachePages: number;
+  /** Pages read at once on a miss (an aligned run). */
+  private readonly chunkPages: number;
   private readonly sourceIds = new Map<ByteSource, number>();
+  /** Recently used regions, most recent first (saves origin() on every small read). */
+  private regions: Region[] = [];
+  /** The page and page key of the last cache hit (consecutive reads mostly hit the same page). */
+  private lastKey = -1;
+  private lastPage: Buffer | undefined;
+  /** Set by pageOffset(): the page holding the bytes. */
+  private spanPage: Buffer = Buffer.alloc(0);
 
   constructor(core: CoreFile, opts: CoreMemoryOptions = {}) {
     super();
@@ -144,6 +177,7 @@ export class CoreMemory extends MemoryBase {
     this.useMappedFiles = opts.useMappedFiles ?? true;
     for (const p of opts.excludeMappedFiles ?? []) this.mappedSources.set(p, null);
     this.cachePages = opts.cachePages ?? 1024;
+    this.chunkPages = Math.max(1, Math.min(CHUNK_PAGES, Math.floor(this.cachePages / 8)));
     this.bias = opts.bias ?? (opts.executable ? loadBias(core, opts.executable) : undefined);
   }
 
@@ -152,6 +186,9 @@ export class CoreMemory extends MemoryBase {
     for (const s of this.mappedSources.values()) s?.close();
     this.mappedSources.clear();
     this.cache.clear();
+    this.regions = [];
+    this.lastKey = -1;
+    this.lastPage = undefined;
   }
 
   read(addr: bigint, len: number): Buffer {
@@ -167,6 +204,10 @@ export class CoreMemory extends MemoryBase {
         `${this.core.name}: address ${hex(addr)} is outside the address space`,
       );
     }
+    if (len <= FAST_READ_MAX && len > 0) {
+      const fast = this.copyOut(addr, len);
+      if (fast) return fast;
+    }
     const out = Buffer.alloc(len);
     let done = 0;
     while (done < len) {
@@ -177,6 +218,128 @@ export class CoreMemory extends MemoryBase {
       done += n;
     }
     return out;
+  }
+
+  override tryRead(addr: bigint, len: number): Buffer | undefined {
+    if (len <= FAST_READ_MAX && len > 0 && this.tryRegion(addr) !== undefined) {
+      const fast = this.copyOut(addr, len);
+      if (fast) return fast;
+    }
+    return super.tryRead(addr, len);
+  }
+
+  override readU8(addr: bigint): number {
+    const o = this.pageOffset(addr, 1);
+    return o >= 0 ? this.spanPage[o]! : super.readU8(addr);
+  }
+  override readU16(addr: bigint): number {
+    const o = this.pageOffset(addr, 2);
+    if (o < 0) return super.readU16(addr);
+    return this.littleEndian ? this.spanPage.readUInt16LE(o) : this.spanPage.readUInt16BE(o);
+  }
+  override readU32(addr: bigint): number {
+    const o = this.pageOffset(addr, 4);
+    if (o < 0) return super.readU32(addr);
+    return this.littleEndian ? this.spanPage.readUInt32LE(o) : this.spanPage.readUInt32BE(o);
+  }
+  override readU64(addr: bigint): bigint {
+    const o = this.pageOffset(addr, 8);
+    if (o < 0) return super.readU64(addr);
+    return this.littleEndian ? this.spanPage.readBigUInt64LE(o) : this.spanPage.readBigUInt64BE(o);
+  }
+  override tryReadU64(addr: bigint): bigint | undefined {
+    if (this.tryRegion(addr) === undefined) return super.tryReadU64(addr);
+    const o = this.pageOffset(addr, 8);
+    if (o < 0) return super.tryReadU64(addr);
+    return this.littleEndian ? this.spanPage.readBigUInt64LE(o) : this.spanPage.readBigUInt64BE(o);
+  }
+
+  /**
+   * Offset in a cached page of the `len` bytes at addr when one page of one source holds them all
+   * (this.spanPage is then that page), else -1 (the caller takes the general path). Throws what
+   * origin() throws when addr itself is nowhere.
+   */
+  private pageOffset(addr: bigint, len: number): number {
+    if (addr < 0n) return -1;
+    const r = this.region(addr);
+    if (addr + BigInt(len) > r.hi) return -1;
+    const off = r.offset + Number(addr - r.lo);
+    const p = Math.floor(off / PAGE);
+    const o = off - p * PAGE;
+    if (o + len > PAGE) return -1;
+    let id = this.sourceIds.get(r.source);
+    if (id === undefined) {
+      id = this.sourceIds.size;
+      this.sourceIds.set(r.source, id);
+    }
+    if (id >= MAX_KEYED_SOURCE || p >= MAX_KEYED_PAGE) return -1;
+    const page = this.page(r.source, id, p);
+    if (o + len > page.length) return -1;
+    this.spanPage = page;
+    return o;
+  }
+
+  /**
+   * The `len` bytes at addr copied from cached pages when one region holds them all, else
+   * undefined (the caller takes the general path). Throws what origin() throws for addr itself.
+   */
+  private copyOut(addr: bigint, len: number): Buffer | undefined {
+    if (addr < 0n) return undefined;
+    const r = this.region(addr);
+    if (addr + BigInt(len) > r.hi) return undefined;
+    const off = r.offset + Number(addr - r.lo);
+    let id = this.sourceIds.get(r.source);
+    if (id === undefined) {
+      id = this.sourceIds.size;
+      this.sourceIds.set(r.source, id);
+    }
+    if (id >= MAX_KEYED_SOURCE) return undefined;
+    const out = Buffer.allocUnsafe(len);
+    let done = 0;
+    while (done < len) {
+      const p = Math.floor((off + done) / PAGE);
+      const o = off + done - p * PAGE;
+      if (p >= MAX_KEYED_PAGE) return undefined;
+      const page = this.page(r.source, id, p);
+      const n = Math.min(len - done, PAGE - o);
+      if (o + n > page.length) return undefined;
+      page.copy(out, done, o, o + n);
+      done += n;
+    }
+    return out;
+  }
+
+  /** The memoised region holding addr, or undefined (no lookup, no error). */
+  private tryRegion(addr: bigint): Region | undefined {
+    const rs = this.regions;
+    for (let i = 0; i < rs.length; i++) {
+      const r = rs[i]!;
+      if (addr >= r.lo && addr < r.hi) {
+        if (i > 0) {
+          rs.splice(i, 1);
+          rs.unshift(r);
+        }
+        return r;
+      }
+    }
+    return undefined;
+  }
+
+  /** The region holding addr: a dumped core segment whole, else what origin() says from addr on. */
+  private region(addr: bigint): Region {
+    const hit = this.tryRegion(addr);
+    if (hit) return hit;
+    let r: Region;
+    const seg = this.core.segmentFor(addr);
+    if (seg && addr - seg.vaddr < BigInt(seg.filesz)) {
+      r = { lo: seg.vaddr, hi: seg.vaddr + BigInt(seg.filesz), source: this.core.elf.source, offset: seg.offset };
+    } else {
+      const o = this.origin(addr);
+      r = { lo: addr, hi: addr + BigInt(o.available), source: o.source, offset: o.offset };
+    }
+    this.regions.unshift(r);
+    if (this.regions.length > REGION_MEMO) this.regions.pop();
+    return r;
   }
 
   /** Where the byte at `addr` comes from; throws UnmappedAddressError when nowhere. */
@@ -267,7 +430,7 @@ export class CoreMemory extends MemoryBase {
   }
 
   private readCached(src: ByteSource, offset: number, len: number): Buffer {
-    if (len > 4 * PAGE) return src.read(offset, len, 'memory');
+    if (len > FAST_READ_MAX) return src.read(offset, len, 'memory');
     let id = this.sourceIds.get(src);
     if (id === undefined) {
       id = this.sourceIds.size;
@@ -296,22 +459,49 @@ export class CoreMemory extends MemoryBase {
   }
 
   private page(src: ByteSource, id: number, p: number): Buffer {
-    const key = `${id}:${p}`;
-    const hit = this.cache.get(key);
+    const keyed = id < MAX_KEYED_SOURCE && p < MAX_KEYED_PAGE;
+    const key = keyed ? id * MAX_KEYED_PAGE + p : -1;
+    if (keyed && key === this.lastKey && this.lastPage) return this.lastPage;
+    const hit = keyed ? this.cache.get(key) : undefined;
     if (hit) {
       this.cache.delete(key);
       this.cache.set(key, hit);
+      this.lastKey = key;
+      this.lastPage = hit;
       return hit;
     }
-    const start = p * PAGE;
-    const n = Math.max(0, Math.min(PAGE, src.size - start));
-    const buf = Buffer.from(src.read(start, n, 'memory page'));
+    if (!keyed) {
+      const start = p * PAGE;
+      return Buffer.from(src.read(start, Math.max(0, Math.min(PAGE, src.size - start)), 'memory page'));
+    }
+    // A miss reads an aligned run of pages at once: g structs sit side by side in the heap and
+    // goroutine stacks (2 KiB and up) side by side in stack spans, so the next reads mostly fall
+    // in the same run (one read call and one allocation for many pages).
+    const run = this.chunkPages;
+    const first = p - (p % run);
+    const start = first * PAGE;
+    const chunk = src.read(start, Math.max(0, Math.min(run * PAGE, src.size - start)), 'memory page');
+    let buf: Buffer | undefined;
+    for (let q = first; q < first + run; q++) {
+      const o = (q - first) * PAGE;
+      if (q !== p && (o >= chunk.length || this.cache.has(id * MAX_KEYED_PAGE + q))) continue;
+      const pageBuf = chunk.subarray(Math.min(o, chunk.length), Math.min(o + PAGE, chunk.length));
+      if (q === p) buf = pageBuf;
+      else this.insert(id * MAX_KEYED_PAGE + q, pageBuf);
+    }
+    // The page asked for goes in last, so that a small cache never evicts it at once.
+    this.insert(key, buf!);
+    this.lastKey = key;
+    this.lastPage = buf!;
+    return buf!;
+  }
+
+  private insert(key: number, buf: Buffer): void {
     this.cache.set(key, buf);
     if (this.cache.size > this.cachePages) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
     }
-    return buf;
   }
 }
 

@@ -114,6 +114,8 @@ export interface PclntabOptions {
 }
 
 const MAX_FUNCS = 10_000_000;
+/** Entries kept in the per-pc caches (funcForPC, spDelta) before they are cleared. */
+const PC_CACHE_SIZE = 16_384;
 
 /** Magic number → format, or a typed error for pre-1.18 / unknown tables. */
 export function pclntabFormat(magic: number, file: string): PclntabFormat {
@@ -141,8 +143,14 @@ export class Pclntab {
   private readonly textEndOff: number;
   private gofunc: { addr: bigint; read: AddressReader } | undefined;
   private readonly linkTextStart: bigint;
-  /** frames() results by pc (and return-address flag): deep recursion repeats the same pcs. */
-  private readonly framesCache = new Map<string, LogicalFrame[]>();
+  /** frames() results by pc, for return addresses and for exact pcs: deep recursion and thousands
+   * of parked goroutines repeat the same pcs. */
+  private readonly framesCacheRet = new Map<bigint, LogicalFrame[]>();
+  private readonly framesCacheExact = new Map<bigint, LogicalFrame[]>();
+  /** funcIndexForPC results by pc (-1 for none). */
+  private readonly pcIndexCache = new Map<bigint, number>();
+  /** spDelta results by pc, with the function they were asked for. */
+  private readonly spDeltaCache = new Map<bigint, { f: FuncInfo; delta: number | undefined }>();
 
   /** `data` starts at the pcHeader and holds the whole table (the `.gopclntab` section). */
   constructor(data: Buffer, opts: PclntabOptions = {}) {
@@ -238,7 +246,12 @@ export class Pclntab {
   }
 
   funcForPC(pc: bigint): FuncInfo | undefined {
-    const i = this.funcIndexForPC(pc);
+    let i = this.pcIndexCache.get(pc);
+    if (i === undefined) {
+      i = this.funcIndexForPC(pc);
+      if (this.pcIndexCache.size >= PC_CACHE_SIZE) this.pcIndexCache.clear();
+      this.pcIndexCache.set(pc, i);
+    }
     return i < 0 ? undefined : this.funcAt(i);
   }
 
@@ -302,7 +315,12 @@ export class Pclntab {
 
   /** Stack-pointer delta (frame size so far) at pc: pcsp. */
   spDelta(f: FuncInfo, pc: bigint): number | undefined {
-    return this.pcValue(f, f.pcsp, pc);
+    const hit = this.spDeltaCache.get(pc);
+    if (hit && hit.f === f) return hit.delta;
+    const delta = this.pcValue(f, f.pcsp, pc);
+    if (this.spDeltaCache.size >= PC_CACHE_SIZE) this.spDeltaCache.clear();
+    this.spDeltaCache.set(pc, { f, delta });
+    return delta;
   }
 
   /** Value of pcdata table `table` at pc, or undefined. */
@@ -326,7 +344,8 @@ export class Pclntab {
    */
   setGoFunc(addr: bigint, read: AddressReader): void {
     this.gofunc = { addr, read };
-    this.framesCache.clear();
+    this.framesCacheRet.clear();
+    this.framesCacheExact.clear();
   }
   get goFuncAddr(): bigint | undefined {
     return this.gofunc?.addr;
@@ -340,13 +359,17 @@ export class Pclntab {
    * Empty when no function contains pc.
    */
   frames(pc: bigint, opts: FramesOptions = {}): LogicalFrame[] {
-    const key = `${pc}:${opts.isCallReturn ? 1 : 0}`;
-    const hit = this.framesCache.get(key);
-    if (hit) return hit.map((x) => ({ ...x }));
-    const out = this.computeFrames(pc, opts);
-    if (this.framesCache.size >= 4096) this.framesCache.clear();
-    this.framesCache.set(key, out);
-    return out.map((x) => ({ ...x }));
+    const cache = opts.isCallReturn ? this.framesCacheRet : this.framesCacheExact;
+    let out = cache.get(pc);
+    if (!out) {
+      out = this.computeFrames(pc, opts);
+      if (cache.size >= 4096) cache.clear();
+      cache.set(pc, out);
+    }
+    // Copies: callers may annotate their frames.
+    const copy = new Array<LogicalFrame>(out.length);
+    for (let i = 0; i < out.length; i++) copy[i] = { ...out[i]! };
+    return copy;
   }
 
   private computeFrames(pc: bigint, opts: FramesOptions): LogicalFrame[] {

@@ -36,6 +36,8 @@ export interface UnwindRegs {
 /** Memory the unwinder reads (B1's Memory satisfies it). */
 export interface StackMemory {
   tryRead(addr: bigint, len: number): Buffer | undefined;
+  /** A little-endian word, or undefined when unreadable (Memory has it; faster than tryRead). */
+  tryReadU64?(addr: bigint): bigint | undefined;
 }
 
 export type StopReason =
@@ -111,6 +113,7 @@ export const UCONTEXT_RIP = 168;
 export const DEFAULT_MAX_FRAMES = 1000;
 
 function word(mem: StackMemory, addr: bigint): bigint | undefined {
+  if (mem.tryReadU64) return mem.tryReadU64(addr);
   const b = mem.tryRead(addr, 8);
   return b ? b.readBigUInt64LE(0) : undefined;
 }

@@ -1,6 +1,6 @@
 // Maps source paths recorded in a binary or printed in a traceback (built elsewhere: /build/src/...,
 // -trimpath module paths such as example.com/app/main.go, Windows paths) to files on this machine.
-// Order: explicit substitutePath pairs (longest `from` first, at a path-segment boundary), then the
+// Order: explicit substitutePath pairs (longest recorded prefix first, at a path-segment boundary), then the
 // path itself when it lies in a workspace folder, then the main module path matched against
 // workspace go.mod files, then the longest existing suffix under a workspace folder, and last the
 // path itself outside the workspace (the workspace copy is what the user edits). Only existing
@@ -8,6 +8,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
+/**
+ * vscode-go's and Delve's substitutePath semantics: `from` is the local (workspace) path, `to` the
+ * path recorded in the binary (the build machine's). The same setting serves Delve and our readers.
+ */
 export interface PathSubstitution {
   from: string;
   to: string;
@@ -90,12 +94,12 @@ export class SourcePathMapper {
 
   private compute(recorded: string): MappedPath | undefined {
     const rec = slashes(recorded);
-    const subs = [...(this.options.substitutePath ?? [])].sort((a, b) => b.from.length - a.from.length);
+    const subs = [...(this.options.substitutePath ?? [])].sort((a, b) => b.to.length - a.to.length);
     for (const s of subs) {
-      const from = slashes(s.from).replace(/\/+$/, '');
-      if (from && (rec === from || rec.startsWith(from + '/'))) {
-        const rest = rec.slice(from.length).replace(/^\/+/, '');
-        const candidate = rest ? join(s.to, rest) : s.to;
+      const remote = slashes(s.to).replace(/\/+$/, '');
+      if (remote && (rec === remote || rec.startsWith(remote + '/'))) {
+        const rest = rec.slice(remote.length).replace(/^\/+/, '');
+        const candidate = rest ? join(s.from, rest) : s.from;
         if (this.exists(candidate)) return { path: candidate, by: 'substitutePath' };
       }
     }

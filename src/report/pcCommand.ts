@@ -84,13 +84,7 @@ export interface PcReport {
   reason: string;
   /** The module root the function was rebuilt from. */
   sourceRoot: string;
-  rebuild: {
-    args: string[];
-    env: Record<string, string>;
-    ignoredSettings: string[];
-    durationMs: number;
-    cached: boolean;
-  };
+  rebuild: PcMapping['rebuild'];
 }
 
 /** Bad input for `go-core pc`, said in one line: what failed, on which file, what to do. */

@@ -2,7 +2,7 @@
 import type { Memory } from '../core/memory.js';
 import { CoreReadError, hex } from '../core/errors.js';
 import { readFieldFrom } from './fields.js';
-import { G_SCAN, gStatusName, waitReasonString, type FieldRef, type RuntimeLayout } from './layout.js';
+import { G_SCAN, gStatusName, waitReasonString, type RuntimeLayout } from './layout.js';
 
 export interface GoroutineInfo {
   /** Address of the runtime.g. */
@@ -49,9 +49,8 @@ export function readGoroutine(memory: Memory, layout: RuntimeLayout, addr: bigin
   // One read of the whole g (a few hundred bytes), then fields from the buffer.
   const buf = memory.read(addr, o.size);
   const le = memory.littleEndian;
-  const rd = (f: FieldRef): bigint => readFieldFrom(buf, f, le);
-  const status = Number(rd(o.atomicstatus));
-  const waitReason = Number(rd(o.waitreason));
+  const status = Number(readFieldFrom(buf, o.atomicstatus, le));
+  const waitReason = Number(readFieldFrom(buf, o.waitreason, le));
   const statusName = gStatusName(layout, status);
   const wrs = waitReasonString(layout, waitReason);
   const base = status & ~G_SCAN;
@@ -61,27 +60,27 @@ export function readGoroutine(memory: Memory, layout: RuntimeLayout, addr: bigin
   }
   return {
     addr,
-    goid: rd(o.goid),
+    goid: readFieldFrom(buf, o.goid, le),
     status,
     statusName,
     waitReason,
     waitReasonString: wrs,
     tracebackStatus,
-    stackLo: rd(o.stackLo),
-    stackHi: rd(o.stackHi),
-    schedSp: rd(o.schedSp),
-    schedPc: rd(o.schedPc),
-    schedBp: rd(o.schedBp),
-    syscallsp: rd(o.syscallsp),
-    syscallpc: rd(o.syscallpc),
-    startpc: rd(o.startpc),
-    gopc: rd(o.gopc),
-    parentGoid: o.parentGoid ? rd(o.parentGoid) : undefined,
-    m: rd(o.m),
-    panic: rd(o.panic),
-    defer: rd(o.defer),
-    waitsince: rd(o.waitsince),
-    lockedm: rd(o.lockedm),
+    stackLo: readFieldFrom(buf, o.stackLo, le),
+    stackHi: readFieldFrom(buf, o.stackHi, le),
+    schedSp: readFieldFrom(buf, o.schedSp, le),
+    schedPc: readFieldFrom(buf, o.schedPc, le),
+    schedBp: readFieldFrom(buf, o.schedBp, le),
+    syscallsp: readFieldFrom(buf, o.syscallsp, le),
+    syscallpc: readFieldFrom(buf, o.syscallpc, le),
+    startpc: readFieldFrom(buf, o.startpc, le),
+    gopc: readFieldFrom(buf, o.gopc, le),
+    parentGoid: o.parentGoid ? readFieldFrom(buf, o.parentGoid, le) : undefined,
+    m: readFieldFrom(buf, o.m, le),
+    panic: readFieldFrom(buf, o.panic, le),
+    defer: readFieldFrom(buf, o.defer, le),
+    waitsince: readFieldFrom(buf, o.waitsince, le),
+    lockedm: readFieldFrom(buf, o.lockedm, le),
   };
 }
 

@@ -1,30 +1,14 @@
 // Data types of the per-Go-version runtime layout tables (src/runtime/layouts/go1NN.ts).
 // A table is plain data taken from the DWARF of a binary built by that toolchain; layout.ts turns
 // it into a RuntimeLayout with lookups.
+import type { DwarfKind } from '../core/dwarf.js';
 
 /**
  * What a field holds, after following typedefs (DW_AT_go_kind where Go emits it):
  * `ptr` includes unsafe.Pointer; `uintptr` is a uintptr or a named uintptr (guintptr, puintptr);
  * `eface`/`iface` are interface values (2 words); `string`/`slice` are their headers.
  */
-export type FieldKind =
-  | 'ptr'
-  | 'bool'
-  | 'int'
-  | 'uint'
-  | 'uintptr'
-  | 'float'
-  | 'complex'
-  | 'array'
-  | 'chan'
-  | 'func'
-  | 'eface'
-  | 'iface'
-  | 'map'
-  | 'slice'
-  | 'string'
-  | 'struct'
-  | 'unknown';
+export type FieldKind = DwarfKind;
 
 /** [name, byte offset, byte size, kind, Go type name as DWARF spells it] */
 export type FieldTuple = readonly [name: string, offset: number, size: number, kind: FieldKind, type: string];

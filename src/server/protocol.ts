@@ -13,7 +13,7 @@ export const LensCommands = {
   associateBinary: 'goCoreInspector.associateBinary',
 } as const;
 
-/** A path prefix substitution, as in Delve's substitutePath: `from` (as printed) → `to` (local). */
+/** A path prefix substitution, as in vscode-go's and Delve's substitutePath: `from` the local path, `to` the path as printed. */
 export interface PathMapping {
   from: string;
   to: string;

@@ -114,35 +114,47 @@ export function parseRegister(text: string, line: number): RegisterLine | undefi
   return m ? { kind: 'register', line, text, name: loc(m, 1)!, value: loc(m, 3)! } : undefined;
 }
 
-const GOROUTINE = /^goroutine (\d+)(?: gp=(0x[0-9a-f]+))?(?: m=(\d+|nil))?(?: mp=(0x[0-9a-f]+))?( )\[([^\]]*)\]:$/d;
+const GOROUTINE = /^goroutine (\d+)(?: gp=(0x[0-9a-f]+))?(?: m=(\d+|nil))?(?: mp=(0x[0-9a-f]+))?( )\[([^\]]*)\]:$/;
 export function parseGoroutineHeader(text: string, line: number): GoroutineHeaderLine | undefined {
+  if (!text.startsWith('goroutine ')) return undefined;
   const m = GOROUTINE.exec(text);
   if (!m) return undefined;
-  const state = loc(m, 6)!;
+  // Spans from the fixed layout (no `d` flag: one header per goroutine, 10,000s in a large log).
+  let pos = 'goroutine '.length;
+  const id: Located<number> = { value: Number(m[1]), span: { start: pos, end: pos + m[1]!.length } };
+  pos = id.span.end;
+  const field = (prefix: string, v: string | undefined): Located<string> | undefined => {
+    if (v === undefined) return undefined;
+    pos += prefix.length;
+    const out = at(v, pos, v.length);
+    pos += v.length;
+    return out;
+  };
+  const gp = field(' gp=', m[2]);
+  const mm = field(' m=', m[3]);
+  const mp = field(' mp=', m[4]);
+  const state = at(m[6]!, pos + 2, m[6]!.length);
   const items: Located<string>[] = [];
-  let pos = state.span.start;
+  let itemPos = state.span.start;
   for (const part of state.value.split(', ')) {
-    items.push(at(part, pos, part.length));
-    pos += part.length + 2;
+    items.push(at(part, itemPos, part.length));
+    itemPos += part.length + 2;
   }
   const status = items[0]!;
   let waitMinutes: Located<number> | undefined;
   let lockedToThread = false;
   const extra: Located<string>[] = [];
   for (const it of items.slice(1)) {
-    const mm = /^(\d+) minutes?$/.exec(it.value);
-    if (mm && !waitMinutes) waitMinutes = { value: Number(mm[1]), span: it.span };
+    const minutes = /^(\d+) minutes?$/.exec(it.value);
+    if (minutes && !waitMinutes) waitMinutes = { value: Number(minutes[1]), span: it.span };
     else if (it.value === 'locked to thread') lockedToThread = true;
     else extra.push(it);
   }
-  const gp = loc(m, 2);
-  const mm = loc(m, 3);
-  const mp = loc(m, 4);
   return {
     kind: 'goroutine',
     line,
     text,
-    id: { value: Number(m[1]), span: idx(m, 1) },
+    id,
     ...(gp ? { gp } : {}),
     ...(mm ? { m: mm } : {}),
     ...(mp ? { mp } : {}),
@@ -159,7 +171,7 @@ export function parseGoroutineHeader(text: string, line: number): GoroutineHeade
  * one (function names contain parentheses, `main.(*T).M`, and brackets, `main.F[...]`).
  */
 export function parseCall(text: string, line: number): CallLine | undefined {
-  if (text.length < 3 || !text.endsWith(')') || /^\s/.test(text)) return undefined;
+  if (text.length < 3 || text.charCodeAt(text.length - 1) !== 41 || isSpaceCode(text.charCodeAt(0))) return undefined;
   let depth = 0;
   let open = -1;
   for (let i = text.length - 1; i >= 0; i--) {
@@ -188,44 +200,99 @@ export function parseCall(text: string, line: number): CallLine | undefined {
   };
 }
 
-const LOCATION =
-  /^(\s+)(.*):(\d+)(?: \+(0x[0-9a-f]+))?(?: fp=(0x[0-9a-f]+))?(?: sp=(0x[0-9a-f]+))?(?: pc=(0x[0-9a-f]+))?$/;
-export function parseLocation(text: string, line: number): LocationLine | undefined {
-  // The most frequent line: spans are computed from the fixed layout (no `d` flag, less garbage).
-  const m = LOCATION.exec(text);
-  if (!m || m[2] === '') return undefined;
-  const indent = m[1]!;
-  const file = at(m[2]!, indent.length, m[2]!.length);
-  const lineNumber = at(Number(m[3]), file.span.end + 1, m[3]!.length);
-  const out: LocationLine = { kind: 'location', line, text, indent, file, lineNumber };
-  let pos = lineNumber.span.end;
-  const names = ['offset', 'fp', 'sp', 'pc'] as const;
-  const prefixes = [' +', ' fp=', ' sp=', ' pc='];
-  for (let k = 0; k < 4; k++) {
-    const v = m[4 + k];
-    if (v === undefined) continue;
-    pos += prefixes[k]!.length;
-    out[names[k]!] = at(v, pos, v.length);
-    pos += v.length;
+/** `\s` of a regular expression, for one character code. */
+function isSpaceCode(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return /\s/.test(String.fromCharCode(c));
+}
+
+/** End of a `0x[0-9a-f]+` starting at `p`, or -1. */
+function hexEnd(text: string, p: number): number {
+  if (text.charCodeAt(p) !== 48 || text.charCodeAt(p + 1) !== 120) return -1;
+  let q = p + 2;
+  for (;;) {
+    const c = text.charCodeAt(q);
+    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 102)) q++;
+    else break;
   }
+  return q > p + 2 ? q : -1;
+}
+
+/** The value of ` <prefix>0x...` at `p` (prefix includes the space), or undefined. */
+function hexField(text: string, p: number, prefix: string): Located<string> | undefined {
+  if (!text.startsWith(prefix, p)) return undefined;
+  const start = p + prefix.length;
+  const end = hexEnd(text, start);
+  return end < 0 ? undefined : { value: text.slice(start, end), span: { start, end } };
+}
+
+/**
+ * `\t/path/file.go:123 +0x1f fp=0x.. sp=0x.. pc=0x..`: what
+ * `/^(\s+)(.*):(\d+)(?: \+(0x[0-9a-f]+))?(?: fp=(0x[0-9a-f]+))?(?: sp=(0x[0-9a-f]+))?(?: pc=(0x[0-9a-f]+))?$/`
+ * matches (with a non-empty path), read by hand: the most frequent line, so no match arrays.
+ */
+export function parseLocation(text: string, line: number): LocationLine | undefined {
+  let p = 0;
+  while (p < text.length && isSpaceCode(text.charCodeAt(p))) p++;
+  if (p === 0) return undefined;
+  // The suffix holds no colon: only the last colon can end the path.
+  const colon = text.lastIndexOf(':');
+  if (colon <= p) return undefined;
+  // `.` of the path does not match line terminators.
+  for (let k = p; k < colon; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return undefined;
+  }
+  let q = colon + 1;
+  let n = 0;
+  while (q < text.length) {
+    const c = text.charCodeAt(q);
+    if (c < 48 || c > 57) break;
+    n = n * 10 + (c - 48);
+    q++;
+  }
+  const digits = q - colon - 1;
+  if (digits === 0) return undefined;
+  if (digits > 15) n = Number(text.slice(colon + 1, q));
+  const lineNumber: Located<number> = { value: n, span: { start: colon + 1, end: q } };
+  const offset = hexField(text, q, ' +');
+  if (offset) q = offset.span.end;
+  const fp = hexField(text, q, ' fp=');
+  if (fp) q = fp.span.end;
+  const sp = hexField(text, q, ' sp=');
+  if (sp) q = sp.span.end;
+  const pc = hexField(text, q, ' pc=');
+  if (pc) q = pc.span.end;
+  if (q !== text.length) return undefined;
+  const indent = text.slice(0, p);
+  const file: Located<string> = { value: text.slice(p, colon), span: { start: p, end: colon } };
+  // One literal per common layout (all pieces, offset only, none): no property added later.
+  if (offset && fp && sp && pc)
+    return { kind: 'location', line, text, indent, file, lineNumber, offset, fp, sp, pc };
+  if (offset && !fp && !sp && !pc) return { kind: 'location', line, text, indent, file, lineNumber, offset };
+  const out: LocationLine = { kind: 'location', line, text, indent, file, lineNumber };
+  if (offset) out.offset = offset;
+  if (fp) out.fp = fp;
+  if (sp) out.sp = sp;
+  if (pc) out.pc = pc;
   return out;
 }
 
-const CREATED_BY = /^created by (\S+?)(?: in goroutine (\d+))?$/d;
+const CREATED_BY = /^created by (\S+?)(?: in goroutine (\d+))?$/;
 export function parseCreatedBy(text: string, line: number): CreatedByLine | undefined {
+  if (!text.startsWith('created by ')) return undefined;
   const m = CREATED_BY.exec(text);
   if (!m) return undefined;
-  return {
-    kind: 'createdBy',
-    line,
-    text,
-    func: loc(m, 1)!,
-    ...(m[2] !== undefined ? { goroutine: { value: Number(m[2]), span: idx(m, 2) } } : {}),
-  };
+  const start = 'created by '.length;
+  const func = at(m[1]!, start, m[1]!.length);
+  if (m[2] === undefined) return { kind: 'createdBy', line, text, func };
+  const g = func.span.end + ' in goroutine '.length;
+  return { kind: 'createdBy', line, text, func, goroutine: at(Number(m[2]), g, m[2].length) };
 }
 
 const ELIDED = /^\.\.\.(?:additional|(\d+)) frames elided\.\.\.$/d;
 export function parseElided(text: string, line: number): ElidedLine | undefined {
+  if (!text.startsWith('...')) return undefined;
   const m = ELIDED.exec(text);
   if (!m) return undefined;
   return {

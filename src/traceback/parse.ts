@@ -78,17 +78,39 @@ function frameOf(call: Frame['call']): Frame {
   return { call, func: call.func.value, inlined: call.inlined };
 }
 
-function attachLocation(frame: Frame, location: LocationLine): void {
-  frame.location = location;
-  frame.file = location.file.value;
-  frame.lineNumber = location.lineNumber.value;
-  const pc = hex(location.pc?.value);
-  const sp = hex(location.sp?.value);
-  const fp = hex(location.fp?.value);
-  if (pc !== undefined) frame.pc = pc;
-  if (sp !== undefined) frame.sp = sp;
-  if (fp !== undefined) frame.fp = fp;
-  if (location.offset) frame.offset = parseInt(location.offset.value, 16);
+/** The frame of `call` with its location: one object literal per common layout (no property added later). */
+function frameWithLocation(call: Frame['call'], location: LocationLine): Frame {
+  const func = call.func.value;
+  const inlined = call.inlined;
+  const file = location.file.value;
+  const lineNumber = location.lineNumber.value;
+  const { offset, fp, sp, pc } = location;
+  if (offset && fp && sp && pc) {
+    return {
+      call,
+      func,
+      inlined,
+      location,
+      file,
+      lineNumber,
+      pc: BigInt(pc.value),
+      sp: BigInt(sp.value),
+      fp: BigInt(fp.value),
+      offset: parseInt(offset.value, 16),
+    };
+  }
+  if (offset && !fp && !sp && !pc) {
+    return { call, func, inlined, location, file, lineNumber, offset: parseInt(offset.value, 16) };
+  }
+  const frame: Frame = { call, func, inlined, location, file, lineNumber };
+  const pcv = hex(pc?.value);
+  const spv = hex(sp?.value);
+  const fpv = hex(fp?.value);
+  if (pcv !== undefined) frame.pc = pcv;
+  if (spv !== undefined) frame.sp = spv;
+  if (fpv !== undefined) frame.fp = fpv;
+  if (offset) frame.offset = parseInt(offset.value, 16);
+  return frame;
 }
 
 export function parseTraceback(text: string): Traceback {
@@ -107,7 +129,9 @@ export function parseTraceback(text: string): Traceback {
   };
   // The stack being read (a goroutine or a runtime stack), and what its last line was.
   let stack: (Goroutine | RuntimeStack) | undefined;
-  let pending: 'frame' | 'createdBy' | undefined;
+  // What the next line must be to continue the last frame: its location line (already parsed when
+  // the call line was read: the frame is built once, complete), or the `created by` location.
+  let pending: LocationLine | 'createdBy' | undefined;
   let dump: RegisterDump | undefined;
 
   const endStack = (): void => {
@@ -208,38 +232,45 @@ export function parseTraceback(text: string): Traceback {
 
   /** A line inside a stack, or undefined when it does not belong to the stack. */
   function readStackLine(st: Stack, s: string, i: number): TracebackLine | undefined {
-    if (pending === 'frame' || pending === 'createdBy') {
+    const c0 = s.charCodeAt(0);
+    const before = pending;
+    pending = undefined;
+    if (before === 'createdBy') {
       const location = parseLocation(s, i);
       if (location) {
-        if (pending === 'frame') attachLocation(st.frames[st.frames.length - 1]!, location);
-        else if (st.createdBy) st.createdBy.location = location;
-        pending = undefined;
+        if (st.createdBy) st.createdBy.location = location;
         return location;
       }
+    } else if (before?.line === i) {
+      // The location line read with the call line before it.
+      return before;
     }
-    pending = undefined;
-    const created = parseCreatedBy(s, i);
+    const created = c0 === 99 /* c */ ? parseCreatedBy(s, i) : undefined;
     if (created) {
       st.createdBy = { line: created };
       pending = 'createdBy';
       return created;
     }
-    const elided = parseElided(s, i);
+    const elided = c0 === 46 /* . */ ? parseElided(s, i) : undefined;
     if (elided) {
       st.items.push({ kind: 'elided', line: elided });
       return elided;
     }
-    if (UNAVAILABLE.test(s)) {
+    if ((c0 <= 32 || c0 > 127) && UNAVAILABLE.test(s)) {
       const line = { kind: 'unavailable' as const, line: i, text: s };
       st.items.push({ kind: 'unavailable', line });
       return line;
     }
     const call = parseCall(s, i);
     if (call) {
-      const frame = frameOf(call);
+      // Look ahead: the frame's location line, when it follows, is parsed now so that the frame is
+      // built once, complete (the line itself is returned as this location when it is reached).
+      const next = split.lines[i + 1];
+      const location = next !== undefined && next.length <= MAX_LINE ? parseLocation(next, i + 1) : undefined;
+      const frame = location ? frameWithLocation(call, location) : frameOf(call);
       st.frames.push(frame);
       st.items.push({ kind: 'frame', frame });
-      pending = 'frame';
+      pending = location;
       return call;
     }
     return undefined;

@@ -187,7 +187,7 @@ test('paths from another machine map into the workspace (suffix match) and throu
     // substitutePath wins over the workspace match.
     cpSync(f.srcDir, ws2, { recursive: true });
     await c.notify('workspace/didChangeConfiguration', {
-      settings: { goCoreInspector: { substitutePath: [{ from: fakeRoot, to: ws2 }] } },
+      settings: { goCoreInspector: { substitutePath: [{ from: ws2, to: fakeRoot }] } },
     });
     await c.notify('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: moved }] });
     links = await c.request<DocumentLink[]>('textDocument/documentLink', { textDocument: { uri } });

@@ -15,8 +15,8 @@ test('substitutePath wins, longest prefix first', () => {
   const m = new SourcePathMapper({
     exists,
     substitutePath: [
-      { from: '/build', to: '/nowhere' },
-      { from: '/build/src', to: '/ws/app' },
+      { from: '/nowhere', to: '/build' },
+      { from: '/ws/app', to: '/build/src' },
     ],
   });
   assert.deepEqual(m.map('/build/src/main.go'), { path: '/ws/app/main.go', by: 'substitutePath' });

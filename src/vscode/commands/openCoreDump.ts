@@ -7,7 +7,7 @@ import { findDelveFor } from '../../delve/dlvDiscovery.js';
 import { Commands, DEBUG_TYPE, Views } from '../constants.js';
 import { CORE_ID_KEY } from '../debug/goCoreDebugger.js';
 import type { Logger } from '../log.js';
-import { originFrame } from '../model.js';
+import { originFrame, type FrameModel } from '../model.js';
 import { readSettings } from '../settings.js';
 import { ExecutableNotFoundError, type Analyzer, type CoreAnalysis } from '../session/analyzer.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
@@ -32,6 +32,22 @@ export interface OpenCoreOptions {
 }
 
 const CORE_NAME = /^core(\.\d+)?$|\.core$/;
+
+/**
+ * substitutePath pairs for Delve (vscode-go semantics: from = local, to = recorded) guessed from where
+ * our mapper found the user frames' sources, so that the debug session opens the workspace copies.
+ */
+export function derivedSubstitutePath(frames: FrameModel[], mapper: SourcePathMapper): { from: string; to: string }[] {
+  const pairs = new Map<string, string>();
+  for (const f of frames) {
+    if (f.runtime || !f.file) continue;
+    const m = mapper.map(f.file);
+    if (!m || m.by === 'identity') continue;
+    const to = dirname(f.file);
+    if (!pairs.has(to)) pairs.set(to, dirname(m.path));
+  }
+  return [...pairs.entries()].map(([to, from]) => ({ from, to }));
+}
 
 async function pickCore(): Promise<string | undefined> {
   const picked = await vscode.window.showOpenDialog({
@@ -137,7 +153,10 @@ export async function openCoreDump(
           dlv: pick,
           timeoutMs: settings.requestTimeoutMs,
           trace: settings.trace,
-          substitutePath: options.substitutePath ?? settings.substitutePath,
+          substitutePath: [
+            ...(options.substitutePath ?? settings.substitutePath),
+            ...derivedSubstitutePath([...analysis.model.frames, ...analysis.model.systemFrames], mapper),
+          ],
           signal: abort.signal,
           logger: (level, message) => (level.startsWith('dap') ? deps.logger.trace(message) : deps.logger.info(`[dlv ${level}] ${message}`)),
         });
@@ -166,14 +185,19 @@ export async function openCoreDump(
       }
       if (options.startDebugSession) {
         const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(corePath)) ?? vscode.workspace.workspaceFolders?.[0];
-        await vscode.debug.startDebugging(folder, {
-          type: DEBUG_TYPE,
-          request: 'launch',
-          name: `Core: ${core.label}`,
-          coreFilePath: corePath,
-          program: analysis.binaryPath,
-          [CORE_ID_KEY]: core.id,
-        });
+        // The Go Core views stay in front; Call Stack, Variables and Disassembly are one click away.
+        await vscode.debug.startDebugging(
+          folder,
+          {
+            type: DEBUG_TYPE,
+            request: 'launch',
+            name: `Core: ${core.label}`,
+            coreFilePath: corePath,
+            program: analysis.binaryPath,
+            [CORE_ID_KEY]: core.id,
+          },
+          { suppressDebugView: true },
+        );
       }
       return core;
     },

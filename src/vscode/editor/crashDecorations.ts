@@ -64,6 +64,7 @@ export class CrashDecorations implements vscode.Disposable {
       this.other,
       vscode.window.onDidChangeVisibleTextEditors(() => this.refresh()),
       sessions.onDidChange(() => this.refresh()),
+      sessions.onDidAnnotate(() => this.refresh()),
     );
     this.refresh();
   }

@@ -84,7 +84,7 @@ export async function annotateCoreWithSsa(
             f.instruction = m.instruction?.text;
             f.ssa = ssaAnnotation(m);
           }
-          sessions.update(core);
+          sessions.annotate(core);
         } catch (e) {
           if (abort.signal.aborted) return;
           const msg = e instanceof Error ? e.message : String(e);

@@ -48,7 +48,14 @@ export class CoreSessions implements vscode.Disposable {
   private activeId: string | undefined;
   private nextId = 1;
   private readonly changed = new vscode.EventEmitter<void>();
+  /** The set of cores, the active core, or the shape of its model changed: views refresh. */
   readonly onDidChange = this.changed.event;
+  private readonly annotated = new vscode.EventEmitter<OpenCore>();
+  /**
+   * Only annotations of frames changed (instruction, SSA value): decorations and hovers refresh,
+   * the trees keep their items (refreshing them under the user's pointer loses clicks).
+   */
+  readonly onDidAnnotate = this.annotated.event;
 
   get active(): OpenCore | undefined {
     return this.activeId ? this.cores.get(this.activeId) : undefined;
@@ -83,6 +90,10 @@ export class CoreSessions implements vscode.Disposable {
     if (this.cores.has(core.id)) this.fire();
   }
 
+  annotate(core: OpenCore): void {
+    if (this.cores.has(core.id)) this.annotated.fire(core);
+  }
+
   async close(id: string): Promise<void> {
     const core = this.cores.get(id);
     if (!core) return;
@@ -100,5 +111,6 @@ export class CoreSessions implements vscode.Disposable {
   dispose(): void {
     for (const id of [...this.cores.keys()]) void this.close(id);
     this.changed.dispose();
+    this.annotated.dispose();
   }
 }

@@ -164,6 +164,63 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
       },
       shot('browser-failure-panic-frames.png'),
     );
+    // The origin frame's source line, as the runtime printed it: `main.pick(...)` then `\t<file>:<line>`.
+    const at = new RegExp(`^${escapeRegExp(origin ?? '?')}\\(.*\\)\\n\\t(.+):(\\d+)`, 'm').exec(traceback);
+    await step(
+      results,
+      `clicking ${origin ?? '?'} opens its line ${at?.[2] ?? '?'} with the crash annotation, and hovering it shows the crash`,
+      async () => {
+        if (!at) throw new Error(`no location line after ${origin} in traceback.txt`);
+        const line = Number(at[2]);
+        // The debug session that Open Core Dump starts brings Run and Debug forward: go back to Go Core.
+        if (!(await viewPane(page, 'Panic Frames').isVisible())) {
+          await page.locator('.activitybar .action-item a[aria-label^="Go Core"]').click({ timeout: 10_000 });
+        }
+        const row = viewPane(page, 'Panic Frames').locator('.monaco-list-row', { hasText: origin! }).first();
+        await row.click();
+        await page.locator('.part.statusbar', { hasText: `Ln ${line},` }).waitFor({ state: 'visible', timeout: 30_000 });
+        // The annotation is rendered after the line's text (CSS ::after content).
+        const deadline = Date.now() + 60_000;
+        let annotation = '';
+        while (Date.now() < deadline && !annotation.includes('panic:')) {
+          // Runs in the page (a string: this file is type-checked without the DOM library).
+          annotation = await page.evaluate<string>(
+            `Array.from(document.querySelectorAll('.view-lines span'))
+               .map((el) => getComputedStyle(el, '::after').content)
+               .filter((c) => c && c !== 'none' && c !== 'normal')
+               .join(' | ')`,
+          );
+          if (!annotation.includes('panic:')) await page.waitForTimeout(500);
+        }
+        if (!annotation.includes('panic:')) throw new Error(`no crash annotation in the editor; after-texts: ${annotation}`);
+        process.stderr.write(`[test-vscode] annotation: ${annotation}\n`);
+        // Hover the text of the annotated line (the decoration covers the whole line).
+        const box = await page.evaluate<{ x: number; y: number } | undefined>(
+          `(() => {
+             for (const line of Array.from(document.querySelectorAll('.view-line'))) {
+               const spans = Array.from(line.querySelectorAll('span'));
+               if (!spans.some((el) => String(getComputedStyle(el, '::after').content).includes('panic:'))) continue;
+               const r = line.getBoundingClientRect();
+               return { x: r.left + 30, y: r.top + r.height / 2 };
+             }
+             return undefined;
+           })()`,
+        );
+        if (!box) throw new Error('the annotated line is not on screen');
+        // Move onto the line in steps, as a pointer does, and wait for the editor's hover widget.
+        await page.mouse.move(box.x - 20, box.y, { steps: 3 });
+        await page.mouse.move(box.x, box.y, { steps: 5 });
+        const hover = page.locator('.monaco-hover', { hasText: 'Crash origin' });
+        try {
+          await hover.first().waitFor({ state: 'visible', timeout: 20_000 });
+        } catch (e) {
+          const seen = await page.locator('.monaco-hover').allInnerTexts();
+          throw new Error(`no crash hover on the origin line; hovers on screen: ${JSON.stringify(seen)} (${(e as Error).message})`);
+        }
+        await shot('browser-origin-hover.png')();
+      },
+      shot('browser-failure-origin.png'),
+    );
   }
   await shot('browser-end.png')();
   return results;
