@@ -1,5 +1,8 @@
 // Every command, view, setting, context key and language ID of the extension, in one place.
 // package.json must use the same strings; test/unit/manifest.test.ts checks that they agree.
+// The crash-log server names two of the commands in its code lenses: those strings come from its
+// protocol module (the server cannot import this one).
+import { LensCommands, TRACEBACK_LANGUAGE } from '../server/protocol.js';
 
 export const EXTENSION_ID = 'go-core-inspector.go-core-inspector';
 
@@ -11,8 +14,8 @@ export const Commands = {
   copyPc: 'goCoreInspector.copyPc',
   copyAsTraceback: 'goCoreInspector.copyAsTraceback',
   showSsaForFrame: 'goCoreInspector.showSsaForFrame',
-  showGoroutineGroups: 'goCoreInspector.showGoroutineGroups',
-  associateBinary: 'goCoreInspector.associateBinary',
+  showGoroutineGroups: LensCommands.showGoroutineGroups,
+  associateBinary: LensCommands.associateBinary,
   openTracebackFromClipboard: 'goCoreInspector.openTracebackFromClipboard',
   showLog: 'goCoreInspector.showLog',
 } as const;
@@ -41,5 +44,5 @@ export const ContextKeys = {
 } as const;
 
 export const DEBUG_TYPE = 'go-core';
-export const TRACEBACK_LANGUAGE_ID = 'go-traceback';
+export const TRACEBACK_LANGUAGE_ID = TRACEBACK_LANGUAGE;
 export const OUTPUT_CHANNEL = 'Go Core Dump Inspector';
