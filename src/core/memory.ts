@@ -134,7 +134,10 @@ const MAX_KEYED_PAGE = 2 ** 32;
 const MAX_KEYED_SOURCE = 2 ** 20;
 /** Reads up to this size are copied straight from cached pages. */
 const FAST_READ_MAX = 4 * PAGE;
-/** Pages read at once on a cache miss: an aligned run of 8 pages (32 KiB). */
+/**
+ * Pages read at once on a cache miss: an aligned run of 8 pages (32 KiB). Cached pages are views
+ * of their run, so the cache holds at most cachePages runs (32 MiB at the default 1024 pages).
+ */
 const CHUNK_PAGES = 8;
 /** Address ranges remembered with where their bytes come from (most recent first). */
 const REGION_MEMO = 8;
@@ -447,11 +450,7 @@ export class CoreMemory extends MemoryBase {
 
   private readCached(src: ByteSource, offset: number, len: number): Buffer {
     if (len > FAST_READ_MAX) return src.read(offset, len, 'memory');
-    let id = this.sourceIds.get(src);
-    if (id === undefined) {
-      id = this.sourceIds.size;
-      this.sourceIds.set(src, id);
-    }
+    const id = this.sourceId(src);
     const first = Math.floor(offset / PAGE);
     const last = Math.floor((offset + len - 1) / PAGE);
     if (first === last) {

@@ -88,6 +88,11 @@ export interface UnwindOptions {
    * Default false: thread registers, where pc is the next instruction to execute.
    */
   innermostIsCallReturn?: boolean;
+  /**
+   * Fill each frame's `logical` list (default true). False leaves it empty, for callers that look
+   * source frames up themselves (and cache them: thousands of goroutines share a few pcs).
+   */
+  logicalFrames?: boolean;
 }
 
 export interface UnwindResult {
@@ -150,6 +155,7 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
   let signalled = false;
   let stackIndex = 0;
   let stackLabel = opts.firstStackLabel ?? '';
+  const logical = opts.logicalFrames !== false;
   const end = (stop: StopReason, stopDetail: string): UnwindResult => ({ frames, stop, stopDetail });
 
   for (;;) {
@@ -159,7 +165,7 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
     const innermost = frames.length === 0 || frames[frames.length - 1]!.stackIndex !== stackIndex;
     // In the signal restorer, the ucontext is at sp.
     if (RESTORER_FUNCS.has(f.name)) {
-      frames.push(makeFrame(tab, f, pc, sp, sp, bp, exact, signalled, stackIndex, stackLabel));
+      frames.push(makeFrame(tab, f, pc, sp, sp, bp, exact, signalled, stackIndex, stackLabel, logical));
       const regs = readUcontext(mem, sp);
       if (!regs) return end('unreadable', `cannot read the signal context at ${hexs(sp)}`);
       markSignalHandler(frames, stackIndex);
@@ -170,11 +176,11 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
     }
     const delta = pc === f.entry ? 0 : tab.spDelta(f, pc);
     if (delta === undefined || delta < 0) {
-      frames.push(makeFrame(tab, f, pc, sp, sp, bp, exact, signalled, stackIndex, stackLabel));
+      frames.push(makeFrame(tab, f, pc, sp, sp, bp, exact, signalled, stackIndex, stackLabel, logical));
       return end('no-sp-delta', `no frame size for ${f.name} at ${hexs(pc)}`);
     }
     const cfa = sp + BigInt(delta) + 8n;
-    const frame = makeFrame(tab, f, pc, sp, cfa, bp, exact, signalled, stackIndex, stackLabel);
+    const frame = makeFrame(tab, f, pc, sp, cfa, bp, exact, signalled, stackIndex, stackLabel, logical);
     frames.push(frame);
     if (SIGTRAMP_FUNCS.has(f.name)) {
       // Entered by the kernel: the rt_sigframe's ucontext follows the restorer slot at cfa-8.
@@ -231,6 +237,7 @@ function makeFrame(
   signalled: boolean,
   stackIndex: number,
   stackLabel: string,
+  logical: boolean,
 ): PhysicalFrame {
   return {
     pc,
@@ -243,6 +250,6 @@ function makeFrame(
     isSignalFrame: signalled,
     stackIndex,
     stackLabel,
-    logical: tab.frames(pc, { isCallReturn: !exact }),
+    logical: logical ? tab.frames(pc, { isCallReturn: !exact }) : [],
   };
 }

@@ -5,7 +5,7 @@
 import { CoreReadError } from '../core/errors.js';
 import { PF_W } from '../core/elfTypes.js';
 import { signalName } from '../core/notes.js';
-import { groupByStack, goroutineStack, type GoroutineStack, type StackFrameLite } from '../runtime/goroutineStacks.js';
+import { goroutineStack, StackGrouper, type StackFrameLite } from '../runtime/goroutineStacks.js';
 import { resolveField } from '../runtime/layout.js';
 import { readField } from '../runtime/fields.js';
 import { printedPanicLines, type PanicRecord } from '../runtime/panicChain.js';
@@ -256,18 +256,19 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
   let total = 0;
   if (opts.groupGoroutines !== false) {
     const max = opts.maxGoroutines ?? 100_000;
-    const stacks: GoroutineStack[] = [];
+    // Grouped as they are unwound: only each group's first stack is kept.
+    const grouper = new StackGrouper();
     for (const g of snapshot.goroutines.goroutines) {
       if (g.addr === gAddr) continue;
-      if (stacks.length >= max) {
+      if (grouper.count >= max) {
         notes.push(`only the first ${max} goroutines were grouped`);
         break;
       }
       const s = attempt(notes, `goroutine ${g.goid}`, () => goroutineStack(syms.pclntab, mem, g));
-      if (s) stacks.push(s);
+      if (s) grouper.add(s);
     }
-    total = stacks.length;
-    for (const gr of groupByStack(stacks)) {
+    total = grouper.count;
+    for (const gr of grouper.result()) {
       groups.push({ count: gr.goids.length, goids: gr.goids.slice(0, 100).map(Number), status: gr.status, frames: gr.frames });
     }
   }

@@ -46,6 +46,28 @@ export function readFieldFrom(buf: Buffer, f: FieldRef, littleEndian = true): bi
   }
 }
 
+/**
+ * The same from a DataView over the struct's bytes: for hot loops (thousands of g's), where
+ * DataView's 64-bit reads are several times faster than Buffer's.
+ */
+export function readFieldFromView(view: DataView, f: FieldRef, littleEndian = true): bigint {
+  const o = f.offset;
+  if (o < 0 || o + f.size > view.byteLength) throw new RangeError(`field at +${o} (${f.size} bytes) is outside a ${view.byteLength}-byte struct`);
+  const signed = f.kind === 'int';
+  switch (f.size) {
+    case 1:
+      return BigInt(signed ? view.getInt8(o) : view.getUint8(o));
+    case 2:
+      return BigInt(signed ? view.getInt16(o, littleEndian) : view.getUint16(o, littleEndian));
+    case 4:
+      return BigInt(signed ? view.getInt32(o, littleEndian) : view.getUint32(o, littleEndian));
+    case 8:
+      return signed ? view.getBigInt64(o, littleEndian) : view.getBigUint64(o, littleEndian);
+    default:
+      throw new RangeError(`field of ${f.size} bytes is not an integer`);
+  }
+}
+
 export function readFieldNumber(mem: Memory, base: bigint, f: FieldRef): number {
   return Number(readField(mem, base, f));
 }

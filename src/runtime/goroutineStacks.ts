@@ -2,7 +2,7 @@
 // for a goroutine in a system call), and goroutines grouped by identical stacks (like panicparse's
 // buckets: same functions and lines, in the same order).
 import type { Pclntab } from '../core/pclntab.js';
-import { unwind, type StackMemory } from '../core/unwind.js';
+import { unwind, type PhysicalFrame, type StackMemory } from '../core/unwind.js';
 import type { GoroutineInfo } from './goroutines.js';
 
 export interface StackFrameLite {
@@ -36,25 +36,52 @@ export interface StackGroup {
 
 const hx = (n: bigint): string => '0x' + n.toString(16);
 
+/** A frame's source position and pc, the same for every goroutine stopped at that pc. */
+interface FrameTemplate {
+  func: string;
+  file: string;
+  line: number;
+  inlined: boolean;
+  pc: string;
+  offset: number;
+}
+
+/** Per pclntab: templates by pc, for return addresses [0] and exact pcs [1]. */
+const templateCaches = new WeakMap<Pclntab, [Map<bigint, FrameTemplate[]>, Map<bigint, FrameTemplate[]>]>();
+const TEMPLATE_CACHE_SIZE = 8192;
+
+function templatesFor(tab: Pclntab, f: PhysicalFrame): FrameTemplate[] {
+  let caches = templateCaches.get(tab);
+  if (!caches) {
+    caches = [new Map(), new Map()];
+    templateCaches.set(tab, caches);
+  }
+  // Goroutines are unwound from a saved return address (innermostIsCallReturn): every frame's pc
+  // is then a return address except those a signal interrupted, as the unwinder looks them up.
+  const cache = caches[f.isSignalFrame ? 1 : 0];
+  let t = cache.get(f.pc);
+  if (!t) {
+    const pc = hx(f.pc);
+    const offset = Number(f.pc - f.entry);
+    t = tab.frames(f.pc, { isCallReturn: !f.isSignalFrame }).map((l) => ({ func: l.function, file: l.file, line: l.line, inlined: l.inlined, pc, offset }));
+    if (cache.size >= TEMPLATE_CACHE_SIZE) cache.clear();
+    cache.set(f.pc, t);
+  }
+  return t;
+}
+
 /** Unwinds a goroutine that is not running on a thread, from its saved registers. */
 export function goroutineStack(tab: Pclntab, mem: StackMemory, g: GoroutineInfo, maxFrames = 100): GoroutineStack {
   const inSyscall = g.syscallsp !== 0n;
   const start = inSyscall
     ? { pc: g.syscallpc, sp: g.syscallsp, bp: g.schedBp }
     : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp };
-  const r = unwind(tab, mem, start, { maxFrames, innermostIsCallReturn: true });
+  const r = unwind(tab, mem, start, { maxFrames, innermostIsCallReturn: true, logicalFrames: false });
   const frames: StackFrameLite[] = [];
   for (const f of r.frames) {
-    for (const l of f.logical) {
-      frames.push({
-        func: l.function,
-        file: l.file,
-        line: l.line,
-        inlined: l.inlined,
-        pc: hx(f.pc),
-        sp: hx(f.sp),
-        offset: Number(f.pc - f.entry),
-      });
+    const sp = hx(f.sp);
+    for (const t of templatesFor(tab, f)) {
+      frames.push({ func: t.func, file: t.file, line: t.line, inlined: t.inlined, pc: t.pc, sp, offset: t.offset });
     }
   }
   return { goid: g.goid, status: g.tracebackStatus, frames, stop: r.stop };
@@ -64,25 +91,43 @@ export function stackKey(frames: readonly StackFrameLite[]): string {
   return frames.map((f) => `${f.func}:${f.line}`).join('|');
 }
 
-/** Groups goroutines by identical stacks; largest group first, ties by lowest goroutine id. */
-export function groupByStack(stacks: readonly GoroutineStack[]): StackGroup[] {
-  const groups = new Map<string, { goids: bigint[]; statuses: Map<string, number>; frames: StackFrameLite[] }>();
-  for (const s of stacks) {
+/**
+ * Groups goroutine stacks as they come, keeping only each group's first stack: with thousands of
+ * goroutines, holding every stack until the end costs more (in garbage collection) than unwinding.
+ */
+export class StackGrouper {
+  private readonly groups = new Map<string, { goids: bigint[]; statuses: Map<string, number>; frames: StackFrameLite[] }>();
+  /** Stacks added so far. */
+  count = 0;
+
+  add(s: GoroutineStack): void {
+    this.count++;
     const key = stackKey(s.frames);
-    let g = groups.get(key);
+    let g = this.groups.get(key);
     if (!g) {
       g = { goids: [], statuses: new Map(), frames: s.frames };
-      groups.set(key, g);
+      this.groups.set(key, g);
     }
     g.goids.push(s.goid);
     g.statuses.set(s.status, (g.statuses.get(s.status) ?? 0) + 1);
   }
-  return [...groups.entries()]
-    .map(([key, g]) => ({
-      key,
-      goids: g.goids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
-      status: [...g.statuses.entries()].sort((a, b) => b[1] - a[1])[0]![0],
-      frames: g.frames,
-    }))
-    .sort((a, b) => b.goids.length - a.goids.length || (a.goids[0]! < b.goids[0]! ? -1 : 1));
+
+  /** The groups; largest first, ties by lowest goroutine id. */
+  result(): StackGroup[] {
+    return [...this.groups.entries()]
+      .map(([key, g]) => ({
+        key,
+        goids: g.goids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+        status: [...g.statuses.entries()].sort((a, b) => b[1] - a[1])[0]![0],
+        frames: g.frames,
+      }))
+      .sort((a, b) => b.goids.length - a.goids.length || (a.goids[0]! < b.goids[0]! ? -1 : 1));
+  }
+}
+
+/** Groups goroutines by identical stacks; largest group first, ties by lowest goroutine id. */
+export function groupByStack(stacks: readonly GoroutineStack[]): StackGroup[] {
+  const g = new StackGrouper();
+  for (const s of stacks) g.add(s);
+  return g.result();
 }

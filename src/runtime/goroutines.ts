@@ -1,7 +1,7 @@
 // All goroutines from runtime.allgs/allglen, read from raw memory with a version's layout.
 import type { Memory } from '../core/memory.js';
 import { CoreReadError, hex } from '../core/errors.js';
-import { readFieldFrom } from './fields.js';
+import { readFieldFromView } from './fields.js';
 import { G_SCAN, gStatusName, waitReasonString, type RuntimeLayout } from './layout.js';
 
 export interface GoroutineInfo {
@@ -48,9 +48,10 @@ export function readGoroutine(memory: Memory, layout: RuntimeLayout, addr: bigin
   const o = layout.offsets.g;
   // One read of the whole g (a few hundred bytes), then fields from the buffer.
   const buf = memory.read(addr, o.size);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
   const le = memory.littleEndian;
-  const status = Number(readFieldFrom(buf, o.atomicstatus, le));
-  const waitReason = Number(readFieldFrom(buf, o.waitreason, le));
+  const status = Number(readFieldFromView(view, o.atomicstatus, le));
+  const waitReason = Number(readFieldFromView(view, o.waitreason, le));
   const statusName = gStatusName(layout, status);
   const wrs = waitReasonString(layout, waitReason);
   const base = status & ~G_SCAN;
@@ -60,27 +61,27 @@ export function readGoroutine(memory: Memory, layout: RuntimeLayout, addr: bigin
   }
   return {
     addr,
-    goid: readFieldFrom(buf, o.goid, le),
+    goid: readFieldFromView(view, o.goid, le),
     status,
     statusName,
     waitReason,
     waitReasonString: wrs,
     tracebackStatus,
-    stackLo: readFieldFrom(buf, o.stackLo, le),
-    stackHi: readFieldFrom(buf, o.stackHi, le),
-    schedSp: readFieldFrom(buf, o.schedSp, le),
-    schedPc: readFieldFrom(buf, o.schedPc, le),
-    schedBp: readFieldFrom(buf, o.schedBp, le),
-    syscallsp: readFieldFrom(buf, o.syscallsp, le),
-    syscallpc: readFieldFrom(buf, o.syscallpc, le),
-    startpc: readFieldFrom(buf, o.startpc, le),
-    gopc: readFieldFrom(buf, o.gopc, le),
-    parentGoid: o.parentGoid ? readFieldFrom(buf, o.parentGoid, le) : undefined,
-    m: readFieldFrom(buf, o.m, le),
-    panic: readFieldFrom(buf, o.panic, le),
-    defer: readFieldFrom(buf, o.defer, le),
-    waitsince: readFieldFrom(buf, o.waitsince, le),
-    lockedm: readFieldFrom(buf, o.lockedm, le),
+    stackLo: readFieldFromView(view, o.stackLo, le),
+    stackHi: readFieldFromView(view, o.stackHi, le),
+    schedSp: readFieldFromView(view, o.schedSp, le),
+    schedPc: readFieldFromView(view, o.schedPc, le),
+    schedBp: readFieldFromView(view, o.schedBp, le),
+    syscallsp: readFieldFromView(view, o.syscallsp, le),
+    syscallpc: readFieldFromView(view, o.syscallpc, le),
+    startpc: readFieldFromView(view, o.startpc, le),
+    gopc: readFieldFromView(view, o.gopc, le),
+    parentGoid: o.parentGoid ? readFieldFromView(view, o.parentGoid, le) : undefined,
+    m: readFieldFromView(view, o.m, le),
+    panic: readFieldFromView(view, o.panic, le),
+    defer: readFieldFromView(view, o.defer, le),
+    waitsince: readFieldFromView(view, o.waitsince, le),
+    lockedm: readFieldFromView(view, o.lockedm, le),
   };
 }
 
@@ -124,10 +125,11 @@ export function walkGoroutines(
   }
   const n = Number(len);
   const table = n > 0 ? mem.read(ptr, n * 8) : Buffer.alloc(0);
+  const tableView = new DataView(table.buffer, table.byteOffset, table.length);
   const goroutines: GoroutineInfo[] = [];
   const unreadable: { addr: bigint; reason: string }[] = [];
   for (let i = 0; i < n; i++) {
-    const gp = mem.littleEndian ? table.readBigUInt64LE(i * 8) : table.readBigUInt64BE(i * 8);
+    const gp = tableView.getBigUint64(i * 8, mem.littleEndian);
     if (gp === 0n) continue;
     try {
       const g = readGoroutine(mem, layout, gp);

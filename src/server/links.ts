@@ -1,31 +1,57 @@
 // Document links from each `\t/path/file.go:123` location to the file on this machine (through
-// the shared SourcePathMapper: substitutePath, workspace copies first, then the exact path). Only files that exist
-// get a link; the target opens at the line (`#L123`).
+// the shared SourcePathMapper: substitutePath, workspace copies first, then the exact path). Only
+// files that exist get a link; the target opens at the line (`#L123`).
+//
+// A large log prints tens of thousands of locations: links are sent without their target (a file
+// URL each would double the answer) and the client asks for it with `documentLink/resolve` when
+// the user follows one. `data` names the document (a small number, see LinkData); the link's own
+// range names the line.
 import { pathToFileURL } from 'node:url';
 import type { DocumentLink } from 'vscode-languageserver';
-import type { Traceback } from '../traceback/types.js';
+import type { LocationLine, Traceback } from '../traceback/types.js';
 import type { SourcePathMapper } from '../report/pathMapping.js';
 
-export function documentLinks(tb: Traceback, resolver: SourcePathMapper): DocumentLink[] {
+/** A link's `data`: the number the server gave the document (see DocumentNumbers). */
+export type LinkData = number;
+
+/** The local file a printed path maps to, as a URL opening at the line, or undefined. */
+export function linkTarget(resolver: SourcePathMapper, l: LocationLine): string | undefined {
+  const local = resolver.map(l.file.value)?.path;
+  return local ? `${pathToFileURL(local).href}#L${l.lineNumber.value}` : undefined;
+}
+
+/** One link per location line whose file exists here, without target (see resolveDocumentLink). */
+export function documentLinks(tb: Traceback, resolver: SourcePathMapper, data: LinkData): DocumentLink[] {
   const out: DocumentLink[] = [];
-  const urls = new Map<string, string | null>();
+  // The mapper caches per path too; this saves its lookups on the common case (few distinct files).
+  const exists = new Map<string, boolean>();
   for (const l of tb.lines) {
     if (l.kind !== 'location') continue;
     const printed = l.file.value;
-    let url = urls.get(printed);
-    if (url === undefined) {
-      const local = resolver.map(printed)?.path;
-      url = local ? pathToFileURL(local).href : null;
-      urls.set(printed, url);
+    let ok = exists.get(printed);
+    if (ok === undefined) {
+      ok = resolver.map(printed) !== undefined;
+      exists.set(printed, ok);
     }
-    if (url === null) continue;
+    if (!ok) continue;
     out.push({
       range: {
         start: { line: l.line, character: l.file.span.start },
         end: { line: l.line, character: l.lineNumber.span.end },
       },
-      target: `${url}#L${l.lineNumber.value}`,
+      data,
     });
   }
   return out;
+}
+
+/**
+ * The link with its target, when its range is still a location line of `tb` whose file exists;
+ * otherwise the link unchanged (the document changed since: the client asks for links again).
+ */
+export function resolveDocumentLink(tb: Traceback, resolver: SourcePathMapper, link: DocumentLink): DocumentLink {
+  const l = tb.lines[link.range.start.line];
+  if (l?.kind !== 'location' || l.file.span.start !== link.range.start.character) return link;
+  const target = linkTarget(resolver, l);
+  return target ? { ...link, target } : link;
 }

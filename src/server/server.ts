@@ -17,7 +17,7 @@ import { BinaryAssociations, type BinaryOpener } from './associations.js';
 import { foldingRanges } from './folding.js';
 import { pcHover } from './hover.js';
 import { codeLenses } from './lenses.js';
-import { documentLinks } from './links.js';
+import { type LinkData, documentLinks, resolveDocumentLink } from './links.js';
 import { SourcePathMapper } from '../report/pathMapping.js';
 import {
   type AssociateBinaryParams,
@@ -80,6 +80,20 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
     resolver = new SourcePathMapper({ workspaceFolders, substitutePath: settings.substitutePath });
   };
 
+  // Small numbers naming open documents in link `data` (a link resolve does not carry the URI).
+  const docNumbers = new Map<string, LinkData>();
+  const docUris = new Map<LinkData, string>();
+  let nextDocNumber = 1;
+  const docNumber = (uri: string): LinkData => {
+    let n = docNumbers.get(uri);
+    if (n === undefined) {
+      n = nextDocNumber++;
+      docNumbers.set(uri, n);
+      docUris.set(n, uri);
+    }
+    return n;
+  };
+
   const analysis = (uri: string): Analysis | undefined => {
     const doc = documents.get(uri);
     if (!doc) return undefined;
@@ -117,7 +131,7 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Full,
-        documentLinkProvider: { resolveProvider: false },
+        documentLinkProvider: { resolveProvider: true },
         foldingRangeProvider: true,
         documentSymbolProvider: true,
         codeLensProvider: { resolveProvider: false },
@@ -150,11 +164,21 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
     }
   });
 
-  documents.onDidClose((e) => analyses.delete(e.document.uri));
+  documents.onDidClose((e) => {
+    analyses.delete(e.document.uri);
+    const n = docNumbers.get(e.document.uri);
+    docNumbers.delete(e.document.uri);
+    if (n !== undefined) docUris.delete(n);
+  });
 
   connection.onDocumentLinks((p) =>
-    timed('links', p.textDocument.uri, (a) => documentLinks(a.traceback, resolver), []),
+    timed('links', p.textDocument.uri, (a) => documentLinks(a.traceback, resolver, docNumber(a.uri)), []),
   );
+  connection.onDocumentLinkResolve((link) => {
+    const uri = typeof link.data === 'number' ? docUris.get(link.data) : undefined;
+    const a = uri !== undefined ? analysis(uri) : undefined;
+    return a ? resolveDocumentLink(a.traceback, resolver, link) : link;
+  });
   connection.onFoldingRanges((p) => timed('folding ranges', p.textDocument.uri, (a) => foldingRanges(a.traceback), []));
   connection.onDocumentSymbol((p) => timed('symbols', p.textDocument.uri, (a) => documentSymbols(a.traceback), []));
   connection.onCodeLens((p) =>

@@ -206,6 +206,8 @@ function isSpaceCode(c: number): boolean {
   return /\s/.test(String.fromCharCode(c));
 }
 
+const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
+
 /** End of a `0x[0-9a-f]+` starting at `p`, or -1. */
 function hexEnd(text: string, p: number): number {
   if (text.charCodeAt(p) !== 48 || text.charCodeAt(p + 1) !== 120) return -1;
@@ -239,9 +241,9 @@ export function parseLocation(text: string, line: number): LocationLine | undefi
   const colon = text.lastIndexOf(':');
   if (colon <= p) return undefined;
   // `.` of the path does not match line terminators.
-  for (let k = p; k < colon; k++) {
-    const c = text.charCodeAt(k);
-    if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return undefined;
+  if (LINE_TERMINATOR.test(text)) {
+    const t = text.slice(p, colon);
+    if (LINE_TERMINATOR.test(t)) return undefined;
   }
   let q = colon + 1;
   let n = 0;

@@ -64,7 +64,7 @@ test('links, folding ranges, symbols, groups and lenses on every fixture traceba
     const tb = parseTraceback(f.traceback);
     await client.open(uri, f.traceback);
     const doc = { textDocument: { uri } };
-    const [links, folds, symbols, lenses, groups] = await Promise.all([
+    const [unresolved, folds, symbols, lenses, groups] = await Promise.all([
       client.request<DocumentLink[]>('textDocument/documentLink', doc),
       client.request<FoldingRange[]>('textDocument/foldingRange', doc),
       client.request<DocumentSymbol[]>('textDocument/documentSymbol', doc),
@@ -72,7 +72,14 @@ test('links, folding ranges, symbols, groups and lenses on every fixture traceba
       client.request<GroupsResult>('goTraceback/groups', { uri }),
     ]);
 
-    // Links: one per location line whose printed file exists, with the file:line range and target.
+    // Links: one per location line whose printed file exists, with the file:line range and target
+    // (sent without target, then resolved one by one as VS Code does when a link is followed).
+    const links = await client.resolveLinks(unresolved);
+    assert.deepEqual(
+      links.map((k) => k.range),
+      unresolved.map((k) => k.range),
+      `${where}: resolving changed link ranges`,
+    );
     const locations = tb.lines.filter((l): l is LocationLine => l.kind === 'location');
     const linkable = locations.filter((l) => isFile(l.file.value));
     assert.ok(linkable.length > 0, `${where}: no printed path exists on this machine`);
@@ -171,13 +178,17 @@ test('paths from another machine map into the workspace (suffix match) and throu
     writeFileSync(join(ws, 'moved.gotrace'), moved);
     await c.open(uri, moved);
     // No workspace folder yet: the moved paths exist nowhere, so they get no link.
-    let links = await c.request<DocumentLink[]>('textDocument/documentLink', { textDocument: { uri } });
+    let links = await c.resolveLinks(
+      await c.request<DocumentLink[]>('textDocument/documentLink', { textDocument: { uri } }),
+    );
     for (const l of userLines)
       assert.ok(!links.some((x) => x.range.start.line === l.line), `line ${l.line + 1}: unexpected link`);
     await c.notify('workspace/didChangeWorkspaceFolders', {
       event: { added: [{ uri: pathToFileURL(ws).href, name: 'ws' }], removed: [] },
     });
-    links = await c.request<DocumentLink[]>('textDocument/documentLink', { textDocument: { uri } });
+    links = await c.resolveLinks(
+      await c.request<DocumentLink[]>('textDocument/documentLink', { textDocument: { uri } }),
+    );
     for (const l of userLines) {
       const k = links.find((x) => x.range.start.line === l.line);
       assert.ok(k, `line ${l.line + 1}: no link for the moved path`);
@@ -190,7 +201,9 @@ test('paths from another machine map into the workspace (suffix match) and throu
       settings: { goCoreInspector: { substitutePath: [{ from: ws2, to: fakeRoot }] } },
     });
     await c.notify('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: moved }] });
-    links = await c.request<DocumentLink[]>('textDocument/documentLink', { textDocument: { uri } });
+    links = await c.resolveLinks(
+      await c.request<DocumentLink[]>('textDocument/documentLink', { textDocument: { uri } }),
+    );
     for (const l of userLines) {
       const k = links.find((x) => x.range.start.line === l.line);
       assert.ok(k);
@@ -202,7 +215,9 @@ test('paths from another machine map into the workspace (suffix match) and throu
       textDocument: { uri, version: 3 },
       contentChanges: [{ text: nowhere.replace(/main\.go/g, 'absent.go') }],
     });
-    links = await c.request<DocumentLink[]>('textDocument/documentLink', { textDocument: { uri } });
+    links = await c.resolveLinks(
+      await c.request<DocumentLink[]>('textDocument/documentLink', { textDocument: { uri } }),
+    );
     for (const l of userLines)
       assert.ok(!links.some((x) => x.range.start.line === l.line), `line ${l.line + 1}: link to a missing file`);
   } finally {

@@ -12,6 +12,7 @@ import {
   StreamMessageWriter,
   createMessageConnection,
 } from 'vscode-languageserver/node';
+import { TRACEBACK_SERVER_EXEC_ARGV } from '../../src/server/protocol.js';
 
 const repo = join(__dirname, '..', '..');
 
@@ -49,7 +50,9 @@ export class ServerClient {
       : ['--import', 'tsx', join(repo, 'src', 'server', 'main.ts'), '--stdio'];
     if (opts.bundled && !existsSync(args[0]!))
       throw new Error(`${args[0]} is missing: run \`node scripts/build.mjs\` first`);
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...args], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });
+    // As the VS Code client starts it (TRACEBACK_SERVER_EXEC_ARGV), plus the caller's options.
+    const nodeArgs = [...TRACEBACK_SERVER_EXEC_ARGV, ...(opts.nodeArgs ?? [])];
+    const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'] });
     const conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     conn.onNotification('window/logMessage', () => undefined);
     conn.onNotification('window/showMessage', () => undefined);
@@ -89,6 +92,19 @@ export class ServerClient {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Links with their targets: those sent without one are resolved with `documentLink/resolve`, as
+   * VS Code does when the user follows a link (in batches: a large log has tens of thousands).
+   */
+  async resolveLinks<L extends { target?: string }>(links: L[]): Promise<L[]> {
+    const out: L[] = [];
+    for (let i = 0; i < links.length; i += 2000) {
+      const batch = links.slice(i, i + 2000);
+      out.push(...(await Promise.all(batch.map((l) => (l.target ? l : this.request<L>('documentLink/resolve', l))))));
+    }
+    return out;
   }
 
   async notify(method: string, params: unknown): Promise<void> {

@@ -154,6 +154,23 @@ describe('Open Core Dump', function () {
     assert.ok(text.includes(physical), `the hover on ${loc.pc.value} does not name ${physical}: ${text}`);
   });
 
+  it('a launch.json configuration of type go-core opens the core and its debug session', async () => {
+    const a = await api();
+    const folder = vscode.workspace.workspaceFolders![0]!;
+    const ok = await vscode.debug.startDebugging(folder, {
+      type: 'go-core',
+      request: 'launch',
+      name: 'core from launch.json',
+      coreFilePath: '${workspaceFolder}/core',
+    });
+    assert.equal(ok, true, 'startDebugging failed');
+    const core = await until('the core to open', () => a.sessions.active);
+    assert.equal(core.corePath, join(workspace, 'core'));
+    const session = await until('the debug session', () => vscode.debug.activeDebugSession?.type === 'go-core' && vscode.debug.activeDebugSession);
+    const threads = (await session.customRequest('threads')) as { threads: { id: number; name: string }[] };
+    assert.ok(threads.threads.length > 0, 'Delve lists goroutines through the proxied session');
+  });
+
   for (const fx of fixtures) {
     it(`opens the index core of go${fx.goMinor} by path, with its origin frame from the traceback`, async () => {
       const a = await api();
