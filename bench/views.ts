@@ -68,7 +68,16 @@ const fmt = (x: number): string => (Number.isNaN(x) ? '-' : x >= 100 ? x.toFixed
 // ---- (a) ours, in process ----
 
 async function ours(fx: Fixture, runs: number): Promise<Ours> {
-  const out: Ours = { coldFramesMs: NaN, coldAllMs: NaN, framesMs: [], allMs: [], analyzerMs: [], frames: 0, goroutines: 0, groups: 0 };
+  const out: Ours = {
+    coldFramesMs: NaN,
+    coldAllMs: NaN,
+    framesMs: [],
+    allMs: [],
+    analyzerMs: [],
+    frames: 0,
+    goroutines: 0,
+    groups: 0,
+  };
   for (let i = 0; i <= runs; i++) {
     const t0 = performance.now();
     const a = analyzeCore(fx.core, { binary: fx.prog });
@@ -186,10 +195,15 @@ async function main(): Promise<void> {
   }
   if (!(runs >= 1 && dlvRuns >= 1)) throw new Error('--runs and --dlv-runs take a positive number');
   if (build) {
-    const b = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, encoding: 'utf8', timeout: PROCESS_TIMEOUT_MS });
+    const b = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: PROCESS_TIMEOUT_MS,
+    });
     if (b.status !== 0) throw new Error(`node scripts/build.mjs failed: ${b.stderr || b.error?.message}`);
   }
-  if (!existsSync(join(ROOT, 'dist', 'go-core.js'))) throw new Error('dist/go-core.js is missing: run node scripts/build.mjs');
+  if (!existsSync(join(ROOT, 'dist', 'go-core.js')))
+    throw new Error('dist/go-core.js is missing: run node scripts/build.mjs');
 
   const lines: string[] = [];
   for (const minor of minors.length ? minors : ['1.22', '1.27']) {

@@ -2,14 +2,13 @@
 // kind and the messages as the runtime printed them, the signal that started it, the crashing
 // goroutine and its origin frame, the _panic chain field by field, every M with its g0 and curg,
 // and the other goroutines grouped by identical stacks. Shared by `go-core report` and the views.
-import { CoreReadError } from '../core/errors.js';
 import { PF_W } from '../core/elfTypes.js';
 import { signalName } from '../core/notes.js';
 import { goroutineStack, StackGrouper, type StackFrameLite } from '../runtime/goroutineStacks.js';
 import { resolveField } from '../runtime/layout.js';
 import { readField } from '../runtime/fields.js';
 import { printedPanicLines, type PanicRecord } from '../runtime/panicChain.js';
-import { chainsOf, mForThread, readRuntimeSnapshot, type RuntimeSnapshot } from '../runtime/snapshot.js';
+import { attempt, chainsOf, mForThread, readRuntimeSnapshot, type RuntimeSnapshot } from '../runtime/snapshot.js';
 import { fatalErrorMessage } from '../runtime/throwMessage.js';
 import { isRuntimeFunction } from '../traceback/crash.js';
 import type { CoreAnalysis } from './analyze.js';
@@ -106,15 +105,6 @@ export function originOf(frames: readonly ReportFrame[]): ReportFrame | null {
   return frames.find((f) => !isRuntimeFunction(f.function)) ?? null;
 }
 
-function attempt<T>(notes: string[], what: string, f: () => T): T | undefined {
-  try {
-    return f();
-  } catch (e) {
-    if (!(e instanceof CoreReadError)) throw e;
-    notes.push(`${what}: ${e.message}`);
-    return undefined;
-  }
-}
 
 function summaryPanic(p: PanicRecord): SummaryPanic {
   return {

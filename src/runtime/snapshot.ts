@@ -38,7 +38,8 @@ export interface RuntimeSnapshot {
   notes: string[];
 }
 
-function attempt<T>(notes: string[], what: string, f: () => T): T | undefined {
+/** Runs a read; a CoreReadError becomes a note (`what: message`) and undefined, anything else throws. */
+export function attempt<T>(notes: string[], what: string, f: () => T): T | undefined {
   try {
     return f();
   } catch (e) {

@@ -19,6 +19,8 @@ export class Analysis {
   readonly traceback: Traceback;
   /** Time parseTraceback took, in milliseconds. */
   readonly parseMs: number;
+  /** CPU time of the process (all its threads: the garbage collector's too) during the parse, in ms. */
+  readonly parseCpuMs: number;
   private groupIndex: GroupIndex | undefined;
   private frameIndex: Map<number, FrameAt> | undefined;
 
@@ -28,8 +30,11 @@ export class Analysis {
     text: string,
   ) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     this.traceback = parseTraceback(text);
     this.parseMs = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
+    this.parseCpuMs = (cpu.user + cpu.system) / 1000;
   }
 
   get groups(): GroupIndex {

@@ -100,18 +100,23 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
     const before = analyses.peek(uri);
     const a = analyses.get(uri, doc.version, () => doc.getText());
     if (a !== before && a.traceback.lines.length >= SLOW_DOCUMENT_LINES) {
-      connection.console.log(`${uri}: parsed ${a.traceback.lines.length} lines in ${a.parseMs.toFixed(0)} ms`);
+      connection.console.log(
+        `${uri}: parsed ${a.traceback.lines.length} lines in ${a.parseMs.toFixed(0)} ms (CPU ${a.parseCpuMs.toFixed(0)} ms)`,
+      );
     }
     return a;
   };
   /** Runs a feature and logs its time on large documents (the server's share of the latency). */
   const timed = <T>(what: string, uri: string, fn: (a: Analysis) => T, none: T): T => {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const a = analysis(uri);
     if (!a) return none;
     const out = fn(a);
     if (a.traceback.lines.length >= SLOW_DOCUMENT_LINES) {
-      connection.console.log(`${uri}: ${what} in ${(performance.now() - t0).toFixed(0)} ms`);
+      const cpu = process.cpuUsage(c0);
+      const ms = (performance.now() - t0).toFixed(0);
+      connection.console.log(`${uri}: ${what} in ${ms} ms (CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms)`);
     }
     return out;
   };

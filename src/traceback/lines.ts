@@ -269,8 +269,7 @@ export function parseLocation(text: string, line: number): LocationLine | undefi
   const indent = text.slice(0, p);
   const file: Located<string> = { value: text.slice(p, colon), span: { start: p, end: colon } };
   // One literal per common layout (all pieces, offset only, none): no property added later.
-  if (offset && fp && sp && pc)
-    return { kind: 'location', line, text, indent, file, lineNumber, offset, fp, sp, pc };
+  if (offset && fp && sp && pc) return { kind: 'location', line, text, indent, file, lineNumber, offset, fp, sp, pc };
   if (offset && !fp && !sp && !pc) return { kind: 'location', line, text, indent, file, lineNumber, offset };
   const out: LocationLine = { kind: 'location', line, text, indent, file, lineNumber };
   if (offset) out.offset = offset;

@@ -210,6 +210,10 @@ test('paths from another machine map into the workspace (suffix match) and throu
       assert.equal(fileURLToPath(k.target!.replace(/#.*$/, '')), join(ws2, l.file.value.slice(f.srcDir.length + 1)));
     }
     // A path that exists nowhere gets no link.
+    const stale = (await c.request<DocumentLink[]>('textDocument/documentLink', { textDocument: { uri } })).filter(
+      (k) => userLines.some((l) => l.line === k.range.start.line),
+    );
+    assert.ok(stale.length > 0);
     const nowhere = moved.split(fakeRoot).join('/nonexistent-build-root/other');
     await c.notify('textDocument/didChange', {
       textDocument: { uri, version: 3 },
@@ -220,6 +224,13 @@ test('paths from another machine map into the workspace (suffix match) and throu
     );
     for (const l of userLines)
       assert.ok(!links.some((x) => x.range.start.line === l.line), `line ${l.line + 1}: link to a missing file`);
+    // A link of the previous version, resolved now: its file is gone from the document, so no target.
+    for (const k of await c.resolveLinks(stale))
+      assert.equal(k.target, undefined, `stale link resolved to ${k.target}`);
+    // A link of a closed document comes back as it was.
+    await c.close(uri);
+    const [closed] = await c.resolveLinks([stale[0]!]);
+    assert.deepEqual(closed, stale[0]);
   } finally {
     await c.stop();
     rmSync(ws, { recursive: true, force: true });
