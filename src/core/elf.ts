@@ -29,7 +29,7 @@ export * from './elfTypes.js';
 export const MAX_SECTION_BYTES = 512 * 1024 * 1024;
 /** Upper bound for notes read at once from one PT_NOTE/SHT_NOTE. */
 export const MAX_NOTES_BYTES = 256 * 1024 * 1024;
-const MAX_NOTE_COUNT = 1_000_000;
+const MAX_NOTE_COUNT = 200_000;
 
 export interface OpenElfOptions {
   /** Label for a Buffer input (default `<buffer>`). */
@@ -236,16 +236,25 @@ export class ElfFile {
     const out: ElfNote[] = [];
     const segs = this.programHeaders.filter((p) => p.type === PT_NOTE);
     if (from === 'segments' || (from === 'auto' && segs.length > 0)) {
+      // No spread into push: a corrupt header can describe hundreds of thousands of empty notes.
       for (const p of segs) {
-        out.push(...this.parseNotes(p.offset, p.filesz, p.align === 8n ? 8 : 4, `PT_NOTE segment ${p.index}`));
+        for (const n of this.parseNotes(p.offset, p.filesz, p.align === 8n ? 8 : 4, `PT_NOTE segment ${p.index}`)) out.push(n);
+        this.checkNoteCount(out.length);
       }
       return out;
     }
     for (const s of this.sections) {
       if (s.type !== SHT_NOTE) continue;
-      out.push(...this.parseNotes(s.offset, s.size, s.addralign === 8n ? 8 : 4, `note section ${s.name}`));
+      for (const n of this.parseNotes(s.offset, s.size, s.addralign === 8n ? 8 : 4, `note section ${s.name}`)) out.push(n);
+      this.checkNoteCount(out.length);
     }
     return out;
+  }
+
+  private checkNoteCount(n: number): void {
+    if (n > MAX_NOTE_COUNT) {
+      throw new CoreReadError('corrupt', this.name, `${this.name}: the note areas hold more than ${MAX_NOTE_COUNT} notes`);
+    }
   }
 
   /** Notes of one SHT_NOTE section by name ('.note.go.buildid', '.note.gnu.build-id'). */

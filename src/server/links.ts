@@ -2,10 +2,10 @@
 // the shared SourcePathMapper: substitutePath, workspace copies first, then the exact path). Only
 // files that exist get a link; the target opens at the line (`#L123`).
 //
-// A large log prints tens of thousands of locations: links are sent without their target (a file
-// URL each would double the answer) and the client asks for it with `documentLink/resolve` when
-// the user follows one. `data` names the document (a small number, see LinkData); the link's own
-// range names the line.
+// A large log prints tens of thousands of locations: past TARGETS_UP_TO links, they are sent
+// without their target (a file URL each would double the answer) and the client asks for it with
+// `documentLink/resolve` when the user follows one. Every link carries `data`, the document's
+// number (see LinkData), so any link resolves; the link's own range names the line.
 import { pathToFileURL } from 'node:url';
 import type { DocumentLink } from 'vscode-languageserver';
 import type { LocationLine, Traceback } from '../traceback/types.js';
@@ -20,9 +20,16 @@ export function linkTarget(resolver: SourcePathMapper, l: LocationLine): string 
   return local ? `${pathToFileURL(local).href}#L${l.lineNumber.value}` : undefined;
 }
 
-/** One link per location line whose file exists here, without target (see resolveDocumentLink). */
+/** Documents with more links than this get them without target (resolved on demand). */
+export const TARGETS_UP_TO = 5000;
+
+/**
+ * One link per location line whose file exists here; with its target when the document has at most
+ * TARGETS_UP_TO of them, otherwise without (see resolveDocumentLink).
+ */
 export function documentLinks(tb: Traceback, resolver: SourcePathMapper, data: LinkData): DocumentLink[] {
   const out: DocumentLink[] = [];
+  const locations: LocationLine[] = [];
   // The mapper caches per path too; this saves its lookups on the common case (few distinct files).
   const exists = new Map<string, boolean>();
   for (const l of tb.lines) {
@@ -34,12 +41,19 @@ export function documentLinks(tb: Traceback, resolver: SourcePathMapper, data: L
       exists.set(printed, ok);
     }
     if (!ok) continue;
+    locations.push(l);
     out.push({
       range: {
         start: { line: l.line, character: l.file.span.start },
         end: { line: l.line, character: l.lineNumber.span.end },
       },
       data,
+    });
+  }
+  if (out.length <= TARGETS_UP_TO) {
+    out.forEach((link, i) => {
+      const target = linkTarget(resolver, locations[i]!);
+      if (target) link.target = target;
     });
   }
   return out;

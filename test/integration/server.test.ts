@@ -73,7 +73,7 @@ test('links, folding ranges, symbols, groups and lenses on every fixture traceba
     ]);
 
     // Links: one per location line whose printed file exists, with the file:line range and target
-    // (sent without target, then resolved one by one as VS Code does when a link is followed).
+    // (a large log's come without target: resolved one by one, as VS Code does when one is followed).
     const links = await client.resolveLinks(unresolved);
     assert.deepEqual(
       links.map((k) => k.range),
@@ -225,12 +225,14 @@ test('paths from another machine map into the workspace (suffix match) and throu
     for (const l of userLines)
       assert.ok(!links.some((x) => x.range.start.line === l.line), `line ${l.line + 1}: link to a missing file`);
     // A link of the previous version, resolved now: its file is gone from the document, so no target.
-    for (const k of await c.resolveLinks(stale))
+    // (Small documents get their links with targets: drop them to ask the server.)
+    const untargeted: DocumentLink[] = stale.map((k) => ({ range: k.range, data: k.data as unknown }));
+    for (const k of await c.resolveLinks(untargeted))
       assert.equal(k.target, undefined, `stale link resolved to ${k.target}`);
     // A link of a closed document comes back as it was.
     await c.close(uri);
-    const [closed] = await c.resolveLinks([stale[0]!]);
-    assert.deepEqual(closed, stale[0]);
+    const [closed] = await c.resolveLinks([untargeted[0]!]);
+    assert.deepEqual(closed, untargeted[0]);
   } finally {
     await c.stop();
     rmSync(ws, { recursive: true, force: true });
