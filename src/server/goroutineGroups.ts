@@ -19,8 +19,10 @@ export function isStdlibFunc(func: string): boolean {
   const pkg = packageOf(func);
   if (pkg === '') return true;
   if (pkg === 'main') return false;
-  const firstElem = pkg.split('/')[0]!;
-  return !firstElem.includes('.');
+  // The first path element (no array: this runs on every frame of every goroutine).
+  const slash = pkg.indexOf('/');
+  const dot = pkg.indexOf('.');
+  return dot < 0 || (slash >= 0 && dot > slash);
 }
 
 /** The first frame outside the standard library, innermost first. */

@@ -15,6 +15,7 @@ import type {
   Hover,
   MarkupContent,
 } from 'vscode-languageserver/node';
+import { TARGETS_UP_TO } from '../../src/server/links.js';
 import type { AssociateBinaryResult, GroupsResult } from '../../src/server/protocol.js';
 import { parseTraceback } from '../../src/traceback/parse.js';
 import type { Goroutine, LocationLine, Traceback } from '../../src/traceback/types.js';
@@ -74,6 +75,10 @@ test('links, folding ranges, symbols, groups and lenses on every fixture traceba
 
     // Links: one per location line whose printed file exists, with the file:line range and target
     // (a large log's come without target: resolved one by one, as VS Code does when one is followed).
+    assert.ok(
+      unresolved.every((k) => (k.target !== undefined) === unresolved.length <= TARGETS_UP_TO),
+      `${where}: ${unresolved.length} links, some with and some without target`,
+    );
     const links = await client.resolveLinks(unresolved);
     assert.deepEqual(
       links.map((k) => k.range),

@@ -372,6 +372,53 @@ describe('parseTraceback edge syntax', () => {
     assert.equal(isRuntimeFunction('runtimefoo.x'), false);
   });
 
+  it('reads location lines exactly as printed, and keeps look-alikes as other lines', () => {
+    const text = [
+      'goroutine 1 [running]:',
+      'main.a()',
+      '\t/x:y/a.go:12 +0x1f',
+      'main.b()',
+      '\t/src/b.go:7 +0x1F',
+      'main.c()',
+      '\t/src/c.go:8 pc=0x4 sp=0x3',
+      'main.d()',
+      '\t/src/d.go:9 ',
+      'main.e()',
+      ' \t/src/e.go:10 fp=0x1 sp=0x2 pc=0x3',
+      'main.f()',
+      '\t:11',
+      '',
+    ].join('\n');
+    const tb = parse(text);
+    assert.deepEqual(
+      tb.lines.map((l) => l.kind),
+      [
+        'goroutine',
+        'call',
+        'location',
+        'call',
+        'other',
+        'call',
+        'other',
+        'call',
+        'other',
+        'call',
+        'location',
+        'call',
+        'other',
+        'blank',
+      ],
+    );
+    const [a, , , , e] = tb.goroutines[0]!.frames;
+    assert.deepEqual([a!.file, a!.lineNumber, a!.offset], ['/x:y/a.go', 12, 0x1f]);
+    assert.deepEqual(
+      [e!.file, e!.lineNumber, e!.offset, e!.fp, e!.sp, e!.pc],
+      ['/src/e.go', 10, undefined, 1n, 2n, 3n],
+    );
+    assert.equal(e!.location!.indent, ' \t');
+    assert.equal(tb.goroutines[0]!.frames.filter((f) => f.location).length, 2);
+  });
+
   it('keeps anything else as other lines and never throws', () => {
     for (const text of [
       '',

@@ -5,6 +5,7 @@ import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerO
 import {
   AssociateBinaryRequest,
   GroupsRequest,
+  TRACEBACK_SERVER_EXEC_ARGV,
   type AssociateBinaryParams,
   type GroupsParams,
   type GroupsResult,
@@ -33,8 +34,8 @@ export function groupsDocument(result: GroupsResult, focusKey?: string): string 
 export function startTracebackClient(context: vscode.ExtensionContext, sessions: CoreSessions): LanguageClient {
   const module = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy'] } },
+    run: { module, transport: TransportKind.ipc, options: { execArgv: [...TRACEBACK_SERVER_EXEC_ARGV] } },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', ...TRACEBACK_SERVER_EXEC_ARGV] } },
   };
   const substitutePath = () => vscode.workspace.getConfiguration(Settings.section).get(Settings.substitutePath) ?? [];
   const clientOptions: LanguageClientOptions = {
