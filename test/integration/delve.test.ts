@@ -196,6 +196,20 @@ after(() => {
   assert.deepEqual(dlvChildren(), [], 'dlv child processes left behind');
 });
 
+/** Waits (up to 5 s) until every thread of a process is in the stopped state (`T` in /proc). */
+async function allThreadsStopped(pid: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const states = readdirSync(`/proc/${pid}/task`).map((t) => {
+      const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    });
+    if (states.every((st) => st === 'T' || st === 't')) return;
+    if (Date.now() > deadline) throw new Error(`Delve (pid ${pid}) did not stop: thread states ${states.join('')}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 describe('Delve discovery with the provisioned Delves', () => {
   it('finds 1.20.2, 1.24.0 and 1.27.1 by running `dlv version`, and picks the covering one per Go version', async () => {
     const home = mkdtempSync(join(tmpdir(), 'gci-dlvhome-'));
@@ -366,8 +380,10 @@ describe('session lifecycle (one small core)', () => {
   it('times a request out with DapTimeoutError and stays usable', async () => {
     const s = await open(small);
     try {
-      // Freeze Delve so that no answer can come in time, deterministically.
+      // Freeze Delve so that no answer can come in time, deterministically: SIGSTOP is delivered
+      // asynchronously, so wait until every thread of Delve is really stopped.
       process.kill(s.dlv.pid!, 'SIGSTOP');
+      await allThreadsStopped(s.dlv.pid!);
       try {
         await assert.rejects(s.stackTrace(1, { levels: 5 }, { timeoutMs: 50 }), (e: unknown) => {
           assert.ok(e instanceof DapTimeoutError);
