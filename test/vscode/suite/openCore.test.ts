@@ -11,6 +11,7 @@ import type { ExtensionApi } from '../../../src/vscode/extension';
 import type { PanicFramesNode } from '../../../src/vscode/views/panicFramesView';
 import { crashingGoroutine, originFrame, parseTraceback, type Traceback } from '../../../src/traceback/parse';
 import { listFixtures } from '../../support/fixtures';
+import { waitFor } from './helpers';
 
 const EXTENSION_ID = `${pkg.publisher}.${pkg.name}`;
 
@@ -20,15 +21,6 @@ async function api(): Promise<ExtensionApi> {
   return ext.activate();
 }
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 90_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function labelOf(item: vscode.TreeItem): string {
   return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
@@ -82,7 +74,7 @@ describe('Open Core Dump', function () {
     assert.ok(origin, 'the oracle has an origin frame');
 
     await vscode.commands.executeCommand('goCoreInspector.openCoreDump', vscode.Uri.file(join(workspace, 'core')));
-    const core = await until('the core to open', () => a.sessions.active);
+    const core = await waitFor('the core to open', () => a.sessions.active);
     assert.equal(core.binaryPath, join(workspace, 'prog'), 'the executable next to the core was found by build ID');
 
     // Panic Frames: crash headline, goroutine id and the origin frame.
@@ -120,7 +112,7 @@ describe('Open Core Dump', function () {
     assert.equal(labelOf(a.panicChain.getTreeItem(panics[0]!)), panicLine.message.value);
 
     // The debug session: VS Code's call stack comes from Delve over the same connection.
-    const session = await until('the go-core debug session', () => vscode.debug.activeDebugSession?.type === 'go-core' && vscode.debug.activeDebugSession);
+    const session = await waitFor('the go-core debug session', () => (vscode.debug.activeDebugSession?.type === 'go-core' ? vscode.debug.activeDebugSession : undefined));
     const stopped = core.delve?.stoppedBody.threadId;
     assert.ok(stopped !== undefined, 'Delve reported the goroutine it stopped on');
     const st = (await session.customRequest('stackTrace', { threadId: stopped, startFrame: 0, levels: 50 })) as {
@@ -164,9 +156,9 @@ describe('Open Core Dump', function () {
       coreFilePath: '${workspaceFolder}/core',
     });
     assert.equal(ok, true, 'startDebugging failed');
-    const core = await until('the core to open', () => a.sessions.active);
+    const core = await waitFor('the core to open', () => a.sessions.active);
     assert.equal(core.corePath, join(workspace, 'core'));
-    const session = await until('the debug session', () => vscode.debug.activeDebugSession?.type === 'go-core' && vscode.debug.activeDebugSession);
+    const session = await waitFor('the debug session', () => (vscode.debug.activeDebugSession?.type === 'go-core' ? vscode.debug.activeDebugSession : undefined));
     const threads = (await session.customRequest('threads')) as { threads: { id: number; name: string }[] };
     assert.ok(threads.threads.length > 0, 'Delve lists goroutines through the proxied session');
   });
@@ -177,7 +169,7 @@ describe('Open Core Dump', function () {
       const g = crashingGoroutine(parseTraceback(fx.traceback))!;
       const origin = originFrame(g)!;
       await vscode.commands.executeCommand('goCoreInspector.openCoreDump', vscode.Uri.file(fx.core), fx.prog);
-      const core = await until(`core ${fx.core}`, () => a.sessions.all.find((c) => c.corePath === fx.core));
+      const core = await waitFor(`core ${fx.core}`, () => a.sessions.all.find((c) => c.corePath === fx.core));
       assert.equal(core.model.goVersion, fx.goVersion);
       assert.equal(core.model.goroutineId, g.id);
       const o = [...core.model.frames, ...core.model.systemFrames].find((f) => f.origin);

@@ -5,18 +5,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { parseTraceback } from '../../../src/traceback/parse';
+import { waitFor } from './helpers';
 
 const workspace = process.env.GCI_VSCODE_WORKSPACE ?? '';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('crash-log language', function () {
   this.timeout(120_000);
@@ -41,7 +33,7 @@ describe('crash-log language', function () {
   });
 
   it('folding ranges cover each goroutine block', async () => {
-    const ranges = await until('folding ranges', async () => {
+    const ranges = await waitFor('folding ranges', async () => {
       const r = (await vscode.commands.executeCommand('vscode.executeFoldingRangeProvider', doc.uri)) as vscode.FoldingRange[];
       return r?.length ? r : undefined;
     });
@@ -54,7 +46,7 @@ describe('crash-log language', function () {
   });
 
   it('file:line locations in the workspace are links', async () => {
-    const links = await until('document links', async () => {
+    const links = await waitFor('document links', async () => {
       const l = (await vscode.commands.executeCommand('vscode.executeLinkProvider', doc.uri)) as vscode.DocumentLink[];
       return l?.length ? l : undefined;
     });
@@ -66,7 +58,7 @@ describe('crash-log language', function () {
   });
 
   it('document symbols list the goroutines', async () => {
-    const symbols = await until('document symbols', async () => {
+    const symbols = await waitFor('document symbols', async () => {
       const s = (await vscode.commands.executeCommand('vscode.executeDocumentSymbolProvider', doc.uri)) as vscode.DocumentSymbol[];
       return s?.length ? s : undefined;
     });
