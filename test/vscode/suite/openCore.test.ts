@@ -3,7 +3,7 @@
 // vscode.debug), the decorations on the origin line, and the PC hover, each compared with the
 // traceback the Go runtime printed when the program crashed.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import pkg from '../../../package.json';
@@ -49,6 +49,23 @@ async function closeAll(a: ExtensionApi): Promise<void> {
 }
 
 const workspace = process.env.GCI_VSCODE_WORKSPACE ?? '';
+
+/** Process ids of the dlv processes started by this extension host. */
+function childDelves(): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (comm === 'dlv' && Number(fields[1]) === process.pid && fields[0] !== 'Z') out.push(Number(d));
+    } catch {
+      // the process went away while we looked
+    }
+  }
+  return out;
+}
 
 describe('Open Core Dump', function () {
   this.timeout(240_000);
@@ -161,6 +178,36 @@ describe('Open Core Dump', function () {
     const session = await waitFor('the debug session', () => (vscode.debug.activeDebugSession?.type === 'go-core' ? vscode.debug.activeDebugSession : undefined));
     const threads = (await session.customRequest('threads')) as { threads: { id: number; name: string }[] };
     assert.ok(threads.threads.length > 0, 'Delve lists goroutines through the proxied session');
+  });
+
+  it('two cores open at once each keep their own Delve session; a Delve that dies is reported in the views', async () => {
+    const a = await api();
+    const [f1, f2] = [fixtures[0]!, fixtures[fixtures.length - 1]!];
+    await vscode.commands.executeCommand('goCoreInspector.openCoreDump', vscode.Uri.file(f1.core), f1.prog);
+    await vscode.commands.executeCommand('goCoreInspector.openCoreDump', vscode.Uri.file(f2.core), f2.prog);
+    const c1 = await waitFor('the first core with Delve', () => a.sessions.all.find((c) => c.corePath === f1.core && c.delve));
+    const c2 = await waitFor('the second core with Delve', () => a.sessions.all.find((c) => c.corePath === f2.core && c.delve));
+    assert.notEqual(c1.delve!.dlvPath, '', 'a Delve for the first core');
+    assert.equal(c1.model.goVersion, f1.goVersion);
+    assert.equal(c2.model.goVersion, f2.goVersion);
+    assert.equal(a.sessions.active, c2, 'the last opened core is the one the views show');
+
+    // Kill the second core's Delve (a child of this extension host) and watch the views say so.
+    const dlvs = childDelves();
+    assert.ok(dlvs.length >= 2, `two Delve processes run under the extension host (found ${dlvs.length})`);
+    process.kill(Math.max(...dlvs), 'SIGKILL');
+    await waitFor('the views to report the ended Delve session', () =>
+      a.sessions.all.some((c) => c.model.notes.some((n) => n.startsWith('The Delve session ended'))) ? true : undefined,
+    );
+    const notes = a.panicFrames
+      .getChildren()
+      .filter((n) => n.kind === 'note')
+      .map((n) => String(a.panicFrames.getTreeItem(n).label));
+    const ended = a.sessions.all.find((c) => c.model.notes.some((n) => n.startsWith('The Delve session ended')))!;
+    if (a.sessions.active === ended) assert.ok(notes.some((n) => n.startsWith('The Delve session ended')), `notes shown: ${notes.join(' | ')}`);
+    // The other core's Delve still answers.
+    const alive = a.sessions.all.find((c) => c !== ended)!;
+    assert.equal(alive.delve?.ended, false, 'the other Delve session is alive');
   });
 
   for (const fx of fixtures) {
