@@ -2,6 +2,7 @@
 // on the core and a VS Code debug session over it. Cancellable; every failure says what to do.
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
+import { CoreReadError, type CoreErrorKind } from '../../core/errors.js';
 import { CoreSession } from '../../delve/coreSession.js';
 import { findDelveFor } from '../../delve/dlvDiscovery.js';
 import { Commands, DEBUG_TYPE, Views } from '../constants.js';
@@ -32,6 +33,9 @@ export interface OpenCoreOptions {
 }
 
 const CORE_NAME = /^core(\.\d+)?$|\.core$/;
+
+/** Errors about the executable, where choosing another one can help. */
+const BINARY_PROBLEMS = new Set<CoreErrorKind>(['build-id-mismatch', 'not-executable', 'not-found', 'not-go']);
 
 /**
  * substitutePath pairs for Delve (vscode-go semantics: from = local, to = recorded) guessed from where
@@ -115,6 +119,13 @@ export async function openCoreDump(
           }
           const msg = e instanceof Error ? e.message : String(e);
           deps.logger.error(`open ${corePath}: ${msg}`);
+          if (!(e instanceof CoreReadError) || !BINARY_PROBLEMS.has(e.kind)) {
+            // Nothing the user can pick would help (not a core, truncated, unreadable): say so and end.
+            void vscode.window.showErrorMessage(`Cannot open ${name}: ${msg}`, 'Show Log').then((c) => {
+              if (c === 'Show Log') void vscode.commands.executeCommand(Commands.showLog);
+            });
+            return undefined;
+          }
           const again = await vscode.window.showErrorMessage(`Cannot open ${name}: ${msg}`, 'Choose Executable…', 'Show Log');
           if (again === 'Show Log') void vscode.commands.executeCommand(Commands.showLog);
           if (again !== 'Choose Executable…') return undefined;

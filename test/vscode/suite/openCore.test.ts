@@ -3,7 +3,8 @@
 // vscode.debug), the decorations on the origin line, and the PC hover, each compared with the
 // traceback the Go runtime printed when the program crashed.
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import pkg from '../../../package.json';
@@ -208,6 +209,29 @@ describe('Open Core Dump', function () {
     // The other core's Delve still answers.
     const alive = a.sessions.all.find((c) => c !== ended)!;
     assert.equal(alive.delve?.ended, false, 'the other Delve session is alive');
+  });
+
+  it('bad input (a source file, a truncated core) gives an error, no session, and the extension keeps working', async () => {
+    const a = await api();
+    const before = a.sessions.all.length;
+    const dir = mkdtempSync(join(tmpdir(), 'gci-bad-'));
+    try {
+      const truncated = join(dir, 'core');
+      const whole = readFileSync(join(workspace, 'core'));
+      writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length / 3)));
+      for (const bad of [join(workspace, 'main.go'), truncated]) {
+        const started = Date.now();
+        const r = await vscode.commands.executeCommand('goCoreInspector.openAsCoreDump', vscode.Uri.file(bad), join(workspace, 'prog'));
+        assert.equal(r, undefined, `${bad} must not open`);
+        assert.ok(Date.now() - started < 10_000, `${bad}: the command returns promptly`);
+        assert.equal(a.sessions.all.length, before, 'no session was added');
+      }
+      // Still working: the real core opens.
+      await vscode.commands.executeCommand('goCoreInspector.openCoreDump', vscode.Uri.file(join(workspace, 'core')));
+      await waitFor('the core to open after the errors', () => a.sessions.active);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   for (const fx of fixtures) {
