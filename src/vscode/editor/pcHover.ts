@@ -4,7 +4,7 @@
 // value with its neighbours on the same line.
 import * as vscode from 'vscode';
 import type { PcDescription } from '../model.js';
-import type { CoreSessions } from '../session/coreSessions.js';
+import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
 
 /** A PC reference found at a position of a line. */
 export interface PcReference {
@@ -60,12 +60,30 @@ export function describeMarkdown(d: PcDescription): vscode.MarkdownString {
   return md;
 }
 
+/**
+ * Everything known about a PC of an open core: our pclntab reader's answer, Delve's disassembly when
+ * its session is live, and the SSA value when a crash frame at that PC was mapped.
+ */
+export async function describePcOfCore(core: OpenCore, pc: bigint, isReturnAddress: boolean): Promise<PcDescription | undefined> {
+  const d = await core.pcInfo?.describe(pc, { isReturnAddress });
+  if (!d) return undefined;
+  const hex = '0x' + pc.toString(16);
+  const frame = [...core.model.frames, ...core.model.systemFrames].find((f) => f.pc === hex && (f.ssa || f.instruction));
+  if (frame?.ssa) d.ssa = frame.ssa;
+  if (frame?.instruction) d.instruction = frame.instruction;
+  if (!d.instruction && core.delve && !core.delve.ended) {
+    d.instruction = await core.delve.instructionAt(pc, isReturnAddress).catch(() => undefined);
+  }
+  return d;
+}
+
 export class PcHoverProvider implements vscode.HoverProvider {
   constructor(private readonly sessions: CoreSessions) {}
 
   async provideHover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
-    const info = this.sessions.active?.pcInfo;
-    if (!info) return undefined;
+    const core = this.sessions.active;
+    const info = core?.pcInfo;
+    if (!core || !info) return undefined;
     const ref = pcReferenceAt(document.lineAt(position.line).text, position.character);
     if (!ref) return undefined;
     let pc = ref.pc;
@@ -74,7 +92,7 @@ export class PcHoverProvider implements vscode.HoverProvider {
       if (entry !== undefined) pc = entry + BigInt(ref.offset);
     }
     if (pc === undefined) return undefined;
-    const d = await info.describe(pc, { isReturnAddress: ref.isReturnAddress });
+    const d = await describePcOfCore(core, pc, ref.isReturnAddress);
     if (!d) return undefined;
     return new vscode.Hover(describeMarkdown(d), new vscode.Range(position.line, ref.range[0], position.line, ref.range[1]));
   }

@@ -12,6 +12,8 @@ export interface DelveHandle extends ProxiedSession {
   readonly dlvVersion: string;
   readonly inRange: boolean;
   readonly ended: boolean;
+  /** Delve's disassembly of the instruction at pc, or of the call before it for a return address. */
+  instructionAt(pc: bigint, isReturnAddress: boolean): Promise<string | undefined>;
   close(): Promise<void>;
 }
 

@@ -20,6 +20,12 @@ export function delveHandle(session: CoreSession, pick: { path: string; version:
       session.on('ended', l);
       return { dispose: () => void session.off('ended', l) };
     },
+    instructionAt: async (pc, isReturnAddress) => {
+      const ins = await session.disassemble('0x' + pc.toString(16), { instructionOffset: -4 }, 8, { timeoutMs: 5000 });
+      const at = ins.findIndex((i) => BigInt(i.address) === pc);
+      const hit = at < 0 ? undefined : isReturnAddress ? ins[at - 1] : ins[at];
+      return hit?.instruction;
+    },
     close: () => session.close(),
   };
 }

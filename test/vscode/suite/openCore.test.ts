@@ -162,6 +162,8 @@ describe('Open Core Dump', function () {
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
     const physical = g.frames.find((f) => !f.inlined && f.location === loc)?.func ?? 'main.main';
     assert.ok(text.includes(physical), `the hover on ${loc.pc.value} does not name ${physical}: ${text}`);
+    // pc= of a calling frame is a return address: the hover shows the call instruction before it.
+    assert.match(text, /CALL/i, `the hover on ${loc.pc.value} shows no call instruction: ${text}`);
   });
 
   it('a launch.json configuration of type go-core opens the core and its debug session', async () => {
