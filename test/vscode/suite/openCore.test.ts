@@ -108,6 +108,9 @@ describe('Open Core Dump', function () {
     assert.equal(originItems.length, 1, 'exactly one origin frame');
     assert.equal(labelOf(originItems[0]!.item), origin.func);
     assert.match(String(originItems[0]!.item.description), new RegExp(`:${origin.lineNumber}\\b`));
+    const tooltip = originItems[0]!.item.tooltip as vscode.MarkdownString;
+    const physicalPc = g.frames.slice(g.frames.indexOf(origin)).find((f) => f.pc !== undefined)?.pc;
+    assert.ok(physicalPc !== undefined && tooltip.value.includes(`PC 0x${physicalPc.toString(16)}`), `tooltip: ${tooltip.value}`);
     // Every frame the runtime printed for the crashing goroutine is in the view, in order.
     const shown = frames.map((f) => labelOf(f.item).replace(/ × [\d,]+$/, ''));
     let at = 0;
