@@ -207,7 +207,7 @@ export class Cursor {
     this.pos = v.next;
     return v.value;
   }
-  skip(n: number): void {
+  advance(n: number): void {
     this.r.check(this.pos, n);
     this.pos += n;
   }

@@ -258,8 +258,8 @@ export class Dwarf {
         const unitType = c.u8();
         addrSize = c.u8();
         abbrevOff = c.offset(is64);
-        if (unitType === 2 || unitType === 6) c.skip(8 + (is64 ? 8 : 4)); // type units: signature + type offset
-        else if (unitType === 4 || unitType === 5) c.skip(8); // skeleton / split: dwo id
+        if (unitType === 2 || unitType === 6) c.advance(8 + (is64 ? 8 : 4)); // type units: signature + type offset
+        else if (unitType === 4 || unitType === 5) c.advance(8); // skeleton / split: dwo id
       } else if (version >= 2 && version <= 4) {
         abbrevOff = c.offset(is64);
         addrSize = c.u8();

@@ -173,7 +173,7 @@ export class DwarfCursor {
     this.pos += n;
     return v;
   }
-  skip(n: number): void {
+  advance(n: number): void {
     this.need(n);
     this.pos += n;
   }

@@ -43,6 +43,11 @@ export interface Browser {
 }
 
 /** The URL that opens `folder` in code-server, optionally as an Extension Development Host. */
+/** The origin of a code-server listening on loopback. */
+export function loopbackOrigin(port: number): string {
+  return `http://127.0.0.1:${port}`;
+}
+
 export function workbenchUrl(
   origin: string,
   folder: string,
@@ -142,7 +147,7 @@ export function onExitKill(fn: () => void): () => void {
 
 export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer> {
   const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = loopbackOrigin(port);
   const args = [
     o.entry,
     '--config',
