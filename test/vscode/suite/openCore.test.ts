@@ -169,6 +169,22 @@ describe('Open Core Dump', function () {
     assert.match(text, /CALL/i, `the hover on ${loc.pc.value} shows no call instruction: ${text}`);
   });
 
+  it('Show SSA for This Frame opens the rebuilt function\'s genssa listing at the crash instruction, verified', async () => {
+    const a = await api();
+    await vscode.commands.executeCommand('goCoreInspector.openCoreDump', vscode.Uri.file(join(workspace, 'core')));
+    const core = await waitFor('the core to open', () => a.sessions.active);
+    // The rebuild runs in the background with the binary's exact toolchain (found in the project cache).
+    const origin = await waitFor('the SSA annotation of the origin frame', () => core.model.frames.find((f) => f.origin && f.ssa), 120_000);
+    assert.equal(origin.ssa!.verified, true, `unverified: ${origin.ssa!.reason}`);
+    assert.match(origin.ssa!.value, /PanicBounds|panicIndex/);
+    const uri = (await vscode.commands.executeCommand('goCoreInspector.showSsaForFrame', origin)) as vscode.Uri | undefined;
+    assert.ok(uri, 'the command returns the listing document');
+    const editor = vscode.window.activeTextEditor!;
+    assert.equal(editor.document.uri.toString(), uri.toString());
+    assert.match(editor.document.getText(), /genssa of main\.main/);
+    assert.ok(editor.document.lineAt(editor.selection.active.line).text.includes(origin.ssa!.value.split(' ')[0]!), 'the crash row is selected');
+  });
+
   it('a launch.json configuration of type go-core opens the core and its debug session', async () => {
     const a = await api();
     const folder = vscode.workspace.workspaceFolders![0]!;
