@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { cacheDir } from './cacheDir.js';
+import { cacheDir } from '../core/cacheDir.js';
 import { DelveNotFoundError } from './errors.js';
 import {
   delveSupportedGoRange,

@@ -25,5 +25,5 @@ export type {
 } from './dlvDiscovery.js';
 export { delveSupportedGoRange, formatRange, goMinor, parseGoRangeKey, rangeCovers } from './goRange.js';
 export type { GoMinorRange } from './goRange.js';
-export { cacheDir } from './cacheDir.js';
+export { cacheDir } from '../core/cacheDir.js';
 export * from './errors.js';

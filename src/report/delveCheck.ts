@@ -2,7 +2,6 @@
 // for the crashing goroutine and its frames and says whether they agree with our own readers.
 import { CoreSession } from '../delve/coreSession.js';
 import { findDelveFor } from '../delve/dlvDiscovery.js';
-import { isRuntimeFunction } from '../traceback/crash.js';
 
 export interface DelveCheck {
   /** The Delve used, and whether its supported Go range covers the binary's version. */
@@ -55,9 +54,8 @@ export async function delveCheck(input: DelveCheckInput): Promise<DelveCheck> {
       file: f.source?.path ?? '',
       line: f.line,
     }));
-    // Delve names functions by package name, not path (`maps.fatal` for internal/runtime/maps.fatal):
-    // the runtime's own packages are also recognised by their source directory.
-    const origin = frames.find((f) => !isRuntimeFunction(f.function) && !/\/src\/(internal\/)?runtime\//.test(f.file));
+    // The Delve client's own origin rule (first non-runtime frame below the crash frame).
+    const origin = crash.originFrameIndex >= 0 ? frames[crash.originFrameIndex] : undefined;
     return {
       dlv,
       goroutine: crash.id,

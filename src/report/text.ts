@@ -1,5 +1,6 @@
 // Human-readable rendering of a Report: a compact header, the threads, then the crashing
 // thread's frames like a traceback (function, then file:line with pc/sp), grouped by stack.
+import { isRuntimeFunction } from '../traceback/crash.js';
 import type { PcReport } from './pcCommand.js';
 import type { CrashSummary } from './crashSummary.js';
 import type { DelveCheck } from './delveCheck.js';
@@ -87,7 +88,7 @@ export function runtimeDetails(s: CrashSummary): string[] {
   if (s.goroutines.total) {
     out.push('', `other goroutines: ${s.goroutines.total} in ${s.goroutines.groups.length} groups`);
     for (const g of s.goroutines.groups.slice(0, 20)) {
-      const top = g.frames.find((f) => !f.func.startsWith('runtime.')) ?? g.frames[0];
+      const top = g.frames.find((f) => !isRuntimeFunction(f.func)) ?? g.frames[0];
       out.push(`  ${String(g.count).padStart(6)} × [${g.status}]  ${top ? `${top.func} ${top.file.slice(top.file.lastIndexOf('/') + 1)}:${top.line}` : ''}`);
     }
   }

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { cacheDir } from '../core/cacheDir.js';
 
 export interface Toolchain {
   /** Exact version, as `go version` prints it: `go1.22.12`. */
@@ -49,11 +50,9 @@ export class ToolchainNotFoundError extends Error {
 }
 
 /** The project cache directory (same rule as the tests' fixture locator). */
+/** The project cache (the one rule, src/core/cacheDir.ts), honouring $HOME of the given environment. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return (
-    env.GO_CORE_INSPECTOR_CACHE ??
-    join(env.XDG_CACHE_HOME ?? join(env.HOME ?? homedir(), '.cache'), 'go-core-inspector')
-  );
+  return cacheDir(env, env.HOME ?? homedir());
 }
 
 /** `go1.22.12` → `1.22`; undefined for devel or unparsable versions. */

@@ -13,7 +13,7 @@ import { createLogger } from './log.js';
 import { originFrame, type FrameModel } from './model.js';
 import { readSettings } from './settings.js';
 import { analyzeCore } from './session/analyzeCore.js';
-import { CoreSessions } from './session/coreSessions.js';
+import { CoreSessions, type OpenCore } from './session/coreSessions.js';
 import { PanicChainProvider } from './views/panicChainView.js';
 import { PanicFramesProvider } from './views/panicFramesView.js';
 import { ThreadsProvider } from './views/threadsView.js';
@@ -52,20 +52,28 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     },
     onOpened: (core, analysis) => {
       biases.set(core.id, analysis.loadBias);
-      const settings = readSettings();
-      if (!settings.autoSsa) return;
-      const mapper = mappers.get(core.corePath);
-      if (!mapper) return;
-      void annotateCoreWithSsa(sessions, core, {
-        logger,
-        goroots: settings.goroots,
-        trusted: vscode.workspace.isTrusted,
-        mapper,
-        loadBias: analysis.loadBias,
-      });
+      if (readSettings().autoSsa) void annotateWithSsa(core);
     },
   };
+  /** Maps the crash frames of a core to instructions and SSA values (rebuilds only when trusted). */
+  const annotateWithSsa = async (core: OpenCore): Promise<void> => {
+    const mapper = mappers.get(core.corePath);
+    if (!mapper) return;
+    await annotateCoreWithSsa(sessions, core, {
+      logger,
+      goroots: readSettings().goroots,
+      trusted: vscode.workspace.isTrusted,
+      mapper,
+      loadBias: biases.get(core.id),
+    });
+  };
   const ssaDocs = new SsaDocuments();
+
+  // From the Explorer the second argument is the list of selected resources, not a binary path.
+  const openFromCommand = (uri?: unknown, binary?: unknown) =>
+    openCoreDump(deps, uri instanceof vscode.Uri ? uri.fsPath : undefined, typeof binary === 'string' ? binary : undefined, {
+      startDebugSession: true,
+    });
 
   const panicFrames = new PanicFramesProvider(sessions);
   const threads = new ThreadsProvider(sessions);
@@ -89,17 +97,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       ],
       hover,
     ),
-    // From the Explorer the second argument is the list of selected resources, not a binary path.
-    vscode.commands.registerCommand(Commands.openCoreDump, (uri?: unknown, binary?: unknown) =>
-      openCoreDump(deps, uri instanceof vscode.Uri ? uri.fsPath : undefined, typeof binary === 'string' ? binary : undefined, {
-        startDebugSession: true,
-      }),
-    ),
-    vscode.commands.registerCommand(Commands.openAsCoreDump, (uri?: unknown, binary?: unknown) =>
-      openCoreDump(deps, uri instanceof vscode.Uri ? uri.fsPath : undefined, typeof binary === 'string' ? binary : undefined, {
-        startDebugSession: true,
-      }),
-    ),
+    vscode.commands.registerCommand(Commands.openCoreDump, openFromCommand),
+    vscode.commands.registerCommand(Commands.openAsCoreDump, openFromCommand),
     vscode.commands.registerCommand(Commands.closeCoreDump, async () => {
       const core = sessions.active;
       if (!core) return;
@@ -112,11 +111,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       const core = sessions.active;
       const frame = arg && 'frame' in arg && arg.frame ? arg.frame : (arg as FrameModel | undefined) ?? (core ? originFrame(core.model) : undefined);
       if (!core || !frame) return undefined;
-      if (!frame.ssa) {
-        const mapper = mappers.get(core.corePath);
-        const settings = readSettings();
-        if (mapper) await annotateCoreWithSsa(sessions, core, { logger, goroots: settings.goroots, trusted: vscode.workspace.isTrusted, mapper, loadBias: biases.get(core.id) });
-      }
+      if (!frame.ssa) await annotateWithSsa(core);
       const doc = ssaDocs.put(frame);
       if (!doc) {
         void vscode.window.showWarningMessage(

@@ -5,8 +5,8 @@
 //   $CACHE/cores/<fixture>/go1.NN/{prog,core,traceback.txt,meta.json,src/}
 // A test that cannot find what it needs throws: nothing is skipped.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cacheDir } from '../../src/core/cacheDir.js';
 
 export interface FixtureMeta {
   /** Fixture name: the program directory, plus `-<variant>` for build variants (`index-pie`). */
@@ -40,12 +40,7 @@ export interface Fixture extends FixtureMeta {
   traceback: string;
 }
 
-export function cacheDir(): string {
-  return (
-    process.env.GO_CORE_INSPECTOR_CACHE ??
-    join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'go-core-inspector')
-  );
-}
+export { cacheDir };
 
 export function goroot(minor: string): string {
   const root = join(cacheDir(), 'toolchains', `go${minor}`, 'root', 'usr', 'lib', `go-${minor}`);

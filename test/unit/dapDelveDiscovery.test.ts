@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { findDelveCandidates, pickDelve, type DelveInfo } from '../../src/delve/dlvDiscovery.js';
 import { DelveNotFoundError } from '../../src/delve/errors.js';
 import { delveSupportedGoRange, goMinor, parseGoRangeKey } from '../../src/delve/goRange.js';
-import { cacheDir } from '../../src/delve/cacheDir.js';
+import { cacheDir } from '../../src/core/cacheDir.js';
 
 describe('delveSupportedGoRange', () => {
   it('knows the provisioned Delves', () => {

@@ -1,5 +1,5 @@
-// The project's development cache directory (toolchains, Delves, fixtures), outside any repository.
-// Same rule as test/support/fixtures.ts cacheDir(): $GO_CORE_INSPECTOR_CACHE, else
+// The project's development cache directory (toolchains, Delves, fixtures, SSA results), outside any
+// repository: $GO_CORE_INSPECTOR_CACHE, else
 // $XDG_CACHE_HOME/go-core-inspector, else ~/.cache/go-core-inspector.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
