@@ -11,7 +11,7 @@ import { formatPcText, formatReportText } from './text.js';
 
 export const USAGE =
   'usage: go-core report <core> [--binary <exe>] [--json] [--no-delve]\n' +
-  '       go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--return-address|--no-return-address] [--json]';
+  '       go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--return-address|--no-return-address] [--rebuild] [--json]';
 
 export interface CliIo {
   out: (s: string) => void;
@@ -32,6 +32,7 @@ interface PcArgs {
   core?: string;
   source?: string;
   returnAddress?: boolean;
+  rebuild?: boolean;
   json: boolean;
 }
 
@@ -55,6 +56,7 @@ function parsePcArgs(argv: readonly string[]): PcArgs | string {
     if (a === '--json') out.json = true;
     else if (a === '--return-address') out.returnAddress = true;
     else if (a === '--no-return-address') out.returnAddress = false;
+    else if (a === '--rebuild') out.rebuild = true;
     else if (a === '-b') {
       out.binary = argv[++i];
       if (out.binary === undefined) return '--binary needs a path';
@@ -90,6 +92,8 @@ async function runPc(args: PcArgs, io: CliIo): Promise<number> {
       ...(args.core !== undefined ? { core: args.core } : {}),
       ...(args.source !== undefined ? { source: args.source } : {}),
       ...(args.returnAddress !== undefined ? { returnAddress: args.returnAddress } : {}),
+      ...(args.rebuild ? { rebuild: true } : {}),
+      onRebuildPlan: (lines) => io.err(`go-core: rebuilding with the binary's exact toolchain:\n${lines.map((l) => `  ${l}\n`).join('')}`),
     });
     io.out(args.json ? JSON.stringify(r, null, 2) + '\n' : formatPcText(r));
     return 0;

@@ -7,6 +7,7 @@
 // files are returned; results are cached per mapper. Shared by the views and the language server.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isWithin } from '../core/paths.js';
 
 /**
  * vscode-go's and Delve's substitutePath semantics: `from` is the local (workspace) path, `to` the
@@ -104,7 +105,7 @@ export class SourcePathMapper {
       }
     }
     const exists = recorded.startsWith('/') && this.exists(recorded);
-    const inWorkspace = this.folders.length === 0 || this.folders.some((f) => recorded.startsWith(f.endsWith('/') ? f : f + '/'));
+    const inWorkspace = this.folders.length === 0 || this.folders.some((f) => isWithin(f, recorded));
     if (exists && inWorkspace) return { path: recorded, by: 'identity' };
     const fromWorkspace = this.inWorkspace(rec);
     if (fromWorkspace) return fromWorkspace;
@@ -116,7 +117,7 @@ export class SourcePathMapper {
       const at = rec.indexOf(module + '/');
       if (at === 0 || (at > 0 && rec[at - 1] === '/')) {
         const candidate = join(dir, rec.slice(at + module.length + 1));
-        if (this.exists(candidate)) return { path: candidate, by: 'module' };
+        if (isWithin(dir, candidate) && this.exists(candidate)) return { path: candidate, by: 'module' };
       }
     }
     const segs = pathSegments(rec);
@@ -126,14 +127,14 @@ export class SourcePathMapper {
       for (const dir of this.folders) {
         if (this.budget-- <= 0) return undefined;
         const candidate = join(dir, ...segs.slice(k));
-        if (this.exists(candidate)) return { path: candidate, by: 'suffix' };
+        if (isWithin(dir, candidate) && this.exists(candidate)) return { path: candidate, by: 'suffix' };
       }
     }
     // The whole relative path (a -trimpath path that is not under the main module).
     if (first === 0 && !rec.startsWith('/')) {
       for (const dir of this.folders) {
         const candidate = join(dir, ...segs);
-        if (this.exists(candidate)) return { path: candidate, by: 'suffix' };
+        if (isWithin(dir, candidate) && this.exists(candidate)) return { path: candidate, by: 'suffix' };
       }
     }
     return undefined;

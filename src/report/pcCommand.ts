@@ -14,7 +14,7 @@ import { CoreReadError } from '../core/errors.js';
 import { GoSymbols } from '../core/symbols.js';
 import { openSsaBinary, type SsaBinary } from '../ssa/binary.js';
 import { findModuleRoot, mapPcIn, PcMappingError, type PcMapping } from '../ssa/pcToSsa.js';
-import { RebuildError } from '../ssa/rebuild.js';
+import { describePlan, RebuildError } from '../ssa/rebuild.js';
 import { ToolchainNotFoundError } from '../ssa/toolchain.js';
 import { analyzeCore } from './analyze.js';
 import { SourcePathMapper } from './pathMapping.js';
@@ -37,7 +37,14 @@ export interface PcCommandOptions {
   env?: NodeJS.ProcessEnv;
   /** Whole rebuild (default 300 s). */
   timeoutMs?: number;
+  /** Rebuild even when the result is cached (`--rebuild`). */
+  rebuild?: boolean;
   onProgress?: (message: string) => void;
+  /**
+   * Told what a rebuild will run before it runs (the command line prints it to stderr): `go-core pc`
+   * is itself the request to rebuild, so it is not asked.
+   */
+  onRebuildPlan?: (lines: string[]) => void;
 }
 
 export interface PcSsaValue {
@@ -292,13 +299,22 @@ export async function runPcCommand(opts: PcCommandOptions): Promise<PcReport> {
         why =
           'no --core: assumed a return address (pc= of a traceback frame); use --no-return-address for a faulting pc';
       }
-      const sourceRoot = opts.source ?? defaultSourceRoot(syms, bin, opts.cwd ?? process.cwd());
+      const cwd = opts.cwd ?? process.cwd();
+      const sourceRoot = opts.source ?? defaultSourceRoot(syms, bin, cwd);
       const m = await mapPcIn(bin, {
         binaryPath,
         pc,
         isReturnAddress: returnAddress,
         sourceRoot,
+        // The folder the user chose: --source, else the directory the command runs in.
+        allowedRoots: [opts.source ?? cwd],
+        allowedRootsHint: 'run go-core in the module\'s directory or pass --source <module root>',
+        confirmRebuild: (plan) => {
+          opts.onRebuildPlan?.(describePlan(plan));
+          return true;
+        },
         loadBias: bias,
+        ...(opts.rebuild ? { rebuild: true } : {}),
         timeoutMs: opts.timeoutMs ?? 300_000,
         ...(opts.env ? { env: opts.env } : {}),
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),

@@ -10,14 +10,25 @@
 // Per-function results are cached by build ID + function + a fingerprint of the source files
 // (an edited source must not reuse a verified result): in memory and as JSON under $CACHE/ssa/.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { alignGenssa } from './align.js';
 import { openSsaBinary, type SsaBinary, type SsaFrame } from './binary.js';
 import type { GenssaListing, GenssaRow, SsaBlock, SsaValue } from './genssa.js';
 import { instructionAt, type ListingFunction, type ListingInstruction } from './listing.js';
-import { packageOfSymbol, rebuildFunction } from './rebuild.js';
-import { defaultCacheDir, findToolchain } from './toolchain.js';
+import { droppedCgoFlags } from './buildFlags.js';
+import { packageOfSymbol, planRebuild, rebuildFunction, type RebuildPlan } from './rebuild.js';
+import { isWithin } from '../core/paths.js';
+import { defaultCacheDir, findToolchain, NotAReleaseVersionError, RELEASE_VERSION } from './toolchain.js';
 import { verifyCode, verifyPositions, type VerifyResult } from './verify.js';
 
 export interface MapPcRequest {
@@ -28,6 +39,18 @@ export interface MapPcRequest {
   isReturnAddress: boolean;
   /** Module root (directory with go.mod) or the main package's directory, holding the source. */
   sourceRoot: string;
+  /**
+   * Folders the rebuild may run in (trusted workspace folders, or a folder the user chose): the
+   * module root, resolved, must lie inside one of them.
+   */
+  allowedRoots: readonly string[];
+  /** What to do when the module is outside `allowedRoots`, in the words of the surface. */
+  allowedRootsHint?: string;
+  /**
+   * Asked before anything is rebuilt, with what will run; nothing runs unless it resolves to true.
+   * Absent: no rebuild (only cached results are used).
+   */
+  confirmRebuild?: (plan: RebuildPlan) => boolean | Promise<boolean>;
   /** PIE load bias from the core (runtime − link-time); 0 by default. */
   loadBias?: bigint;
   /** Settings: exact Go version → GOROOT. */
@@ -39,8 +62,12 @@ export interface MapPcRequest {
    * PcMappingError). Default true.
    */
   allowRebuild?: boolean;
+  /** The rebuild's own Go build cache (default `<cacheDir>/gocache`; never the user's). */
+  goCache?: string;
   /** Skip the on-disk cache (memory cache still used). */
   noDiskCache?: boolean;
+  /** Rebuild even when a result is cached (memory or disk); the new result is cached. */
+  rebuild?: boolean;
   /** Environment for `go` (GOPATH, GOMODCACHE, GOCACHE...); GOTOOLCHAIN=local is forced. */
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
@@ -129,6 +156,14 @@ export function clearSsaMemoryCache(): void {
   memoryCache.clear();
 }
 
+/** The user did not allow the rebuild (or no one could be asked): nothing ran. */
+export class RebuildNotAllowedError extends PcMappingError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RebuildNotAllowedError';
+  }
+}
+
 /** Module root (nearest go.mod at or above dir) and its module path. */
 export function findModuleRoot(dir: string): { root: string; modulePath: string } | undefined {
   let d = resolvePath(dir);
@@ -145,11 +180,28 @@ export function findModuleRoot(dir: string): { root: string; modulePath: string 
   return undefined;
 }
 
-/** Directory of the main package inside the source tree, checked against buildinfo. */
-export function mainPackageDir(sourceRoot: string, mainPath: string, modulePath: string | undefined): string {
+/**
+ * Directory of the main package inside the source tree, checked against buildinfo. The recorded
+ * package path is data of the binary's builder: a path with `..`, `.`, empty or absolute elements
+ * is refused, and the directory, resolved, must stay inside the module root, which must lie
+ * inside one of `allowedRoots` (resolved too).
+ */
+export function mainPackageDir(
+  sourceRoot: string,
+  mainPath: string,
+  modulePath: string | undefined,
+  allowedRoots: readonly string[],
+  allowedRootsHint = 'open it as a trusted workspace folder to rebuild from it',
+): string {
   if (mainPath === 'command-line-arguments') {
     throw new PcMappingError(
       'the binary was built from a list of .go files (command-line-arguments); only package builds can be rebuilt',
+    );
+  }
+  const elements = mainPath.split('/');
+  if (mainPath.startsWith('/') || elements.some((e) => e === '' || e === '.' || e === '..' || /[\\\0]/.test(e))) {
+    throw new PcMappingError(
+      `the binary's recorded package path ${JSON.stringify(mainPath.slice(0, 200))} has "..", "." or empty elements: no rebuild`,
     );
   }
   const mod = findModuleRoot(sourceRoot);
@@ -162,9 +214,21 @@ export function mainPackageDir(sourceRoot: string, mainPath: string, modulePath:
   if (mainPath !== mod.modulePath && !mainPath.startsWith(`${mod.modulePath}/`)) {
     throw new PcMappingError(`the binary's main package ${mainPath} is not in module ${mod.modulePath} (${mod.root})`);
   }
-  const dir = join(mod.root, mainPath.slice(mod.modulePath.length));
+  const root = realpathSync(mod.root);
+  const allowed = allowedRoots.map((r) => (existsSync(r) ? realpathSync(r) : resolvePath(r)));
+  if (!allowed.some((a) => isWithin(a, root))) {
+    throw new PcMappingError(
+      `the module ${mod.modulePath} at ${root} is outside the folders a rebuild may run in ` +
+        `(${allowed.length ? allowed.join(', ') : 'none'}): ${allowedRootsHint}`,
+    );
+  }
+  const dir = join(root, mainPath.slice(mod.modulePath.length));
   if (!existsSync(dir)) throw new PcMappingError(`the main package directory ${dir} does not exist`);
-  return dir;
+  const real = realpathSync(dir);
+  if (!isWithin(root, real)) {
+    throw new PcMappingError(`the main package directory ${dir} resolves to ${real}, outside the module ${root}: no rebuild`);
+  }
+  return real;
 }
 
 /** Names, sizes and mtimes of the Go-build-relevant files of a directory (non-recursive). */
@@ -250,13 +314,20 @@ export async function mapPcIn(bin: SsaBinary, req: MapPcRequest): Promise<PcMapp
   const inner = frames[0] ?? { function: fn.name, file: '?', line: 0, inlined: false };
   const physical = frames[frames.length - 1];
   const cacheDir = req.cacheDir ?? defaultCacheDir(req.env ?? process.env);
-  const pkgDir = mainPackageDir(req.sourceRoot, bin.mainPath, bin.modulePath);
+  if (!RELEASE_VERSION.test(bin.goVersion)) throw new NotAReleaseVersionError(bin.goVersion);
+  const pkgDir = mainPackageDir(
+    req.sourceRoot,
+    bin.mainPath,
+    bin.modulePath,
+    req.allowedRoots,
+    ...(req.allowedRootsHint !== undefined ? [req.allowedRootsHint] : []),
+  );
   const key = cacheKey(bin, fn.name, pkgDir, physical?.file);
   const diskPath = join(cacheDir, 'ssa', `${key}.json`);
 
-  let result = memoryCache.get(key);
+  let result = req.rebuild ? undefined : memoryCache.get(key);
   let cached = result !== undefined;
-  if (!result && !req.noDiskCache && existsSync(diskPath)) {
+  if (!result && !req.noDiskCache && !req.rebuild && existsSync(diskPath)) {
     result = fromJson(readFileSync(diskPath, 'utf8'));
     cached = result !== undefined;
   }
@@ -274,13 +345,21 @@ export async function mapPcIn(bin: SsaBinary, req: MapPcRequest): Promise<PcMapp
       ...(req.signal ? { signal: req.signal } : {}),
     });
     const fnPkg = packageOfSymbol(fn.name);
-    const rb = await rebuildFunction({
+    const plan = planRebuild({
       toolchain,
       packageDir: pkgDir,
       mainImportPath: bin.mainPath,
       functionName: fn.name,
       functionPackage: fnPkg === 'main' ? bin.mainPath : fnPkg,
       settings: bin.settings,
+      goCache: req.goCache ?? join(cacheDir, 'gocache'),
+    });
+    if (!req.confirmRebuild || !(await req.confirmRebuild(plan))) {
+      throw new RebuildNotAllowedError(
+        `rebuilding ${fn.name} with ${toolchain.version} was not allowed for ${bin.path}: nothing was run`,
+      );
+    }
+    const rb = await rebuildFunction(plan, {
       ...(req.env ? { env: req.env } : {}),
       ...(req.timeoutMs !== undefined ? { timeoutMs: req.timeoutMs } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
@@ -295,6 +374,10 @@ export async function mapPcIn(bin: SsaBinary, req: MapPcRequest): Promise<PcMapp
     if (verify.verified) {
       const pos = verifyPositions(rb.listing, fn.entry, (a) => bin.framesAt(a)[0]);
       verify = pos.verified ? { ...verify, reason: `${verify.reason}, ${pos.reason}` } : pos;
+    }
+    const cgo = droppedCgoFlags(bin.settings);
+    if (!verify.verified && cgo.length > 0) {
+      verify = { ...verify, reason: `not verified: cgo flags differ (the binary's ${cgo.join(', ')} are not used); ${verify.reason}` };
     }
     result = {
       listing: rb.listing,

@@ -29,11 +29,12 @@ import { join } from 'node:path';
 import { rebuildFlags, type BuildSetting } from './buildFlags.js';
 import { parseGenssaHtml, type GenssaListing } from './genssa.js';
 import { findListingFunction, parseListing, type ListingFunction } from './listing.js';
-import { goEnv, type Toolchain } from './toolchain.js';
+import type { Toolchain } from './toolchain.js';
 
-export interface RebuildRequest {
+/** What a rebuild will run, decided before anything runs: shown to the user, who allows it. */
+export interface RebuildPlan {
   toolchain: Toolchain;
-  /** Directory of the main package (the build runs there, building `.`). */
+  /** Directory of the main package, inside its module: the build runs there, building `.`. */
   packageDir: string;
   /** Import path of the main package (buildinfo `path`). */
   mainImportPath: string;
@@ -41,9 +42,28 @@ export interface RebuildRequest {
   functionName: string;
   /** Import path of the package that compiles the function. */
   functionPackage: string;
+  /** `go build` arguments; `$TMP` stands for the rebuild's fresh temporary directory. */
+  args: string[];
+  /** Every environment variable the rebuild sets (over the user's own environment). */
+  env: Record<string, string>;
+  /** Recorded build settings (or parts) that are not used, each with why. */
+  ignoredSettings: string[];
+}
+
+export interface PlanRequest {
+  toolchain: Toolchain;
+  packageDir: string;
+  mainImportPath: string;
+  functionName: string;
+  functionPackage: string;
   /** Buildinfo `build` settings. */
   settings: BuildSetting[];
-  /** Base environment (default process.env); GOTOOLCHAIN=local is always forced. */
+  /** The rebuild's own Go build cache (never the user's). */
+  goCache: string;
+}
+
+export interface RebuildOptions {
+  /** Base environment (default process.env); the plan's variables override it. */
   env?: NodeJS.ProcessEnv;
   /** Whole build (default 180 s). */
   timeoutMs?: number;
@@ -59,7 +79,7 @@ export interface RebuildResult {
   listing: ListingFunction;
   /** The function's genssa/SSA dump. */
   ssa: GenssaListing;
-  /** `go build` arguments used (for the report). */
+  /** `go build` arguments used (for the report), `$TMP` for the temporary directory. */
   args: string[];
   envOverrides: Record<string, string>;
   ignoredSettings: string[];
@@ -149,81 +169,126 @@ function runGo(
   });
 }
 
-/** Rebuild and collect the function's listing and SSA dump. */
-export async function rebuildFunction(req: RebuildRequest): Promise<RebuildResult> {
+const TMP = '$TMP';
+
+/**
+ * Decide what the rebuild runs, without running anything: the recorded settings through the
+ * allow-list (buildFlags.ts), our own flags for the target package, and an environment that keeps
+ * the build local and private: no workspace file (GOWORK=off), no GOFLAGS or go.env settings
+ * (GOENV=off), no toolchain switch (GOTOOLCHAIN=local), no download (GOPROXY=off: the module cache
+ * is only read), and a build cache of its own.
+ */
+export function planRebuild(req: PlanRequest): RebuildPlan {
+  const flags = rebuildFlags(req.settings, req.functionPackage, req.mainImportPath, `-S -cpuprofile=${TMP}/cpu.prof`);
+  return {
+    toolchain: req.toolchain,
+    packageDir: req.packageDir,
+    mainImportPath: req.mainImportPath,
+    functionName: req.functionName,
+    functionPackage: req.functionPackage,
+    args: ['build', '-toolexec', `${TMP}/toolexec.sh`, ...flags.args, '-o', `${TMP}/rebuilt.bin`, '.'],
+    env: {
+      ...flags.env,
+      GOTOOLCHAIN: 'local',
+      GOWORK: 'off',
+      GOFLAGS: '',
+      GOENV: 'off',
+      GOPROXY: 'off',
+      GOCACHE: req.goCache,
+      GCI_SSA_PKG: req.functionPackage,
+      GCI_SSA_FUNC: unescapeSymbol(req.functionName),
+      GCI_SSA_DIR: `${TMP}/ssa`,
+    },
+    ignoredSettings: flags.ignored,
+  };
+}
+
+/** The plan as the user reads it before allowing it: what runs, where, with what. */
+export function describePlan(plan: RebuildPlan): string[] {
+  return [
+    `toolchain:   ${plan.toolchain.goBinary} (${plan.toolchain.version}, found ${plan.toolchain.source === 'settings' ? 'in the settings' : plan.toolchain.source === 'path' ? 'on PATH' : plan.toolchain.source === 'sdk' ? 'in ~/sdk' : 'in the development cache'})`,
+    `directory:   ${plan.packageDir}`,
+    `function:    ${plan.functionName} (package ${plan.functionPackage})`,
+    `command:     go ${plan.args.join(' ')}`,
+    `environment: ${Object.entries(plan.env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+    `             ($TMP is a fresh temporary directory, removed afterwards; $TMP/toolexec.sh is the inspector's own wrapper that asks the compiler for the SSA dump of that package only; the built program is never run)`,
+    ...(plan.ignoredSettings.length > 0
+      ? ['not taken from the binary:', ...plan.ignoredSettings.map((s) => `  ${s}`)]
+      : ['not taken from the binary: nothing']),
+  ];
+}
+
+/** Run a plan: rebuild and collect the function's listing and SSA dump. */
+export async function rebuildFunction(plan: RebuildPlan, opts: RebuildOptions = {}): Promise<RebuildResult> {
   const started = Date.now();
-  if (!existsSync(join(req.packageDir))) throw new RebuildError(`source directory ${req.packageDir} does not exist`);
+  if (!existsSync(plan.packageDir)) throw new RebuildError(`source directory ${plan.packageDir} does not exist`);
   const dir = mkdtempSync(join(tmpdir(), 'gci-ssa-'));
   try {
+    if (/\s/.test(dir))
+      throw new RebuildError(`temp dir ${dir} contains white space; set TMPDIR to a path without spaces`);
     const ssaDir = join(dir, 'ssa');
     const wrapper = join(dir, 'toolexec.sh');
     writeFileSync(wrapper, WRAPPER);
     chmodSync(wrapper, 0o755);
-    const extra = `-S -cpuprofile=${join(dir, 'cpu.prof')}`;
-    if (/\s/.test(dir))
-      throw new RebuildError(`temp dir ${dir} contains white space; set TMPDIR to a path without spaces`);
-    const flags = rebuildFlags(req.settings, req.functionPackage, req.mainImportPath, extra, existsSync);
-    const args = ['build', '-toolexec', wrapper, ...flags.args, '-o', join(dir, 'rebuilt.bin'), '.'];
-    const env = goEnv(req.env ?? process.env, {
-      ...flags.env,
-      GOFLAGS: '',
-      GCI_SSA_PKG: req.functionPackage,
-      GCI_SSA_FUNC: unescapeSymbol(req.functionName),
-      GCI_SSA_DIR: ssaDir,
-    });
+    const inTmp = (s: string): string => s.split(TMP).join(dir);
+    const args = plan.args.map(inTmp);
+    const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env) };
     delete env.GOSSAFUNC;
     delete env.GOSSADIR;
-    req.onProgress?.(`rebuilding ${req.functionPackage} with ${req.toolchain.version}`);
+    for (const [k, v] of Object.entries(plan.env)) env[k] = inTmp(v);
+    opts.onProgress?.(`rebuilding ${plan.functionPackage} with ${plan.toolchain.version}`);
     const log = join(dir, 'build.log');
     const code = await runGo(
-      req.toolchain.goBinary,
+      plan.toolchain.goBinary,
       args,
-      req.packageDir,
+      plan.packageDir,
       env,
       log,
-      req.timeoutMs ?? 180_000,
-      req.signal,
+      opts.timeoutMs ?? 180_000,
+      opts.signal,
     );
     const size = statSync(log).size;
     if (size > MAX_LOG_BYTES)
       throw new RebuildError(`the build printed ${size} bytes, more than the ${MAX_LOG_BYTES} accepted`);
     const text = readFileSync(log, 'utf8');
     if (code !== 0) {
-      throw new RebuildError(`go build (${req.toolchain.version}) in ${req.packageDir} failed (exit ${code})`, text);
+      throw new RebuildError(`go build (${plan.toolchain.version}) in ${plan.packageDir} failed (exit ${code})`, text);
     }
-    req.onProgress?.('parsing the -S listing and the SSA dump');
+    opts.onProgress?.('parsing the -S listing and the SSA dump');
     const fns = parseListing(text);
     const listing =
-      findListingFunction(fns, req.functionName) ?? findListingFunction(fns, unescapeSymbol(req.functionName));
+      findListingFunction(fns, plan.functionName) ?? findListingFunction(fns, unescapeSymbol(plan.functionName));
     if (!listing) {
       throw new RebuildError(
-        `the rebuilt package ${req.functionPackage} has no function ${req.functionName} in its -S listing ` +
+        `the rebuilt package ${plan.functionPackage} has no function ${plan.functionName} in its -S listing ` +
           `(${fns.length} functions listed): the source does not match the binary`,
       );
     }
     const htmls = existsSync(ssaDir) ? readdirSync(ssaDir).filter((f) => f.endsWith('.html')) : [];
     if (htmls.length === 0) {
       throw new RebuildError(
-        `the compiler wrote no SSA dump for ${req.functionName} (GOSSAFUNC did not match it)`,
+        `the compiler wrote no SSA dump for ${plan.functionName} (GOSSAFUNC did not match it)`,
         text,
       );
     }
     let ssa: GenssaListing | undefined;
     for (const h of htmls.sort()) {
       const parsed = parseGenssaHtml(readFileSync(join(ssaDir, h), 'utf8'), join(ssaDir, h));
-      if (!ssa || parsed.function === req.functionName || parsed.function === unescapeSymbol(req.functionName))
+      if (!ssa || parsed.function === plan.functionName || parsed.function === unescapeSymbol(plan.functionName))
         ssa = parsed;
     }
     return {
       listing,
       ssa: ssa!,
-      args,
-      envOverrides: flags.env,
-      ignoredSettings: flags.ignored,
+      args: plan.args,
+      envOverrides: plan.env,
+      ignoredSettings: plan.ignoredSettings,
       durationMs: Date.now() - started,
       tempDir: dir,
     };
   } finally {
-    if (!req.keepTemp) rmSync(dir, { recursive: true, force: true });
+    if (!opts.keepTemp) rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -5,8 +5,9 @@
 import { execFile } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { cacheDir } from '../core/cacheDir.js';
+import { isWithin } from '../core/paths.js';
 
 export interface Toolchain {
   /** Exact version, as `go version` prints it: `go1.22.12`. */
@@ -55,6 +56,21 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return cacheDir(env, env.HOME ?? homedir());
 }
 
+/**
+ * A Go release version as `go version` prints it: `go1.22.12`, `go1.21rc2`, `go1.20`. The version in
+ * a binary's buildinfo is text its builder chose (`-X runtime.buildVersion=…`); only a release
+ * version may name a toolchain directory.
+ */
+export const RELEASE_VERSION = /^go1\.\d+(\.\d+)?((rc|beta)\d+)?$/;
+
+/** Thrown when the binary's Go version is not a release version: nothing is looked up or run. */
+export class NotAReleaseVersionError extends Error {
+  constructor(readonly version: string) {
+    super(`the binary's Go version ${JSON.stringify(version.slice(0, 120))} is not a release version: no rebuild`);
+    this.name = 'NotAReleaseVersionError';
+  }
+}
+
 /** `go1.22.12` → `1.22`; undefined for devel or unparsable versions. */
 export function goMinor(version: string): string | undefined {
   const m = /^go(1\.\d+)(?:\.\d+|rc\d+|beta\d+)?/.exec(version);
@@ -100,6 +116,7 @@ export function toolchainCandidates(
   version: string,
   opts: FindToolchainOptions = {},
 ): Array<{ path: string; source: Toolchain['source'] }> {
+  if (!RELEASE_VERSION.test(version)) throw new NotAReleaseVersionError(version);
   const env = opts.env ?? process.env;
   const out: Array<{ path: string; source: Toolchain['source'] }> = [];
   const root = opts.goroots?.[version];
@@ -107,7 +124,9 @@ export function toolchainCandidates(
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (dir) out.push({ path: join(dir, 'go'), source: 'path' });
   }
-  out.push({ path: join(env.HOME ?? homedir(), 'sdk', version, 'bin', 'go'), source: 'sdk' });
+  const sdk = resolve(env.HOME ?? homedir(), 'sdk');
+  const inSdk = resolve(sdk, version, 'bin', 'go');
+  if (isWithin(sdk, inSdk)) out.push({ path: inSdk, source: 'sdk' });
   const minor = goMinor(version);
   if (opts.cacheDir && minor) {
     out.push({
@@ -129,6 +148,15 @@ export async function findToolchain(version: string, opts: FindToolchainOptions 
     if (!existsSync(c.path)) {
       if (c.source !== 'path') searched.push({ path: c.path });
       continue;
+    }
+    // A toolchain found under a directory named by the version must stay in that directory once
+    // its links are resolved (a crafted version cannot reach elsewhere through a link either).
+    if (c.source === 'sdk' || c.source === 'cache') {
+      const base = dirname(dirname(c.path));
+      if (!isWithin(realpathSync(base), realpathSync(c.path))) {
+        searched.push({ path: c.path, error: `resolves outside ${base}; not used` });
+        continue;
+      }
     }
     try {
       const found = await goVersionOf(c.path, {

@@ -23,7 +23,9 @@ export interface VerifyResult {
 
 /** Symbol as pclntab names it: drop an ABI marker such as `<ABI0>`. */
 export function normalizeSymbol(sym: string): string {
-  return sym.replace(/<ABI[^>]*>$/, '');
+  // cgo turns a call of C.f into a call of the package's generated _Cfunc_f; the -S listing of the
+  // rebuilt package names the target as written (pkg.C.f), the binary's pclntab as linked.
+  return sym.replace(/<ABI[^>]*>$/, '').replace(/\.C\.([A-Za-z_]\w*)$/, '._Cfunc_$1');
 }
 
 /**

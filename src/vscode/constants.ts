@@ -18,6 +18,13 @@ export const Commands = {
   associateBinary: LensCommands.associateBinary,
   openTracebackFromClipboard: 'goCoreInspector.openTracebackFromClipboard',
   showLog: 'goCoreInspector.showLog',
+  resetSsaConsent: 'goCoreInspector.resetSsaConsent',
+} as const;
+
+/** Keys of the extension's global state (user scope, never the workspace's). */
+export const StateKeys = {
+  /** Build ID → 'allowed' | 'denied': may functions of that binary be rebuilt for SSA. */
+  ssaConsent: 'goCoreInspector.ssaConsent',
 } as const;
 
 export const Views = {

@@ -8,6 +8,7 @@ import { registerGoCoreDebugger } from './debug/goCoreDebugger.js';
 import { CrashDecorations } from './editor/crashDecorations.js';
 import { annotateCoreWithSsa, SsaDocuments } from './editor/ssaAnnotator.js';
 import { PcHoverProvider } from './editor/pcHover.js';
+import { SsaConsent } from './editor/ssaConsent.js';
 import { startTracebackClient } from './language/tracebackClient.js';
 import { createLogger } from './log.js';
 import { originFrame, type FrameModel } from './model.js';
@@ -27,6 +28,8 @@ export interface ExtensionApi {
   decorations: CrashDecorations;
   hover: PcHoverProvider;
   mapperFor(corePath: string): SourcePathMapper | undefined;
+  /** The per-binary SSA rebuild permissions (tests allow a fixture's binary through it). */
+  ssaConsent: SsaConsent;
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
@@ -35,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const mappers = new Map<string, SourcePathMapper>();
   const mapperFor = (corePath: string) => mappers.get(corePath);
   const biases = new Map<string, bigint>();
+  const ssaConsent = new SsaConsent(context.globalState);
 
   const deps: OpenCoreDeps = {
     sessions,
@@ -52,11 +56,15 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     },
     onOpened: (core, analysis) => {
       biases.set(core.id, analysis.loadBias);
-      if (readSettings().autoSsa) void annotateWithSsa(core);
+      if (readSettings().autoSsa) void annotateWithSsa(core, false);
     },
   };
-  /** Maps the crash frames of a core to instructions and SSA values (rebuilds only when trusted). */
-  const annotateWithSsa = async (core: OpenCore): Promise<void> => {
+  /**
+   * Maps the crash frames of a core to instructions and SSA values. Rebuilds only in a trusted
+   * workspace, from a module inside a workspace folder, for a binary the user allowed (asked when
+   * `interactive`; automatic passes only use binaries already allowed).
+   */
+  const annotateWithSsa = async (core: OpenCore, interactive: boolean): Promise<void> => {
     const mapper = mappers.get(core.corePath);
     if (!mapper) return;
     await annotateCoreWithSsa(sessions, core, {
@@ -65,6 +73,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       trusted: vscode.workspace.isTrusted,
       mapper,
       loadBias: biases.get(core.id),
+      consent: ssaConsent,
+      interactive,
+      allowedRoots: vscode.workspace.isTrusted ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath) : [],
+      onAllowed: () => {
+        if (sessions.get(core.id)) void annotateWithSsa(core, false);
+      },
     });
   };
   const ssaDocs = new SsaDocuments();
@@ -106,12 +120,16 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       await sessions.close(core.id);
     }),
     vscode.commands.registerCommand(Commands.showLog, () => logger.channel.show()),
+    vscode.commands.registerCommand(Commands.resetSsaConsent, async () => {
+      await ssaConsent.reset();
+      void vscode.window.showInformationMessage('Go Core: every binary will be asked about again before it is rebuilt for SSA.');
+    }),
     vscode.workspace.registerTextDocumentContentProvider(SsaDocuments.scheme, ssaDocs),
     vscode.commands.registerCommand(Commands.showSsaForFrame, async (arg?: { frame?: FrameModel } | FrameModel) => {
       const core = sessions.active;
       const frame = arg && 'frame' in arg && arg.frame ? arg.frame : (arg as FrameModel | undefined) ?? (core ? originFrame(core.model) : undefined);
       if (!core || !frame) return undefined;
-      if (!frame.ssa) await annotateWithSsa(core);
+      if (!frame.ssa) await annotateWithSsa(core, true);
       const doc = ssaDocs.put(frame);
       if (!doc) {
         void vscode.window.showWarningMessage(
@@ -136,7 +154,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   registerGoCoreDebugger(context, sessions, (core, binary, options) => openCoreDump(deps, core, binary, options));
   startTracebackClient(context, sessions);
 
-  return { sessions, panicFrames, threads, panicChain, decorations, hover, mapperFor };
+  return { sessions, panicFrames, threads, panicChain, decorations, hover, mapperFor, ssaConsent };
 }
 
 /** The demo workspace names a core to open as soon as the workspace is there. */

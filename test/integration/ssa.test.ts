@@ -65,6 +65,8 @@ function req(f: Fixture, pc: bigint, isReturnAddress: boolean, sourceRoot = f.sr
     pc,
     isReturnAddress,
     sourceRoot,
+    allowedRoots: [sourceRoot],
+    confirmRebuild: () => true,
     env,
     cacheDir: CACHE,
     noDiskCache: true,
@@ -201,7 +203,13 @@ describe('cache and errors', () => {
     const f = listFixtures({ fixture: 'nilptr-goroutine', goMinor: '1.22' })[0]!;
     const pc = signalPc(f.traceback);
     const dir = mkdtempSync(join(scratch, 'cache-'));
-    const r: MapPcRequest = { ...req(f, pc, false), cacheDir: dir, noDiskCache: false, env: { ...env, PATH: '' } };
+    const r: MapPcRequest = {
+      ...req(f, pc, false),
+      cacheDir: dir,
+      goCache: join(CACHE, 'gocache'),
+      noDiskCache: false,
+      env: { ...env, PATH: '' },
+    };
     clearSsaMemoryCache();
     // no toolchain under this cacheDir and none on PATH: only the settings map can provide it
     await assert.rejects(mapPc(r), ToolchainNotFoundError);

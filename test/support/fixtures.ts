@@ -99,7 +99,8 @@ function loadFixture(dir: string): Fixture {
 
 /**
  * Every generated fixture, optionally filtered. Throws when nothing matches: a test asking for
- * fixtures that do not exist must fail, not pass vacuously.
+ * fixtures that do not exist must fail, not pass vacuously. The crafted `attack-*` fixtures (build
+ * info a rebuild must refuse) are listed only when asked for by their exact name.
  */
 export function listFixtures(filter: { fixture?: string | RegExp; goMinor?: string } = {}): Fixture[] {
   const root = join(cacheDir(), 'cores');
@@ -107,6 +108,7 @@ export function listFixtures(filter: { fixture?: string | RegExp; goMinor?: stri
   if (existsSync(root)) {
     for (const name of readdirSync(root).sort()) {
       if (typeof filter.fixture === 'string' && name !== filter.fixture) continue;
+      if (name.startsWith('attack-') && filter.fixture !== name) continue;
       if (filter.fixture instanceof RegExp && !filter.fixture.test(name)) continue;
       for (const v of readdirSync(join(root, name)).sort()) {
         if (filter.goMinor && v !== `go${filter.goMinor}`) continue;

@@ -49,3 +49,21 @@ test('a workspace copy wins over the same file outside the workspace', () => {
   const m = new SourcePathMapper({ exists: (p) => both.has(p), workspaceFolders: ['/ws/app'] });
   assert.deepEqual(m.map('/cache/build/main.go'), { path: '/ws/app/main.go', by: 'suffix' });
 });
+
+test('"inside the workspace" folds .. and never matches by string prefix', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { SourcePathMapper } = await import('../../src/report/pathMapping.js');
+  const root = mkdtempSync(join(tmpdir(), 'gci-map-'));
+  mkdirSync(join(root, 'ws'));
+  mkdirSync(join(root, 'ws-other'));
+  writeFileSync(join(root, 'ws-other', 'main.go'), 'package main\n');
+  writeFileSync(join(root, 'ws', 'go.mod'), 'module example.com/m\n');
+  const m = new SourcePathMapper({ workspaceFolders: [join(root, 'ws')], mainModule: 'example.com/m' });
+  // A recorded path that only looks inside the workspace: mapped as itself, not as a workspace file.
+  const got = m.map(`${join(root, 'ws')}/../ws-other/main.go`);
+  assert.notEqual(got?.by, 'module');
+  // A module-relative path with .. does not leave the module's folder.
+  assert.equal(m.map('example.com/m/../../ws-other/main.go'), undefined);
+});

@@ -1,13 +1,16 @@
 // Maps the crash frames' PCs to instructions and SSA values in the background (rebuilding each
 // function with the binary's exact toolchain, src/ssa), then updates the views and annotations.
-// Never in an untrusted workspace (only cached results there); cancellable; one rebuild at a time.
+// Never in an untrusted workspace (only cached results there), never without the user's consent
+// for that binary (ssaConsent.ts), only from a module inside a workspace folder; cancellable; one
+// rebuild at a time.
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { SourcePathMapper } from '../../report/pathMapping.js';
-import { findModuleRoot, mapPc, type PcMapping } from '../../ssa/pcToSsa.js';
+import { findModuleRoot, mapPc, RebuildNotAllowedError, type PcMapping } from '../../ssa/pcToSsa.js';
 import type { Logger } from '../log.js';
 import type { FrameModel, SsaAnnotation } from '../model.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
+import type { SsaConsent } from './ssaConsent.js';
 
 export function ssaAnnotation(m: PcMapping): SsaAnnotation | undefined {
   const value = m.ssaValue?.text ?? m.ssaBlock?.text;
@@ -41,6 +44,19 @@ export interface SsaAnnotatorOptions {
   trusted: boolean;
   mapper: SourcePathMapper;
   loadBias?: bigint;
+  consent: SsaConsent;
+  /** The user asked for SSA (a command), rather than the automatic pass after opening. */
+  interactive: boolean;
+  /** Folders a rebuild may run in: the workspace folders (trusted workspaces only). */
+  allowedRoots: string[];
+  /** Runs when the user allows the binary later, from the notification. */
+  onAllowed: () => void;
+}
+
+/** Replaces the view's SSA note (one at a time: a retry never adds a second one). */
+function setSsaNote(core: OpenCore, note: string | undefined): void {
+  core.model.notes = core.model.notes.filter((n) => !n.startsWith('SSA'));
+  if (note) core.model.notes.push(note);
 }
 
 export async function annotateCoreWithSsa(
@@ -74,6 +90,15 @@ export async function annotateCoreWithSsa(
             sourceRoot: root,
             goroots: opts.goroots,
             allowRebuild: opts.trusted,
+            allowedRoots: opts.allowedRoots,
+            confirmRebuild: (plan) =>
+              opts.consent.confirm(
+                core.model.buildId ?? `path:${core.binaryPath}`,
+                core.binaryPath,
+                plan,
+                opts.interactive,
+                opts.onAllowed,
+              ),
             signal: abort.signal,
             ...(opts.loadBias !== undefined ? { loadBias: opts.loadBias } : {}),
             onProgress: (msg) => progress.report({ message: `${frame.func}: ${msg}` }),
@@ -84,12 +109,29 @@ export async function annotateCoreWithSsa(
             f.instruction = m.instruction?.text;
             f.ssa = ssaAnnotation(m);
           }
+          if (frame.origin) setSsaNote(core, undefined);
           sessions.annotate(core);
+          opts.logger.info(
+            `SSA for ${frame.func} at ${frame.pc}: ${m.verified ? 'verified' : 'not verified'} (${m.reason})` +
+              (m.rebuild.cached ? ', from the cache' : `; rebuilt with go ${m.rebuild.args.join(' ')}`) +
+              (m.rebuild.ignoredSettings.length ? `; not taken from the binary: ${m.rebuild.ignoredSettings.join('; ')}` : ''),
+          );
         } catch (e) {
           if (abort.signal.aborted) return;
           const msg = e instanceof Error ? e.message : String(e);
           opts.logger.warn(`SSA for ${frame.func} at ${frame.pc}: ${msg}`);
-          if (frame.origin) core.model.notes.push(`SSA not available: ${msg.split('\n')[0]}`);
+          if (e instanceof RebuildNotAllowedError) {
+            const denied = opts.consent.decision(core.model.buildId ?? `path:${core.binaryPath}`) === 'denied';
+            setSsaNote(
+              core,
+              denied
+                ? 'SSA: rebuilding is not allowed for this binary (Go Core: Reset SSA Rebuild Permissions to be asked again)'
+                : 'SSA: waiting for your permission to rebuild (Show SSA for This Frame asks)',
+            );
+            sessions.update(core);
+            return;
+          }
+          if (frame.origin) setSsaNote(core, `SSA not available: ${msg.split('\n')[0]}`);
           sessions.update(core);
         }
       }

@@ -171,10 +171,19 @@ describe('Open Core Dump', function () {
 
   it('Show SSA for This Frame opens the rebuilt function\'s genssa listing at the crash instruction, verified', async () => {
     const a = await api();
+    await a.ssaConsent.reset();
     await vscode.commands.executeCommand('goCoreInspector.openCoreDump', vscode.Uri.file(join(workspace, 'core')));
     const core = await waitFor('the core to open', () => a.sessions.active);
-    // The rebuild runs in the background with the binary's exact toolchain (found in the project cache).
+    // Nothing is rebuilt before the user allows this binary: the automatic pass only says so.
+    await waitFor('the note that SSA waits for permission', () => core.model.notes.find((n) => /SSA: waiting for your permission/.test(n)), 60_000);
+    assert.equal(core.model.frames.some((f) => f.ssa), false, 'no SSA before the user allowed the rebuild');
+    // The user allows it (the modal's "Allow for This Binary"); the command then rebuilds with the
+    // binary's exact toolchain (found in the project cache).
+    await a.ssaConsent.set(core.model.buildId!, 'allowed');
+    const originFrame0 = core.model.frames.find((f) => f.origin)!;
+    await vscode.commands.executeCommand('goCoreInspector.showSsaForFrame', originFrame0);
     const origin = await waitFor('the SSA annotation of the origin frame', () => core.model.frames.find((f) => f.origin && f.ssa), 120_000);
+    assert.equal(core.model.notes.some((n) => n.startsWith('SSA')), false, 'the waiting note is gone once SSA is there');
     assert.equal(origin.ssa!.verified, true, `unverified: ${origin.ssa!.reason}`);
     assert.match(origin.ssa!.value, /PanicBounds|panicIndex/);
     const uri = (await vscode.commands.executeCommand('goCoreInspector.showSsaForFrame', origin)) as vscode.Uri | undefined;
