@@ -12,7 +12,6 @@ import { originFrame, type FrameModel } from '../model.js';
 import { readSettings } from '../settings.js';
 import { ExecutableNotFoundError, type Analyzer, type CoreAnalysis } from '../session/analyzer.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
-import { delveHandle } from '../session/delveHandle.js';
 import type { SourcePathMapper } from '../../report/pathMapping.js';
 
 export interface OpenCoreDeps {
@@ -175,7 +174,7 @@ export async function openCoreDump(
           await session.close();
           return undefined;
         }
-        core.delve = delveHandle(session, pick);
+        core.delve = session;
         session.on('ended', (info) => {
           core.delveEndedReason = info.reason;
           if (info.unexpected) {
