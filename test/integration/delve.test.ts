@@ -217,7 +217,7 @@ describe('Delve discovery with the provisioned Delves', () => {
     try {
       // Only the project cache: no PATH, no GOPATH, an empty home.
       const env = { PATH: '', GO_CORE_INSPECTOR_CACHE: cacheDir() };
-      const d = await discoverDelves({ includeDevCache: true, env, homeDir: home });
+      const d = await discoverDelves({ env, homeDir: home });
       const versions = d.delves.map((x) => x.version);
       for (const v of ['1.20.2', '1.24.0', '1.27.1'])
         assert.ok(versions.includes(v), `Delve ${v} not discovered: ${versions.join(', ')}`);

@@ -18,8 +18,6 @@ export interface OpenCoreDeps {
   sessions: CoreSessions;
   analyze: Analyzer;
   logger: Logger;
-  /** Delves in the project cache are offered in development and tests. */
-  includeDevCache: boolean;
   mapperFor(core: OpenCore, analysis: CoreAnalysis): SourcePathMapper;
   onOpened?(core: OpenCore, analysis: CoreAnalysis): void;
 }
@@ -153,7 +151,6 @@ export async function openCoreDump(
         const pick = await findDelveFor(analysis.goVersion, {
           dlvPath: options.dlvPath ?? (Object.keys(settings.dlvPaths).length ? settings.dlvPaths : settings.dlvPath),
           alternateToolsDlv: settings.goAlternateDlv,
-          includeDevCache: deps.includeDevCache,
         });
         if (!pick.inRange) core.model.notes.push(`Delve ${pick.version} does not support ${analysis.goVersion ?? 'this Go version'}: running it with --check-go-version=false`);
         const session = await CoreSession.open({
