@@ -105,7 +105,6 @@ export async function openCoreDump(
         try {
           analysis = await deps.analyze(corePath, binary, {
             candidates: binary ? [] : await executableCandidates(corePath),
-            signal: abort.signal,
           });
         } catch (e) {
           if (token.isCancellationRequested) return undefined;

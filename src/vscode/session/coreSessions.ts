@@ -77,9 +77,8 @@ export class CoreSessions implements vscode.Disposable {
     this.fire();
   }
 
-  /** The model changed (Delve completed it, or its session ended). */
-  update(core: OpenCore, model?: CrashModel): void {
-    if (model) core.model = model;
+  /** The core changed (its Delve session started or ended, notes were added): views refresh. */
+  update(core: OpenCore): void {
     if (this.cores.has(core.id)) this.fire();
   }
 
