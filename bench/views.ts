@@ -25,6 +25,7 @@ import { analyzeCore } from '../src/report/analyze.js';
 import { buildReport } from '../src/report/report.js';
 import { analyzeCore as viewsAnalyzer, toFrameModels } from '../src/vscode/session/analyzeCore.js';
 import { crashRuntimeState } from '../src/vscode/session/runtimeState.js';
+import { goroutinesPage } from '../test/support/delveGoroutines.js';
 import { dlvForGo, fixture, type Fixture } from '../test/support/fixtures.js';
 
 const FIXTURE = 'many-goroutines';
@@ -125,7 +126,7 @@ async function delveRun(fx: Fixture): Promise<DelveRun> {
   });
   try {
     const t1 = performance.now();
-    const page = await s.goroutines({ start: 0, count: 1 });
+    const page = await goroutinesPage(s, { start: 0, count: 1 });
     const t2 = performance.now();
     return { openMs: t1 - t0, goroutinesMs: t2 - t1, listed: page.listed, truncated: page.truncated };
   } finally {

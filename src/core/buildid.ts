@@ -55,11 +55,6 @@ export function readBuildIds(elf: ElfFile): BuildIds {
   return ids;
 }
 
-/** The Go build ID of an executable file, or undefined (not a Go binary, or built without one). */
-export function readGoBuildId(elf: ElfFile): string | undefined {
-  return readBuildIds(elf).go;
-}
-
 /**
  * Build IDs of an ELF image mapped at `imageBase` in a process (the address where file offset 0
  * is mapped), read through Memory: ELF header, program headers, then the PT_NOTE contents, each

@@ -67,10 +67,6 @@ export class BuildIdMismatchError extends CoreReadError {
   }
 }
 
-export function isCoreReadError(e: unknown): e is CoreReadError {
-  return e instanceof CoreReadError;
-}
-
 /** `0x1f` formatting used in messages. */
 export function hex(n: number | bigint): string {
   return '0x' + n.toString(16);

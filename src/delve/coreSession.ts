@@ -8,14 +8,15 @@
 // relays `client.onEvent()` events except `initialized`/`stopped` replays, and on `disconnect`
 // answers itself and decides whether to `close()` the session (the extension's views may still
 // use it). `ended` tells both sides when Delve is gone.
+//
+// Requests are typed by DapRequestMap (dapTypes.ts): `request('stackTrace', args)` takes
+// StackTraceArguments and resolves with a StackTraceResponse.
 import { EventEmitter } from 'node:events';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { readAllgsPage, type AllgsPage } from './allgs.js';
 import type { DapClient, RequestOptions } from './dapClient.js';
-import type { DelveLogger } from './dapTypes.js';
+import type { DapArgs, DapCommand, DapResponse, DelveLogger } from './dapTypes.js';
 import { DlvProcess, type DlvExitInfo } from './dlvProcess.js';
 import { crashInfo, type CrashingGoroutine, type CrashRule } from './frames.js';
-import { DELVE_GOROUTINE_CAP, parseThreadName, type GoroutinePage } from './goroutines.js';
 import { CoreOpenError, DapCancelledError, DapRequestError, DapTimeoutError } from './errors.js';
 
 /** vscode-go / Delve DAP semantics: `from` is the local (workspace) path, `to` the path recorded in the binary. */
@@ -61,12 +62,10 @@ export interface SessionEndInfo {
 
 interface CoreSessionEvents {
   ended: [SessionEndInfo];
-  output: [DebugProtocol.OutputEvent];
 }
 
 export class CoreSession extends EventEmitter<CoreSessionEvents> {
-  private threadsCache: Promise<{ threads: DebugProtocol.Thread[]; truncated: boolean }> | undefined;
-  private tooMany = false;
+  private threadsCache: Promise<DebugProtocol.Thread[]> | undefined;
   private endInfo: SessionEndInfo | undefined;
   private closing: Promise<void> | undefined;
 
@@ -80,15 +79,8 @@ export class CoreSession extends EventEmitter<CoreSessionEvents> {
     readonly stoppedEvent: DebugProtocol.StoppedEvent,
     /** Delve ran with --check-go-version=false. */
     readonly goVersionCheckDisabled: boolean,
-    /** Events received before the session object existed (initialized, output, stopped). */
-    readonly earlyEvents: DebugProtocol.Event[],
   ) {
     super();
-    this.client.onEvent('output', (e) => {
-      const out = (e as DebugProtocol.OutputEvent).body.output;
-      if (/Too many goroutines/.test(out)) this.tooMany = true;
-      this.emit('output', e as DebugProtocol.OutputEvent);
-    });
     this.client.onClosed((reason) => void this.onClientClosed(reason));
   }
 
@@ -100,6 +92,11 @@ export class CoreSession extends EventEmitter<CoreSessionEvents> {
     if (!exit) void this.dlv.dispose();
     this.endInfo = exit ? { reason, unexpected, exit } : { reason, unexpected };
     this.emit('ended', this.endInfo);
+  }
+
+  /** The dlv executable this session runs. */
+  get dlvPath(): string {
+    return this.dlv.dlvPath;
   }
 
   /** The DAP client connected to this session's Delve (for forward() and events). */
@@ -139,10 +136,7 @@ export class CoreSession extends EventEmitter<CoreSessionEvents> {
       throw new DapCancelledError('open core');
     }
     const client = dlv.client;
-    const early: DebugProtocol.Event[] = [];
-    const sub = client.onEvent((e) => early.push(e));
     const fail = async (detail: string, cause?: unknown): Promise<never> => {
-      sub.dispose();
       await dlv.dispose();
       if (cause instanceof DapCancelledError) throw cause;
       let msg = detail;
@@ -195,33 +189,23 @@ export class CoreSession extends EventEmitter<CoreSessionEvents> {
       const what = e instanceof DapTimeoutError ? `no stop within ${openTimeoutMs} ms` : (e as Error).message;
       return fail(`Delve did not stop on the core: ${what}`, e);
     }
-    sub.dispose();
     opts.logger?.(
       'info',
       `core ${opts.corePath} open in Delve ${dlvPath} (pid ${dlv.pid}); stopped on goroutine ${stoppedEvent.body.threadId}` +
         (checkGoVersion ? '' : ' (Go version check disabled)'),
     );
-    return new CoreSession(opts.corePath, opts.programPath, dlv, caps, stoppedEvent, !checkGoVersion, early);
+    return new CoreSession(opts.corePath, opts.programPath, dlv, caps, stoppedEvent, !checkGoVersion);
   }
 
-  /** Any request on this session; rejects at once with DapClosedError once the session has ended. */
-  request(command: string, args: unknown, opts: RequestOptions = {}): Promise<DebugProtocol.Response> {
+  /** A request typed by DapRequestMap; rejects at once with DapClosedError once the session has ended. */
+  request<C extends DapCommand>(command: C, args: DapArgs<C>, opts: RequestOptions = {}): Promise<DapResponse<C>> {
     return this.client.request(command, args, opts);
   }
 
   /** Every goroutine Delve lists (capped by Delve at 1024 + the selected one), fetched once. */
   threads(opts: RequestOptions = {}): Promise<DebugProtocol.Thread[]> {
-    return this.loadThreads(opts).then((t) => t.threads);
-  }
-
-  private loadThreads(opts: RequestOptions): Promise<{ threads: DebugProtocol.Thread[]; truncated: boolean }> {
     if (!this.threadsCache) {
-      const p = this.request('threads', undefined, opts).then((r) => {
-        const threads = (r as DebugProtocol.ThreadsResponse).body.threads;
-        // Delve logs "Too many goroutines" before answering, so the flag is already set here.
-        // Delve's cap is exactly 1024 (maxGoroutines): a list that long may be cut.
-        return { threads, truncated: this.tooMany || threads.length >= DELVE_GOROUTINE_CAP };
-      });
+      const p = this.request('threads', undefined, opts).then((r) => r.body.threads);
       p.catch(() => {
         if (this.threadsCache === p) this.threadsCache = undefined;
       });
@@ -230,81 +214,18 @@ export class CoreSession extends EventEmitter<CoreSessionEvents> {
     return this.threadsCache;
   }
 
-  /** A page of Delve's goroutine list; the list is fetched once and paged locally. */
-  async goroutines(page: { start?: number; count?: number } = {}, opts: RequestOptions = {}): Promise<GoroutinePage> {
-    const { threads, truncated } = await this.loadThreads(opts);
-    const start = Math.max(0, Math.floor(page.start ?? 0));
-    const count = Math.max(0, Math.min(Math.floor(page.count ?? 100), 1000));
-    return {
-      goroutines: threads.slice(start, start + count).map(parseThreadName),
-      start,
-      listed: threads.length,
-      truncated,
-    };
-  }
-
-  /**
-   * The length of runtime.allgs (every goroutine ever created and not freed, dead ones included),
-   * read with `evaluate`: how many goroutines exist beyond Delve's list cap. Undefined when Delve
-   * cannot evaluate it.
-   */
-  async allgsLength(opts: RequestOptions = {}): Promise<number | undefined> {
-    try {
-      const n = Number((await this.evaluate('len(runtime.allgs)', undefined, 'repl', opts)).result);
-      return Number.isSafeInteger(n) ? n : undefined;
-    } catch (e) {
-      if (e instanceof DapRequestError) return undefined;
-      throw e;
-    }
-  }
-
-  /**
-   * A page of runtime.allgs, read field by field with `evaluate`: every goroutine of the core,
-   * including those beyond Delve's 1024-goroutine list (see allgs.ts). Dead gs are included and
-   * marked; count is capped at MAX_ALLGS_PAGE.
-   */
-  allgs(page: { start: number; count: number }, opts: RequestOptions = {}): Promise<AllgsPage> {
-    return readAllgsPage(this, page, opts);
-  }
-
   /** Frames of a goroutine (DAP thread id = goroutine id), paged. */
   async stackTrace(
     threadId: number,
     page: { startFrame?: number; levels?: number } = {},
     opts: RequestOptions = {},
   ): Promise<StackPage> {
-    const r = (await this.request(
+    const r = await this.request(
       'stackTrace',
       { threadId, startFrame: page.startFrame ?? 0, levels: page.levels ?? 50 },
       opts,
-    )) as DebugProtocol.StackTraceResponse;
+    );
     return { frames: r.body.stackFrames, totalFrames: r.body.totalFrames };
-  }
-
-  async scopes(frameId: number, opts: RequestOptions = {}): Promise<DebugProtocol.Scope[]> {
-    const r = (await this.request('scopes', { frameId }, opts)) as DebugProtocol.ScopesResponse;
-    return r.body.scopes;
-  }
-
-  async variables(
-    args: DebugProtocol.VariablesArguments,
-    opts: RequestOptions = {},
-  ): Promise<DebugProtocol.Variable[]> {
-    const r = (await this.request('variables', args, opts)) as DebugProtocol.VariablesResponse;
-    return r.body.variables;
-  }
-
-  /** Evaluates a Go expression (Delve syntax) in a frame; context defaults to `repl`. */
-  async evaluate(
-    expression: string,
-    frameId?: number,
-    context: 'repl' | 'watch' | 'hover' | 'clipboard' | 'variables' = 'repl',
-    opts: RequestOptions = {},
-  ): Promise<DebugProtocol.EvaluateResponse['body']> {
-    const args: DebugProtocol.EvaluateArguments = { expression, context };
-    if (frameId !== undefined) args.frameId = frameId;
-    const r = (await this.request('evaluate', args, opts)) as DebugProtocol.EvaluateResponse;
-    return r.body;
   }
 
   /**
@@ -320,8 +241,16 @@ export class CoreSession extends EventEmitter<CoreSessionEvents> {
     const args: DebugProtocol.DisassembleArguments = { memoryReference, instructionCount, resolveSymbols: true };
     if (offsets.offset !== undefined) args.offset = offsets.offset;
     if (offsets.instructionOffset !== undefined) args.instructionOffset = offsets.instructionOffset;
-    const r = (await this.request('disassemble', args, opts)) as DebugProtocol.DisassembleResponse;
+    const r = await this.request('disassemble', args, opts);
     return r.body?.instructions ?? [];
+  }
+
+  /** Delve's disassembly of the instruction at pc, or of the call before it for a return address. */
+  async instructionAt(pc: bigint, isReturnAddress: boolean): Promise<string | undefined> {
+    const ins = await this.disassemble('0x' + pc.toString(16), { instructionOffset: -4 }, 8, { timeoutMs: 5000 });
+    const at = ins.findIndex((i) => BigInt(i.address) === pc);
+    const hit = at < 0 ? undefined : isReturnAddress ? ins[at - 1] : ins[at];
+    return hit?.instruction;
   }
 
   /**

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { cacheDir } from '../core/cacheDir.js';
+import { devCacheDir } from '../core/cacheDir.js';
 import { DelveNotFoundError } from './errors.js';
 import {
   delveSupportedGoRange,
@@ -38,8 +38,8 @@ export interface DelveDiscoveryOptions {
   dlvPath?: string | Record<string, string>;
   /** vscode-go's `go.alternateTools.dlv` value (a path, or a name looked up on PATH). */
   alternateToolsDlv?: string;
-  /** Also search the project cache, $CACHE/delve/<version>/root/usr/bin/dlv (development). */
-  includeDevCache?: boolean;
+  /** Read PATH, GOPATH and GO_CORE_INSPECTOR_CACHE from here (default process.env). When
+   * GO_CORE_INSPECTOR_CACHE is set, its Delves ($CACHE/delve/<version>/root/usr/bin/dlv) are searched last. */
   env?: NodeJS.ProcessEnv;
   homeDir?: string;
   /** Timeout of each `dlv version` (default 10 000 ms). */
@@ -112,8 +112,9 @@ export function findDelveCandidates(opts: DelveDiscoveryOptions = {}, searched: 
   add(lookPath('dlv', env, searched), 'PATH');
   for (const gp of (env.GOPATH ?? '').split(delimiter)) if (gp) add(join(gp, 'bin', 'dlv'), 'GOPATH');
   add(join(home, 'go', 'bin', 'dlv'), 'homeGoBin');
-  if (opts.includeDevCache) {
-    const root = join(cacheDir(env, home), 'delve');
+  const dev = devCacheDir(env);
+  if (dev) {
+    const root = join(dev, 'delve');
     if (existsSync(root)) {
       for (const v of readdirSync(root).sort(compareVersionsDesc))
         add(join(root, v, 'root', 'usr', 'bin', 'dlv'), 'devCache');

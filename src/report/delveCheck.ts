@@ -33,7 +33,7 @@ export async function delveCheck(input: DelveCheckInput): Promise<DelveCheck> {
   });
   let pick;
   try {
-    pick = await findDelveFor(input.goVersion, { includeDevCache: true });
+    pick = await findDelveFor(input.goVersion);
   } catch (e) {
     return empty(null, (e as Error).message);
   }

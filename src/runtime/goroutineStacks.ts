@@ -124,10 +124,3 @@ export class StackGrouper {
       .sort((a, b) => b.goids.length - a.goids.length || (a.goids[0]! < b.goids[0]! ? -1 : 1));
   }
 }
-
-/** Groups goroutines by identical stacks; largest group first, ties by lowest goroutine id. */
-export function groupByStack(stacks: readonly GoroutineStack[]): StackGroup[] {
-  const g = new StackGrouper();
-  for (const s of stacks) g.add(s);
-  return g.result();
-}

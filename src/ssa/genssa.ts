@@ -228,8 +228,3 @@ export function parseGenssaHtml(html: string, file?: string): GenssaListing {
   }
   return out;
 }
-
-/** Values defined on a source line (in the last pass), in the order the pass prints them. */
-export function valuesOnLine(listing: GenssaListing, line: number): SsaValue[] {
-  return [...listing.values.values()].filter((v) => v.line === line);
-}

@@ -1,12 +1,13 @@
 // Find a Go toolchain whose `go version` is exactly the binary's version. Never downloads one:
 // every `go` command runs with GOTOOLCHAIN=local. Candidates, in order: the GOROOTs configured
 // for that version (settings), `go` on PATH, ~/sdk/<version>/bin/go (golang.org/dl layout), and
-// the project's development cache ($CACHE/toolchains/go1.NN/root/usr/lib/go-1.NN/bin/go).
+// the project's development cache ($CACHE/toolchains/go1.NN/root/usr/lib/go-1.NN/bin/go) when
+// GO_CORE_INSPECTOR_CACHE names it.
 import { execFile } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { cacheDir } from '../core/cacheDir.js';
+import { cacheDir, devCacheDir } from '../core/cacheDir.js';
 import { isWithin } from '../core/paths.js';
 
 export interface Toolchain {
@@ -25,7 +26,7 @@ export interface FindToolchainOptions {
   goroots?: Record<string, string>;
   /** Environment to read PATH/HOME from (default process.env). */
   env?: NodeJS.ProcessEnv;
-  /** The project cache (GO_CORE_INSPECTOR_CACHE rule); the dev-cache candidate is skipped when undefined. */
+  /** The project cache (GO_CORE_INSPECTOR_CACHE rule); its toolchains are candidates only when GO_CORE_INSPECTOR_CACHE is set in env. */
   cacheDir?: string;
   /** Per `go version` call (default 10 s). */
   timeoutMs?: number;
@@ -128,7 +129,7 @@ export function toolchainCandidates(
   const inSdk = resolve(sdk, version, 'bin', 'go');
   if (isWithin(sdk, inSdk)) out.push({ path: inSdk, source: 'sdk' });
   const minor = goMinor(version);
-  if (opts.cacheDir && minor) {
+  if (opts.cacheDir && minor && devCacheDir(env)) {
     out.push({
       path: join(opts.cacheDir, 'toolchains', `go${minor}`, 'root', 'usr', 'lib', `go-${minor}`, 'bin', 'go'),
       source: 'cache',

@@ -183,8 +183,6 @@ export type TracebackLine =
   | BlankLine
   | OtherLine;
 
-export type LineKind = TracebackLine['kind'];
-
 /** One stack frame: a call line and, when printed, its location line. */
 export interface Frame {
   call: CallLine;

@@ -44,7 +44,6 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     sessions,
     analyze: analyzeCore,
     logger,
-    includeDevCache: context.extensionMode !== vscode.ExtensionMode.Production,
     mapperFor: (core, analysis) => {
       const m = new SourcePathMapper({
         substitutePath: readSettings().substitutePath,

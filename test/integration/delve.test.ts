@@ -43,6 +43,7 @@ import {
   type Frame,
   type Goroutine,
 } from '../../src/traceback/parse.js';
+import { allgsLength, goroutinesPage, readAllgsPage } from '../support/delveGoroutines.js';
 import { cacheDir, dlvForGo, dlvPath, listFixtures, provisionedGoVersions, type Fixture } from '../support/fixtures.js';
 
 /** Pids of `dlv` processes whose parent is this test process. */
@@ -216,7 +217,7 @@ describe('Delve discovery with the provisioned Delves', () => {
     try {
       // Only the project cache: no PATH, no GOPATH, an empty home.
       const env = { PATH: '', GO_CORE_INSPECTOR_CACHE: cacheDir() };
-      const d = await discoverDelves({ includeDevCache: true, env, homeDir: home });
+      const d = await discoverDelves({ env, homeDir: home });
       const versions = d.delves.map((x) => x.version);
       for (const v of ['1.20.2', '1.24.0', '1.27.1'])
         assert.ok(versions.includes(v), `Delve ${v} not discovered: ${versions.join(', ')}`);
@@ -290,19 +291,19 @@ describe('every fixture core through Delve DAP', () => {
           // Delve lists at most 1024 goroutines (+ the selected one); paging is local and cheap,
           // goroutines beyond the cap stay reachable by id.
           const t0 = Date.now();
-          const page = await s.goroutines({ start: 0, count: 100 });
+          const page = await goroutinesPage(s, { start: 0, count: 100 });
           assert.equal(page.goroutines.length, 100);
           assert.ok(page.truncated, 'Delve did not report its goroutine cap');
           assert.ok(page.listed >= 1024 && page.listed <= 1025, `listed ${page.listed}`);
-          const last = await s.goroutines({ start: page.listed - 10, count: 100 });
+          const last = await goroutinesPage(s, { start: page.listed - 10, count: 100 });
           assert.equal(last.goroutines.length, 10);
           assert.ok(Date.now() - t0 < 15_000, 'listing goroutines took too long');
-          const total = await s.allgsLength();
+          const total = await allgsLength(s);
           assert.ok(total !== undefined && total >= 10_000, `len(runtime.allgs) = ${total}`);
           // Beyond the cap: runtime.allgs read page by page; every live g is a goroutine the
           // runtime printed, and waiting ones carry a wait reason.
           const t1 = Date.now();
-          const tail = await s.allgs({ start: total - 100, count: 100 });
+          const tail = await readAllgsPage(s, { start: total - 100, count: 100 });
           assert.ok(Date.now() - t1 < 10_000, `a page of runtime.allgs took ${Date.now() - t1} ms`);
           assert.equal(tail.total, total);
           assert.equal(tail.entries.length, 100);
@@ -350,7 +351,7 @@ describe('session lifecycle (one small core)', () => {
     const ended = new Promise<number>((r) => s.once('ended', () => r(Date.now())));
     const pending = [
       s.stackTrace(1, { levels: 500 }),
-      s.evaluate('runtime.allgs'),
+      s.request('evaluate', { expression: 'runtime.allgs', context: 'repl' }),
       s.request('threads', undefined),
       s.disassemble('0x401000', {}, 200),
     ].map((p) =>

@@ -234,7 +234,7 @@ describe('cache and errors', () => {
 
   test('a missing toolchain names the exact version and where it looked', async () => {
     await assert.rejects(
-      findToolchain('go1.99.1', { cacheDir: CACHE, env: { PATH: '', HOME: scratch } }),
+      findToolchain('go1.99.1', { cacheDir: CACHE, env: { PATH: '', HOME: scratch, GO_CORE_INSPECTOR_CACHE: CACHE } }),
       (e: unknown) => {
         assert.ok(e instanceof ToolchainNotFoundError);
         assert.match(e.message, /go1\.99\.1/);

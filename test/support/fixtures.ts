@@ -42,6 +42,11 @@ export interface Fixture extends FixtureMeta {
 
 export { cacheDir };
 
+// The product probes the development cache's Delves and toolchains only when
+// GO_CORE_INSPECTOR_CACHE names it (src/core/cacheDir.ts devCacheDir): every test and benchmark
+// that loads this module names it, for itself and for the processes it starts.
+process.env.GO_CORE_INSPECTOR_CACHE ||= cacheDir();
+
 export function goroot(minor: string): string {
   const root = join(cacheDir(), 'toolchains', `go${minor}`, 'root', 'usr', 'lib', `go-${minor}`);
   if (!existsSync(join(root, 'bin', 'go'))) {

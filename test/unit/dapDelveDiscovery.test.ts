@@ -98,7 +98,7 @@ describe('findDelveCandidates', () => {
     chmodSync(p, 0o755);
     return p;
   };
-  it('searches setting, alternateTools, PATH, GOPATH/bin, ~/go/bin, dev cache, in order, without duplicates', () => {
+  it('searches setting, alternateTools, PATH, GOPATH/bin, ~/go/bin, dev cache (when named), in order, without duplicates', () => {
     const setting = exe(join(root, 'setting', 'dlv'));
     const ranged = exe(join(root, 'ranged', 'dlv'));
     const alt = exe(join(root, 'alt', 'dlv-alt'));
@@ -113,7 +113,8 @@ describe('findDelveCandidates', () => {
       XDG_CACHE_HOME: join(root, 'cache'),
     };
     assert.equal(cacheDir(env, join(root, 'home')), join(root, 'cache', 'go-core-inspector'));
-    const base = { env, homeDir: join(root, 'home'), includeDevCache: true, alternateToolsDlv: alt };
+    const named = { ...env, GO_CORE_INSPECTOR_CACHE: join(root, 'cache', 'go-core-inspector') };
+    const base = { env: named, homeDir: join(root, 'home'), alternateToolsDlv: alt };
     const c1 = findDelveCandidates({ ...base, dlvPath: setting });
     assert.deepEqual(
       c1.map((c) => [c.path, c.source]),
@@ -126,13 +127,15 @@ describe('findDelveCandidates', () => {
         [dev, 'devCache'],
       ],
     );
+    // The dev cache is not probed at its default location: only GO_CORE_INSPECTOR_CACHE names it.
     const c2 = findDelveCandidates({
       ...base,
+      env,
       dlvPath: { '1.21-1.24': ranged, '>=1.25': join(root, 'missing') },
-      includeDevCache: false,
     });
     assert.deepEqual(c2[0], { path: ranged, source: 'setting', declaredRange: { min: 21, max: 24 } });
     assert.equal(c2.length, 5);
+    assert.ok(!c2.some((c) => c.source === 'devCache'), 'the dev cache was probed without GO_CORE_INSPECTOR_CACHE');
     assert.equal(findDelveCandidates({ env: { PATH: '' }, homeDir: join(root, 'nohome') }).length, 0);
   });
 });

@@ -259,7 +259,7 @@ test('symbols, versions and toolchain candidates', () => {
   assert.equal(goMinor('devel +abc'), undefined);
   const c = toolchainCandidates('go1.22.12', {
     goroots: { 'go1.22.12': '/opt/go122' },
-    env: { PATH: '/usr/bin:/bin', HOME: '/home/u' },
+    env: { PATH: '/usr/bin:/bin', HOME: '/home/u', GO_CORE_INSPECTOR_CACHE: '/c' },
     cacheDir: '/c',
   });
   assert.deepEqual(
@@ -271,5 +271,11 @@ test('symbols, versions and toolchain candidates', () => {
       '/home/u/sdk/go1.22.12/bin/go',
       '/c/toolchains/go1.22/root/usr/lib/go-1.22/bin/go',
     ],
+  );
+  // Without GO_CORE_INSPECTOR_CACHE the development cache is not a candidate.
+  const shipped = toolchainCandidates('go1.22.12', { env: { PATH: '', HOME: '/home/u' }, cacheDir: '/c' });
+  assert.deepEqual(
+    shipped.map((x) => x.source),
+    ['sdk'],
   );
 });

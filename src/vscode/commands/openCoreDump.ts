@@ -12,15 +12,12 @@ import { originFrame, type FrameModel } from '../model.js';
 import { readSettings } from '../settings.js';
 import { ExecutableNotFoundError, type Analyzer, type CoreAnalysis } from '../session/analyzer.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
-import { delveHandle } from '../session/delveHandle.js';
 import type { SourcePathMapper } from '../../report/pathMapping.js';
 
 export interface OpenCoreDeps {
   sessions: CoreSessions;
   analyze: Analyzer;
   logger: Logger;
-  /** Delves in the project cache are offered in development and tests. */
-  includeDevCache: boolean;
   mapperFor(core: OpenCore, analysis: CoreAnalysis): SourcePathMapper;
   onOpened?(core: OpenCore, analysis: CoreAnalysis): void;
 }
@@ -108,7 +105,6 @@ export async function openCoreDump(
         try {
           analysis = await deps.analyze(corePath, binary, {
             candidates: binary ? [] : await executableCandidates(corePath),
-            signal: abort.signal,
           });
         } catch (e) {
           if (token.isCancellationRequested) return undefined;
@@ -154,7 +150,6 @@ export async function openCoreDump(
         const pick = await findDelveFor(analysis.goVersion, {
           dlvPath: options.dlvPath ?? (Object.keys(settings.dlvPaths).length ? settings.dlvPaths : settings.dlvPath),
           alternateToolsDlv: settings.goAlternateDlv,
-          includeDevCache: deps.includeDevCache,
         });
         if (!pick.inRange) core.model.notes.push(`Delve ${pick.version} does not support ${analysis.goVersion ?? 'this Go version'}: running it with --check-go-version=false`);
         const session = await CoreSession.open({
@@ -175,7 +170,7 @@ export async function openCoreDump(
           await session.close();
           return undefined;
         }
-        core.delve = delveHandle(session, pick);
+        core.delve = session;
         session.on('ended', (info) => {
           core.delveEndedReason = info.reason;
           if (info.unexpected) {

@@ -5,17 +5,7 @@
 // the core; every other request is forwarded with its own sequence number.
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as vscode from 'vscode';
-
-/** What the adapter needs from an open core session. */
-export interface ProxiedSession {
-  /** Delve's answer to our own `initialize`. */
-  readonly capabilities: DebugProtocol.Capabilities;
-  /** The body of the `stopped` event Delve sent when the core was loaded. */
-  readonly stoppedBody: DebugProtocol.StoppedEvent['body'];
-  forward(request: DebugProtocol.Request): Promise<DebugProtocol.Response>;
-  onEvent(listener: (event: DebugProtocol.Event) => void): { dispose(): void };
-  onEnded(listener: (reason: string) => void): { dispose(): void };
-}
+import type { CoreSession, SessionEndInfo } from '../../delve/coreSession.js';
 
 /** Events of Delve's that must not reach VS Code a second time (they belong to our own handshake). */
 const SWALLOWED_EVENTS = new Set(['initialized', 'stopped']);
@@ -28,19 +18,21 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
   private ended = false;
 
   constructor(
-    private readonly session: ProxiedSession,
+    private readonly session: CoreSession,
     /** Called when VS Code ends the debug session (disconnect/terminate). */
     private readonly onDisconnect: () => void,
   ) {
+    const onEnded = ({ reason }: SessionEndInfo): void => {
+      if (this.ended) return;
+      this.event('output', { category: 'important', output: `Delve session ended: ${reason}\n` });
+      this.event('terminated', {});
+    };
+    session.on('ended', onEnded);
     this.subscriptions.push(
-      session.onEvent((e) => {
+      session.client.onEvent((e) => {
         if (!SWALLOWED_EVENTS.has(e.event)) this.send({ ...e, seq: this.seq++ });
       }),
-      session.onEnded((reason) => {
-        if (this.ended) return;
-        this.event('output', { category: 'important', output: `Delve session ended: ${reason}\n` });
-        this.event('terminated', {});
-      }),
+      { dispose: () => void session.off('ended', onEnded) },
     );
   }
 
@@ -62,7 +54,7 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
         return;
       case 'configurationDone':
         this.respond(req, undefined);
-        this.event('stopped', { ...this.session.stoppedBody, allThreadsStopped: true });
+        this.event('stopped', { ...this.session.stoppedEvent.body, allThreadsStopped: true });
         return;
       case 'setBreakpoints':
         // A core is a snapshot: nothing will ever run, so breakpoints are accepted and never verified.
@@ -85,7 +77,7 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
         return;
       default:
         try {
-          const res = await this.session.forward(req);
+          const res = await this.session.client.forward(req);
           const out: DebugProtocol.Response = { ...res, seq: this.seq++, request_seq: req.seq };
           this.send(out);
         } catch (err) {

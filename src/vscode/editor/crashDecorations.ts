@@ -6,12 +6,6 @@ import { crashHeadline } from '../views/panicFramesView.js';
 import type { CoreSessions } from '../session/coreSessions.js';
 import type { SourcePathMapper } from '../../report/pathMapping.js';
 
-export interface FrameAnnotation {
-  frame: FrameModel;
-  text: string;
-  hover: vscode.MarkdownString;
-}
-
 export function annotationText(frame: FrameModel, model: CrashModel): string {
   const parts: string[] = [];
   if (frame.origin) parts.push(crashHeadline(model));

@@ -16,7 +16,6 @@ export interface CoreAnalysis {
 export interface AnalyzeOptions {
   /** More places to look for the executable (workspace files). */
   candidates: string[];
-  signal?: AbortSignal;
 }
 
 export type Analyzer = (corePath: string, binaryPath: string | undefined, options: AnalyzeOptions) => Promise<CoreAnalysis>;

@@ -4,21 +4,12 @@
 // most recently opened).
 import * as vscode from 'vscode';
 import { ContextKeys } from '../constants.js';
+import type { CoreSession } from '../../delve/coreSession.js';
 import type { CrashModel, PcInfoProvider } from '../model.js';
-import type { ProxiedSession } from '../debug/proxyAdapter.js';
-
-export interface DelveHandle extends ProxiedSession {
-  readonly dlvPath: string;
-  readonly dlvVersion: string;
-  readonly inRange: boolean;
-  readonly ended: boolean;
-  /** Delve's disassembly of the instruction at pc, or of the call before it for a return address. */
-  instructionAt(pc: bigint, isReturnAddress: boolean): Promise<string | undefined>;
-  close(): Promise<void>;
-}
 
 export class OpenCore implements vscode.Disposable {
-  delve: DelveHandle | undefined;
+  /** Delve's session on this core, shared by the views and VS Code's debug session (proxyAdapter.ts). */
+  delve: CoreSession | undefined;
   debugSession: vscode.DebugSession | undefined;
   /** Set when the Delve session ended on its own (crash, exit). */
   delveEndedReason: string | undefined;
@@ -86,9 +77,8 @@ export class CoreSessions implements vscode.Disposable {
     this.fire();
   }
 
-  /** The model changed (Delve completed it, or its session ended). */
-  update(core: OpenCore, model?: CrashModel): void {
-    if (model) core.model = model;
+  /** The core changed (its Delve session started or ended, notes were added): views refresh. */
+  update(core: OpenCore): void {
     if (this.cores.has(core.id)) this.fire();
   }
 

@@ -118,11 +118,19 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
   );
   if (!shown || !coreRow) return results;
 
-  const openTitle = contributedTitle(o.repo, 'goCoreInspector.openCoreDump');
+  // A missing contribution fails the steps that need it: nothing here is relaxed or skipped.
+  const openTitle = contributedTitle(o.repo, OPEN_CORE_DUMP);
+  const requireContributions = (): string => {
+    if (!openTitle) throw new Error(`${join(o.repo, 'package.json')} contributes no command ${OPEN_CORE_DUMP}`);
+    if (!contributesView(o.repo, PANIC_FRAMES_VIEW))
+      throw new Error(`${join(o.repo, 'package.json')} contributes no view ${PANIC_FRAMES_VIEW}`);
+    return openTitle;
+  };
   await step(
     results,
-    openTitle ? `right-click on core offers "${openTitle}"` : 'right-click on core opens the context menu',
+    `right-click on core offers "${openTitle ?? OPEN_CORE_DUMP}"`,
     async () => {
+      const title = requireContributions();
       // The extension's menu entries arrive when the remote extension host has scanned it:
       // like a person, open the menu again for a while before concluding.
       const deadline = Date.now() + 30_000;
@@ -130,21 +138,21 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
       for (;;) {
         await coreRow!.click({ button: 'right' });
         items = await contextMenuItems(page);
-        if (!openTitle || items.includes(openTitle) || Date.now() > deadline) break;
+        if (items.includes(title) || Date.now() > deadline) break;
         await page.keyboard.press('Escape');
         await page.waitForTimeout(1000);
       }
       await shot('browser-core-context-menu.png')();
       process.stderr.write(`[test-vscode] context menu on core: ${items.join(' | ')}\n`);
-      if (openTitle && !items.includes(openTitle)) {
-        throw new Error(`context menu lacks "${openTitle}"; it shows: ${items.join(' | ')}`);
+      if (!items.includes(title)) {
+        throw new Error(`context menu lacks "${title}"; it shows: ${items.join(' | ')}`);
       }
       await page.keyboard.press('Escape');
     },
     shot('browser-failure-context-menu.png'),
   );
 
-  if (openTitle && contributesView(o.repo, PANIC_FRAMES_VIEW)) {
+  {
     const traceback = readFileSync(join(o.workspace, 'traceback.txt'), 'utf8');
     // The oracle: the crashing function as the runtime printed it.
     const origin = /^(main\.[A-Za-z0-9_.]+)\(/m.exec(traceback)?.[1];
@@ -152,11 +160,12 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
       results,
       `Open Core Dump from the Explorer fills the Panic Frames view (${origin ?? '?'})`,
       async () => {
+        const title = requireContributions();
         if (!origin) throw new Error(`no main.* frame in ${join(o.workspace, 'traceback.txt')}`);
         await coreRow!.click({ button: 'right' });
         await contextMenuItems(page);
         await page
-          .locator('.context-view .monaco-menu .action-label', { hasText: new RegExp(`^${escapeRegExp(openTitle)}$`) })
+          .locator('.context-view .monaco-menu .action-label', { hasText: new RegExp(`^${escapeRegExp(title)}$`) })
           .click();
         const rows = await viewRows(page, 'Panic Frames', (texts) => texts.some((t) => t.includes(origin)), 120_000);
         process.stderr.write(`[test-vscode] Panic Frames: ${rows.join(' | ')}\n`);
@@ -170,6 +179,7 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
       results,
       `clicking ${origin ?? '?'} opens its line ${at?.[2] ?? '?'} with the crash annotation, and hovering it shows the crash`,
       async () => {
+        requireContributions();
         if (!at) throw new Error(`no location line after ${origin} in traceback.txt`);
         const line = Number(at[2]);
         // The debug session that Open Core Dump starts brings Run and Debug forward: go back to Go Core.
@@ -226,6 +236,7 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
   return results;
 }
 
+const OPEN_CORE_DUMP = 'goCoreInspector.openCoreDump';
 const PANIC_FRAMES_VIEW = 'goCoreInspector.panicFrames';
 
 function contributesView(repo: string, id: string): boolean {

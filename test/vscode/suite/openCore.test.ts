@@ -134,7 +134,7 @@ describe('Open Core Dump', function () {
 
     // The debug session: VS Code's call stack comes from Delve over the same connection.
     const session = await waitFor('the go-core debug session', () => (vscode.debug.activeDebugSession?.type === 'go-core' ? vscode.debug.activeDebugSession : undefined));
-    const stopped = core.delve?.stoppedBody.threadId;
+    const stopped = core.delve?.stoppedEvent.body.threadId;
     assert.ok(stopped !== undefined, 'Delve reported the goroutine it stopped on');
     const st = (await session.customRequest('stackTrace', { threadId: stopped, startFrame: 0, levels: 50 })) as {
       stackFrames: { name: string; line: number }[];
