@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
-import { analyzeCore } from '../src/report/analyze.js';
-import { buildReport } from '../src/report/report.js';
+import { analyzeCore } from '../src/analysis/coreAnalysis.js';
+import { buildReport } from '../src/analysis/report.js';
 import { dlvForGo, listFixtures, type Fixture } from '../test/support/fixtures.js';
 
 interface Measure {

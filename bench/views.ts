@@ -21,8 +21,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreSession } from '../src/delve/coreSession.js';
-import { analyzeCore } from '../src/report/analyze.js';
-import { buildReport } from '../src/report/report.js';
+import { analyzeCore } from '../src/analysis/coreAnalysis.js';
+import { buildReport } from '../src/analysis/report.js';
 import { analyzeCore as viewsAnalyzer, toFrameModels } from '../src/vscode/session/analyzeCore.js';
 import { crashRuntimeState } from '../src/vscode/session/runtimeState.js';
 import { goroutinesPage } from '../test/support/delveGoroutines.js';

@@ -2,11 +2,11 @@
 // `go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--json]`: a PC → instruction → SSA value.
 // Exit codes: 0 ok, 1 input error (one line on stderr), 2 usage.
 import { CoreReadError } from '../core/errors.js';
-import { analyzeCore } from './analyze.js';
+import { analyzeCore } from '../analysis/coreAnalysis.js';
 import { oneLine, runPcCommand } from './pcCommand.js';
-import { crashSummary } from './crashSummary.js';
+import { crashSummary } from '../analysis/crashSummary.js';
 import { delveCheck } from './delveCheck.js';
-import { buildReport, type Report } from './report.js';
+import { buildReport, type Report } from '../analysis/report.js';
 import { formatPcText, formatReportText } from './text.js';
 
 export const USAGE =

@@ -2,17 +2,10 @@
 // for the crashing goroutine and its frames and says whether they agree with our own readers.
 import { CoreSession } from '../delve/coreSession.js';
 import { findDelveFor } from '../delve/dlvDiscovery.js';
+import type { DelveCheck } from '../analysis/report.js';
 
-export interface DelveCheck {
-  /** The Delve used, and whether its supported Go range covers the binary's version. */
-  dlv: { path: string; version: string; inRange: boolean } | null;
-  goroutine: number | null;
-  frames: { function: string; file: string; line: number }[];
-  /** Our readers and Delve name the same crashing goroutine / origin frame (null when unknown). */
-  agrees: { goroutine: boolean | null; origin: boolean | null };
-  /** Why Delve gave no answer. */
-  error: string | null;
-}
+export type { DelveCheck };
+
 
 export interface DelveCheckInput {
   corePath: string;

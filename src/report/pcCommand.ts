@@ -16,8 +16,8 @@ import { openSsaBinary, type SsaBinary } from '../ssa/binary.js';
 import { findModuleRoot, mapPcIn, PcMappingError, type PcMapping } from '../ssa/pcToSsa.js';
 import { describePlan, RebuildError } from '../ssa/rebuild.js';
 import { ToolchainNotFoundError } from '../ssa/toolchain.js';
-import { analyzeCore } from './analyze.js';
-import { SourcePathMapper } from './pathMapping.js';
+import { analyzeCore } from '../analysis/coreAnalysis.js';
+import { SourcePathMapper } from '../analysis/pathMapping.js';
 
 export const PC_SCHEMA_VERSION = 1;
 

@@ -2,9 +2,9 @@
 // thread's frames like a traceback (function, then file:line with pc/sp), grouped by stack.
 import { isRuntimeFunction } from '../traceback/crash.js';
 import type { PcReport } from './pcCommand.js';
-import type { CrashSummary } from './crashSummary.js';
+import type { CrashSummary } from '../analysis/crashSummary.js';
 import type { DelveCheck } from './delveCheck.js';
-import type { Report, ReportFrame } from './report.js';
+import type { Report, ReportFrame } from '../analysis/report.js';
 
 export function formatReportText(r: Report): string {
   const out: string[] = [];

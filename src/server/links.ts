@@ -9,7 +9,7 @@
 import { pathToFileURL } from 'node:url';
 import type { DocumentLink } from 'vscode-languageserver';
 import type { LocationLine, Traceback } from '../traceback/types.js';
-import type { SourcePathMapper } from '../report/pathMapping.js';
+import type { SourcePathMapper } from '../analysis/pathMapping.js';
 
 /** A link's `data`: the number the server gave the document (see DocumentNumbers). */
 export type LinkData = number;

@@ -18,7 +18,7 @@ import { foldingRanges } from './folding.js';
 import { pcHover } from './hover.js';
 import { codeLenses } from './lenses.js';
 import { type LinkData, documentLinks, resolveDocumentLink } from './links.js';
-import { SourcePathMapper } from '../report/pathMapping.js';
+import { SourcePathMapper } from '../analysis/pathMapping.js';
 import {
   type AssociateBinaryParams,
   AssociateBinaryRequest,

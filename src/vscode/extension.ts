@@ -1,6 +1,6 @@
 // Extension entry point: wiring only. Each feature lives in its own module.
 import * as vscode from 'vscode';
-import { SourcePathMapper } from '../report/pathMapping.js';
+import { SourcePathMapper } from '../analysis/pathMapping.js';
 import { openCoreDump, type OpenCoreDeps } from './commands/openCoreDump.js';
 import { registerFrameCommands } from './commands/frameCommands.js';
 import { Commands, DEBUG_TYPE, Settings, TRACEBACK_LANGUAGE_ID, Views } from './constants.js';

@@ -4,9 +4,9 @@
 // curg data of the crashing M equal what the Go runtime printed when the program crashed.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { analyzeCore } from '../../src/report/analyze.js';
-import { crashSummary, type CrashSummary } from '../../src/report/crashSummary.js';
-import { buildReport } from '../../src/report/report.js';
+import { analyzeCore } from '../../src/analysis/coreAnalysis.js';
+import { crashSummary, type CrashSummary } from '../../src/analysis/crashSummary.js';
+import { buildReport } from '../../src/analysis/report.js';
 import { crashingGoroutine, originFrame, parseTraceback, type Traceback } from '../../src/traceback/parse.js';
 import { listFixtures, type Fixture } from '../support/fixtures.js';
 

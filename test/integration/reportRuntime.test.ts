@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { runCli } from '../../src/report/cli.js';
-import type { Report } from '../../src/report/report.js';
+import type { Report } from '../../src/analysis/report.js';
 import { crashingGoroutine, originFrame, parseTraceback } from '../../src/traceback/parse.js';
 import { listFixtures, provisionedGoVersions } from '../support/fixtures.js';
 

@@ -25,8 +25,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { unwind } from '../../src/core/unwind.js';
-import { reportFrames, type ReportFrame } from '../../src/report/report.js';
-import { analyzeCore } from '../../src/report/analyze.js';
+import { reportFrames, type ReportFrame } from '../../src/analysis/report.js';
+import { analyzeCore } from '../../src/analysis/coreAnalysis.js';
 import { crashingGoroutine, isRuntimeFunction, parseTraceback, type Frame, type Goroutine } from '../../src/traceback/parse.js';
 import { listFixtures, type Fixture } from '../support/fixtures.js';
 

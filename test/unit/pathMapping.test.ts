@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SourcePathMapper, goModModulePath } from '../../src/report/pathMapping.js';
+import { SourcePathMapper, goModModulePath } from '../../src/analysis/pathMapping.js';
 
 const files = new Set(['/ws/app/main.go', '/ws/app/go.mod', '/ws/app/internal/x/x.go', '/src/real.go', '/other/lib/y.go']);
 const exists = (p: string) => files.has(p);
@@ -54,7 +54,7 @@ test('"inside the workspace" folds .. and never matches by string prefix', async
   const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const { SourcePathMapper } = await import('../../src/report/pathMapping.js');
+  const { SourcePathMapper } = await import('../../src/analysis/pathMapping.js');
   const root = mkdtempSync(join(tmpdir(), 'gci-map-'));
   mkdirSync(join(root, 'ws'));
   mkdirSync(join(root, 'ws-other'));

@@ -1,7 +1,7 @@
 // Commands on frames of the Panic Frames view: go to the frame's source, copy its PC, copy frames as
 // traceback text, show the SSA of the frame's function.
 import * as vscode from 'vscode';
-import type { SourcePathMapper } from '../../report/pathMapping.js';
+import type { SourcePathMapper } from '../../analysis/pathMapping.js';
 import { Commands } from '../constants.js';
 import { framesAsTraceback, type FrameModel } from '../model.js';
 import type { CoreSessions } from '../session/coreSessions.js';

@@ -12,7 +12,7 @@ import { originFrame, type FrameModel } from '../model.js';
 import { readSettings } from '../settings.js';
 import { ExecutableNotFoundError, type Analyzer, type CoreAnalysis } from '../session/analyzer.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
-import type { SourcePathMapper } from '../../report/pathMapping.js';
+import type { SourcePathMapper } from '../../analysis/pathMapping.js';
 
 export interface OpenCoreDeps {
   sessions: CoreSessions;

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { CrashModel, FrameModel } from '../model.js';
 import { crashHeadline } from '../views/panicFramesView.js';
 import type { CoreSessions } from '../session/coreSessions.js';
-import type { SourcePathMapper } from '../../report/pathMapping.js';
+import type { SourcePathMapper } from '../../analysis/pathMapping.js';
 
 export function annotationText(frame: FrameModel, model: CrashModel): string {
   const parts: string[] = [];

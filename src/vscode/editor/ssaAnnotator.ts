@@ -5,7 +5,7 @@
 // rebuild at a time.
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import type { SourcePathMapper } from '../../report/pathMapping.js';
+import type { SourcePathMapper } from '../../analysis/pathMapping.js';
 import { findModuleRoot, mapPc, RebuildNotAllowedError, type PcMapping } from '../../ssa/pcToSsa.js';
 import type { Logger } from '../log.js';
 import type { FrameModel, SsaAnnotation } from '../model.js';

@@ -1,7 +1,7 @@
 // The engine behind Open Core Dump: our own readers (no Delve) turned into the views' model.
 // Runs in the extension host; everything it calls is plain Node (src/report, src/runtime, src/core).
-import { analyzeCore as analyze } from '../../report/analyze.js';
-import { buildReport, type ReportFrame } from '../../report/report.js';
+import { analyzeCore as analyze } from '../../analysis/coreAnalysis.js';
+import { buildReport, type ReportFrame } from '../../analysis/report.js';
 import { CoreReadError } from '../../core/errors.js';
 import { isRuntimeFunction } from '../../traceback/crash.js';
 import type { CrashModel, FrameModel, PcDescription, PcInfoProvider } from '../model.js';

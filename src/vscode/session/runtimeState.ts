@@ -1,7 +1,7 @@
 // The runtime part of the views' model, from the crash summary of our own readers (src/report).
-import type { CoreAnalysis } from '../../report/analyze.js';
-import { crashSummary, type CrashSummary, type SummaryG } from '../../report/crashSummary.js';
-import type { Report } from '../../report/report.js';
+import type { CoreAnalysis } from '../../analysis/coreAnalysis.js';
+import { crashSummary, type CrashSummary, type SummaryG } from '../../analysis/crashSummary.js';
+import type { Report } from '../../analysis/report.js';
 import { isRuntimeFunction } from '../../traceback/crash.js';
 import type { CrashKind, FrameModel, GInfoModel, GoroutineGroupModel, MModel, PanicRecordModel } from '../model.js';
 

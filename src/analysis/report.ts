@@ -3,9 +3,20 @@
 import { buildSetting } from '../core/buildinfo.js';
 import { signalName } from '../core/notes.js';
 import type { PhysicalFrame } from '../core/unwind.js';
-import type { CoreAnalysis } from './analyze.js';
+import type { CoreAnalysis } from './coreAnalysis.js';
 import type { CrashSummary } from './crashSummary.js';
-import type { DelveCheck } from './delveCheck.js';
+
+/** Delve's answer for the same core (the command line's cross-check), in the report. */
+export interface DelveCheck {
+  /** The Delve used, and whether its supported Go range covers the binary's version. */
+  dlv: { path: string; version: string; inRange: boolean } | null;
+  goroutine: number | null;
+  frames: { function: string; file: string; line: number }[];
+  /** Our readers and Delve name the same crashing goroutine / origin frame (null when unknown). */
+  agrees: { goroutine: boolean | null; origin: boolean | null };
+  /** Why Delve gave no answer. */
+  error: string | null;
+}
 
 export const REPORT_SCHEMA_VERSION = 1;
 

@@ -11,7 +11,7 @@ import { printedPanicLines, type PanicRecord } from '../runtime/panicChain.js';
 import { attempt, chainsOf, mForThread, readRuntimeSnapshot, type RuntimeSnapshot } from '../runtime/snapshot.js';
 import { fatalErrorMessage } from '../runtime/throwMessage.js';
 import { isRuntimeFunction } from '../traceback/crash.js';
-import type { CoreAnalysis } from './analyze.js';
+import type { CoreAnalysis } from './coreAnalysis.js';
 import type { Report, ReportFrame } from './report.js';
 
 export type CrashKind = 'panic' | 'fatal error' | 'signal' | 'unknown';
