@@ -1,8 +1,8 @@
 // Runtime layouts per Go version: sizes and offsets of the fields of runtime.g, m, gobuf, stack, p
 // that the walkers read (src/runtime/layoutFields.ts lists them), every field of _panic and _defer,
 // plus the status and wait-reason names. Static tables (src/runtime/layouts/*.json, taken from the
-// DWARF of real builds, verified by test/integration/layouts.test.ts) for Go 1.19 and 1.21-1.27;
-// other versions fall back to the binary's own DWARF when it has one.
+// DWARF of real builds, verified by test/integration/layouts.test.ts) for the releases listed in
+// src/runtime/layouts/index.ts; other versions fall back to the binary's own DWARF when it has one.
 import { READ_FIELDS, readFieldPaths, WHOLE_STRUCTS, type CoreOffsets, type FieldRef } from './layoutFields.js';
 import type { DwarfLayoutSource, FieldKind, FieldTuple, LayoutTable, StructTable } from './layoutTypes.js';
 import { TABLES } from './layouts/index.js';
@@ -266,7 +266,7 @@ export interface LayoutForOptions {
 }
 
 /**
- * The runtime layout for a Go version (`go1.22.12`, `1.22`). Tables cover 1.19 and 1.21-1.27.
+ * The runtime layout for a Go version (`go1.22.12`, `1.22`), from its table (TABLES).
  * Any other version (1.20, which has no provisioned toolchain to verify against, or a newer
  * release) uses the binary's DWARF when given, and otherwise throws a LayoutError saying why.
  */
