@@ -13,7 +13,7 @@ import go126 from './go1.26.json';
 import go127 from './go1.27.json';
 import names from './names.json';
 
-/** One line per release, oldest first. */
+/** Every release, oldest first: one import above and one entry here per release. */
 const STORED: readonly unknown[] = [go119, go121, go122, go123, go124, go125, go126, go127];
 
 const KINDS: ReadonlySet<string> = new Set<FieldKind>([
