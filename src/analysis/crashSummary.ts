@@ -5,7 +5,6 @@
 import { PF_W } from '../core/elfTypes.js';
 import { signalName } from '../core/notes.js';
 import { goroutineStack, StackGrouper, type StackFrameLite } from '../runtime/goroutineStacks.js';
-import { resolveField } from '../runtime/layout.js';
 import { readField } from '../runtime/fields.js';
 import { printedPanicLines, type PanicRecord } from '../runtime/panicChain.js';
 import { attempt, chainsOf, mForThread, readRuntimeSnapshot, type RuntimeSnapshot } from '../runtime/snapshot.js';
@@ -183,13 +182,13 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
 
   // The signal that started it, as the runtime keeps it in the goroutine (g.sig, sigcode0/1, sigpc).
   let signal: CrashSummary['signal'] = null;
-  const sigF = resolveField(layout.structs, 'runtime.g', 'sig');
+  const og = layout.offsets.g;
+  const sigF = og.sig;
   if (gAddr && sigF) {
     const sig = attempt(notes, 'g.sig', () => readField(mem, gAddr, sigF));
     if (sig) {
-      const f = (n: string) => resolveField(layout.structs, 'runtime.g', n);
-      const rd = (n: string) => {
-        const ref = f(n);
+      const rd = (n: 'sigcode0' | 'sigcode1' | 'sigpc') => {
+        const ref = og[n];
         return ref ? (attempt(notes, `g.${n}`, () => readField(mem, gAddr, ref)) ?? 0n) : 0n;
       };
       signal = { number: Number(sig), name: signalName(Number(sig)), code: hx(rd('sigcode0')), address: hx(rd('sigcode1')), pc: hx(rd('sigpc')) };

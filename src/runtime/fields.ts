@@ -27,28 +27,9 @@ export function readField(mem: Memory, base: bigint, f: FieldRef): bigint {
   }
 }
 
-/** The same from a buffer holding the whole struct (one memory read for many fields). */
-export function readFieldFrom(buf: Buffer, f: FieldRef, littleEndian = true): bigint {
-  const o = f.offset;
-  if (o < 0 || o + f.size > buf.length) throw new RangeError(`field at +${o} (${f.size} bytes) is outside a ${buf.length}-byte struct`);
-  const signed = f.kind === 'int';
-  switch (f.size) {
-    case 1:
-      return BigInt(signed ? buf.readInt8(o) : buf.readUInt8(o));
-    case 2:
-      return BigInt(littleEndian ? (signed ? buf.readInt16LE(o) : buf.readUInt16LE(o)) : signed ? buf.readInt16BE(o) : buf.readUInt16BE(o));
-    case 4:
-      return BigInt(littleEndian ? (signed ? buf.readInt32LE(o) : buf.readUInt32LE(o)) : signed ? buf.readInt32BE(o) : buf.readUInt32BE(o));
-    case 8:
-      return littleEndian ? (signed ? buf.readBigInt64LE(o) : buf.readBigUInt64LE(o)) : signed ? buf.readBigInt64BE(o) : buf.readBigUInt64BE(o);
-    default:
-      throw new RangeError(`field of ${f.size} bytes is not an integer`);
-  }
-}
-
 /**
- * The same from a DataView over the struct's bytes: for hot loops (thousands of g's), where
- * DataView's 64-bit reads are several times faster than Buffer's.
+ * An integer field from a DataView over the struct's bytes (one memory read for many fields): for
+ * hot loops (thousands of g's), where DataView's 64-bit reads are several times faster than Buffer's.
  */
 export function readFieldFromView(view: DataView, f: FieldRef, littleEndian = true): bigint {
   const o = f.offset;

@@ -1,18 +1,15 @@
-// Runtime layouts per Go version: sizes and field offsets of runtime.g, m, gobuf, stack, _panic,
-// _defer, p, interface/string/slice headers, plus the status and wait-reason names. Static tables
-// (taken from the DWARF of real builds, verified by test/integration/layouts.test.ts) for Go 1.19
-// and 1.21-1.27; other versions fall back to the binary's own DWARF when it has one.
-import type { DwarfLayoutSource, FieldKind, LayoutTable, StructTable } from './layoutTypes.js';
-import { GO1_19 } from './layouts/go119.js';
-import { GO1_21 } from './layouts/go121.js';
-import { GO1_22 } from './layouts/go122.js';
-import { GO1_23 } from './layouts/go123.js';
-import { GO1_24 } from './layouts/go124.js';
-import { GO1_25 } from './layouts/go125.js';
-import { GO1_26 } from './layouts/go126.js';
-import { GO1_27 } from './layouts/go127.js';
+// Runtime layouts per Go version: sizes and offsets of the fields of runtime.g, m, gobuf, stack, p
+// that the walkers read (src/runtime/layoutFields.ts lists them), every field of _panic and _defer,
+// plus the status and wait-reason names. Static tables (src/runtime/layouts/*.json, taken from the
+// DWARF of real builds, verified by test/integration/layouts.test.ts) for the releases listed in
+// src/runtime/layouts/index.ts; other versions fall back to the binary's own DWARF when it has one.
+import { READ_FIELDS, readFieldPaths, WHOLE_STRUCTS, type CoreOffsets, type FieldRef } from './layoutFields.js';
+import type { DwarfLayoutSource, FieldKind, FieldTuple, LayoutTable, StructTable } from './layoutTypes.js';
+import { TABLES } from './layouts/index.js';
 
+export type { CoreOffsets, FieldRef } from './layoutFields.js';
 export type { DwarfLayoutSource, FieldKind, FieldTuple, LayoutTable, StructTable } from './layoutTypes.js';
+export { TABLES } from './layouts/index.js';
 
 export interface FieldLayout {
   name: string;
@@ -27,66 +24,9 @@ export interface StructLayout {
   /** DWARF name: `runtime.g`. */
   name: string;
   size: number;
-  /** Every field of this Go version, in declaration order. */
+  /** The fields of this Go version that READ_FIELDS reaches (every field for WHOLE_STRUCTS), in declaration order. */
   fields: readonly FieldLayout[];
   byName: ReadonlyMap<string, FieldLayout>;
-}
-
-/** A field the walkers read: absolute offset inside its outer struct (nested paths resolved). */
-export interface FieldRef {
-  offset: number;
-  size: number;
-  kind: FieldKind;
-}
-
-/** The fields the walkers and the unwinder use, resolved for one Go version. */
-export interface CoreOffsets {
-  g: {
-    size: number;
-    stackLo: FieldRef;
-    stackHi: FieldRef;
-    stackguard0: FieldRef;
-    panic: FieldRef;
-    defer: FieldRef;
-    m: FieldRef;
-    /** g.sched (a gobuf) and its fields, absolute within g. */
-    sched: FieldRef;
-    schedSp: FieldRef;
-    schedPc: FieldRef;
-    schedBp: FieldRef;
-    schedLr: FieldRef;
-    syscallsp: FieldRef;
-    syscallpc: FieldRef;
-    atomicstatus: FieldRef;
-    goid: FieldRef;
-    waitsince: FieldRef;
-    waitreason: FieldRef;
-    lockedm: FieldRef;
-    gopc: FieldRef;
-    startpc: FieldRef;
-    /** Go 1.21+ only. */
-    parentGoid: FieldRef | undefined;
-    racectx: FieldRef;
-  };
-  gobuf: { size: number; sp: FieldRef; pc: FieldRef; g: FieldRef; ctxt: FieldRef; lr: FieldRef; bp: FieldRef };
-  m: {
-    size: number;
-    g0: FieldRef;
-    curg: FieldRef;
-    gsignal: FieldRef;
-    procid: FieldRef;
-    id: FieldRef;
-    throwing: FieldRef;
-    mallocing: FieldRef;
-    locks: FieldRef;
-    dying: FieldRef;
-    p: FieldRef;
-    alllink: FieldRef;
-    lockedg: FieldRef;
-  };
-  p: { size: number; id: FieldRef; status: FieldRef; m: FieldRef };
-  panic: { size: number; arg: FieldRef; link: FieldRef; recovered: FieldRef; goexit: FieldRef };
-  defer: { size: number; sp: FieldRef; pc: FieldRef; fn: FieldRef; link: FieldRef; heap: FieldRef };
 }
 
 export interface RuntimeLayout {
@@ -130,48 +70,11 @@ export const RUNTIME_GLOBALS = {
 /** m.throwing values (runtime.throwType, Go 1.19+): none, a user fatal error (fatal), a runtime throw. */
 export const THROW_TYPES = ['none', 'user', 'runtime'] as const;
 
-export function throwTypeName(v: number): string {
-  return THROW_TYPES[v] ?? `throwType(${v})`;
-}
-
 /** _Gscan bit of g.atomicstatus. */
 export const G_SCAN = 0x1000;
 
-/** Struct names every layout carries (a DWARF fallback must find at least REQUIRED_STRUCTS). */
-export const LAYOUT_STRUCTS = [
-  'runtime.g',
-  'runtime.m',
-  'runtime.gobuf',
-  'runtime.stack',
-  'runtime._panic',
-  'runtime._defer',
-  'runtime.p',
-  'runtime.eface',
-  'runtime.iface',
-  'runtime.slice',
-  'string',
-  'runtime.funcval',
-  'runtime.itab',
-  'internal/abi.ITab',
-  'runtime.moduledata',
-  'runtime.boundsError',
-  'runtime.errorString',
-  'runtime.plainError',
-  'errors.errorString',
-  'runtime.stringStruct',
-] as const;
-
-export const REQUIRED_STRUCTS = [
-  'runtime.g',
-  'runtime.m',
-  'runtime.gobuf',
-  'runtime.stack',
-  'runtime._panic',
-  'runtime._defer',
-  'runtime.p',
-] as const;
-
-export const TABLES: readonly LayoutTable[] = [GO1_19, GO1_21, GO1_22, GO1_23, GO1_24, GO1_25, GO1_26, GO1_27];
+/** The structs READ_FIELDS starts from: a DWARF fallback without one of them has no layout. */
+export const REQUIRED_STRUCTS: readonly string[] = [...new Set(Object.values(READ_FIELDS).map((g) => g.struct))];
 
 export class LayoutError extends Error {
   readonly goVersion: string;
@@ -221,87 +124,60 @@ export function resolveField(
   return undefined;
 }
 
+/**
+ * The structs a layout keeps, from a DWARF source: each struct READ_FIELDS reaches (nested paths
+ * followed by type name) with only the fields it reads, and WHOLE_STRUCTS with every field. This
+ * is what the stored tables hold (layoutGen.ts) and what the DWARF fallback uses. Structs the
+ * source lacks are left out.
+ */
+export function structsFromSource(source: DwarfLayoutSource): Record<string, StructTable> {
+  const cache = new Map<string, StructTable | undefined>();
+  const table = (name: string): StructTable | undefined => {
+    if (!cache.has(name)) cache.set(name, source.structTable(name));
+    return cache.get(name);
+  };
+  const keep = new Map<string, Set<string> | 'all'>();
+  for (const { struct, path } of readFieldPaths()) {
+    let name = struct;
+    const parts = path.split('.');
+    for (let i = 0; i < parts.length; i++) {
+      const t = table(name);
+      if (!t) break;
+      let k = keep.get(name);
+      if (!k) keep.set(name, (k = new Set()));
+      if (k !== 'all') k.add(parts[i]!);
+      const f = t.fields.find(([n]) => n === parts[i]);
+      if (!f || i === parts.length - 1) break;
+      name = f[4];
+    }
+  }
+  for (const name of WHOLE_STRUCTS) keep.set(name, 'all');
+  const out: Record<string, StructTable> = {};
+  for (const [name, k] of keep) {
+    const t = table(name);
+    if (!t) continue;
+    const fields = k === 'all' ? t.fields : t.fields.filter(([n]) => k.has(n));
+    out[name] = { size: t.size, fields: fields.map((f) => [...f] as FieldTuple) };
+  }
+  return out;
+}
+
+/** CoreOffsets: every READ_FIELDS path resolved (a missing required one is a LayoutError). */
 function buildOffsets(structs: ReadonlyMap<string, StructLayout>, label: string): CoreOffsets {
-  const size = (s: string): number => {
-    const st = structs.get(s);
-    if (!st) throw new LayoutError(label, `${label}: the layout has no struct ${s}`);
-    return st.size;
-  };
-  const opt = (s: string, path: string): FieldRef | undefined => resolveField(structs, s, path);
-  const req = (s: string, path: string): FieldRef => {
-    const r = resolveField(structs, s, path);
-    if (!r) throw new LayoutError(label, `${label}: ${s} has no field ${path}`);
-    return r;
-  };
-  const g = 'runtime.g';
-  const m = 'runtime.m';
-  return {
-    g: {
-      size: size(g),
-      stackLo: req(g, 'stack.lo'),
-      stackHi: req(g, 'stack.hi'),
-      stackguard0: req(g, 'stackguard0'),
-      panic: req(g, '_panic'),
-      defer: req(g, '_defer'),
-      m: req(g, 'm'),
-      sched: req(g, 'sched'),
-      schedSp: req(g, 'sched.sp'),
-      schedPc: req(g, 'sched.pc'),
-      schedBp: req(g, 'sched.bp'),
-      schedLr: req(g, 'sched.lr'),
-      syscallsp: req(g, 'syscallsp'),
-      syscallpc: req(g, 'syscallpc'),
-      atomicstatus: req(g, 'atomicstatus'),
-      goid: req(g, 'goid'),
-      waitsince: req(g, 'waitsince'),
-      waitreason: req(g, 'waitreason'),
-      lockedm: req(g, 'lockedm'),
-      gopc: req(g, 'gopc'),
-      startpc: req(g, 'startpc'),
-      parentGoid: opt(g, 'parentGoid'),
-      racectx: req(g, 'racectx'),
-    },
-    gobuf: {
-      size: size('runtime.gobuf'),
-      sp: req('runtime.gobuf', 'sp'),
-      pc: req('runtime.gobuf', 'pc'),
-      g: req('runtime.gobuf', 'g'),
-      ctxt: req('runtime.gobuf', 'ctxt'),
-      lr: req('runtime.gobuf', 'lr'),
-      bp: req('runtime.gobuf', 'bp'),
-    },
-    m: {
-      size: size(m),
-      g0: req(m, 'g0'),
-      curg: req(m, 'curg'),
-      gsignal: req(m, 'gsignal'),
-      procid: req(m, 'procid'),
-      id: req(m, 'id'),
-      throwing: req(m, 'throwing'),
-      mallocing: req(m, 'mallocing'),
-      locks: req(m, 'locks'),
-      dying: req(m, 'dying'),
-      p: req(m, 'p'),
-      alllink: req(m, 'alllink'),
-      lockedg: req(m, 'lockedg'),
-    },
-    p: { size: size('runtime.p'), id: req('runtime.p', 'id'), status: req('runtime.p', 'status'), m: req('runtime.p', 'm') },
-    panic: {
-      size: size('runtime._panic'),
-      arg: req('runtime._panic', 'arg'),
-      link: req('runtime._panic', 'link'),
-      recovered: req('runtime._panic', 'recovered'),
-      goexit: req('runtime._panic', 'goexit'),
-    },
-    defer: {
-      size: size('runtime._defer'),
-      sp: req('runtime._defer', 'sp'),
-      pc: req('runtime._defer', 'pc'),
-      fn: req('runtime._defer', 'fn'),
-      link: req('runtime._defer', 'link'),
-      heap: req('runtime._defer', 'heap'),
-    },
-  };
+  const out: Record<string, Record<string, number | FieldRef | undefined>> = {};
+  for (const [group, g] of Object.entries(READ_FIELDS)) {
+    const st = structs.get(g.struct);
+    if (!st) throw new LayoutError(label, `${label}: the layout has no struct ${g.struct}`);
+    const o: Record<string, number | FieldRef | undefined> = { size: st.size };
+    const optional: readonly string[] = 'optional' in g ? g.optional : [];
+    for (const [key, path] of Object.entries(g.fields)) {
+      const r = resolveField(structs, g.struct, path);
+      if (!r && !optional.includes(key)) throw new LayoutError(label, `${label}: ${g.struct} has no field ${path}`);
+      o[key] = r;
+    }
+    out[group] = o;
+  }
+  return out as unknown as CoreOffsets;
 }
 
 /** The layout of a static table. */
@@ -349,10 +225,7 @@ export function layoutFromDwarf(
   waitReasons?: readonly (string | null)[],
 ): RuntimeLayout {
   const structs = new Map<string, StructLayout>();
-  for (const name of LAYOUT_STRUCTS) {
-    const t = dwarf.structTable(name);
-    if (t) structs.set(name, structFromTable(name, t));
-  }
+  for (const [name, t] of Object.entries(structsFromSource(dwarf))) structs.set(name, structFromTable(name, t));
   const missing = REQUIRED_STRUCTS.filter((n) => !structs.has(n));
   if (missing.length > 0) {
     throw new LayoutError(
@@ -393,7 +266,7 @@ export interface LayoutForOptions {
 }
 
 /**
- * The runtime layout for a Go version (`go1.22.12`, `1.22`). Tables cover 1.19 and 1.21-1.27.
+ * The runtime layout for a Go version (`go1.22.12`, `1.22`), from its table (TABLES).
  * Any other version (1.20, which has no provisioned toolchain to verify against, or a newer
  * release) uses the binary's DWARF when given, and otherwise throws a LayoutError saying why.
  */

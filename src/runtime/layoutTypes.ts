@@ -1,6 +1,6 @@
-// Data types of the per-Go-version runtime layout tables (src/runtime/layouts/go1NN.ts).
-// A table is plain data taken from the DWARF of a binary built by that toolchain; layout.ts turns
-// it into a RuntimeLayout with lookups.
+// Data types of the per-Go-version runtime layout tables: what src/runtime/layouts/go1.NN.json and
+// names.json hold (taken from the DWARF and runtime data of a binary built by that toolchain, by
+// layoutGen.ts), and the resolved LayoutTable that layout.ts turns into a RuntimeLayout.
 import type { DwarfKind } from '../core/dwarf.js';
 
 /**
@@ -15,10 +15,35 @@ export type FieldTuple = readonly [name: string, offset: number, size: number, k
 
 export interface StructTable {
   readonly size: number;
-  /** Every field, in declaration order. */
+  /** Fields in declaration order: every field from DWARF; in a stored table, those READ_FIELDS needs. */
   readonly fields: readonly FieldTuple[];
 }
 
+/** One release's structs as stored in src/runtime/layouts/go1.NN.json. */
+export interface StoredLayout {
+  /** `1.22` */
+  readonly minor: string;
+  /** The exact toolchain whose binary the data was taken from: `go1.22.12`. */
+  readonly builtWith: string;
+  /** The structs READ_FIELDS reaches (only the fields it reads) and WHOLE_STRUCTS (every field). */
+  readonly structs: Readonly<Record<string, StructTable>>;
+}
+
+/**
+ * Names whose numeric value depends on the release, each stored once (src/runtime/layouts/names.json):
+ * name -> { Go minor: the value from that release on, or null when the name is gone from it on }.
+ * Only releases where the value changes are listed.
+ */
+export type NameHistory = Readonly<Record<string, Readonly<Record<string, number | null>>>>;
+
+export interface StoredNames {
+  /** g.atomicstatus names (runtime.gStatusStrings). */
+  readonly gStatus: NameHistory;
+  /** g.waitreason names (runtime.waitReasonStrings); '' is waitReasonZero. */
+  readonly waitReasons: NameHistory;
+}
+
+/** A release's table resolved for use: its stored structs and its names. */
 export interface LayoutTable {
   /** `1.22` */
   readonly minor: string;

@@ -1,7 +1,14 @@
 // Layout selection: version parsing, table vs DWARF fallback (with a DWARF source built from a
-// table), nested field resolution, and the errors for versions without a table or DWARF.
+// table), nested field resolution, and the errors for versions without a table or DWARF. The data
+// files: every go1.NN.json listed, holding exactly what READ_FIELDS reaches; names.json and
+// src/core/moduledataLayout.json in the form layoutGen.ts writes; the names history's resolution.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { MODULEDATA_LAYOUTS } from '../../src/core/moduledata.js';
+import { historyOf, minorNumber, nameListAt, namesAt } from '../../src/runtime/layoutNames.js';
+import { mergeModuleData, namesOf, renderModuleData, renderNames } from '../../src/runtime/layoutGen.js';
 import {
   goMinor,
   gStatusName,
@@ -10,6 +17,7 @@ import {
   layoutFromDwarf,
   layoutFromTable,
   resolveField,
+  structsFromSource,
   TABLES,
   waitReasonString,
   type DwarfLayoutSource,
@@ -86,5 +94,67 @@ describe('runtime layouts', () => {
     assert.throws(() => layoutFor('weird'), /cannot tell the Go release/);
     const t = TABLES[0]!;
     assert.throws(() => layoutFromDwarf(sourceFrom(t, ['runtime.m']), 'go1.40'), /has no runtime\.m/);
+  });
+});
+
+describe('runtime layout data files', () => {
+  const root = join(__dirname, '..', '..');
+  const layoutsDir = join(root, 'src', 'runtime', 'layouts');
+
+  it('lists every go1.NN.json in TABLES, oldest first', () => {
+    const files = readdirSync(layoutsDir)
+      .filter((f) => /^go1\.\d+\.json$/.test(f))
+      .map((f) => f.slice(2, -5))
+      .sort((a, b) => minorNumber(a) - minorNumber(b));
+    assert.deepEqual(TABLES.map((t) => t.minor), files);
+  });
+
+  it('stores exactly the structs and fields READ_FIELDS reaches, _panic and _defer whole', () => {
+    for (const t of TABLES) {
+      const again = structsFromSource({ structTable: (n) => t.structs[n], constant: () => undefined });
+      assert.deepEqual(again, t.structs, `Go ${t.minor}`);
+      assert.deepEqual(Object.keys(t.structs).sort(), [
+        'runtime._defer',
+        'runtime._panic',
+        'runtime.g',
+        'runtime.gobuf',
+        'runtime.m',
+        'runtime.p',
+        'runtime.stack',
+      ]);
+    }
+  });
+
+  it('names.json and moduledataLayout.json are in the form layoutGen writes', () => {
+    assert.equal(renderNames(namesOf(TABLES)), readFileSync(join(layoutsDir, 'names.json'), 'utf8'));
+    assert.equal(renderModuleData(MODULEDATA_LAYOUTS), readFileSync(join(root, 'src', 'core', 'moduledataLayout.json'), 'utf8'));
+  });
+
+  it('resolves a name history per release: moved, added and removed names', () => {
+    const releases = new Map([
+      ['1.19', new Map([[0, ''], [1, 'a'], [2, 'gone']])],
+      ['1.21', new Map([[0, ''], [1, 'a'], [2, 'b']])],
+      ['1.26', new Map([[0, ''], [1, 'b'], [2, 'a']])],
+    ]);
+    const h = historyOf(releases);
+    assert.deepEqual(h, { '': { '1.19': 0 }, a: { '1.19': 1, '1.26': 2 }, gone: { '1.19': 2, '1.21': null }, b: { '1.21': 2, '1.26': 1 } });
+    for (const [minor, m] of releases) assert.deepEqual(namesAt(h, minor), m);
+    assert.deepEqual(nameListAt(h, '1.24'), ['', 'a', 'b'], 'a release without a change of its own');
+    assert.throws(() => namesAt({ x: { '1.19': 1 }, y: { '1.19': 1 } }, '1.19'), /both have value 1/);
+  });
+
+  it('moduledata ranges: contiguous, and a new release extends the newest or starts a range', () => {
+    MODULEDATA_LAYOUTS.forEach((l, i) => {
+      assert.ok(minorNumber(l.from) <= minorNumber(l.to), l.name);
+      if (i > 0) assert.equal(minorNumber(l.from), minorNumber(MODULEDATA_LAYOUTS[i - 1]!.to) + 1, l.name);
+    });
+    const last = MODULEDATA_LAYOUTS[MODULEDATA_LAYOUTS.length - 1]!;
+    const next = `1.${minorNumber(last.to) + 1}`;
+    const same = mergeModuleData(MODULEDATA_LAYOUTS, next, { pclntab: last.pclntab, offsets: { ...last.offsets } });
+    assert.equal(same.length, MODULEDATA_LAYOUTS.length);
+    assert.equal(same[same.length - 1]!.to, next);
+    const moved = mergeModuleData(MODULEDATA_LAYOUTS, next, { pclntab: last.pclntab, offsets: { ...last.offsets, gofunc: 352 } });
+    assert.equal(moved[moved.length - 1]!.name, `go${next}`);
+    assert.throws(() => mergeModuleData(MODULEDATA_LAYOUTS, last.to, { pclntab: last.pclntab, offsets: { ...last.offsets, gofunc: 8 } }), /differs/);
   });
 });

@@ -1,0 +1,116 @@
+// The runtime struct fields this project reads (runtime/runtime2.go, panic.go of each release),
+// by struct and dotted field path. This one list decides
+//   - what the per-version layout data keeps (layoutGen.ts writes src/runtime/layouts/go1.NN.json),
+//   - what CoreOffsets holds and how it is resolved (layout.ts, for tables and the DWARF fallback),
+//   - what test/integration/layouts.test.ts checks against each toolchain's DWARF.
+// A walker that needs a new field adds it here and regenerates the data (docs/adding-a-go-version.md).
+// Structs in WHOLE_STRUCTS are kept with every field: the _panic chain view shows them all.
+import type { FieldKind } from './layoutTypes.js';
+
+interface FieldGroup {
+  /** DWARF struct name. */
+  readonly struct: string;
+  /** CoreOffsets key -> field path inside the struct (`sched.sp` follows g.sched's type). */
+  readonly fields: Readonly<Record<string, string>>;
+  /** Keys that may be missing in some releases (resolved to undefined there). */
+  readonly optional?: readonly string[];
+}
+
+export const READ_FIELDS = {
+  g: {
+    struct: 'runtime.g',
+    fields: {
+      stackLo: 'stack.lo',
+      stackHi: 'stack.hi',
+      stackguard0: 'stackguard0',
+      panic: '_panic',
+      defer: '_defer',
+      m: 'm',
+      sched: 'sched',
+      schedSp: 'sched.sp',
+      schedPc: 'sched.pc',
+      schedBp: 'sched.bp',
+      schedLr: 'sched.lr',
+      syscallsp: 'syscallsp',
+      syscallpc: 'syscallpc',
+      atomicstatus: 'atomicstatus',
+      goid: 'goid',
+      waitsince: 'waitsince',
+      waitreason: 'waitreason',
+      lockedm: 'lockedm',
+      gopc: 'gopc',
+      startpc: 'startpc',
+      parentGoid: 'parentGoid',
+      racectx: 'racectx',
+      sig: 'sig',
+      sigcode0: 'sigcode0',
+      sigcode1: 'sigcode1',
+      sigpc: 'sigpc',
+    },
+    /** parentGoid: Go 1.21+. The signal fields are read only when present. */
+    optional: ['parentGoid', 'sig', 'sigcode0', 'sigcode1', 'sigpc'],
+  },
+  gobuf: {
+    struct: 'runtime.gobuf',
+    fields: { sp: 'sp', pc: 'pc', g: 'g', ctxt: 'ctxt', lr: 'lr', bp: 'bp' },
+  },
+  m: {
+    struct: 'runtime.m',
+    fields: {
+      g0: 'g0',
+      curg: 'curg',
+      gsignal: 'gsignal',
+      procid: 'procid',
+      id: 'id',
+      throwing: 'throwing',
+      mallocing: 'mallocing',
+      locks: 'locks',
+      dying: 'dying',
+      p: 'p',
+      alllink: 'alllink',
+      lockedg: 'lockedg',
+    },
+  },
+  p: {
+    struct: 'runtime.p',
+    fields: { id: 'id', status: 'status', m: 'm' },
+  },
+  panic: {
+    struct: 'runtime._panic',
+    fields: { arg: 'arg', link: 'link', recovered: 'recovered', goexit: 'goexit' },
+  },
+  defer: {
+    struct: 'runtime._defer',
+    fields: { sp: 'sp', pc: 'pc', fn: 'fn', link: 'link', heap: 'heap' },
+  },
+} as const satisfies Readonly<Record<string, FieldGroup>>;
+
+/** Structs kept with every field, in declaration order. */
+export const WHOLE_STRUCTS = ['runtime._panic', 'runtime._defer'] as const;
+
+/** A field the walkers read: absolute offset inside its outer struct (nested paths resolved). */
+export interface FieldRef {
+  offset: number;
+  size: number;
+  kind: FieldKind;
+}
+
+type Groups = typeof READ_FIELDS;
+type OptionalKeys<G> = G extends { optional: readonly (infer K)[] } ? K : never;
+type GroupOffsets<G extends FieldGroup> = { size: number } & {
+  [K in keyof G['fields']]: K extends OptionalKeys<G> ? FieldRef | undefined : FieldRef;
+};
+
+/** The fields of READ_FIELDS resolved for one Go version, plus each struct's size. */
+export type CoreOffsets = { [K in keyof Groups]: GroupOffsets<Groups[K]> };
+
+/** Every (struct, path) of READ_FIELDS, with whether it may be missing. */
+export function readFieldPaths(): { group: string; key: string; struct: string; path: string; optional: boolean }[] {
+  const out: { group: string; key: string; struct: string; path: string; optional: boolean }[] = [];
+  for (const [group, g] of Object.entries(READ_FIELDS) as [string, FieldGroup][]) {
+    for (const [key, path] of Object.entries(g.fields)) {
+      out.push({ group, key, struct: g.struct, path, optional: g.optional?.includes(key) ?? false });
+    }
+  }
+  return out;
+}
