@@ -9,8 +9,8 @@ import { readField } from '../runtime/fields.js';
 import { printedPanicLines, type PanicRecord } from '../runtime/panicChain.js';
 import { attempt, chainsOf, mForThread, readRuntimeSnapshot, type RuntimeSnapshot } from '../runtime/snapshot.js';
 import { fatalErrorMessage } from '../runtime/throwMessage.js';
-import { isRuntimeFunction } from '../traceback/crash.js';
 import type { CoreAnalysis } from './coreAnalysis.js';
+import { originIndex } from './pcRules.js';
 import type { Report, ReportFrame } from './report.js';
 
 export type CrashKind = 'panic' | 'fatal error' | 'signal' | 'unknown';
@@ -101,7 +101,7 @@ export function crashKind(funcs: readonly string[], panics: number, signal: bool
 }
 
 export function originOf(frames: readonly ReportFrame[]): ReportFrame | null {
-  return frames.find((f) => !isRuntimeFunction(f.function)) ?? null;
+  return frames[originIndex(frames)] ?? null;
 }
 
 

@@ -9,14 +9,11 @@
 // instruction itself; any other pc is a return address. Without --core a return address is
 // assumed. --return-address / --no-return-address force either.
 import { dirname } from 'node:path';
-import { ElfFile, ET_DYN } from '../core/elf.js';
 import { CoreReadError } from '../core/errors.js';
-import { GoSymbols } from '../core/symbols.js';
-import { openSsaBinary, type SsaBinary } from '../ssa/binary.js';
-import { findModuleRoot, mapPcIn, PcMappingError, type PcMapping } from '../ssa/pcToSsa.js';
+import { findModuleRoot, mapPc, PcMappingError, type PcMapping } from '../ssa/pcToSsa.js';
+import { openBinary, openCore, type CoreEngine, type GoBinary } from '../analysis/engine.js';
 import { describePlan, RebuildError } from '../ssa/rebuild.js';
 import { ToolchainNotFoundError } from '../ssa/toolchain.js';
-import { analyzeCore } from '../analysis/coreAnalysis.js';
 import { SourcePathMapper } from '../analysis/pathMapping.js';
 
 export const PC_SCHEMA_VERSION = 1;
@@ -138,46 +135,36 @@ export function oneLine(e: unknown): string {
   return msg.replace(/\s*\n\s*/g, ' ');
 }
 
-interface CoreFacts {
-  binaryPath: string;
-  bias: bigint;
-  /** Addresses that are instructions, not return addresses, with why. */
-  faulting: Map<bigint, string>;
-}
-
-/** What --core contributes: the executable, the load bias and the pcs that are not return addresses. */
-function readCoreFacts(corePath: string, binary: string | undefined): CoreFacts {
-  const a = analyzeCore(corePath, binary !== undefined ? { binary } : {});
-  try {
-    const faulting = new Map<bigint, string>();
-    const crashT = a.cw.core.crashingThread;
-    for (const f of a.stack(crashT).frames) {
-      if (f.isSignalFrame) faulting.set(f.pc, `a frame of the crashing thread ${crashT.tid} interrupted by a signal`);
-    }
-    for (const t of a.cw.core.threads) {
-      if (!faulting.has(t.pc))
-        faulting.set(t.pc, `the pc register of thread ${t.tid}${t === crashT ? ' (the crashing thread)' : ''}`);
-    }
-    return { binaryPath: binary ?? a.cw.binary!.name, bias: a.syms.bias, faulting };
-  } finally {
-    a.close();
+/** The pcs of a core that are instructions, not return addresses, with why (from the engine's stacks). */
+function faultingPcs(core: CoreEngine): Map<bigint, string> {
+  const a = core.analysis;
+  const faulting = new Map<bigint, string>();
+  const crashT = a.cw.core.crashingThread;
+  for (const f of a.stack(crashT).frames) {
+    if (f.isSignalFrame) faulting.set(f.pc, `a frame of the crashing thread ${crashT.tid} interrupted by a signal`);
   }
+  for (const t of core.threads()) {
+    if (!faulting.has(t.pc))
+      faulting.set(t.pc, `the pc register of thread ${t.tid}${t === crashT ? ' (the crashing thread)' : ''}`);
+  }
+  return faulting;
 }
 
 /**
  * Module root of the binary's main package: the file of main.main as recorded in the binary,
  * mapped to this machine (the path itself, else by module path or suffix under cwd).
  */
-function defaultSourceRoot(syms: GoSymbols, bin: SsaBinary, cwd: string): string {
-  const main = syms.funcByName('main.main');
-  const frames = main ? syms.frames(main.entry) : [];
+function defaultSourceRoot(bin: GoBinary, cwd: string): string {
+  const main = bin.entryOf('main.main');
+  const frames = main !== undefined ? bin.syms.frames(main) : [];
   const recorded = frames[frames.length - 1]?.file;
   if (!recorded) {
     throw new PcCommandError(`${bin.path} has no main.main with a source file; pass --source <module root>`);
   }
+  const modulePath = bin.buildInfo?.main?.path;
   const mapper = new SourcePathMapper({
     workspaceFolders: [cwd],
-    ...(bin.modulePath ? { mainModule: bin.modulePath } : {}),
+    ...(modulePath ? { mainModule: modulePath } : {}),
   });
   const local = mapper.map(recorded);
   const root = local ? findModuleRoot(dirname(local.path))?.root : findModuleRoot(cwd)?.root;
@@ -261,25 +248,23 @@ export async function runPcCommand(opts: PcCommandOptions): Promise<PcReport> {
   }
   if (opts.binary === undefined && opts.core === undefined)
     throw new PcCommandError('give the executable with --binary <exe> (or a core with --core <core>)');
-  const facts = opts.core !== undefined ? readCoreFacts(opts.core, opts.binary) : undefined;
-  const binaryPath = facts?.binaryPath ?? opts.binary!;
-  const bias = facts?.bias ?? 0n;
-  const elf = ElfFile.open(binaryPath);
+  // One engine opens the core (and its executable) or the executable alone; nothing reopens it.
+  const core = opts.core !== undefined ? openCore(opts.core, opts.binary !== undefined ? { binary: opts.binary } : {}) : undefined;
   try {
-    const syms = GoSymbols.load(elf, { bias });
-    const bin = openSsaBinary(binaryPath, { loadBias: bias });
+    const bin = core?.binary ?? openBinary(opts.binary!);
+    const faulting = core ? faultingPcs(core) : undefined;
+    const binaryPath = bin.path;
+    const bias = bin.bias;
     try {
       let pc: bigint;
       if ('address' in arg) pc = arg.address;
       else {
-        const entry = syms.funcByName(arg.symbol)?.entry;
+        const entry = bin.entryOf(arg.symbol);
         if (entry === undefined) throw new PcCommandError(`${binaryPath} has no function ${arg.symbol}`);
         pc = entry + arg.offset;
       }
-      const fn = bin.functionAt(pc);
-      if (!fn) {
-        const hint =
-          elf.header.type === ET_DYN && !facts ? ' (a PIE binary: pass --core <core> for its load bias)' : '';
+      if (!bin.describePc(pc, { returnAddress: false })) {
+        const hint = bin.pie && !core ? ' (a PIE binary: pass --core <core> for its load bias)' : '';
         throw new PcCommandError(`${hx(pc)} is in no Go function of ${binaryPath}${hint}`);
       }
       let returnAddress: boolean;
@@ -287,8 +272,8 @@ export async function runPcCommand(opts: PcCommandOptions): Promise<PcReport> {
       if (opts.returnAddress !== undefined) {
         returnAddress = opts.returnAddress;
         why = returnAddress ? 'forced by --return-address' : 'forced by --no-return-address';
-      } else if (facts) {
-        const f = facts.faulting.get(pc);
+      } else if (faulting) {
+        const f = faulting.get(pc);
         returnAddress = f === undefined;
         why =
           f !== undefined
@@ -300,9 +285,8 @@ export async function runPcCommand(opts: PcCommandOptions): Promise<PcReport> {
           'no --core: assumed a return address (pc= of a traceback frame); use --no-return-address for a faulting pc';
       }
       const cwd = opts.cwd ?? process.cwd();
-      const sourceRoot = opts.source ?? defaultSourceRoot(syms, bin, cwd);
-      const m = await mapPcIn(bin, {
-        binaryPath,
+      const sourceRoot = opts.source ?? defaultSourceRoot(bin, cwd);
+      const m = await mapPc(bin.ssa(), {
         pc,
         isReturnAddress: returnAddress,
         sourceRoot,
@@ -313,7 +297,6 @@ export async function runPcCommand(opts: PcCommandOptions): Promise<PcReport> {
           opts.onRebuildPlan?.(describePlan(plan));
           return true;
         },
-        loadBias: bias,
         ...(opts.rebuild ? { rebuild: true } : {}),
         timeoutMs: opts.timeoutMs ?? 300_000,
         ...(opts.env ? { env: opts.env } : {}),
@@ -326,9 +309,9 @@ export async function runPcCommand(opts: PcCommandOptions): Promise<PcReport> {
           input: opts.pc,
           binary: {
             path: binaryPath,
-            goVersion: bin.goVersion,
-            buildId: bin.buildId ?? null,
-            pie: elf.header.type === ET_DYN,
+            goVersion: m.goVersion,
+            buildId: bin.ssa().buildId ?? null,
+            pie: bin.pie,
             loadBias: hx(bias),
           },
           core: opts.core ?? null,
@@ -338,9 +321,9 @@ export async function runPcCommand(opts: PcCommandOptions): Promise<PcReport> {
         returnAddress,
       );
     } finally {
-      bin.close();
+      if (!core) bin.close();
     }
   } finally {
-    elf.close();
+    core?.close();
   }
 }

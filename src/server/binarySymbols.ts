@@ -7,6 +7,7 @@
 import { ElfFile } from '../core/elf.js';
 import { CoreReadError } from '../core/errors.js';
 import { GoSymbols } from '../core/symbols.js';
+import { lookupPc } from '../core/returnAddress.js';
 import type { Frame } from '../traceback/types.js';
 
 export interface PcResolution {
@@ -75,7 +76,7 @@ class GoBinarySymbols implements BinarySymbols {
   }
 
   resolve(linkPc: bigint, isCallReturn: boolean): PcResolution | undefined {
-    const lookup = isCallReturn ? linkPc - 1n : linkPc;
+    const lookup = lookupPc(linkPc, isCallReturn);
     const f = this.syms.funcForPC(lookup);
     if (!f) return undefined;
     const frames = this.syms.frames(lookup);

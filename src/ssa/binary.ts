@@ -1,11 +1,11 @@
 // What the PC→SSA mapping needs from a Go executable, read with our own readers (src/core):
 // buildinfo (exact Go version, main package, build settings), the Go build ID (cache key),
 // pclntab (function for a PC, its entry/end, source position, inlined frames) and the code bytes.
-// This is the single adapter where src/core plugs in.
-import { readBuildIds } from '../core/buildid.js';
-import { readBuildInfo, type BuildInfo } from '../core/buildinfo.js';
-import { ElfFile, ET_DYN } from '../core/elf.js';
-import { GoSymbols } from '../core/symbols.js';
+// The engine (src/analysis/binary.ts) opens the file once and hands its parts here.
+import type { BuildIds } from '../core/buildid.js';
+import type { BuildInfo } from '../core/buildinfo.js';
+import { ET_DYN, type ElfFile } from '../core/elf.js';
+import type { GoSymbols } from '../core/symbols.js';
 import type { BuildSetting } from './buildFlags.js';
 import type { FunctionResolver } from './verify.js';
 
@@ -41,12 +41,6 @@ export interface SsaBinary {
   /** Bytes at a runtime address. */
   read(addr: bigint, len: number): Buffer;
   resolve: FunctionResolver;
-  close(): void;
-}
-
-export interface OpenSsaBinaryOptions {
-  /** PIE load bias (runtime − link-time address), from the core; 0 by default. */
-  loadBias?: bigint;
 }
 
 /** Go 1.19 records no `-buildmode`: a PIE executable (ET_DYN) was built with -buildmode=pie. */
@@ -55,39 +49,39 @@ function withBuildMode(settings: BuildSetting[], isDyn: boolean): BuildSetting[]
   return [{ key: '-buildmode', value: 'pie' }, ...settings];
 }
 
-/** Open an executable with our readers. Throws CoreReadError for non-Go / unreadable files. */
-export function openSsaBinary(path: string, opts: OpenSsaBinaryOptions = {}): SsaBinary {
-  const bias = opts.loadBias ?? 0n;
-  const elf = ElfFile.open(path);
-  try {
-    const info: BuildInfo = readBuildInfo(elf);
-    const ids = readBuildIds(elf);
-    const syms = GoSymbols.load(elf, { bias });
-    const functionAt = (pc: bigint): SsaFunction | undefined => {
-      const f = syms.funcForPC(pc);
-      return f ? { name: f.name, entry: f.entry, end: f.end } : undefined;
-    };
-    const bin: SsaBinary = {
-      path,
-      goVersion: info.goVersion,
-      mainPath: info.path,
-      settings: withBuildMode(
-        info.settings.map((s) => ({ key: s.key, value: s.value })),
-        elf.header.type === ET_DYN,
-      ),
-      functionAt,
-      framesAt: (lookupPc) =>
-        syms.frames(lookupPc).map((f) => ({ function: f.function, file: f.file, line: f.line, inlined: f.inlined })),
-      read: (addr, len) => elf.readVaddr(addr - bias, len),
-      resolve: (addr) => functionAt(addr),
-      close: () => elf.close(),
-    };
-    const buildId = ids.go ?? ids.gnu;
-    if (buildId !== undefined) bin.buildId = buildId;
-    if (info.main?.path) bin.modulePath = info.main.path;
-    return bin;
-  } catch (e) {
-    elf.close();
-    throw e;
-  }
+/** What the engine already opened (src/analysis/binary.ts): nothing is opened here. */
+export interface SsaBinaryParts {
+  path: string;
+  elf: ElfFile;
+  syms: GoSymbols;
+  info: BuildInfo;
+  ids: BuildIds;
+}
+
+/** The SSA mapper's view of an opened executable (its load bias is the symbols'). */
+export function ssaBinaryOf(parts: SsaBinaryParts): SsaBinary {
+  const { path, elf, syms, info, ids } = parts;
+  const bias = syms.bias;
+  const functionAt = (pc: bigint): SsaFunction | undefined => {
+    const f = syms.funcForPC(pc);
+    return f ? { name: f.name, entry: f.entry, end: f.end } : undefined;
+  };
+  const bin: SsaBinary = {
+    path,
+    goVersion: info.goVersion,
+    mainPath: info.path,
+    settings: withBuildMode(
+      info.settings.map((s) => ({ key: s.key, value: s.value })),
+      elf.header.type === ET_DYN,
+    ),
+    functionAt,
+    framesAt: (lookupPc) =>
+      syms.frames(lookupPc).map((f) => ({ function: f.function, file: f.file, line: f.line, inlined: f.inlined })),
+    read: (addr, len) => elf.readVaddr(addr - bias, len),
+    resolve: (addr) => functionAt(addr),
+  };
+  const buildId = ids.go ?? ids.gnu;
+  if (buildId !== undefined) bin.buildId = buildId;
+  if (info.main?.path) bin.modulePath = info.main.path;
+  return bin;
 }

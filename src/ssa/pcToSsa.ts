@@ -22,17 +22,17 @@ import {
 } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { alignGenssa } from './align.js';
-import { openSsaBinary, type SsaBinary, type SsaFrame } from './binary.js';
+import type { SsaBinary, SsaFrame } from './binary.js';
 import type { GenssaListing, GenssaRow, SsaBlock, SsaValue } from './genssa.js';
 import { instructionAt, type ListingFunction, type ListingInstruction } from './listing.js';
 import { droppedCgoFlags } from './buildFlags.js';
 import { packageOfSymbol, planRebuild, rebuildFunction, type RebuildPlan } from './rebuild.js';
 import { isWithin } from '../core/paths.js';
+import { lookupPc as returnAddressLookup } from '../core/returnAddress.js';
 import { defaultCacheDir, findToolchain, NotAReleaseVersionError, RELEASE_VERSION } from './toolchain.js';
 import { verifyCode, verifyPositions, type VerifyResult } from './verify.js';
 
 export interface MapPcRequest {
-  binaryPath: string;
   /** Runtime address, as the traceback or the core shows it. */
   pc: bigint;
   /** True for a frame that made a call (pc is a return address): the CALL before it is looked up. */
@@ -51,8 +51,6 @@ export interface MapPcRequest {
    * Absent: no rebuild (only cached results are used).
    */
   confirmRebuild?: (plan: RebuildPlan) => boolean | Promise<boolean>;
-  /** PIE load bias from the core (runtime − link-time); 0 by default. */
-  loadBias?: bigint;
   /** Settings: exact Go version → GOROOT. */
   goroots?: Record<string, string>;
   /** Project cache dir (toolchains in development, `ssa/` result cache); default per GO_CORE_INSPECTOR_CACHE. */
@@ -295,19 +293,12 @@ function fromJson(text: string): FunctionResult | undefined {
   }
 }
 
-/** Map a PC to its instruction and SSA value. Throws PcMappingError (or the reader's error). */
-export async function mapPc(req: MapPcRequest): Promise<PcMapping> {
-  const bin = openSsaBinary(req.binaryPath, req.loadBias !== undefined ? { loadBias: req.loadBias } : {});
-  try {
-    return await mapPcIn(bin, req);
-  } finally {
-    bin.close();
-  }
-}
-
-/** Same as mapPc on an already opened binary (the caller owns it). */
-export async function mapPcIn(bin: SsaBinary, req: MapPcRequest): Promise<PcMapping> {
-  const lookupPc = req.isReturnAddress ? req.pc - 1n : req.pc;
+/**
+ * Map a PC of a binary the engine opened (src/analysis/binary.ts `ssa()`) to its instruction and
+ * SSA value. Throws PcMappingError (or the toolchain's, rebuild's or reader's error).
+ */
+export async function mapPc(bin: SsaBinary, req: MapPcRequest): Promise<PcMapping> {
+  const lookupPc = returnAddressLookup(req.pc, req.isReturnAddress);
   const fn = bin.functionAt(lookupPc);
   if (!fn) throw new PcMappingError(`0x${req.pc.toString(16)} is in no Go function of ${bin.path}`);
   const frames = bin.framesAt(lookupPc);

@@ -37,7 +37,6 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const sessions = new CoreSessions();
   const mappers = new Map<string, SourcePathMapper>();
   const mapperFor = (corePath: string) => mappers.get(corePath);
-  const biases = new Map<string, bigint>();
   const ssaConsent = new SsaConsent(context.globalState);
 
   const deps: OpenCoreDeps = {
@@ -54,7 +53,6 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       return m;
     },
     onOpened: (core, analysis) => {
-      biases.set(core.id, analysis.loadBias);
       if (readSettings().autoSsa) void annotateWithSsa(core, false);
     },
   };
@@ -71,7 +69,6 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       goroots: readSettings().goroots,
       trusted: vscode.workspace.isTrusted,
       mapper,
-      loadBias: biases.get(core.id),
       consent: ssaConsent,
       interactive,
       allowedRoots: vscode.workspace.isTrusted ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath) : [],

@@ -8,6 +8,8 @@ import { after, describe, test } from 'node:test';
 import { CoreFile } from '../../src/core/coreFile.js';
 import { ElfFile } from '../../src/core/elf.js';
 import { loadBias } from '../../src/core/memory.js';
+import { openBinary, type GoBinary } from '../../src/analysis/engine.js';
+import type { SsaBinary } from '../../src/ssa/binary.js';
 import {
   clearSsaMemoryCache,
   mapPc,
@@ -59,9 +61,18 @@ function signalPc(tb: string): bigint {
   return BigInt(m[1]!);
 }
 
+/** The SSA view of a fixture's binary, opened once per binary and load bias by the engine. */
+const opened = new Map<string, GoBinary>();
+after(() => opened.forEach((b) => b.close()));
+function ssaOf(f: Fixture, loadBias = 0n): SsaBinary {
+  const key = `${f.prog}@${loadBias}`;
+  let b = opened.get(key);
+  if (!b) opened.set(key, (b = openBinary(f.prog, { loadBias })));
+  return b.ssa();
+}
+
 function req(f: Fixture, pc: bigint, isReturnAddress: boolean, sourceRoot = f.srcDir): MapPcRequest {
   return {
-    binaryPath: f.prog,
     pc,
     isReturnAddress,
     sourceRoot,
@@ -109,7 +120,7 @@ for (const f of listFixtures({ fixture: 'index' })) {
     const origin = tb[idx]!;
 
     test('the origin frame maps to the bounds-check panic call, verified', async () => {
-      const m = await mapPc(req(f, origin.pc!, true));
+      const m = await mapPc(ssaOf(f), req(f, origin.pc!, true));
       assert.equal(m.function, origin.function);
       assert.equal(m.goVersion, f.goVersion);
       assertInlinedFrames(m, tb, idx);
@@ -127,13 +138,13 @@ for (const f of listFixtures({ fixture: 'index' })) {
 
     test('source edited after the build: unverified, never verified', async () => {
       const changed = editedCopy(f, (s) => s.replace(/(\ti := len\(os\.Args\) \+ 4\n)/, '$1\tos.Setenv("GCI", "1")\n'));
-      const m = await mapPc(req(f, origin.pc!, true, changed));
+      const m = await mapPc(ssaOf(f), req(f, origin.pc!, true, changed));
       assert.equal(m.verified, false);
       assert.match(m.reason, /unverified/);
       const moved = editedCopy(f, (s) =>
         s.replace(/\nfunc pick/, '\n// a comment that moves every line below\nfunc pick'),
       );
-      const m2 = await mapPc(req(f, origin.pc!, true, moved));
+      const m2 = await mapPc(ssaOf(f), req(f, origin.pc!, true, moved));
       assert.equal(m2.verified, false, m2.reason);
       assert.match(m2.reason, /lines moved|differs/);
     });
@@ -148,7 +159,7 @@ for (const f of listFixtures({ fixture: 'nilptr-goroutine' })) {
 
     test('the faulting pc maps to the load through the nil pointer, verified', async () => {
       assert.ok(idx >= 0, 'the signal pc is a frame of the crashing goroutine');
-      const m = await mapPc(req(f, pc, false));
+      const m = await mapPc(ssaOf(f), req(f, pc, false));
       assert.equal(m.function, tb[idx]!.function);
       assert.equal(m.line, tb[idx]!.line);
       assert.equal(m.verified, true, m.reason);
@@ -159,7 +170,7 @@ for (const f of listFixtures({ fixture: 'nilptr-goroutine' })) {
 
     test('the caller frame (a return address) maps to its CALL', async () => {
       const caller = tb[idx + 1]!;
-      const m = await mapPc(req(f, caller.pc!, true));
+      const m = await mapPc(ssaOf(f), req(f, caller.pc!, true));
       assert.equal(m.function, caller.function);
       assert.equal(m.line, caller.line);
       assert.equal(m.verified, true, m.reason);
@@ -169,7 +180,7 @@ for (const f of listFixtures({ fixture: 'nilptr-goroutine' })) {
 
     test('source edited after the build: unverified', async () => {
       const changed = editedCopy(f, (s) => s.replace('return a.balance\n', 'return a.balance + 1\n'));
-      const m = await mapPc(req(f, pc, false, changed));
+      const m = await mapPc(ssaOf(f), req(f, pc, false, changed));
       assert.equal(m.verified, false);
     });
   });
@@ -188,7 +199,7 @@ for (const minor of ['1.19', '1.22', '1.24', '1.27']) {
         core.close();
         exe.close();
         if (variant === 'index-pie') assert.notEqual(bias, 0n);
-        const m = await mapPc({ ...req(f, origin.pc!, true), loadBias: bias });
+        const m = await mapPc(ssaOf(f, bias), req(f, origin.pc!, true));
         assert.equal(m.function, 'main.main');
         assert.equal(m.verified, true, m.reason);
         assert.match(m.ssaValue!.op, /PanicBounds/);
@@ -212,24 +223,24 @@ describe('cache and errors', () => {
     };
     clearSsaMemoryCache();
     // no toolchain under this cacheDir and none on PATH: only the settings map can provide it
-    await assert.rejects(mapPc(r), ToolchainNotFoundError);
+    await assert.rejects(mapPc(ssaOf(f), r), ToolchainNotFoundError);
     const withRoot = {
       ...r,
       goroots: { [f.goVersion]: join(CACHE, 'toolchains', `go${f.goMinor}`, 'root', 'usr', 'lib', `go-${f.goMinor}`) },
     };
-    const first = await mapPc(withRoot);
+    const first = await mapPc(ssaOf(f), withRoot);
     assert.equal(first.rebuild.cached, false);
-    const second = await mapPc(withRoot);
+    const second = await mapPc(ssaOf(f), withRoot);
     assert.equal(second.rebuild.cached, true);
     clearSsaMemoryCache();
-    const third = await mapPc(r); // from disk: no toolchain needed
+    const third = await mapPc(ssaOf(f), r); // from disk: no toolchain needed
     assert.equal(third.rebuild.cached, true);
     assert.deepEqual({ ...third, rebuild: undefined }, { ...first, rebuild: undefined });
     // untrusted workspace: cached results only, never a rebuild
-    assert.equal((await mapPc({ ...r, allowRebuild: false })).verified, true);
+    assert.equal((await mapPc(ssaOf(f), { ...r, allowRebuild: false })).verified, true);
     const empty = mkdtempSync(join(scratch, 'empty-cache-'));
     clearSsaMemoryCache();
-    await assert.rejects(mapPc({ ...withRoot, cacheDir: empty, allowRebuild: false }), PcMappingError);
+    await assert.rejects(mapPc(ssaOf(f), { ...withRoot, cacheDir: empty, allowRebuild: false }), PcMappingError);
   });
 
   test('a missing toolchain names the exact version and where it looked', async () => {
@@ -250,7 +261,7 @@ describe('cache and errors', () => {
     const origin = crashFrames(f.traceback).find((t) => t.function === 'main.main')!;
     const ac = new AbortController();
     clearSsaMemoryCache();
-    const p = mapPc({ ...req(f, origin.pc!, true), signal: ac.signal });
+    const p = mapPc(ssaOf(f), { ...req(f, origin.pc!, true), signal: ac.signal });
     setTimeout(() => ac.abort(new Error('cancelled by the test')), 50);
     await assert.rejects(p, /cancelled by the test/);
   });

@@ -132,6 +132,7 @@ export async function openCoreDump(
       if (!analysis) return undefined;
       const core = deps.sessions.add(corePath, analysis.binaryPath, analysis.model);
       core.pcInfo = analysis.pcInfo;
+      core.engine = analysis.engine;
       core.resources.push(analysis);
       const mapper = deps.mapperFor(core, analysis);
       deps.onOpened?.(core, analysis);

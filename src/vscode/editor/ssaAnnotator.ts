@@ -6,7 +6,7 @@
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { SourcePathMapper } from '../../analysis/pathMapping.js';
-import { findModuleRoot, mapPc, RebuildNotAllowedError, type PcMapping } from '../../ssa/pcToSsa.js';
+import { findModuleRoot, RebuildNotAllowedError, type PcMapping } from '../../ssa/pcToSsa.js';
 import type { Logger } from '../log.js';
 import type { FrameModel, SsaAnnotation } from '../model.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
@@ -43,7 +43,6 @@ export interface SsaAnnotatorOptions {
   goroots: Record<string, string>;
   trusted: boolean;
   mapper: SourcePathMapper;
-  loadBias?: bigint;
   consent: SsaConsent;
   /** The user asked for SSA (a command), rather than the automatic pass after opening. */
   interactive: boolean;
@@ -83,8 +82,8 @@ export async function annotateCoreWithSsa(
         }
         progress.report({ message: frame.func });
         try {
-          const m = await mapPc({
-            binaryPath: core.binaryPath,
+          if (!core.engine) return;
+          const m = await core.engine.mapSsa({
             pc: BigInt(frame.pc),
             isReturnAddress: !frame.faulting,
             sourceRoot: root,
@@ -100,7 +99,6 @@ export async function annotateCoreWithSsa(
                 opts.onAllowed,
               ),
             signal: abort.signal,
-            ...(opts.loadBias !== undefined ? { loadBias: opts.loadBias } : {}),
             onProgress: (msg) => progress.report({ message: `${frame.func}: ${msg}` }),
           });
           // Inlined frames share the physical PC: annotate each frame with that PC.

@@ -1,12 +1,12 @@
 // The engine behind Open Core Dump: our own readers (no Delve) turned into the views' model.
 // Runs in the extension host; everything it calls is plain Node (src/report, src/runtime, src/core).
-import { analyzeCore as analyze } from '../../analysis/coreAnalysis.js';
-import { buildReport, type ReportFrame } from '../../analysis/report.js';
+import { openCore, type CoreEngine } from '../../analysis/engine.js';
+import type { ReportFrame } from '../../analysis/report.js';
 import { CoreReadError } from '../../core/errors.js';
 import { isRuntimeFunction } from '../../traceback/crash.js';
 import type { CrashModel, FrameModel, PcDescription, PcInfoProvider } from '../model.js';
 import { ExecutableNotFoundError, type Analyzer, type CoreAnalysis } from './analyzer.js';
-import { crashRuntimeState } from './runtimeState.js';
+import { modelFromSummary } from './runtimeState.js';
 
 /** Frames of the report as the views show them, with the origin frame marked. */
 export function toFrameModels(frames: ReportFrame[]): { system: FrameModel[]; goroutine: FrameModel[] } {
@@ -30,17 +30,18 @@ export function toFrameModels(frames: ReportFrame[]): { system: FrameModel[]; go
 }
 
 export const analyzeCore: Analyzer = async (corePath, binaryPath, options) => {
-  let a;
+  let engine: CoreEngine;
   try {
-    a = analyze(corePath, { binary: binaryPath, candidates: options.candidates });
+    engine = openCore(corePath, { binary: binaryPath, candidates: options.candidates });
   } catch (e) {
     if (e instanceof CoreReadError && e.kind === 'not-found' && !binaryPath) throw new ExecutableNotFoundError(corePath, []);
     throw e;
   }
+  const a = engine.analysis;
   try {
-    const report = buildReport(a);
+    const report = engine.report();
     const { system, goroutine } = toFrameModels(report.crash.frames);
-    const state = crashRuntimeState(a, report);
+    const state = modelFromSummary(engine.crash());
     const model: CrashModel = {
       corePath,
       binaryPath: report.executable.path,
@@ -58,20 +59,20 @@ export const analyzeCore: Analyzer = async (corePath, binaryPath, options) => {
       notes: [...state.notes, ...(report.crash.layout && !a.layout ? [report.crash.layout] : [])],
       sources: { frames: 'readers', runtime: 'readers' },
     };
+    // Hovers ask the engine (pclntab through the binary it opened once; the return-address rule).
     const pcInfo: PcInfoProvider = {
-      entryOf: (func) => a.syms.funcByName(func)?.entry,
+      entryOf: (func) => engine.binary.entryOf(func),
       describe: async (pc, { isReturnAddress }): Promise<PcDescription | undefined> => {
-        const fn = a.syms.funcForPC(pc);
-        if (!fn) return undefined;
-        const logical = a.syms.frames(pc, { isCallReturn: isReturnAddress });
-        const outer = logical[logical.length - 1];
+        const d = engine.describePc(pc, { returnAddress: isReturnAddress });
+        if (!d) return undefined;
+        const outer = d.frames[d.frames.length - 1];
         return {
           pc: '0x' + pc.toString(16),
-          func: fn.name,
-          offset: Number(pc - fn.entry),
+          func: d.function,
+          offset: d.offset,
           file: outer?.file,
           line: outer?.line,
-          inlined: logical.slice(0, -1).map((l) => ({ func: l.function, file: l.file, line: l.line })),
+          inlined: d.frames.slice(0, -1).map((l) => ({ func: l.function, file: l.file, line: l.line })),
         };
       },
     };
@@ -81,12 +82,13 @@ export const analyzeCore: Analyzer = async (corePath, binaryPath, options) => {
       goVersion: report.go.version ?? undefined,
       mainModule: report.go.mainModule?.path ?? report.go.mainPath ?? undefined,
       pcInfo,
-      loadBias: a.syms.bias,
-      dispose: () => a.close(),
+      loadBias: engine.binary.bias,
+      engine,
+      dispose: () => engine.close(),
     };
     return result;
   } catch (e) {
-    a.close();
+    engine.close();
     throw e;
   }
 };

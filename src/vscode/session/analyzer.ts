@@ -1,5 +1,6 @@
 // What the VS Code side needs from the headless engine for one core: the crash model for the views
 // (from our own readers, instantly), the binary that was matched, and PC answers for hovers.
+import type { CoreEngine } from '../../analysis/engine.js';
 import type { CrashModel, PcInfoProvider } from '../model.js';
 
 export interface CoreAnalysis {
@@ -10,6 +11,8 @@ export interface CoreAnalysis {
   pcInfo: PcInfoProvider | undefined;
   /** PIE load bias (runtime − link-time addresses). */
   loadBias: bigint;
+  /** The engine that opened the core (and its executable) once; every later question goes to it. */
+  engine: CoreEngine;
   dispose(): void;
 }
 

@@ -4,6 +4,7 @@
 // most recently opened).
 import * as vscode from 'vscode';
 import { ContextKeys } from '../constants.js';
+import type { CoreEngine } from '../../analysis/engine.js';
 import type { CoreSession } from '../../delve/coreSession.js';
 import type { CrashModel, PcInfoProvider } from '../model.js';
 
@@ -14,6 +15,8 @@ export class OpenCore implements vscode.Disposable {
   /** Set when the Delve session ended on its own (crash, exit). */
   delveEndedReason: string | undefined;
   pcInfo: PcInfoProvider | undefined;
+  /** The engine that opened this core (src/analysis): SSA mapping goes through its binary. */
+  engine: CoreEngine | undefined;
   /** Released with the core (readers' file descriptors, caches). */
   readonly resources: { dispose(): void }[] = [];
 

@@ -1,0 +1,113 @@
+// One Go executable, opened once: its ELF, Go symbols (pclntab, moduledata), buildinfo and build
+// IDs, at a load bias (PIE). Every question about a pc of that binary is answered here: the
+// function, the source position with its inlined frames (describePc), and the view the SSA mapper
+// needs (ssa(), src/ssa/binary.ts). Crash logs and `go-core pc` without a core open it alone
+// (openBinary); a core's engine (engine.ts) builds one from the executable it already opened.
+import { readBuildIds, type BuildIds } from '../core/buildid.js';
+import { readBuildInfo, type BuildInfo } from '../core/buildinfo.js';
+import { ElfFile, ET_DYN } from '../core/elf.js';
+import { GoSymbols } from '../core/symbols.js';
+import { ssaBinaryOf, type SsaBinary } from '../ssa/binary.js';
+import { lookupPc } from './pcRules.js';
+
+/** One source frame at a pc: innermost (inlined) first, the physical function last. */
+export interface PcFrame {
+  function: string;
+  file: string;
+  line: number;
+  inlined: boolean;
+}
+
+/** What a pc of the binary is, before any rebuild: the answer of pclntab. */
+export interface PcDescription {
+  /** The runtime address asked about. */
+  pc: bigint;
+  /** pc−1 for a return address, else pc. */
+  lookupPc: bigint;
+  returnAddress: boolean;
+  /** The physical function holding lookupPc, its entry, and pc − entry. */
+  function: string;
+  entry: bigint;
+  offset: number;
+  /** Source frames at lookupPc, innermost (inlined) first, the physical function last. */
+  frames: PcFrame[];
+}
+
+export interface GoBinary {
+  readonly path: string;
+  readonly elf: ElfFile;
+  readonly syms: GoSymbols;
+  /** Undefined when the binary has no readable buildinfo. */
+  readonly buildInfo: BuildInfo | undefined;
+  readonly buildIds: BuildIds;
+  /** Runtime − link-time address (PIE); 0 otherwise. */
+  readonly bias: bigint;
+  readonly pie: boolean;
+  /** Runtime entry of a function by its pclntab name. */
+  entryOf(func: string): bigint | undefined;
+  /** The function and source frames of a runtime pc; undefined when it is in no Go function. */
+  describePc(pc: bigint, opts: { returnAddress: boolean }): PcDescription | undefined;
+  /** The view the SSA mapper works on (made once). Throws when the binary has no buildinfo. */
+  ssa(): SsaBinary;
+  close(): void;
+}
+
+export interface BinaryParts {
+  path: string;
+  elf: ElfFile;
+  syms: GoSymbols;
+  /** Close the ELF with the binary (false when a core engine owns it). */
+  ownsElf: boolean;
+}
+
+/** A GoBinary over an already opened executable and its symbols. */
+export function goBinaryOf(parts: BinaryParts): GoBinary {
+  const { path, elf, syms } = parts;
+  let buildInfo: BuildInfo | undefined;
+  let buildInfoError: unknown;
+  try {
+    buildInfo = readBuildInfo(elf);
+  } catch (e) {
+    buildInfoError = e;
+  }
+  const buildIds = readBuildIds(elf);
+  let ssa: SsaBinary | undefined;
+  return {
+    path,
+    elf,
+    syms,
+    buildInfo,
+    buildIds,
+    bias: syms.bias,
+    pie: elf.header.type === ET_DYN,
+    entryOf: (func) => syms.funcByName(func)?.entry,
+    describePc(pc, { returnAddress }) {
+      const at = lookupPc(pc, returnAddress);
+      const f = syms.funcForPC(at);
+      if (!f) return undefined;
+      const frames = syms.frames(at).map((fr) => ({ function: fr.function, file: fr.file, line: fr.line, inlined: fr.inlined }));
+      return { pc, lookupPc: at, returnAddress, function: f.name, entry: f.entry, offset: Number(pc - f.entry), frames };
+    },
+    ssa() {
+      if (!ssa) {
+        if (!buildInfo) throw buildInfoError; // the reader's own error, naming the file
+        ssa = ssaBinaryOf({ path, elf, syms, info: buildInfo, ids: buildIds });
+      }
+      return ssa;
+    },
+    close() {
+      if (parts.ownsElf) elf.close();
+    },
+  };
+}
+
+/** Opens an executable alone (crash logs, `go-core pc --binary`). Throws CoreReadError. */
+export function openBinary(path: string, opts: { loadBias?: bigint } = {}): GoBinary {
+  const elf = ElfFile.open(path);
+  try {
+    return goBinaryOf({ path, elf, syms: GoSymbols.load(elf, { bias: opts.loadBias ?? 0n }), ownsElf: true });
+  } catch (e) {
+    elf.close();
+    throw e;
+  }
+}

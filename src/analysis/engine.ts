@@ -1,0 +1,70 @@
+// THE ENGINE: a core opened once. `openCore` finds and confirms the executable, reads its symbols,
+// buildinfo, layout and memory once, and answers every surface's questions from those, lazily and
+// memoised: report() (the model of `go-core report --json`, schemas/report.schema.json), crash()
+// (what the runtime knew: kind, messages, _panic chain, Ms, goroutine groups), threads(),
+// describePc() and the SSA mapping of any pc through the binary it already opened. Surfaces
+// (src/report, src/server, src/vscode) render what it returns and never open files themselves.
+import type { ThreadStatus } from '../core/notes.js';
+import { mapPc, type MapPcRequest, type PcMapping } from '../ssa/pcToSsa.js';
+import { goBinaryOf, type GoBinary, type PcDescription } from './binary.js';
+import { analyzeCore, type AnalyzeOptions, type CoreAnalysis } from './coreAnalysis.js';
+import { crashSummary, type CrashSummary, type SummaryOptions } from './crashSummary.js';
+import { buildReport, type Report } from './report.js';
+
+export interface OpenCoreOptions extends AnalyzeOptions {
+  /** How the other goroutines are grouped in crash() (default: all of them, up to 100,000). */
+  summary?: SummaryOptions;
+}
+
+export interface CoreEngine {
+  readonly corePath: string;
+  /** The executable, found and confirmed by build ID, opened once (shared with the core's analysis). */
+  readonly binary: GoBinary;
+  /** The low-level handle: core, memory, symbols, layout, per-thread stacks (for the runtime walkers). */
+  readonly analysis: CoreAnalysis;
+  /** The report model (memoised). */
+  report(): Report;
+  /** What the runtime knew at the crash (memoised). */
+  crash(): CrashSummary;
+  /** The core's threads, the crashing one first. */
+  threads(): readonly ThreadStatus[];
+  /** A pc of the crashed binary: function, source frames (the return-address rule applied). */
+  describePc(pc: bigint, opts: { returnAddress: boolean }): PcDescription | undefined;
+  /** The instruction and SSA value of a pc, through the binary this engine opened (src/ssa). */
+  mapSsa(req: MapPcRequest): Promise<PcMapping>;
+  close(): void;
+}
+
+/** Opens a core and its executable once. Throws CoreReadError (what failed, on which file). */
+export function openCore(corePath: string, opts: OpenCoreOptions = {}): CoreEngine {
+  const a = analyzeCore(corePath, opts);
+  try {
+    const binary = goBinaryOf({ path: a.cw.binary!.name, elf: a.cw.binary!, syms: a.syms, ownsElf: false });
+    let report: Report | undefined;
+    let crash: CrashSummary | undefined;
+    return {
+      corePath,
+      binary,
+      analysis: a,
+      report: () => (report ??= buildReport(a)),
+      crash() {
+        return (crash ??= crashSummary(a, this.report(), opts.summary));
+      },
+      threads() {
+        const crashing = a.cw.core.crashingThread;
+        return [crashing, ...a.cw.core.threads.filter((t) => t !== crashing)];
+      },
+      describePc: (pc, o) => binary.describePc(pc, o),
+      mapSsa: (req) => mapPc(binary.ssa(), req),
+      close() {
+        binary.close();
+        a.close();
+      },
+    };
+  } catch (e) {
+    a.close();
+    throw e;
+  }
+}
+
+export { openBinary, type GoBinary, type PcDescription } from './binary.js';

@@ -1,0 +1,19 @@
+// The two rules every surface applies to a frame's pc, stated once (FIELD_NOTES, "Facts checked on
+// real builds"):
+// - return address: a frame that made a call holds the address after its CALL, so its source line,
+//   instruction and SSA value are those of pc−1; the faulting frame of a signal holds the faulting
+//   instruction itself. Every logical (inlined) frame that shares a physical frame shares its rule.
+// - origin: the first frame outside the runtime, innermost first (the user code that crashed).
+import { isRuntimeFunction } from '../traceback/crash.js';
+
+export { lookupPc } from '../core/returnAddress.js';
+
+/** A frame's pc is a return address unless a signal interrupted that frame. */
+export function isReturnAddress(frame: { signalFrame: boolean }): boolean {
+  return !frame.signalFrame;
+}
+
+/** Index of the origin frame: the first frame (innermost first) outside the runtime; -1 when none. */
+export function originIndex(frames: readonly { function: string }[]): number {
+  return frames.findIndex((f) => !isRuntimeFunction(f.function));
+}
