@@ -52,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       mappers.set(core.corePath, m);
       return m;
     },
-    onOpened: (core, analysis) => {
+    onOpened: (core) => {
       if (readSettings().autoSsa) void annotateWithSsa(core, false);
     },
   };
