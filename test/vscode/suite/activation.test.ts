@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import pkg from '../../../package.json';
+import type { ExtensionApi } from '../../../src/vscode/extension';
 import { activateExtension, EXTENSION_ID, workspaceFolder } from './helpers.js';
 
 interface ContributedCommand {
@@ -38,7 +39,18 @@ describe('activation', () => {
     assert.equal(cores.length, 1, 'the workspace holds the fixture core');
   });
 
-  it('VS Code commands are reachable', async () => {
+  it("the workspace's own openOnStartup setting does not open its core", async () => {
+    // The runner's workspace sets goCoreInspector.openOnStartup to "core" in .vscode/settings.json.
+    const ext = (await activateExtension()) as vscode.Extension<ExtensionApi>;
+    await new Promise((r) => setTimeout(r, 3000)); // an open on startup would have begun by now
+    assert.deepEqual(
+      ext.exports.sessions.all.map((c) => c.corePath),
+      [],
+      'a core was opened from the workspace settings',
+    );
+  });
+
+    it('VS Code commands are reachable', async () => {
     const all = await vscode.commands.getCommands(true);
     assert.ok(
       all.includes('workbench.action.files.openFile') || all.includes('vscode.open'),
