@@ -5,8 +5,14 @@
 // workspace go.mod files, then the longest existing suffix under a workspace folder, and last the
 // path itself outside the workspace (the workspace copy is what the user edits). Only existing
 // files are returned; results are cached per mapper. Shared by the views and the language server.
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+//
+// With `allowedRoots` (the language server's crash-log links: sourceRoots() below), a path is only
+// looked at, and returned, when it lies inside one of the roots, by its text and again once
+// symbolic links are resolved; a UNC-like path (`//host/share`, `\\host\share`) never is. A log
+// is text from anywhere: its paths must not make us touch network shares or point at any file.
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { isWithin } from '../core/paths.js';
 
 /**
@@ -28,6 +34,10 @@ export interface PathMappingOptions {
   exists?: (path: string) => boolean;
   /** File-system checks allowed for suffix searches (a large log prints many paths). */
   suffixBudget?: number;
+  /** When given, only paths inside these directories are checked or returned (see the top). */
+  allowedRoots?: string[];
+  /** Injected for tests; defaults to fs.realpathSync. */
+  realpath?: (path: string) => string;
 }
 
 export type MappedBy = 'substitutePath' | 'identity' | 'module' | 'suffix';
@@ -52,6 +62,49 @@ export function pathSegments(p: string): string[] {
 
 const slashes = (p: string): string => p.replace(/\\/g, '/');
 
+/** A Windows UNC or device path (`//host/share`, `\\host\share`, `\\?\C:`, `\\.\pipe`): never opened. */
+export function isUncLike(p: string): boolean {
+  return /^[\\/]{2}/.test(p);
+}
+
+/** True when `p` is `root` or lies under it (the one containment rule, src/core/paths.ts). */
+export function isInsideRoot(p: string, root: string): boolean {
+  return isWithin(root, p);
+}
+
+/**
+ * Where a crash log's source paths may lead: the workspace folders, the Go module cache
+ * ($GOMODCACHE, else each $GOPATH entry's pkg/mod, else ~/go/pkg/mod), $GOROOT, the GOROOT of the
+ * `go` on $PATH (found by its path: nothing is run) and the given GOROOTs (the user's settings).
+ */
+export function sourceRoots(opts: {
+  workspaceFolders: string[];
+  goroots?: string[];
+  env?: NodeJS.ProcessEnv;
+  home?: string;
+}): string[] {
+  const env = opts.env ?? process.env;
+  const roots = [...opts.workspaceFolders, ...(opts.goroots ?? [])];
+  if (env.GOMODCACHE) roots.push(env.GOMODCACHE);
+  else if (env.GOPATH) roots.push(...env.GOPATH.split(delimiter).filter(Boolean).map((p) => join(p, 'pkg', 'mod')));
+  else roots.push(join(opts.home ?? homedir(), 'go', 'pkg', 'mod'));
+  if (env.GOROOT) roots.push(env.GOROOT);
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir || !isAbsolute(dir)) continue;
+    const go = join(dir, 'go');
+    if (!isFile(go)) continue;
+    try {
+      // /usr/bin/go → /usr/lib/go-1.24/bin/go: the GOROOT is the directory above bin.
+      const bin = dirname(realpathSync(go));
+      if (bin.endsWith(`${sep}bin`)) roots.push(dirname(bin));
+    } catch {
+      // a broken link names no GOROOT
+    }
+    break;
+  }
+  return [...new Set(roots.filter((r) => isAbsolute(r) && !isUncLike(r)).map((r) => resolve(r)))];
+}
+
 /** The module path a go.mod declares, or undefined. */
 export function goModModulePath(goModText: string): string | undefined {
   const m = /^\s*module\s+("?)([^\s"]+)\1\s*$/m.exec(goModText);
@@ -64,10 +117,32 @@ export class SourcePathMapper {
   private readonly cache = new Map<string, MappedPath | undefined>();
   private readonly folders: string[];
   private budget: number;
+  /** allowedRoots, as given and with links resolved; undefined: every path is allowed. */
+  private readonly roots: string[] | undefined;
+  /** The allowed roots that are not workspace folders (GOROOTs, the module cache). */
+  private toolRoots: string[] = [];
+  private readonly realpath: (p: string) => string;
 
   constructor(private readonly options: PathMappingOptions = {}) {
-    this.exists = options.exists ?? isFile;
+    this.realpath = options.realpath ?? realpathSync;
     this.folders = options.workspaceFolders ?? [];
+    if (options.allowedRoots) {
+      const given = options.allowedRoots.filter((r) => isAbsolute(r) && !isUncLike(r)).map((r) => resolve(r));
+      const real = given.map((r) => {
+        try {
+          return this.realpath(r);
+        } catch {
+          return r;
+        }
+      });
+      this.roots = [...new Set([...given, ...real])];
+      const workspace = new Set(this.folders.map((f) => resolve(f)));
+      // A folder that is both (a GOROOT opened as the workspace) gets the workspace's stricter check.
+      this.toolRoots = given.filter((r) => !workspace.has(r));
+    }
+    const exists = options.exists ?? isFile;
+    // Only allowed paths are ever checked: a UNC path or one outside the roots is not even stat'ed.
+    this.exists = (p) => this.allowed(p) && exists(p) && this.allowedReally(p);
     this.budget = options.suffixBudget ?? 50_000;
     for (const folder of this.folders) {
       const goMod = join(folder, 'go.mod');
@@ -83,6 +158,33 @@ export class SourcePathMapper {
       // The main module may live directly in a workspace folder whose go.mod we could not match.
       for (const dir of this.folders) this.modules.push({ module: options.mainModule, dir });
     }
+  }
+
+  /** True when a path may be checked or returned (by its text: before any file-system access). */
+  allowed(p: string): boolean {
+    if (!this.roots) return true;
+    if (isUncLike(p) || !isAbsolute(p)) return false;
+    const abs = resolve(p);
+    return this.roots.some((r) => isInsideRoot(abs, r));
+  }
+
+  /**
+   * True when an existing path, its links resolved, still lies inside a root. A path in a root the
+   * workspace does not control (a GOROOT, the module cache) is taken as it is: Debian's GOROOT links
+   * src/ to /usr/share/go-1.N/src. A path in a workspace folder (a cloned repository, whose links
+   * may point anywhere) must resolve into a root.
+   */
+  private allowedReally(p: string): boolean {
+    if (!this.roots) return true;
+    const abs = resolve(p);
+    if (this.toolRoots.some((r) => isInsideRoot(abs, r))) return true;
+    let real: string;
+    try {
+      real = this.realpath(p);
+    } catch {
+      return false;
+    }
+    return this.roots.some((r) => isInsideRoot(real, r));
   }
 
   /** The local file for a recorded path, or undefined when none exists. */

@@ -1,13 +1,16 @@
-// The `dlv dap` child process: spawn, read the address it prints, connect a DapClient, and end it
-// for sure (disconnect → SIGTERM → SIGKILL, plus a process 'exit' hook). Delve in DAP mode also
-// exits by itself when its only client connection closes, so even a parent killed with SIGKILL
-// leaves no Delve behind once the socket drops.
+// The `dlv dap` child process: spawn it on a transport only we can reach (see dapTransport.ts: a
+// Unix socket in a private directory, or Delve dialling in to us with its peer checked), connect a
+// DapClient, and end it for sure (disconnect → SIGTERM → SIGKILL, plus a process 'exit' hook).
+// Delve in DAP mode also exits by itself when its only client connection closes, so even a parent
+// killed with SIGKILL leaves no Delve behind once the socket drops.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { DapClient } from './dapClient.js';
 import { DapConnection } from './dapConnection.js';
 import type { DelveLogger } from './dapTypes.js';
+import { canCheckTcpPeers, delveDapFeatures, DialInListener, privateSocketPath } from './dapTransport.js';
 import { DelveStartError } from './errors.js';
 
 export interface DlvProcessOptions {
@@ -40,11 +43,13 @@ interface DlvProcessEvents {
   exited: [DlvExitInfo];
 }
 
-const LISTEN_RE = /DAP server listening at:\s*(\S+):(\d+)/;
+const LISTEN_RE = /DAP server listening at:\s*(\S+)/;
 const OUTPUT_LINES_KEPT = 40;
 
 /** Every live Delve we started: killed synchronously if this Node process exits. */
 const live = new Set<ChildProcess>();
+/** Private socket directories still in use: removed when their Delve exits, or when we do. */
+const socketDirs = new Set<string>();
 let exitHookInstalled = false;
 function installExitHook(): void {
   if (exitHookInstalled) return;
@@ -57,7 +62,17 @@ function installExitHook(): void {
         // already gone
       }
     }
+    for (const d of socketDirs) removeSocketDir(d);
   });
+}
+
+function removeSocketDir(dir: string): void {
+  socketDirs.delete(dir);
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // nothing more to do on the way out
+  }
 }
 
 /** Pids of the Delve processes started by this module and still running (for tests and status). */
@@ -74,8 +89,8 @@ export class DlvProcess extends EventEmitter<DlvProcessEvents> {
     readonly dlvPath: string,
     private readonly child: ChildProcess,
     private readonly output: string[],
-    readonly host: string,
-    readonly port: number,
+    /** Where we reached Delve: the Unix socket's path, or `dial-in 127.0.0.1:PORT`. */
+    readonly address: string,
     readonly client: DapClient,
     private readonly killGraceMs: number,
     private readonly logger: DelveLogger | undefined,
@@ -102,11 +117,6 @@ export class DlvProcess extends EventEmitter<DlvProcessEvents> {
     return this.child.pid;
   }
 
-  /** `host:port` Delve listens on. */
-  get address(): string {
-    return `${this.host}:${this.port}`;
-  }
-
   get hasExited(): boolean {
     return this.exitInfo !== undefined;
   }
@@ -124,11 +134,36 @@ export class DlvProcess extends EventEmitter<DlvProcessEvents> {
   /** Starts `dlv dap`, connects, and returns the running process with its DapClient. */
   static async start(opts: DlvProcessOptions): Promise<DlvProcess> {
     installExitHook();
-    const args = ['dap', '--listen=127.0.0.1:0'];
-    if (opts.checkGoVersion === false) args.push('--check-go-version=false');
-    if (opts.trace) args.push('--log', '--log-output=dap');
     const logger = opts.logger;
     const startTimeoutMs = opts.startTimeoutMs ?? 20_000;
+    const features = await delveDapFeatures(opts.dlvPath, startTimeoutMs);
+    // A Unix socket where Delve has them; else Delve dials in to us (older Delves, Linux only); a
+    // Delve whose help cannot be read gets the dial-in flags, and its start reports why it failed.
+    const useUnix = features.unixSocket;
+    if (features.known && !features.unixSocket && !features.clientAddr) {
+      throw new DelveStartError(
+        opts.dlvPath,
+        'this Delve has neither a Unix-socket listener nor --client-addr, so it can only be reached on a TCP ' +
+          'port that any local user could connect to first; use Delve 1.20 or newer (1.24+ listens on a private Unix socket)',
+        [],
+      );
+    }
+    if (!useUnix && features.clientAddr && !canCheckTcpPeers()) {
+      throw new DelveStartError(
+        opts.dlvPath,
+        'this Delve can only be reached over TCP, and on this system we cannot check that a TCP connection ' +
+          'comes from it (no /proc); use Delve 1.24 or newer, which listens on a private Unix socket',
+        [],
+      );
+    }
+    const socket = useUnix ? privateSocketPath() : undefined;
+    let listener: DialInListener | undefined;
+    if (socket) socketDirs.add(socket.dir);
+    else listener = await DialInListener.listen();
+    const transportArg = socket ? `--listen=unix:${socket.path}` : `--client-addr=127.0.0.1:${listener!.port}`;
+    const args = ['dap', transportArg];
+    if (opts.checkGoVersion === false) args.push('--check-go-version=false');
+    if (opts.trace) args.push('--log', '--log-output=dap');
     logger?.('info', `starting ${opts.dlvPath} ${args.join(' ')}`);
     const child = spawn(opts.dlvPath, args, {
       cwd: opts.cwd,
@@ -136,7 +171,10 @@ export class DlvProcess extends EventEmitter<DlvProcessEvents> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     if (child.pid !== undefined) live.add(child);
-    child.on('exit', () => live.delete(child));
+    child.on('exit', () => {
+      live.delete(child);
+      if (socket) removeSocketDir(socket.dir);
+    });
     child.on('error', (e) => logger?.('info', `Delve process error: ${e.message}`));
     const output: string[] = [];
     const keep = (category: 'stdout' | 'stderr') => {
@@ -158,39 +196,38 @@ export class DlvProcess extends EventEmitter<DlvProcessEvents> {
     child.stdout!.on('data', keep('stdout'));
     child.stderr!.on('data', keep('stderr'));
 
-    let address: { host: string; port: number };
-    try {
-      address = await waitForAddress(child, output, opts.dlvPath, startTimeoutMs);
-    } catch (e) {
+    const giveUp = (): void => {
       child.kill('SIGKILL');
+      listener?.close();
+      if (socket) removeSocketDir(socket.dir);
+    };
+    let conn: Socket;
+    let address: string;
+    try {
+      if (socket) {
+        await waitForListening(child, output, opts.dlvPath, startTimeoutMs, socket.path);
+        address = socket.path;
+        conn = await connectSocket(socket.path, startTimeoutMs).catch((e: Error) => {
+          throw new DelveStartError(opts.dlvPath, `cannot connect to ${socket.path}: ${e.message}`, output);
+        });
+      } else {
+        address = `dial-in 127.0.0.1:${listener!.port}`;
+        conn = await waitForDialIn(child, listener!, output, opts.dlvPath, startTimeoutMs, (from) =>
+          logger?.('info', `closed a connection from ${from} to Delve's dial-in port: it is not from Delve (pid ${child.pid})`),
+        );
+        listener!.close(); // one connection only
+      }
+    } catch (e) {
+      giveUp();
       throw e;
     }
-    let socket: Socket;
-    try {
-      socket = await connectSocket(address.host, address.port, startTimeoutMs);
-    } catch (e) {
-      child.kill('SIGKILL');
-      throw new DelveStartError(
-        opts.dlvPath,
-        `cannot connect to ${address.host}:${address.port}: ${(e as Error).message}`,
-        output,
-      );
-    }
-    const conn = new DapConnection(socket, socket);
+    const dap = new DapConnection(conn, conn);
+    conn.resume(); // the reader is attached (a dial-in socket arrives paused)
     const clientOpts: ConstructorParameters<typeof DapClient>[1] = {};
     if (opts.requestTimeoutMs !== undefined) clientOpts.defaultTimeoutMs = opts.requestTimeoutMs;
     if (opts.trace && logger) clientOpts.trace = logger;
-    const client = new DapClient(conn, clientOpts);
-    return new DlvProcess(
-      opts.dlvPath,
-      child,
-      output,
-      address.host,
-      address.port,
-      client,
-      opts.killGraceMs ?? 2000,
-      logger,
-    );
+    const client = new DapClient(dap, clientOpts);
+    return new DlvProcess(opts.dlvPath, child, output, address, client, opts.killGraceMs ?? 2000, logger);
   }
 
   /**
@@ -221,27 +258,25 @@ export class DlvProcess extends EventEmitter<DlvProcessEvents> {
   }
 }
 
-function waitForAddress(
+/**
+ * Waits for the child to do something (`until` resolves), failing with a DelveStartError when it
+ * exits first, fails to start, or takes longer than `timeoutMs`; `what` names the awaited step.
+ */
+function waitForChild<T>(
   child: ChildProcess,
   output: string[],
   dlvPath: string,
   timeoutMs: number,
-): Promise<{ host: string; port: number }> {
+  what: string,
+  until: (settle: (v: T) => void) => () => void,
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    let seen = '';
-    const onData = (chunk: Buffer): void => {
-      seen = (seen + chunk.toString('utf8')).slice(-4096);
-      const m = LISTEN_RE.exec(seen);
-      if (m) {
-        cleanup();
-        resolve({ host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) });
-      }
-    };
+    let stopWatching: () => void = () => undefined;
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
       // Let the output handlers drain the last chunk first.
       setImmediate(() => {
         cleanup();
-        reject(new DelveStartError(dlvPath, `it exited (${describeExit(code, signal)}) before listening`, output));
+        reject(new DelveStartError(dlvPath, `it exited (${describeExit(code, signal)}) before ${what}`, output));
       });
     };
     const onError = (e: Error): void => {
@@ -250,34 +285,76 @@ function waitForAddress(
     };
     const timer = setTimeout(() => {
       cleanup();
-      reject(
-        new DelveStartError(dlvPath, `it printed no 'DAP server listening at' line within ${timeoutMs} ms`, output),
-      );
+      reject(new DelveStartError(dlvPath, `it was not ${what} within ${timeoutMs} ms`, output));
     }, timeoutMs);
     const cleanup = (): void => {
       clearTimeout(timer);
-      child.stdout!.off('data', onData);
-      child.stderr!.off('data', onData);
+      stopWatching();
       child.off('exit', onExit);
       child.off('error', onError);
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
     child.on('exit', onExit);
     child.on('error', onError);
+    stopWatching = until((v) => {
+      cleanup();
+      resolve(v);
+    });
   });
 }
 
-function connectSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
+/** Waits for Delve's `DAP server listening at: <path>` line naming our socket. */
+function waitForListening(
+  child: ChildProcess,
+  output: string[],
+  dlvPath: string,
+  timeoutMs: number,
+  socketPath: string,
+): Promise<void> {
+  return waitForChild<void>(child, output, dlvPath, timeoutMs, 'listening', (settle) => {
+    let seen = '';
+    const onData = (chunk: Buffer): void => {
+      seen = (seen + chunk.toString('utf8')).slice(-4096);
+      for (const m of seen.matchAll(new RegExp(LISTEN_RE, 'g'))) {
+        if (m[1] === socketPath || m[1] === `unix:${socketPath}`) settle();
+      }
+    };
+    child.stdout!.on('data', onData);
+    return () => child.stdout!.off('data', onData);
+  });
+}
+
+/** Waits for Delve to dial in to our listener (only its own connection is taken). */
+function waitForDialIn(
+  child: ChildProcess,
+  listener: DialInListener,
+  output: string[],
+  dlvPath: string,
+  timeoutMs: number,
+  rejected: (from: string) => void,
+): Promise<Socket> {
+  return waitForChild<Socket>(child, output, dlvPath, timeoutMs, 'connecting to us', (settle) => {
+    let stopped = false;
+    void listener
+      .accept(() => child.pid, rejected)
+      .then((s) => {
+        if (stopped) s.destroy();
+        else settle(s);
+      });
+    return () => {
+      stopped = true;
+    };
+  });
+}
+
+function connectSocket(path: string, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = connect({ host, port });
+    const s = connect({ path });
     const timer = setTimeout(() => {
       s.destroy();
       reject(new Error(`timed out after ${timeoutMs} ms`));
     }, timeoutMs);
     s.once('connect', () => {
       clearTimeout(timer);
-      s.setNoDelay(true);
       resolve(s);
     });
     s.once('error', (e) => {

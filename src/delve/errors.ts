@@ -70,7 +70,7 @@ export class DelveNotFoundError extends Error {
   }
 }
 
-/** Delve did not start: it exited early, printed no address in time, or could not be spawned. */
+/** Delve did not start: it exited early, did not listen or dial in in time, or could not be spawned. */
 export class DelveStartError extends Error {
   override name = 'DelveStartError';
   constructor(

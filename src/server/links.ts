@@ -1,6 +1,8 @@
 // Document links from each `\t/path/file.go:123` location to the file on this machine (through
 // the shared SourcePathMapper: substitutePath, workspace copies first, then the exact path). Only
-// files that exist get a link; the target opens at the line (`#L123`).
+// files that exist get a link, and only inside the workspace folders, the Go module cache and the
+// GOROOTs (the server gives the mapper those roots; never a UNC path such as //host/share); the
+// target opens at the line (`#L123`).
 //
 // A large log prints tens of thousands of locations: past TARGETS_UP_TO links, they are sent
 // without their target (a file URL each would double the answer) and the client asks for it with

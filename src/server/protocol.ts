@@ -32,6 +32,12 @@ export interface TracebackServerSettings {
   substitutePath: PathMapping[];
 }
 
+/** `initializationOptions`: the settings above, plus the GOROOTs crash-log links may lead into. */
+export interface TracebackServerInitOptions extends Partial<TracebackServerSettings> {
+  /** GOROOT directories from the user's settings (in an untrusted workspace, user settings only). */
+  goroots?: string[];
+}
+
 export const SETTINGS_SECTION = 'goCoreInspector';
 
 /** `goTraceback/groups` (request): goroutines of a document grouped by identical stacks. */

@@ -18,7 +18,7 @@ import { foldingRanges } from './folding.js';
 import { pcHover } from './hover.js';
 import { codeLenses } from './lenses.js';
 import { type LinkData, documentLinks, resolveDocumentLink } from './links.js';
-import { SourcePathMapper } from '../analysis/pathMapping.js';
+import { SourcePathMapper, sourceRoots } from '../analysis/pathMapping.js';
 import {
   type AssociateBinaryParams,
   AssociateBinaryRequest,
@@ -58,6 +58,17 @@ export function readSettings(raw: unknown): TracebackServerSettings | undefined 
   return { substitutePath };
 }
 
+/**
+ * `goroots` of the initialization options: GOROOT directories links may lead into. Taken at start
+ * only: the client sends the values it trusts (user settings, or any in a trusted workspace), while
+ * `workspace/didChangeConfiguration` carries the workspace's settings as they are.
+ */
+export function readGoroots(raw: unknown): string[] {
+  if (!raw || typeof raw !== 'object') return [];
+  const g = (raw as Record<string, unknown>)['goroots'];
+  return Array.isArray(g) ? g.filter((x): x is string => typeof x === 'string') : [];
+}
+
 function uriToPath(uri: string): string | undefined {
   try {
     return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
@@ -75,9 +86,18 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
   let codeLensRefresh = false;
   let clientHasWorkspaceFolders = false;
   let settings: TracebackServerSettings = { substitutePath: [] };
-  let resolver = new SourcePathMapper({ workspaceFolders, substitutePath: [] });
+  /** The user's GOROOTs, from the client at start (trusted settings only: see readGoroots). */
+  let goroots: string[] = [];
+  // Links lead only into the workspace folders, the module cache and GOROOTs (pathMapping.ts).
+  const mapper = (): SourcePathMapper =>
+    new SourcePathMapper({
+      workspaceFolders,
+      substitutePath: settings.substitutePath,
+      allowedRoots: sourceRoots({ workspaceFolders, goroots }),
+    });
+  let resolver = mapper();
   const resetResolver = (): void => {
-    resolver = new SourcePathMapper({ workspaceFolders, substitutePath: settings.substitutePath });
+    resolver = mapper();
   };
 
   // Small numbers naming open documents in link `data` (a link resolve does not carry the URI).
@@ -130,6 +150,7 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     workspaceFolders = folders.map(uriToPath).filter((p): p is string => p !== undefined);
     settings = readSettings(params.initializationOptions) ?? settings;
+    goroots = readGoroots(params.initializationOptions);
     codeLensRefresh = params.capabilities.workspace?.codeLens?.refreshSupport === true;
     clientHasWorkspaceFolders = params.capabilities.workspace?.workspaceFolders === true;
     resetResolver();

@@ -13,6 +13,7 @@ import { startTracebackClient } from './language/tracebackClient.js';
 import { createLogger } from './log.js';
 import { originFrame, type FrameModel } from './model.js';
 import { readSettings } from './settings.js';
+import { startupCore } from './trustPolicy.js';
 import { analyzeCore } from './session/analyzeCore.js';
 import { CoreSessions, type OpenCore } from './session/coreSessions.js';
 import { PanicChainProvider } from './views/panicChainView.js';
@@ -146,21 +147,45 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     }),
   );
   registerFrameCommands(context, sessions, mapperFor);
-  openCoreOnStartup(deps);
-  registerGoCoreDebugger(context, sessions, (core, binary, options) => openCoreDump(deps, core, binary, options));
+  openCoreOnStartup(deps, context.extensionMode !== vscode.ExtensionMode.Production);
+  registerGoCoreDebugger(context, sessions, (core, binary, options) => openCoreDump(deps, core, binary, options), logger);
   startTracebackClient(context, sessions);
 
   return { sessions, panicFrames, threads, panicChain, decorations, hover, mapperFor, ssaConsent };
 }
 
-/** The demo workspace names a core to open as soon as the workspace is there. */
-function openCoreOnStartup(deps: OpenCoreDeps): void {
-  for (const folder of vscode.workspace.workspaceFolders ?? []) {
-    const rel = vscode.workspace.getConfiguration(Settings.section, folder.uri).get<string>(Settings.openOnStartup);
-    if (rel) {
-      void openCoreDump(deps, vscode.Uri.joinPath(folder.uri, rel).fsPath, undefined, { startDebugSession: true });
-      return;
-    }
+/**
+ * A core to open as soon as the workspace is there: goCoreInspector.openOnStartup from user (or
+ * remote machine) settings only, never from the workspace's own settings, and only a file inside a
+ * workspace folder. In development and tests (`npm start`, the VS Code test harness) the launcher
+ * may pass it as $GCI_OPEN_ON_STARTUP instead: under code-server, machine-scoped settings are read
+ * from the remote's settings only, and the demo must not write into the user's own.
+ */
+function openCoreOnStartup(deps: OpenCoreDeps, development: boolean): void {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const workspaceFolderValues: string[] = [];
+  let globalValue: string | undefined;
+  let workspaceValue: string | undefined;
+  for (const folder of folders) {
+    const i = vscode.workspace.getConfiguration(Settings.section, folder.uri).inspect<string>(Settings.openOnStartup);
+    globalValue ??= i?.globalValue;
+    workspaceValue ??= i?.workspaceValue;
+    if (i?.workspaceFolderValue) workspaceFolderValues.push(i.workspaceFolderValue);
+  }
+  if (folders.length === 0) {
+    globalValue = vscode.workspace.getConfiguration(Settings.section).inspect<string>(Settings.openOnStartup)?.globalValue;
+  }
+  const devValue = development ? process.env.GCI_OPEN_ON_STARTUP : undefined;
+  const decision = startupCore({
+    values: { globalValue, workspaceValue, workspaceFolderValues },
+    ...(devValue ? { devValue } : {}),
+    folders: folders.map((f) => f.uri.fsPath),
+  });
+  decision.info.forEach((m) => deps.logger.info(m));
+  decision.warnings.forEach((m) => deps.logger.warn(m));
+  if (decision.path) {
+    deps.logger.info(`opening ${decision.path} on startup`);
+    void openCoreDump(deps, decision.path, undefined, { startDebugSession: true });
   }
 }
 

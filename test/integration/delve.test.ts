@@ -20,15 +20,16 @@
 // [lookup missing] → gowrap). Delve 1.24.0 and 1.20.2 show it. The test requires exactly that
 // frame to be missing, so a change in Delve's behaviour shows up here.
 import assert from 'node:assert/strict';
-import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { connect } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { CoreSession } from '../../src/delve/coreSession.js';
 import { delveVersion, discoverDelves, findDelveFor, pickDelve } from '../../src/delve/dlvDiscovery.js';
-import { liveDelvePids } from '../../src/delve/dlvProcess.js';
+import { DlvProcess, liveDelvePids } from '../../src/delve/dlvProcess.js';
 import {
   CoreOpenError,
   DapClosedError,
@@ -511,7 +512,7 @@ describe('session lifecycle (one small core)', () => {
     );
     await assert.rejects(
       CoreSession.open({ dlv: '/bin/false', programPath: small.prog, corePath: small.core }),
-      (e: unknown) => e instanceof DelveStartError && /exited \(exit code 1\) before listening/.test(e.message),
+      (e: unknown) => e instanceof DelveStartError && /exited \(exit code 1\) before (listening|connecting to us)/.test(e.message),
     );
   });
 
@@ -555,4 +556,52 @@ describe('session lifecycle (one small core)', () => {
       await s.close();
     }
   });
+});
+
+describe('reaching Delve only through our own transport (every provisioned Delve)', () => {
+  // Delve 1.24+ listens on a Unix socket in a private 0700 directory; 1.20 dials in to us over TCP and
+  // only its own connection is taken (its peer's socket is one of Delve's open files).
+  for (const version of ['1.20.2', '1.24.0', '1.27.1']) {
+    it(`Delve ${version}: initialize is answered by our child, strangers are turned away, nothing is left`, async () => {
+      const log: string[] = [];
+      const strangers: Promise<void>[] = [];
+      const dlv = await DlvProcess.start({
+        dlvPath: dlvPath(version),
+        logger: (category, line) => {
+          log.push(`${category} ${line}`);
+          // A stranger connects to the dial-in port before Delve does (Delve is spawned after this line).
+          const m = /--client-addr=127\.0\.0\.1:(\d+)/.exec(line);
+          if (category === 'info' && m) {
+            const s = connect(Number(m[1]), '127.0.0.1');
+            s.on('error', () => undefined);
+            strangers.push(new Promise<void>((r) => s.on('close', () => r())));
+          }
+        },
+      });
+      try {
+        const unix = version !== '1.20.2';
+        if (unix) {
+          assert.ok(dlv.address.endsWith('/dap.sock'), dlv.address);
+          const dir = dirname(dlv.address);
+          assert.equal(statSync(dir).mode & 0o777, 0o700, `${dir} is not private`);
+          assert.ok(statSync(dlv.address).isSocket());
+          assert.ok(!log.some((l) => /--listen=127|--client-addr/.test(l)), 'Delve was given a TCP address');
+        } else {
+          assert.match(dlv.address, /^dial-in 127\.0\.0\.1:\d+$/);
+          assert.equal(strangers.length, 1, 'the test did not connect a stranger');
+          await strangers[0]; // closed by us, unread
+          assert.ok(
+            log.some((l) => /closed a connection from 127\.0\.0\.1:\d+ .*not from Delve/.test(l)),
+            `the stranger's connection was not reported: ${log.join('\n')}`,
+          );
+        }
+        const init = await dlv.client.request('initialize', { adapterID: 'go', clientID: 'go-core-inspector' });
+        assert.equal(init.success, true);
+        assert.equal(init.body?.supportsConfigurationDoneRequest, true);
+      } finally {
+        await dlv.dispose();
+      }
+      if (version !== '1.20.2') assert.ok(!existsSync(dirname(dlv.address)), 'the socket directory was left behind');
+    });
+  }
 });

@@ -2,7 +2,7 @@
 // tracebacks the runtime printed for every generated crash fixture. Expected values come from the
 // traceback parser (src/traceback) and from the file system, never from constants written here.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -19,7 +19,7 @@ import { TARGETS_UP_TO } from '../../src/server/links.js';
 import type { AssociateBinaryResult, GroupsResult } from '../../src/server/protocol.js';
 import { parseTraceback } from '../../src/traceback/parse.js';
 import type { Goroutine, LocationLine, Traceback } from '../../src/traceback/types.js';
-import { type Fixture, listFixtures, provisionedGoVersions } from '../support/fixtures.js';
+import { type Fixture, goroot, listFixtures, provisionedGoVersions } from '../support/fixtures.js';
 import { ServerClient } from './serverClient.js';
 
 const isFile = (p: string): boolean => statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
@@ -51,7 +51,11 @@ before(async () => {
   fixtures = selectedFixtures();
   assert.ok(new Set(fixtures.map((f) => f.goMinor)).size > 0);
   for (const f of fixtures) assert.ok(provisionedGoVersions().includes(f.goMinor));
-  client = await ServerClient.start({ workspaceFolders: [...new Set(fixtures.map((f) => f.srcDir))] });
+  // As the extension starts it: the user's GOROOTs (goCoreInspector.goroots) are where runtime frames may link.
+  client = await ServerClient.start({
+    workspaceFolders: [...new Set(fixtures.map((f) => f.srcDir))],
+    initializationOptions: { goroots: provisionedGoVersions().map(goroot) },
+  });
 });
 
 after(async () => {
@@ -90,6 +94,11 @@ test('links, folding ranges, symbols, groups and lenses on every fixture traceba
     assert.ok(linkable.length > 0, `${where}: no printed path exists on this machine`);
     assert.equal(links.length, linkable.length, `${where}: links`);
     const byLine = new Map(links.map((k) => [k.range.start.line, k]));
+    const roots = [f.srcDir, ...provisionedGoVersions().map(goroot)];
+    for (const k of links) {
+      const to = fileURLToPath(k.target!.replace(/#.*$/, ''));
+      assert.ok(roots.some((r) => to.startsWith(r + '/')), `${where}: a link leads outside the roots: ${to}`);
+    }
     for (const l of linkable) {
       const k = byLine.get(l.line);
       assert.ok(k, `${where}:${l.line + 1}: no link for ${l.file.value}`);
@@ -200,8 +209,12 @@ test('paths from another machine map into the workspace (suffix match) and throu
       const rel = l.file.value.slice(f.srcDir.length + 1);
       assert.equal(fileURLToPath(k.target!.replace(/#.*$/, '')), join(ws, 'proj', rel));
     }
-    // substitutePath wins over the workspace match.
+    // substitutePath wins over the workspace match (its local side must be a workspace folder too:
+    // links never lead outside the workspace folders, the module cache and GOROOTs).
     cpSync(f.srcDir, ws2, { recursive: true });
+    await c.notify('workspace/didChangeWorkspaceFolders', {
+      event: { added: [{ uri: pathToFileURL(ws2).href, name: 'ws2' }], removed: [] },
+    });
     await c.notify('workspace/didChangeConfiguration', {
       settings: { goCoreInspector: { substitutePath: [{ from: ws2, to: fakeRoot }] } },
     });
@@ -322,4 +335,48 @@ test('associating something that is not a Go binary fails with a message naming 
   assert.equal(r2.ok, false);
   assert.ok(r2.message.includes(missing), r2.message);
   await client.close(uri);
+});
+
+test('no link to a UNC path, to a file outside the roots, or through a link out of the workspace', async () => {
+  const ws = mkdtempSync(join(tmpdir(), 'gci-ws-roots-'));
+  const out = mkdtempSync(join(tmpdir(), 'gci-out-'));
+  const c = await ServerClient.start({ workspaceFolders: [ws] });
+  try {
+    writeFileSync(join(ws, 'main.go'), 'package main\n');
+    writeFileSync(join(out, 'secret.go'), 'package x\n');
+    symlinkSync(join(out, 'secret.go'), join(ws, 'leak.go'));
+    const text = [
+      'panic: boom',
+      '',
+      'goroutine 1 [running]:',
+      'main.main()',
+      `\t${join(ws, 'main.go')}:1 +0x1d`,
+      'main.a()',
+      '\t//host/share/proj/unc.go:2 +0x1d',
+      'main.b()',
+      '\t\\\\host\\share\\proj\\unc2.go:3 +0x1d',
+      'main.c()',
+      `\t${join(out, 'secret.go')}:4 +0x1d`,
+      'main.d()',
+      `\t${join(ws, 'leak.go')}:5 +0x1d`,
+      'exit status 2',
+      '',
+    ].join('\n');
+    const uri = pathToFileURL(join(ws, 'roots.gotrace')).href;
+    await c.open(uri, text);
+    const tb = parseTraceback(text);
+    const locations = tb.lines.filter((l): l is LocationLine => l.kind === 'location');
+    assert.equal(locations.length, 5, 'every location line parsed');
+    const links = await c.resolveLinks(
+      await c.request<DocumentLink[]>('textDocument/documentLink', { textDocument: { uri } }),
+    );
+    assert.deepEqual(
+      links.map((k) => [k.range.start.line, fileURLToPath(k.target!.replace(/#.*$/, ''))]),
+      [[4, join(ws, 'main.go')]],
+    );
+  } finally {
+    await c.stop();
+    rmSync(ws, { recursive: true, force: true });
+    rmSync(out, { recursive: true, force: true });
+  }
 });

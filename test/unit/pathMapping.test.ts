@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { test } from 'node:test';
-import { SourcePathMapper, goModModulePath } from '../../src/analysis/pathMapping.js';
+import {
+  SourcePathMapper,
+  goModModulePath,
+  isInsideRoot,
+  isUncLike,
+  sourceRoots,
+} from '../../src/analysis/pathMapping.js';
 
 const files = new Set(['/ws/app/main.go', '/ws/app/go.mod', '/ws/app/internal/x/x.go', '/src/real.go', '/other/lib/y.go']);
 const exists = (p: string) => files.has(p);
@@ -66,4 +75,136 @@ test('"inside the workspace" folds .. and never matches by string prefix', async
   assert.notEqual(got?.by, 'module');
   // A module-relative path with .. does not leave the module's folder.
   assert.equal(m.map('example.com/m/../../ws-other/main.go'), undefined);
+});
+
+// Crash-log links (the language server passes allowedRoots): only the workspace folders, the module
+// cache and GOROOTs; UNC-like paths are never even checked.
+test('with allowedRoots, paths outside the roots and UNC paths are neither checked nor returned', () => {
+  const present = new Set([
+    '/ws/app/main.go',
+    '/gomod/example.com/lib@v1.0.0/lib.go',
+    '/goroot/src/runtime/panic.go',
+    '/etc/secret.go',
+    '//host/share/app/main.go',
+    '/host/share/app/main.go',
+  ]);
+  const checked: string[] = [];
+  const m = new SourcePathMapper({
+    exists: (p) => {
+      checked.push(p);
+      return present.has(p);
+    },
+    realpath: (p) => p,
+    workspaceFolders: ['/ws/app'],
+    allowedRoots: ['/ws/app', '/gomod', '/goroot', '//host/share'],
+  });
+  assert.deepEqual(m.map('/ws/app/main.go'), { path: '/ws/app/main.go', by: 'identity' });
+  assert.deepEqual(m.map('/gomod/example.com/lib@v1.0.0/lib.go'), {
+    path: '/gomod/example.com/lib@v1.0.0/lib.go',
+    by: 'identity',
+  });
+  assert.deepEqual(m.map('/goroot/src/runtime/panic.go'), { path: '/goroot/src/runtime/panic.go', by: 'identity' });
+  assert.equal(m.map('/etc/secret.go'), undefined);
+  assert.equal(m.map('/goroot/../etc/secret.go'), undefined);
+  assert.equal(m.map('/gomodx/a.go'), undefined);
+  for (const unc of ['//host/share/app/x.go', '\\\\host\\share\\app\\x.go', '\\\\?\\C:\\x.go', '//host/share/app/main.go']) {
+    const r = m.map(unc);
+    // The suffix search may still find the workspace copy (`app/main.go` → /ws/app/main.go), never the share.
+    assert.ok(r === undefined || r.path.startsWith('/ws/app/'), `${unc} → ${r?.path}`);
+  }
+  assert.deepEqual(
+    checked.filter((p) => !p.startsWith('/ws/app/') && !p.startsWith('/gomod/') && !p.startsWith('/goroot/')),
+    [],
+    'paths outside the roots were checked',
+  );
+});
+
+test('with allowedRoots, substitutePath into a directory outside the roots gives nothing', () => {
+  const m = new SourcePathMapper({
+    exists: (p) => p === '/checkout/main.go' || p === '//srv/x/main.go',
+    realpath: (p) => p,
+    substitutePath: [
+      { from: '/checkout', to: '/build' },
+      { from: '//srv/x', to: '/build2' },
+    ],
+    allowedRoots: ['/ws'],
+  });
+  assert.equal(m.map('/build/main.go'), undefined);
+  assert.equal(m.map('/build2/main.go'), undefined);
+  const trusted = new SourcePathMapper({
+    exists: (p) => p === '/checkout/main.go',
+    realpath: (p) => p,
+    substitutePath: [{ from: '/checkout', to: '/build' }],
+    allowedRoots: ['/ws', '/checkout'],
+  });
+  assert.deepEqual(trusted.map('/build/main.go'), { path: '/checkout/main.go', by: 'substitutePath' });
+});
+
+test('with allowedRoots, a link inside a root that leads out of it is refused (real files)', () => {
+  const base = realpathSync(mkdtempSync(join(tmpdir(), 'gci-roots-')));
+  try {
+    mkdirSync(join(base, 'ws'));
+    mkdirSync(join(base, 'out'));
+    writeFileSync(join(base, 'ws', 'main.go'), 'package main\n');
+    writeFileSync(join(base, 'out', 'secret.go'), 'package x\n');
+    symlinkSync(join(base, 'out', 'secret.go'), join(base, 'ws', 'leak.go'));
+    const m = new SourcePathMapper({ workspaceFolders: [join(base, 'ws')], allowedRoots: [join(base, 'ws')] });
+    assert.deepEqual(m.map(join(base, 'ws', 'main.go')), { path: join(base, 'ws', 'main.go'), by: 'identity' });
+    assert.equal(m.map(join(base, 'ws', 'leak.go')), undefined);
+    assert.equal(m.map(join(base, 'out', 'secret.go')), undefined);
+    // A GOROOT laid out as Debian's (src/ is a link to /usr/share/go-1.N/src) keeps its links.
+    mkdirSync(join(base, 'share', 'go-1.99', 'src', 'runtime'), { recursive: true });
+    mkdirSync(join(base, 'lib', 'go-1.99'), { recursive: true });
+    writeFileSync(join(base, 'share', 'go-1.99', 'src', 'runtime', 'panic.go'), 'package runtime\n');
+    symlinkSync('../../share/go-1.99/src', join(base, 'lib', 'go-1.99', 'src'));
+    const g = new SourcePathMapper({
+      workspaceFolders: [join(base, 'ws')],
+      allowedRoots: [join(base, 'ws'), join(base, 'lib', 'go-1.99')],
+    });
+    const panicGo = join(base, 'lib', 'go-1.99', 'src', 'runtime', 'panic.go');
+    assert.deepEqual(g.map(panicGo), { path: panicGo, by: 'identity' });
+    assert.equal(g.map(join(base, 'ws', 'leak.go')), undefined);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('isUncLike and isInsideRoot', () => {
+  for (const p of ['//host/share', '\\\\host\\share\\a.go', '\\\\?\\C:\\a.go', '\\\\.\\pipe\\x', '/\\host\\x'])
+    assert.ok(isUncLike(p), p);
+  for (const p of ['/home/u/a.go', 'C:\\a.go', 'C:/a.go', 'a/b.go']) assert.ok(!isUncLike(p), p);
+  assert.ok(isInsideRoot('/a/b/c.go', '/a/b'));
+  assert.ok(!isInsideRoot('/a/bc/c.go', '/a/b'));
+  assert.ok(!isInsideRoot('/a', '/a/b'));
+});
+
+test('sourceRoots: workspace, GOMODCACHE or GOPATH/pkg/mod or ~/go/pkg/mod, GOROOT, given GOROOTs; no UNC', () => {
+  const none = { PATH: '' };
+  assert.deepEqual(sourceRoots({ workspaceFolders: ['/ws'], env: { ...none, GOMODCACHE: '/mc', GOPATH: '/gp' } }), [
+    '/ws',
+    '/mc',
+  ]);
+  assert.deepEqual(sourceRoots({ workspaceFolders: [], env: { ...none, GOPATH: `/gp1${delimiter}/gp2` } }), [
+    '/gp1/pkg/mod',
+    '/gp2/pkg/mod',
+  ]);
+  assert.deepEqual(
+    sourceRoots({ workspaceFolders: ['/ws'], goroots: ['/opt/go', '//host/go'], env: { ...none, GOROOT: '/usr/lib/go' }, home: '/h' }),
+    ['/ws', '/opt/go', '/h/go/pkg/mod', '/usr/lib/go'],
+  );
+});
+
+test('sourceRoots: the GOROOT of the go on PATH, found through its link (nothing is run)', () => {
+  const base = realpathSync(mkdtempSync(join(tmpdir(), 'gci-goroot-')));
+  try {
+    mkdirSync(join(base, 'lib', 'go-1.99', 'bin'), { recursive: true });
+    mkdirSync(join(base, 'bin'));
+    // Not executable, and never run: only its place tells the GOROOT.
+    writeFileSync(join(base, 'lib', 'go-1.99', 'bin', 'go'), '');
+    symlinkSync(join(base, 'lib', 'go-1.99', 'bin', 'go'), join(base, 'bin', 'go'));
+    const roots = sourceRoots({ workspaceFolders: [], env: { PATH: join(base, 'bin'), GOMODCACHE: '/mc' } });
+    assert.deepEqual(roots, ['/mc', join(base, 'lib', 'go-1.99')]);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
 });

@@ -1,6 +1,6 @@
 // Shared by the VS Code test runners (runner.ts: code-server + Chromium; electron.ts: desktop VS
 // Code through @vscode/test-electron): the test bundle, the workspace, the result report.
-import { copyFileSync, cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { listFixtures, type Fixture } from '../support/fixtures.js';
@@ -45,6 +45,10 @@ export function prepareWorkspace(dir: string): Fixture {
   copyFileSync(f.prog, join(dir, 'prog'));
   copyFileSync(f.core, join(dir, 'core'));
   copyFileSync(f.tracebackPath, join(dir, 'traceback.txt'));
+  // A repository that tries to open its own core on startup: the extension must ignore this
+  // (goCoreInspector.openOnStartup is machine-scoped and read from user settings only).
+  mkdirSync(join(dir, '.vscode'), { recursive: true });
+  writeFileSync(join(dir, '.vscode', 'settings.json'), JSON.stringify({ 'goCoreInspector.openOnStartup': 'core' }, null, 2));
   return f;
 }
 

@@ -1,8 +1,11 @@
 // The `go-core` debugger: launch.json configurations (`coreFilePath`, `program`, `dlvPath`,
-// `substitutePath`) and the in-process adapter. A session started by Open Core Dump carries the id
+// `substitutePath`) and the in-process adapter. A launch.json `dlvPath` counts only in a trusted
+// workspace (the repository must not choose what we run). A session started by Open Core Dump carries the id
 // of the core already open; one started from launch.json opens the core first (views included).
 import * as vscode from 'vscode';
 import { DEBUG_TYPE } from '../constants.js';
+import type { Logger } from '../log.js';
+import { launchDlvPath } from '../trustPolicy.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
 import { ProxyDebugAdapter } from './proxyAdapter.js';
 
@@ -27,6 +30,7 @@ export function registerGoCoreDebugger(
   context: vscode.ExtensionContext,
   sessions: CoreSessions,
   openCore: CoreOpener,
+  logger?: Logger,
 ): void {
   const provider: vscode.DebugConfigurationProvider = {
     provideDebugConfigurations: () => [
@@ -46,8 +50,13 @@ export function registerGoCoreDebugger(
         void vscode.window.showErrorMessage("The go-core launch configuration needs 'coreFilePath': the path of the core file.");
         return undefined;
       }
+      const dlv = launchDlvPath(config, vscode.workspace.isTrusted);
+      if (dlv.ignored) {
+        logger?.warn(dlv.ignored);
+        void vscode.window.showWarningMessage(dlv.ignored);
+      }
       const core = await openCore(config.coreFilePath, config.program, {
-        dlvPath: config.dlvPath,
+        ...(dlv.dlvPath ? { dlvPath: dlv.dlvPath } : {}),
         substitutePath: config.substitutePath,
         startDebugSession: false,
       });

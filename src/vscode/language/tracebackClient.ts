@@ -12,6 +12,7 @@ import {
 } from '../../server/protocol.js';
 import { Commands, Settings, TRACEBACK_LANGUAGE_ID } from '../constants.js';
 import type { CoreSessions } from '../session/coreSessions.js';
+import { readSettings } from '../settings.js';
 
 export function groupsDocument(result: GroupsResult, focusKey?: string): string {
   const lines = [
@@ -43,7 +44,8 @@ export function startTracebackClient(context: vscode.ExtensionContext, sessions:
       { language: TRACEBACK_LANGUAGE_ID, scheme: 'file' },
       { language: TRACEBACK_LANGUAGE_ID, scheme: 'untitled' },
     ],
-    initializationOptions: { substitutePath: substitutePath() },
+    // GOROOTs the crash-log links may lead into (readSettings: user settings only when untrusted).
+    initializationOptions: { substitutePath: substitutePath(), goroots: Object.values(readSettings().goroots) },
     synchronize: { configurationSection: Settings.section },
   };
   const client = new LanguageClient('goTraceback', 'Go Traceback', serverOptions, clientOptions);

@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import pkg from '../../../package.json';
+import type { ExtensionApi } from '../../../src/vscode/extension';
 import { activateExtension, EXTENSION_ID, workspaceFolder } from './helpers.js';
 
 interface ContributedCommand {
@@ -36,6 +37,17 @@ describe('activation', () => {
     assert.equal(vscode.workspace.name, basename(expected));
     const cores = await vscode.workspace.findFiles('core');
     assert.equal(cores.length, 1, 'the workspace holds the fixture core');
+  });
+
+  it("the workspace's own openOnStartup setting does not open its core", async () => {
+    // The runner's workspace sets goCoreInspector.openOnStartup to "core" in .vscode/settings.json.
+    const ext = (await activateExtension()) as vscode.Extension<ExtensionApi>;
+    await new Promise((r) => setTimeout(r, 3000)); // an open on startup would have begun by now
+    assert.deepEqual(
+      ext.exports.sessions.all.map((c) => c.corePath),
+      [],
+      'a core was opened from the workspace settings',
+    );
   });
 
   it('every contributed command is registered once active', async () => {
