@@ -85,8 +85,16 @@ function goVersion(minor: string): string {
 
 describe('crash fixtures', () => {
   it('exist for every program and variant with every default Go version', () => {
-    const programs = readdirSync(PROGRAMS).sort();
+    // cgo-index is built only with crafted build info (attack-cgoflags, the security tests).
+    const programs = readdirSync(PROGRAMS)
+      .filter((p) => p !== 'cgo-index')
+      .sort();
     assert.deepEqual(programs, Object.keys(EXPECTED).sort());
+    for (const attack of ['attack-cgoflags', 'attack-version', 'attack-gcflags']) {
+      for (const minor of DEFAULT_GO) {
+        assert.equal(listFixtures({ fixture: attack, goMinor: minor }).length, 1, `${attack} go${minor}`);
+      }
+    }
     const names = [...programs, ...Object.keys(VARIANTS)];
     for (const name of names) {
       for (const minor of DEFAULT_GO) {
