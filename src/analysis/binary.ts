@@ -8,6 +8,7 @@ import { readBuildInfo, type BuildInfo } from '../core/buildinfo.js';
 import { ElfFile, ET_DYN } from '../core/elf.js';
 import { GoSymbols } from '../core/symbols.js';
 import { ssaBinaryOf, type SsaBinary } from '../ssa/binary.js';
+import { mapPc, type MapPcRequest, type PcMapping } from '../ssa/pcToSsa.js';
 import { lookupPc } from './pcRules.js';
 
 /** One source frame at a pc: innermost (inlined) first, the physical function last. */
@@ -49,6 +50,8 @@ export interface GoBinary {
   describePc(pc: bigint, opts: { returnAddress: boolean }): PcDescription | undefined;
   /** The view the SSA mapper works on (made once). Throws when the binary has no buildinfo. */
   ssa(): SsaBinary;
+  /** The instruction and SSA value of a pc of this binary (src/ssa; asks before any rebuild). */
+  mapSsa(req: MapPcRequest): Promise<PcMapping>;
   close(): void;
 }
 
@@ -94,6 +97,9 @@ export function goBinaryOf(parts: BinaryParts): GoBinary {
         ssa = ssaBinaryOf({ path, elf, syms, info: buildInfo, ids: buildIds });
       }
       return ssa;
+    },
+    mapSsa(req) {
+      return mapPc(this.ssa(), req);
     },
     close() {
       if (parts.ownsElf) elf.close();

@@ -5,7 +5,7 @@
 // describePc() and the SSA mapping of any pc through the binary it already opened. Surfaces
 // (src/report, src/server, src/vscode) render what it returns and never open files themselves.
 import type { ThreadStatus } from '../core/notes.js';
-import { mapPc, type MapPcRequest, type PcMapping } from '../ssa/pcToSsa.js';
+import type { MapPcRequest, PcMapping } from '../ssa/pcToSsa.js';
 import { goBinaryOf, type GoBinary, type PcDescription } from './binary.js';
 import { analyzeCore, type AnalyzeOptions, type CoreAnalysis } from './coreAnalysis.js';
 import { crashSummary, type CrashSummary, type SummaryOptions } from './crashSummary.js';
@@ -55,7 +55,7 @@ export function openCore(corePath: string, opts: OpenCoreOptions = {}): CoreEngi
         return [crashing, ...a.cw.core.threads.filter((t) => t !== crashing)];
       },
       describePc: (pc, o) => binary.describePc(pc, o),
-      mapSsa: (req) => mapPc(binary.ssa(), req),
+      mapSsa: (req) => binary.mapSsa(req),
       close() {
         binary.close();
         a.close();

@@ -8,10 +8,10 @@
 // of a thread, or the pc of a frame interrupted by a signal on the crashing thread's stack, is the
 // instruction itself; any other pc is a return address. Without --core a return address is
 // assumed. --return-address / --no-return-address force either.
-import { dirname } from 'node:path';
 import { CoreReadError } from '../core/errors.js';
-import { findModuleRoot, mapPc, PcMappingError, type PcMapping } from '../ssa/pcToSsa.js';
+import { findModuleRoot, PcMappingError, type PcMapping } from '../ssa/pcToSsa.js';
 import { openBinary, openCore, type CoreEngine, type GoBinary } from '../analysis/engine.js';
+import { sourceRootOf } from '../analysis/sourceRoot.js';
 import { describePlan, RebuildError } from '../ssa/rebuild.js';
 import { ToolchainNotFoundError } from '../ssa/toolchain.js';
 import { SourcePathMapper } from '../analysis/pathMapping.js';
@@ -150,27 +150,17 @@ function faultingPcs(core: CoreEngine): Map<bigint, string> {
   return faulting;
 }
 
-/**
- * Module root of the binary's main package: the file of main.main as recorded in the binary,
- * mapped to this machine (the path itself, else by module path or suffix under cwd).
- */
+/** Module root of the binary's main package, found under cwd from the recorded path of main.main. */
 function defaultSourceRoot(bin: GoBinary, cwd: string): string {
-  const main = bin.entryOf('main.main');
-  const frames = main !== undefined ? bin.syms.frames(main) : [];
-  const recorded = frames[frames.length - 1]?.file;
-  if (!recorded) {
+  const modulePath = bin.buildInfo?.main?.path;
+  const found = sourceRootOf(bin, new SourcePathMapper({ workspaceFolders: [cwd], ...(modulePath ? { mainModule: modulePath } : {}) }));
+  if (!found.recorded) {
     throw new PcCommandError(`${bin.path} has no main.main with a source file; pass --source <module root>`);
   }
-  const modulePath = bin.buildInfo?.main?.path;
-  const mapper = new SourcePathMapper({
-    workspaceFolders: [cwd],
-    ...(modulePath ? { mainModule: modulePath } : {}),
-  });
-  const local = mapper.map(recorded);
-  const root = local ? findModuleRoot(dirname(local.path))?.root : findModuleRoot(cwd)?.root;
+  const root = found.root ?? findModuleRoot(cwd)?.root;
   if (!root) {
     throw new PcCommandError(
-      `cannot find the source ${bin.path} was built from (main.main is in ${recorded}, not found under ${cwd}): ` +
+      `cannot find the source ${bin.path} was built from (main.main is in ${found.recorded}, not found under ${cwd}): ` +
         `run in the module's directory or pass --source <module root>`,
     );
   }
@@ -286,7 +276,7 @@ export async function runPcCommand(opts: PcCommandOptions): Promise<PcReport> {
       }
       const cwd = opts.cwd ?? process.cwd();
       const sourceRoot = opts.source ?? defaultSourceRoot(bin, cwd);
-      const m = await mapPc(bin.ssa(), {
+      const m = await bin.mapSsa({
         pc,
         isReturnAddress: returnAddress,
         sourceRoot,

@@ -11,6 +11,8 @@ export interface Association {
   bias: bigint;
   biasDerived: boolean;
   biasVersion: number;
+  /** The bias came with the binary (an open core's): never derived from the log. */
+  fixedBias?: boolean;
 }
 
 export type BinaryOpener = (path: string) => BinarySymbols;
@@ -23,7 +25,7 @@ export class BinaryAssociations {
 
   constructor(private readonly open: BinaryOpener = openBinarySymbols) {}
 
-  associate(uri: string, binaryPath: string, analysis: Analysis | undefined): AssociateBinaryResult {
+  associate(uri: string, binaryPath: string, analysis: Analysis | undefined, loadBias?: bigint): AssociateBinaryResult {
     this.remove(uri);
     if (binaryPath === '') return { ok: true, message: 'binary association removed' };
     let symbols: BinarySymbols;
@@ -33,10 +35,11 @@ export class BinaryAssociations {
       if (e instanceof BinarySymbolsError) return { ok: false, message: e.message };
       return { ok: false, message: `${binaryPath}: ${(e as Error).message}` };
     }
-    const a: Association = { binaryPath, symbols, bias: 0n, biasDerived: false, biasVersion: -1 };
+    const a: Association = { binaryPath, symbols, bias: loadBias ?? 0n, biasDerived: false, biasVersion: -1 };
+    if (loadBias !== undefined) a.fixedBias = true;
     this.byUri.set(uri, a);
     while (this.byUri.size > MAX_OPEN) this.remove(this.byUri.keys().next().value as string);
-    if (analysis) this.refreshBias(a, analysis);
+    if (analysis && !a.fixedBias) this.refreshBias(a, analysis);
     return {
       ok: true,
       message: `${binaryPath} associated${a.bias !== 0n ? ` (load bias 0x${a.bias.toString(16)})` : ''}`,
@@ -47,7 +50,7 @@ export class BinaryAssociations {
   /** The association of a document, with its bias brought up to date for this analysis. */
   get(uri: string, analysis: Analysis): Association | undefined {
     const a = this.byUri.get(uri);
-    if (a && a.biasVersion !== analysis.version) this.refreshBias(a, analysis);
+    if (a && !a.fixedBias && a.biasVersion !== analysis.version) this.refreshBias(a, analysis);
     return a;
   }
 

@@ -4,10 +4,8 @@
 //
 // PIE binaries run at a load bias the log does not print; it is derived from the log itself: a
 // frame printed with its function, `+0x..` offset and `pc=` gives bias = pc - offset - entry.
-import { ElfFile } from '../core/elf.js';
+import { openBinary, type GoBinary } from '../analysis/binary.js';
 import { CoreReadError } from '../core/errors.js';
-import { GoSymbols } from '../core/symbols.js';
-import { lookupPc } from '../core/returnAddress.js';
 import type { Frame } from '../traceback/types.js';
 
 export interface PcResolution {
@@ -26,6 +24,8 @@ export interface PcResolution {
 /** What the server needs from a binary. */
 export interface BinarySymbols {
   readonly path: string;
+  /** The engine's view of the binary (SSA mapping), when it is a real executable. */
+  readonly binary?: GoBinary;
   /** Link-time entry of a function by its pclntab name. */
   entryOf(func: string): bigint | undefined;
   /** Resolves a link-time pc. `isCallReturn`: the pc is a return address (look up pc-1 for the line). */
@@ -43,57 +43,48 @@ export class BinarySymbolsError extends Error {
   }
 }
 
-/** Opens an executable and its Go pclntab (src/core GoSymbols). Throws BinarySymbolsError with what to do. */
+/** Opens an executable through the engine (src/analysis openBinary). Throws BinarySymbolsError with what to do. */
 export function openBinarySymbols(path: string): BinarySymbols {
-  let elf: ElfFile;
   try {
-    elf = ElfFile.open(path);
+    return new GoBinarySymbols(openBinary(path));
   } catch (e) {
+    if (e instanceof CoreReadError)
+      throw new BinarySymbolsError(path, `${e.message}; associate the Go binary that printed the traceback`);
     throw new BinarySymbolsError(
       path,
       `${path}: not a readable ELF executable (${(e as Error).message}); associate the binary that printed the traceback`,
     );
   }
-  try {
-    return new GoBinarySymbols(path, elf, GoSymbols.load(elf));
-  } catch (e) {
-    elf.close();
-    if (e instanceof CoreReadError)
-      throw new BinarySymbolsError(path, `${e.message}; associate the Go binary that printed the traceback`);
-    throw e;
-  }
 }
 
 class GoBinarySymbols implements BinarySymbols {
-  constructor(
-    readonly path: string,
-    private readonly elf: ElfFile,
-    private readonly syms: GoSymbols,
-  ) {}
+  readonly path: string;
+  constructor(readonly binary: GoBinary) {
+    this.path = binary.path;
+  }
 
   entryOf(func: string): bigint | undefined {
-    return this.syms.funcByName(func)?.entry;
+    return this.binary.entryOf(func);
   }
 
   resolve(linkPc: bigint, isCallReturn: boolean): PcResolution | undefined {
-    const lookup = lookupPc(linkPc, isCallReturn);
-    const f = this.syms.funcForPC(lookup);
-    if (!f) return undefined;
-    const frames = this.syms.frames(lookup);
-    const physical = frames[frames.length - 1];
-    const pos = physical ?? this.syms.pclntab.fileLine(f, lookup);
+    const d = this.binary.describePc(linkPc, { returnAddress: isCallReturn });
+    if (!d) return undefined;
+    const physical = d.frames[d.frames.length - 1];
+    const f = this.binary.syms.funcForPC(d.lookupPc)!;
+    const pos = physical ?? this.binary.syms.pclntab.fileLine(f, d.lookupPc);
     return {
-      function: f.name,
-      inlined: frames.slice(0, -1).map((fr) => ({ function: fr.function, file: fr.file, line: fr.line })),
-      offset: Number(linkPc - f.entry),
-      entry: f.entry,
+      function: d.function,
+      inlined: d.frames.slice(0, -1).map((fr) => ({ function: fr.function, file: fr.file, line: fr.line })),
+      offset: d.offset,
+      entry: d.entry,
       file: pos.file,
       line: pos.line,
     };
   }
 
   close(): void {
-    this.elf.close();
+    this.binary.close();
   }
 }
 

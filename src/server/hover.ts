@@ -1,8 +1,13 @@
 // Hovers on PCs and offsets: `pc=0x...` and `+0x1d` on a frame's location line, `pc=` of the
 // `[signal ...]` line, `PC=` of a signal's PC line and the `rip`/`pc` register. With a binary
 // associated the PC is resolved through its pclntab (function, offset, file:line); without one the
-// hover repeats what the log says about that frame.
+// hover repeats what the log says about that frame. The instruction and SSA value come from the
+// SSA mapping of the engine's binary (ssaHoverLines), for binaries the user allowed to be rebuilt.
 import type { Hover, Position, Range } from 'vscode-languageserver';
+import type { SourcePathMapper } from '../analysis/pathMapping.js';
+import { sourceRootOf } from '../analysis/sourceRoot.js';
+import { RebuildNotAllowedError } from '../ssa/pcToSsa.js';
+import type { SsaPermissions } from './protocol.js';
 import type { Span } from '../traceback/types.js';
 import type { Analysis } from './analysis.js';
 import type { Association } from './associations.js';
@@ -126,4 +131,55 @@ export function pcHover(a: Analysis, pos: Position, assoc: Association | undefin
     parts.push(`_The log names \`${t.func}\` here: is ${bin} the binary that printed this log?_`);
   }
   return { range: range(t), contents: { kind: 'markdown', value: parts.join('\n\n') } };
+}
+
+/** What a hover needs to show a PC's instruction and SSA value (src/ssa through the engine's binary). */
+export interface SsaHoverContext {
+  permissions: SsaPermissions;
+  /** Maps the binary's recorded main.main file to the workspace (the server's mapper). */
+  mapper: SourcePathMapper;
+  /** Bound on a rebuild started by a hover (default 60 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * The instruction at a PC and the SSA value that produced it, with whether that was verified: from
+ * the SSA cache, or from a rebuild when the user allowed this binary (by build ID) in the client.
+ * The return-address rule is the log's: a pc= of a calling frame names the CALL before it.
+ */
+export async function ssaHoverLines(t: PcTarget, assoc: Association, ctx: SsaHoverContext): Promise<string[]> {
+  const bin = assoc.symbols.binary;
+  if (!bin) return [];
+  const res = resolveTarget(t, assoc);
+  if (!res) return [];
+  const linkPc = t.pc !== undefined ? t.pc - assoc.bias : res.entry + BigInt(res.offset);
+  const buildId = bin.buildIds.go ?? bin.buildIds.gnu;
+  const allowed = buildId !== undefined && ctx.permissions.allowedBuildIds.includes(buildId);
+  const root = sourceRootOf(bin, ctx.mapper).root;
+  if (!root) return ['_Instruction and SSA value: the source of this binary is not in the workspace._'];
+  try {
+    const m = await bin.mapSsa({
+      pc: linkPc,
+      isReturnAddress: !t.exact,
+      sourceRoot: root,
+      allowedRoots: ctx.permissions.allowedRoots,
+      goroots: ctx.permissions.goroots,
+      ...(allowed ? { confirmRebuild: () => true } : {}),
+      timeoutMs: ctx.timeoutMs ?? 60_000,
+    });
+    const out: string[] = [];
+    if (m.instruction) {
+      const at = m.entry + BigInt(m.instruction.offset) + assoc.bias;
+      out.push(`instruction \`${m.instruction.text}\` at ${hex(at)}${t.exact ? '' : ' (the call before the return address)'}`);
+    }
+    const value = m.ssaValue?.text ?? m.ssaBlock?.text;
+    if (value) out.push(`SSA \`${value}\``);
+    out.push(m.verified ? '_verified: the rebuilt code equals the binary_' : `_not verified: ${m.reason}_`);
+    return out;
+  } catch (e) {
+    if (e instanceof RebuildNotAllowedError) {
+      return ['_Instruction and SSA value: not rebuilt yet. Allow rebuilding this binary ("Go Core: Show SSA for This Frame" asks)._'];
+    }
+    return [`_Instruction and SSA value: ${((e as Error).message ?? String(e)).split('\n')[0]}_`];
+  }
 }

@@ -90,6 +90,26 @@ export interface AssociateBinaryParams {
   uri: string;
   /** Path of the executable that printed the traceback; an empty string removes the association. */
   binaryPath: string;
+  /**
+   * The load bias of an open core of that binary (hex): used as is instead of deriving one from
+   * the log (the client sends it with the binary of the open core).
+   */
+  loadBias?: string;
+}
+
+/**
+ * `goTraceback/ssaPermissions` (notification, client → server): which binaries the user allowed to
+ * be rebuilt for SSA (build IDs, answered in the client's consent dialog), the folders a rebuild
+ * may run in (trusted workspace folders; none when untrusted) and the GOROOTs per exact Go version
+ * from the settings. Hovers show a PC's instruction and SSA value from a rebuild only for those
+ * binaries; for others, only what is already cached.
+ */
+export const SsaPermissionsNotification = 'goTraceback/ssaPermissions';
+
+export interface SsaPermissions {
+  allowedBuildIds: string[];
+  allowedRoots: string[];
+  goroots: Record<string, string>;
 }
 
 export interface AssociateBinaryResult {

@@ -15,7 +15,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { type Analysis, AnalysisCache } from './analysis.js';
 import { BinaryAssociations, type BinaryOpener } from './associations.js';
 import { foldingRanges } from './folding.js';
-import { pcHover } from './hover.js';
+import { pcHover, pcTargetAt, ssaHoverLines } from './hover.js';
 import { codeLenses } from './lenses.js';
 import { type LinkData, documentLinks, resolveDocumentLink } from './links.js';
 import { SourcePathMapper, sourceRoots } from '../analysis/pathMapping.js';
@@ -28,6 +28,8 @@ import {
   type GroupsResult,
   type PathMapping,
   SETTINGS_SECTION,
+  SsaPermissionsNotification,
+  type SsaPermissions,
   type TracebackServerSettings,
 } from './protocol.js';
 import { documentSymbols } from './symbols.js';
@@ -96,6 +98,8 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
       allowedRoots: sourceRoots({ workspaceFolders, goroots }),
     });
   let resolver = mapper();
+  // Nothing is rebuilt for a hover until the client says which binaries the user allowed.
+  let ssaPermissions: SsaPermissions = { allowedBuildIds: [], allowedRoots: [], goroots: {} };
   const resetResolver = (): void => {
     resolver = mapper();
   };
@@ -210,9 +214,24 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
   connection.onCodeLens((p) =>
     timed('code lenses', p.textDocument.uri, (a) => codeLenses(a, binaries.binaryPath(a.uri)), []),
   );
-  connection.onHover((p) => {
+  connection.onHover(async (p) => {
     const a = analysis(p.textDocument.uri);
-    return a ? pcHover(a, p.position, binaries.get(a.uri, a)) : null;
+    if (!a) return null;
+    const assoc = binaries.get(a.uri, a);
+    const h = pcHover(a, p.position, assoc);
+    const t = h && assoc ? pcTargetAt(a, p.position) : undefined;
+    if (!h || !t || !assoc || typeof h.contents !== 'object' || !('value' in h.contents)) return h;
+    const lines = await ssaHoverLines(t, assoc, { permissions: ssaPermissions, mapper: resolver });
+    if (lines.length > 0) h.contents = { kind: 'markdown', value: [h.contents.value, ...lines].join('\n\n') };
+    return h;
+  });
+  connection.onNotification(SsaPermissionsNotification, (p: SsaPermissions) => {
+    if (!p || !Array.isArray(p.allowedBuildIds) || !Array.isArray(p.allowedRoots)) return;
+    ssaPermissions = {
+      allowedBuildIds: p.allowedBuildIds.filter((x) => typeof x === 'string'),
+      allowedRoots: p.allowedRoots.filter((x) => typeof x === 'string'),
+      goroots: p.goroots && typeof p.goroots === 'object' ? p.goroots : {},
+    };
   });
 
   connection.onRequest(GroupsRequest, (p: GroupsParams): GroupsResult => {
@@ -223,7 +242,8 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
     if (!p || typeof p.uri !== 'string' || typeof p.binaryPath !== 'string') {
       throw new ResponseError(-32602, `${AssociateBinaryRequest} needs { uri: string, binaryPath: string }`);
     }
-    const result = binaries.associate(p.uri, p.binaryPath, analysis(p.uri));
+    const bias = typeof p.loadBias === 'string' && /^0x[0-9a-f]{1,16}$/i.test(p.loadBias) ? BigInt(p.loadBias) : undefined;
+    const result = binaries.associate(p.uri, p.binaryPath, analysis(p.uri), bias);
     // The "Associate binary…" lens now names the binary.
     if (result.ok && codeLensRefresh) connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
     return result;

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { SourcePathMapper } from '../analysis/pathMapping.js';
 import { openCoreDump, type OpenCoreDeps } from './commands/openCoreDump.js';
 import { registerFrameCommands } from './commands/frameCommands.js';
-import { Commands, DEBUG_TYPE, Settings, TRACEBACK_LANGUAGE_ID, Views } from './constants.js';
+import { Commands, DEBUG_TYPE, Settings, Views } from './constants.js';
 import { registerGoCoreDebugger } from './debug/goCoreDebugger.js';
 import { CrashDecorations } from './editor/crashDecorations.js';
 import { annotateCoreWithSsa, SsaDocuments } from './editor/ssaAnnotator.js';
@@ -39,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const mappers = new Map<string, SourcePathMapper>();
   const mapperFor = (corePath: string) => mappers.get(corePath);
   const ssaConsent = new SsaConsent(context.globalState);
+  context.subscriptions.push(ssaConsent);
 
   const deps: OpenCoreDeps = {
     sessions,
@@ -101,13 +102,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     vscode.window.createTreeView(Views.panicFrames, { treeDataProvider: panicFrames, showCollapseAll: true }),
     vscode.window.createTreeView(Views.threads, { treeDataProvider: threads, showCollapseAll: true }),
     vscode.window.createTreeView(Views.panicChain, { treeDataProvider: panicChain, showCollapseAll: true }),
-    vscode.languages.registerHoverProvider(
-      [
-        { language: 'go', scheme: 'file' },
-        { language: TRACEBACK_LANGUAGE_ID },
-      ],
-      hover,
-    ),
+    // Go sources of an open core; crash logs (go-traceback) have one hover owner: the language server.
+    vscode.languages.registerHoverProvider([{ language: 'go', scheme: 'file' }], hover),
     vscode.commands.registerCommand(Commands.openCoreDump, openFromCommand),
     vscode.commands.registerCommand(Commands.openAsCoreDump, openFromCommand),
     vscode.commands.registerCommand(Commands.closeCoreDump, async () => {
@@ -149,7 +145,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   registerFrameCommands(context, sessions, mapperFor);
   openCoreOnStartup(deps, context.extensionMode !== vscode.ExtensionMode.Production);
   registerGoCoreDebugger(context, sessions, (core, binary, options) => openCoreDump(deps, core, binary, options), logger);
-  startTracebackClient(context, sessions);
+  startTracebackClient(context, sessions, ssaConsent);
 
   return { sessions, panicFrames, threads, panicChain, decorations, hover, mapperFor, ssaConsent };
 }

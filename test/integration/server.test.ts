@@ -15,6 +15,7 @@ import type {
   Hover,
   MarkupContent,
 } from 'vscode-languageserver/node';
+import { openBinary } from '../../src/analysis/engine.js';
 import { TARGETS_UP_TO } from '../../src/server/links.js';
 import type { AssociateBinaryResult, GroupsResult } from '../../src/server/protocol.js';
 import { parseTraceback } from '../../src/traceback/parse.js';
@@ -378,5 +379,56 @@ test('no link to a UNC path, to a file outside the roots, or through a link out 
     await c.stop();
     rmSync(ws, { recursive: true, force: true });
     rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('hover on any pc= of a crash log shows its instruction and SSA value once the binary is allowed', async () => {
+  // One hover owner for crash logs: the server, through the engine's binary (src/analysis) and the
+  // SSA mapping. Oracle: the runtime's traceback (which frame faulted, which called).
+  for (const minor of ['1.22', '1.27']) {
+    const f = listFixtures({ fixture: 'nilptr-goroutine', goMinor: minor })[0]!;
+    const where = `nilptr-goroutine go${minor}`;
+    const c = await ServerClient.start({ workspaceFolders: [f.dir] });
+    try {
+      const uri = pathToFileURL(f.tracebackPath).href;
+      await c.open(uri, f.traceback);
+      const r = await c.request<AssociateBinaryResult>('goTraceback/associateBinary', { uri, binaryPath: f.prog });
+      assert.ok(r.ok, r.message);
+      const g = parseTraceback(f.traceback).goroutines[0]!;
+      const user = g.frames.filter((fr) => fr.func.startsWith('main.') && fr.location?.pc);
+      assert.ok(user.length >= 2, `${where}: a faulting user frame and its caller`);
+      const [faulting, caller] = [user[0]!, user[1]!];
+      const hover = async (fr: typeof faulting): Promise<string> =>
+        hoverText(
+          await c.request<Hover | null>('textDocument/hover', {
+            textDocument: { uri },
+            position: { line: fr.location!.line, character: fr.location!.pc!.span.start + 2 },
+          }),
+        );
+      // Not allowed yet (and nothing cached for a fresh build ID is assumed): never a rebuild.
+      const before = await hover(caller);
+      assert.ok(before.includes(`**${caller.func}**`), `${where}: ${before}`);
+      assert.doesNotMatch(before, /rebuilding/);
+      // The user allows this binary in the client: the client tells the server.
+      const bin = openBinary(f.prog);
+      const buildId = bin.buildIds.go ?? bin.buildIds.gnu;
+      bin.close();
+      await c.notify('goTraceback/ssaPermissions', {
+        allowedBuildIds: [buildId],
+        allowedRoots: [f.dir],
+        goroots: { [f.goVersion]: goroot(minor) },
+      });
+      const atCaller = await hover(caller);
+      assert.match(atCaller, /instruction `CALL main\.\w+/, `${where}: the caller's pc is a return address: ${atCaller}`);
+      assert.match(atCaller, /the call before the return address/);
+      assert.match(atCaller, /SSA `v\d+ /, `${where}: ${atCaller}`);
+      assert.match(atCaller, /_verified/, `${where}: ${atCaller}`);
+      const atFault = await hover(faulting);
+      assert.doesNotMatch(atFault, /the call before the return address/, `${where}: the faulting pc is the instruction itself`);
+      assert.match(atFault, new RegExp(`instruction \`[^\`]+\` at ${faulting.location!.pc!.value}`), `${where}: ${atFault}`);
+      assert.match(atFault, /SSA `v\d+ /, `${where}: ${atFault}`);
+    } finally {
+      await c.stop();
+    }
   }
 });

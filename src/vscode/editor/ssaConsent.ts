@@ -13,11 +13,25 @@ const ALLOW = 'Allow for This Binary';
 const NEVER = 'Never for This Binary';
 const REVIEW = 'Review…';
 
-export class SsaConsent {
+export class SsaConsent implements vscode.Disposable {
   /** Keys with a pending non-modal question (one question per binary at a time). */
   private readonly asking = new Set<string>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when an answer is stored or forgotten. */
+  readonly onDidChange = this.changed.event;
 
   constructor(private readonly state: vscode.Memento) {}
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+
+  /** Build IDs of the binaries the user allowed to be rebuilt. */
+  allowed(): string[] {
+    return Object.entries(this.all())
+      .filter(([, d]) => d === 'allowed')
+      .map(([k]) => k);
+  }
 
   private all(): Record<string, ConsentDecision> {
     return this.state.get<Record<string, ConsentDecision>>(StateKeys.ssaConsent) ?? {};
@@ -32,11 +46,13 @@ export class SsaConsent {
     if (decision === undefined) delete next[key];
     else next[key] = decision;
     await this.state.update(StateKeys.ssaConsent, next);
+    this.changed.fire();
   }
 
   /** Forget every answer (the "Reset SSA Rebuild Permissions" command). */
   async reset(): Promise<void> {
     await this.state.update(StateKeys.ssaConsent, {});
+    this.changed.fire();
   }
 
   /** A modal question with the whole plan; resolves to the answer (undefined: not now). */

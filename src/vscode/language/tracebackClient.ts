@@ -5,6 +5,8 @@ import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerO
 import {
   AssociateBinaryRequest,
   GroupsRequest,
+  SsaPermissionsNotification,
+  type SsaPermissions,
   TRACEBACK_SERVER_EXEC_ARGV,
   type AssociateBinaryParams,
   type GroupsParams,
@@ -13,6 +15,7 @@ import {
 import { Commands, Settings, TRACEBACK_LANGUAGE_ID } from '../constants.js';
 import type { CoreSessions } from '../session/coreSessions.js';
 import { readSettings } from '../settings.js';
+import type { SsaConsent } from '../editor/ssaConsent.js';
 
 export function groupsDocument(result: GroupsResult, focusKey?: string): string {
   const lines = [
@@ -32,7 +35,11 @@ export function groupsDocument(result: GroupsResult, focusKey?: string): string 
   return lines.join('\n');
 }
 
-export function startTracebackClient(context: vscode.ExtensionContext, sessions: CoreSessions): LanguageClient {
+export function startTracebackClient(
+  context: vscode.ExtensionContext,
+  sessions: CoreSessions,
+  consent: SsaConsent,
+): LanguageClient {
   const module = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc, options: { execArgv: [...TRACEBACK_SERVER_EXEC_ARGV] } },
@@ -54,13 +61,39 @@ export function startTracebackClient(context: vscode.ExtensionContext, sessions:
   // associated another one).
   const associated = new Map<string, string>();
   const autoAssociate = async (doc: vscode.TextDocument): Promise<void> => {
-    const binary = sessions.active?.binaryPath;
+    const core = sessions.active;
+    const binary = core?.binaryPath;
     const uri = doc.uri.toString();
     if (!binary || doc.languageId !== TRACEBACK_LANGUAGE_ID || associated.has(uri)) return;
     associated.set(uri, binary);
     await started;
-    await client.sendRequest(AssociateBinaryRequest, { uri, binaryPath: binary } satisfies AssociateBinaryParams).catch(() => undefined);
+    // The open core's load bias: the server uses it instead of deriving one from the log.
+    const bias = core?.engine?.binary.bias;
+    await client
+      .sendRequest(AssociateBinaryRequest, {
+        uri,
+        binaryPath: binary,
+        ...(bias !== undefined ? { loadBias: `0x${bias.toString(16)}` } : {}),
+      } satisfies AssociateBinaryParams)
+      .catch(() => undefined);
   };
+  // Which binaries the hovers may rebuild for SSA: only those the user allowed, only from trusted
+  // workspace folders (none in an untrusted workspace).
+  const sendPermissions = async (): Promise<void> => {
+    await started;
+    const p: SsaPermissions = {
+      allowedBuildIds: consent.allowed(),
+      allowedRoots: vscode.workspace.isTrusted ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath) : [],
+      goroots: readSettings().goroots,
+    };
+    await client.sendNotification(SsaPermissionsNotification, p).catch(() => undefined);
+  };
+  void sendPermissions();
+  context.subscriptions.push(
+    consent.onDidChange(() => void sendPermissions()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void sendPermissions()),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => void sendPermissions()),
+  );
   const associateOpen = () => vscode.workspace.textDocuments.forEach((d) => void autoAssociate(d));
   context.subscriptions.push(
     vscode.workspace.onDidOpenTextDocument((d) => void autoAssociate(d)),
