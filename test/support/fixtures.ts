@@ -110,8 +110,11 @@ function loadFixture(dir: string): Fixture {
 export function listFixtures(filter: { fixture?: string | RegExp; goMinor?: string } = {}): Fixture[] {
   const root = join(cacheDir(), 'cores');
   const out: Fixture[] = [];
+  const known = madeFixtures();
   if (existsSync(root)) {
     for (const name of readdirSync(root).sort()) {
+      // The cache outlives checkouts: only fixtures this checkout's make-cores defines count.
+      if (!known.has(name)) continue;
       if (typeof filter.fixture === 'string' && name !== filter.fixture) continue;
       if (name.startsWith('attack-') && filter.fixture !== name) continue;
       if (filter.fixture instanceof RegExp && !filter.fixture.test(name)) continue;
@@ -125,6 +128,18 @@ export function listFixtures(filter: { fixture?: string | RegExp; goMinor?: stri
     throw new Error(`no crash fixture matches ${JSON.stringify(filter)} under ${root}: run \`npm run make-cores\``);
   }
   return out;
+}
+
+let made: Set<string> | undefined;
+/** Fixture names that scripts/make-cores of this checkout makes (its FIXTURES list). */
+function madeFixtures(): Set<string> {
+  if (!made) {
+    // Two levels below the repository: test/support/ in source, out/vscode-tests/ when bundled.
+    const script = readFileSync(join(__dirname, '..', '..', 'scripts', 'make-cores'), 'utf8');
+    made = new Set([...script.matchAll(/^\s+"([a-z0-9-]+)\|/gm)].map((m) => m[1]!));
+    if (made.size === 0) throw new Error('no fixture found in the FIXTURES list of scripts/make-cores');
+  }
+  return made;
 }
 
 export function fixture(name: string, goMinor: string): Fixture {
