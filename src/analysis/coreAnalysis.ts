@@ -41,7 +41,8 @@ export function analyzeCore(corePath: string, opts: AnalyzeOptions = {}): CoreAn
       throw new CoreReadError(
         'not-found',
         cw.core.name,
-        `cannot find the executable that produced ${cw.core.name}${tried ? `; rejected: ${tried}` : ''}; pass it with --binary <path>`,
+        `cannot find the executable that produced ${cw.core.name}${tried ? `; rejected: ${tried}` : ''}`,
+        { hint: { cli: 'pass it with --binary <path>', editor: 'choose the executable that crashed' } },
       );
     }
     if (cw.core.arch !== 'amd64') {

@@ -1,5 +1,45 @@
-// Typed errors for everything that reads cores and binaries. Every error names the file, says
-// what is wrong with it (`kind`) and, where possible, what the user can do about it.
+// Typed errors. `InspectorError` is the one base of every error of ours: the file it is about, what
+// is wrong (the message, one sentence a user can act on), and what to do, worded per surface (a
+// command line names flags, the editor names commands and pickers). `formatError` is the one
+// formatter both surfaces use. CoreReadError is the readers' error (cores and binaries).
+
+/** What to do about an error, in the words of the surface that shows it. */
+export interface ErrorHint {
+  /** For `go-core` (flags, e.g. "pass it with --binary <path>"). */
+  cli?: string;
+  /** For VS Code (commands, pickers, settings). */
+  editor?: string;
+}
+
+export type Surface = keyof ErrorHint;
+
+export class InspectorError extends Error {
+  /** The file the error is about, when there is one (a path, or a label such as `<buffer>`). */
+  readonly file: string | undefined;
+  /** What to do, per surface. */
+  readonly hint: ErrorHint;
+
+  constructor(message: string, opts: { file?: string; hint?: ErrorHint; cause?: unknown } = {}) {
+    super(message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
+    this.name = 'InspectorError';
+    this.file = opts.file;
+    this.hint = opts.hint ?? {};
+  }
+}
+
+/**
+ * One error as a surface shows it: our errors as their message plus the hint for that surface; any
+ * other error with its name (an unexpected one). `oneLine` folds the text for a terminal line.
+ */
+export function formatError(e: unknown, surface: Surface, opts: { oneLine?: boolean } = {}): string {
+  let text: string;
+  if (e instanceof InspectorError) {
+    const hint = e.hint[surface];
+    text = hint ? `${e.message.replace(/[.;:]?\s*$/, '')}; ${hint}` : e.message;
+  } else if (e instanceof Error) text = `${e.name}: ${e.message}`;
+  else text = String(e);
+  return opts.oneLine ? text.replace(/\s*\n\s*/g, ' ') : text;
+}
 
 /** What is wrong with the input. Generic on purpose: other readers (pclntab, DWARF) reuse it. */
 export type CoreErrorKind =
@@ -18,16 +58,15 @@ export type CoreErrorKind =
   | 'not-found' // a file (executable, mapped file) could not be found
   | 'io'; // the operating system refused to read the file
 
-export class CoreReadError extends Error {
+export class CoreReadError extends InspectorError {
   readonly kind: CoreErrorKind;
   /** The file the error is about (a path, or a label such as `<buffer>` for in-memory sources). */
-  readonly file: string;
+  declare readonly file: string;
 
-  constructor(kind: CoreErrorKind, file: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(kind: CoreErrorKind, file: string, message: string, options?: { cause?: unknown; hint?: ErrorHint }) {
+    super(message, { file, ...(options?.hint ? { hint: options.hint } : {}), ...(options?.cause !== undefined ? { cause: options.cause } : {}) });
     this.name = 'CoreReadError';
     this.kind = kind;
-    this.file = file;
   }
 }
 
@@ -56,8 +95,13 @@ export class BuildIdMismatchError extends CoreReadError {
       'build-id-mismatch',
       binaryFile,
       `${binaryFile} is not the executable of ${coreFile}: the core was produced by a binary with Go build ID ` +
-        `"${coreBuildId}" but ${binaryFile} has build ID "${binaryBuildId}"; pass the exact binary that crashed ` +
-        `(same build), e.g. --binary <path>`,
+        `"${coreBuildId}" but ${binaryFile} has build ID "${binaryBuildId}"`,
+      {
+        hint: {
+          cli: 'pass the exact binary that crashed (same build) with --binary <path>',
+          editor: 'choose the exact binary that crashed (the same build)',
+        },
+      },
     );
     this.name = 'BuildIdMismatchError';
     this.coreFile = coreFile;

@@ -1,12 +1,13 @@
 // Typed errors of the Delve DAP client. Each says what failed and, where the user can act, what to do.
+import { InspectorError } from '../core/errors.js';
 
 /** The byte stream from Delve violated DAP framing (bad header, oversized message, bad JSON). */
-export class DapFramingError extends Error {
+export class DapFramingError extends InspectorError {
   override name = 'DapFramingError';
 }
 
 /** Delve answered a request with `success: false`. */
-export class DapRequestError extends Error {
+export class DapRequestError extends InspectorError {
   override name = 'DapRequestError';
   constructor(
     readonly command: string,
@@ -20,7 +21,7 @@ export class DapRequestError extends Error {
 }
 
 /** A request got no response within its timeout. */
-export class DapTimeoutError extends Error {
+export class DapTimeoutError extends InspectorError {
   override name = 'DapTimeoutError';
   constructor(
     readonly command: string,
@@ -31,7 +32,7 @@ export class DapTimeoutError extends Error {
 }
 
 /** The caller aborted the request (AbortSignal). */
-export class DapCancelledError extends Error {
+export class DapCancelledError extends InspectorError {
   override name = 'DapCancelledError';
   constructor(readonly command: string) {
     super(`the DAP '${command}' request was cancelled`);
@@ -39,7 +40,7 @@ export class DapCancelledError extends Error {
 }
 
 /** The connection to Delve ended (Delve exited, crashed or was disposed) before a response came. */
-export class DapClosedError extends Error {
+export class DapClosedError extends InspectorError {
   override name = 'DapClosedError';
   constructor(
     readonly command: string | undefined,
@@ -54,7 +55,7 @@ export class DapClosedError extends Error {
 }
 
 /** No usable Delve was found. The message says how to install one or point at one. */
-export class DelveNotFoundError extends Error {
+export class DelveNotFoundError extends InspectorError {
   override name = 'DelveNotFoundError';
   constructor(
     /** The places that were searched, in order. */
@@ -71,7 +72,7 @@ export class DelveNotFoundError extends Error {
 }
 
 /** Delve did not start: it exited early, did not listen or dial in in time, or could not be spawned. */
-export class DelveStartError extends Error {
+export class DelveStartError extends InspectorError {
   override name = 'DelveStartError';
   constructor(
     readonly dlvPath: string,
@@ -86,7 +87,7 @@ export class DelveStartError extends Error {
 }
 
 /** Opening a core through Delve failed (launch request refused, no stop, bad core or binary). */
-export class CoreOpenError extends Error {
+export class CoreOpenError extends InspectorError {
   override name = 'CoreOpenError';
   constructor(
     readonly corePath: string,

@@ -1,9 +1,9 @@
 // `go-core report <core> [--binary <exe>] [--json]`: a crash summary read without Delve.
 // `go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--json]`: a PC → instruction → SSA value.
 // Exit codes: 0 ok, 1 input error (one line on stderr), 2 usage.
-import { CoreReadError } from '../core/errors.js';
+import { formatError } from '../core/errors.js';
 import { analyzeCore } from '../analysis/coreAnalysis.js';
-import { oneLine, runPcCommand } from './pcCommand.js';
+import { runPcCommand } from './pcCommand.js';
 import { crashSummary } from '../analysis/crashSummary.js';
 import { delveCheck } from './delveCheck.js';
 import { buildReport, type Report } from '../analysis/report.js';
@@ -98,7 +98,7 @@ async function runPc(args: PcArgs, io: CliIo): Promise<number> {
     io.out(args.json ? JSON.stringify(r, null, 2) + '\n' : formatPcText(r));
     return 0;
   } catch (e) {
-    io.err(`go-core: ${oneLine(e)}\n`);
+    io.err(`go-core: ${formatError(e, 'cli', { oneLine: true })}\n`);
     return 1;
   }
 }
@@ -164,8 +164,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.out(args.json ? JSON.stringify(r, null, 2) + '\n' : formatReportText(r));
     return 0;
   } catch (e) {
-    const msg = e instanceof CoreReadError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    io.err(`go-core: ${msg.replace(/\s*\n\s*/g, ' ')}\n`);
+    io.err(`go-core: ${formatError(e, 'cli', { oneLine: true })}\n`);
     return 1;
   }
 }

@@ -8,12 +8,11 @@
 // of a thread, or the pc of a frame interrupted by a signal on the crashing thread's stack, is the
 // instruction itself; any other pc is a return address. Without --core a return address is
 // assumed. --return-address / --no-return-address force either.
-import { CoreReadError } from '../core/errors.js';
-import { findModuleRoot, PcMappingError, type PcMapping } from '../ssa/pcToSsa.js';
+import { InspectorError } from '../core/errors.js';
+import { findModuleRoot, type PcMapping } from '../ssa/pcToSsa.js';
 import { openBinary, openCore, type CoreEngine, type GoBinary } from '../analysis/engine.js';
 import { sourceRootOf } from '../analysis/sourceRoot.js';
-import { describePlan, RebuildError } from '../ssa/rebuild.js';
-import { ToolchainNotFoundError } from '../ssa/toolchain.js';
+import { describePlan } from '../ssa/rebuild.js';
 import { SourcePathMapper } from '../analysis/pathMapping.js';
 
 export const PC_SCHEMA_VERSION = 1;
@@ -92,7 +91,7 @@ export interface PcReport {
 }
 
 /** Bad input for `go-core pc`, said in one line: what failed, on which file, what to do. */
-export class PcCommandError extends Error {
+export class PcCommandError extends InspectorError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'PcCommandError';
@@ -114,25 +113,6 @@ export function parsePcArgument(text: string): PcArgument | undefined {
   const m = /^([^\s+]+?)(?:\+(0x[0-9a-f]{1,8}|[0-9]{1,10}))?$/i.exec(t);
   if (!m || !/[.]/.test(m[1]!)) return undefined;
   return { symbol: m[1]!, offset: m[2] !== undefined ? BigInt(m[2]) : 0n };
-}
-
-/** One actionable line for an error of the mapping (toolchain, rebuild, readers). */
-export function oneLine(e: unknown): string {
-  if (e instanceof RebuildError) {
-    const [head, ...rest] = e.message.split('\n');
-    const first = rest.find((l) => /\.go:\d+(:\d+)?: /.test(l)) ?? rest.find((l) => l.trim() !== '');
-    return `${head}${first ? `: ${first.trim().slice(0, 300)}` : ''}`;
-  }
-  const msg =
-    e instanceof CoreReadError ||
-    e instanceof PcMappingError ||
-    e instanceof ToolchainNotFoundError ||
-    e instanceof PcCommandError
-      ? e.message
-      : e instanceof Error
-        ? `${e.name}: ${e.message}`
-        : String(e);
-  return msg.replace(/\s*\n\s*/g, ' ');
 }
 
 /** The pcs of a core that are instructions, not return addresses, with why (from the engine's stacks). */

@@ -6,6 +6,7 @@
 import { READ_FIELDS, readFieldPaths, WHOLE_STRUCTS, type CoreOffsets, type FieldRef } from './layoutFields.js';
 import type { DwarfLayoutSource, FieldKind, FieldTuple, LayoutTable, StructTable } from './layoutTypes.js';
 import { TABLES } from './layouts/index.js';
+import { InspectorError } from '../core/errors.js';
 
 export type { CoreOffsets, FieldRef } from './layoutFields.js';
 export type { DwarfLayoutSource, FieldKind, FieldTuple, LayoutTable, StructTable } from './layoutTypes.js';
@@ -76,7 +77,7 @@ export const G_SCAN = 0x1000;
 /** The structs READ_FIELDS starts from: a DWARF fallback without one of them has no layout. */
 export const REQUIRED_STRUCTS: readonly string[] = [...new Set(Object.values(READ_FIELDS).map((g) => g.struct))];
 
-export class LayoutError extends Error {
+export class LayoutError extends InspectorError {
   readonly goVersion: string;
   constructor(goVersion: string, message: string) {
     super(message);

@@ -5,7 +5,7 @@
 // PIE binaries run at a load bias the log does not print; it is derived from the log itself: a
 // frame printed with its function, `+0x..` offset and `pc=` gives bias = pc - offset - entry.
 import { openBinary, type GoBinary } from '../analysis/binary.js';
-import { CoreReadError } from '../core/errors.js';
+import { CoreReadError, InspectorError } from '../core/errors.js';
 import type { Frame } from '../traceback/types.js';
 
 export interface PcResolution {
@@ -33,12 +33,9 @@ export interface BinarySymbols {
   close(): void;
 }
 
-export class BinarySymbolsError extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super(message);
+export class BinarySymbolsError extends InspectorError {
+  constructor(file: string, message: string) {
+    super(message, { file });
     this.name = 'BinarySymbolsError';
   }
 }

@@ -13,6 +13,7 @@
 //
 // The Prog numbers of genssa are instruction indexes before assembly, not byte offsets; they are
 // matched to the `-S` listing's offsets by align.ts.
+import { InspectorError } from '../core/errors.js';
 
 /** One row of the genssa column. */
 export interface GenssaRow {
@@ -70,12 +71,9 @@ export interface GenssaListing {
   lastPass?: string;
 }
 
-export class GenssaParseError extends Error {
-  constructor(
-    message: string,
-    readonly file?: string,
-  ) {
-    super(file ? `${message} (${file})` : message);
+export class GenssaParseError extends InspectorError {
+  constructor(message: string, file?: string) {
+    super(file ? `${message} (${file})` : message, file !== undefined ? { file } : {});
     this.name = 'GenssaParseError';
   }
 }

@@ -31,6 +31,7 @@ import { isWithin } from '../core/paths.js';
 import { lookupPc as returnAddressLookup } from '../core/returnAddress.js';
 import { defaultCacheDir, findToolchain, NotAReleaseVersionError, RELEASE_VERSION } from './toolchain.js';
 import { verifyCode, verifyPositions, type VerifyResult } from './verify.js';
+import { InspectorError } from '../core/errors.js';
 
 export interface MapPcRequest {
   /** Runtime address, as the traceback or the core shows it. */
@@ -127,7 +128,7 @@ export interface PcMapping {
 }
 
 /** Could not map: what failed and what to do (wraps toolchain/rebuild/reader errors). */
-export class PcMappingError extends Error {
+export class PcMappingError extends InspectorError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'PcMappingError';

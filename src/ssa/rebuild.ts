@@ -30,6 +30,7 @@ import { rebuildFlags, type BuildSetting } from './buildFlags.js';
 import { parseGenssaHtml, type GenssaListing } from './genssa.js';
 import { findListingFunction, parseListing, type ListingFunction } from './listing.js';
 import type { Toolchain } from './toolchain.js';
+import { InspectorError } from '../core/errors.js';
 
 /** What a rebuild will run, decided before anything runs: shown to the user, who allows it. */
 export interface RebuildPlan {
@@ -88,12 +89,18 @@ export interface RebuildResult {
   tempDir: string;
 }
 
-export class RebuildError extends Error {
+export class RebuildError extends InspectorError {
+  /**
+   * `message`, then the compiler's first error line from `output` when there is one (the whole
+   * build log's tail stays in `output` for the log).
+   */
   constructor(
     message: string,
     readonly output?: string,
   ) {
-    super(output ? `${message}\n${output.slice(-4000)}` : message);
+    const lines = output?.split('\n') ?? [];
+    const first = lines.find((l) => /\.go:\d+(:\d+)?: /.test(l)) ?? lines.find((l) => l.trim() !== '');
+    super(first ? `${message}: ${first.trim().slice(0, 300)}` : message);
     this.name = 'RebuildError';
   }
 }

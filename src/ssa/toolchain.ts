@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { cacheDir, devCacheDir } from '../core/cacheDir.js';
 import { isWithin } from '../core/paths.js';
+import { InspectorError } from '../core/errors.js';
 
 export interface Toolchain {
   /** Exact version, as `go version` prints it: `go1.22.12`. */
@@ -34,7 +35,7 @@ export interface FindToolchainOptions {
 }
 
 /** No toolchain with the exact version: says which version is needed and where we looked. */
-export class ToolchainNotFoundError extends Error {
+export class ToolchainNotFoundError extends InspectorError {
   constructor(
     readonly version: string,
     readonly searched: Array<{ path: string; found?: string; error?: string }>,
@@ -65,7 +66,7 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export const RELEASE_VERSION = /^go1\.\d+(\.\d+)?((rc|beta)\d+)?$/;
 
 /** Thrown when the binary's Go version is not a release version: nothing is looked up or run. */
-export class NotAReleaseVersionError extends Error {
+export class NotAReleaseVersionError extends InspectorError {
   constructor(readonly version: string) {
     super(`the binary's Go version ${JSON.stringify(version.slice(0, 120))} is not a release version: no rebuild`);
     this.name = 'NotAReleaseVersionError';

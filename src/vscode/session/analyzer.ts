@@ -2,6 +2,7 @@
 // (from our own readers, instantly), the binary that was matched, and PC answers for hovers.
 import type { CoreEngine } from '../../analysis/engine.js';
 import type { CrashModel, PcInfoProvider } from '../model.js';
+import { InspectorError } from '../../core/errors.js';
 
 export interface CoreAnalysis {
   model: CrashModel;
@@ -24,7 +25,7 @@ export interface AnalyzeOptions {
 export type Analyzer = (corePath: string, binaryPath: string | undefined, options: AnalyzeOptions) => Promise<CoreAnalysis>;
 
 /** Thrown by an analyzer when no executable matching the core was found: the user is asked for one. */
-export class ExecutableNotFoundError extends Error {
+export class ExecutableNotFoundError extends InspectorError {
   override name = 'ExecutableNotFoundError';
   constructor(
     readonly corePath: string,
