@@ -4,7 +4,7 @@
 //
 // For the many-goroutines core and the stack-overflow core (about 1 GB) of each Go version:
 //  (a) ours, in a child Node process (so Delve's numbers and the parent's heap do not pollute its
-//      peak RSS): analyzeCore + buildReport, median of N runs after one warm-up; then the runtime
+//      peak RSS): openCore + engine.report(), median of N runs after one warm-up; then the runtime
 //      walkers: runtime.allm + runtime.allgs (readRuntimeSnapshot), and that plus unwinding every
 //      goroutine from g.sched to its first non-runtime frame (what Delve computes for `threads`).
 //  (b) Delve, in this process: CoreSession.open (dlv process start → 'DAP server listening', then
@@ -17,8 +17,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreSession } from '../src/delve/coreSession.js';
 import { unwind } from '../src/core/unwind.js';
-import { analyzeCore } from '../src/analysis/coreAnalysis.js';
-import { buildReport } from '../src/analysis/report.js';
+import { openCore } from '../src/analysis/engine.js';
 import { readRuntimeSnapshot } from '../src/runtime/snapshot.js';
 import { isRuntimeFunction } from '../src/traceback/parse.js';
 import { dlvForGo, fixture, type Fixture } from '../test/support/fixtures.js';
@@ -80,14 +79,14 @@ function childMain(core: string, prog: string, goVersion: string, runs: number):
   let threads = 0;
   for (let i = 0; i <= runs; i++) {
     const t0 = performance.now();
-    const a = analyzeCore(core, { binary: prog, maxFrames: MAX_FRAMES });
+    const engine = openCore(core, { binary: prog, maxFrames: MAX_FRAMES });
     const t1 = performance.now();
     try {
-      const r = buildReport(a);
+      const r = engine.report();
       crashFrames = r.crash.frames.length;
       threads = r.threads.length;
     } finally {
-      a.close();
+      engine.close();
     }
     const t2 = performance.now();
     if (i === 0) continue; // warm-up
@@ -102,7 +101,8 @@ function childMain(core: string, prog: string, goVersion: string, runs: number):
   let mCount = 0;
   let userNamed = 0;
   let notes: string[] = [];
-  const a = analyzeCore(core, { binary: prog, maxFrames: MAX_FRAMES });
+  const engine = openCore(core, { binary: prog, maxFrames: MAX_FRAMES });
+  const a = engine.analysis;
   try {
     const tab = a.syms.pclntab;
     for (let i = 0; i <= runs; i++) {
@@ -137,7 +137,7 @@ function childMain(core: string, prog: string, goVersion: string, runs: number):
       notes = snap.notes;
     }
   } finally {
-    a.close();
+    engine.close();
   }
   const mu = process.memoryUsage();
   const out: ChildResult = {

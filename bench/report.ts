@@ -7,8 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
-import { analyzeCore } from '../src/analysis/coreAnalysis.js';
-import { buildReport } from '../src/analysis/report.js';
+import { openCore } from '../src/analysis/engine.js';
 import { dlvForGo, listFixtures, type Fixture } from '../test/support/fixtures.js';
 
 interface Measure {
@@ -45,11 +44,12 @@ function fmt(m: Measure): string {
 
 function inProcess(fx: Fixture): string {
   const t0 = performance.now();
-  const a = analyzeCore(fx.core, { binary: fx.prog });
+  const engine = openCore(fx.core, { binary: fx.prog });
+  const a = engine.analysis;
   const t1 = performance.now();
   const st = a.stack(a.cw.core.crashingThread);
   const t2 = performance.now();
-  const rep = buildReport(a);
+  const rep = engine.report();
   const t3 = performance.now();
   const tab = a.syms.pclntab;
   let n = 0;
@@ -59,7 +59,7 @@ function inProcess(fx: Fixture): string {
     n++;
   }
   const t5 = performance.now();
-  a.close();
+  engine.close();
   return (
     `    in-process: open core + binary + pclntab + moduledata ${(t1 - t0).toFixed(1)} ms; ` +
     `unwind crashing thread (${st.frames.length} physical frames) ${(t2 - t1).toFixed(1)} ms; ` +
