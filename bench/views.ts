@@ -6,9 +6,9 @@
 // For the many-goroutines core of each Go version (default 1.22 with Delve 1.24.0 and 1.27 with
 // Delve 1.27.1, see dlvForGo):
 //  (a) ours, in this process, median of N runs after one warm-up:
-//      - Panic Frames: analyzeCore + buildReport + the frames' model (what that view shows);
-//      - all three views: that plus the runtime state (crashSummary: allm, allgs, the _panic chain,
-//        every other goroutine unwound and grouped), i.e. the whole model the views are filled from;
+//      - Panic Frames: openCore + report() (the report's crash frames are what that view shows);
+//      - all three views: that plus crash() (the crash summary: allm, allgs, the _panic chain,
+//        every other goroutine unwound and grouped), i.e. the whole model the views render;
 //      - the views' analyzer itself (src/vscode/session/analyzeCore.ts, plain Node), end to end.
 //  (b) Delve, in this process, median of M runs: CoreSession.open (dlv process start, DAP launch of
 //      the core, stopped) + goroutines() (the DAP `threads` request, what `goroutines` lists).
@@ -21,10 +21,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreSession } from '../src/delve/coreSession.js';
-import { analyzeCore } from '../src/analysis/coreAnalysis.js';
-import { buildReport } from '../src/analysis/report.js';
-import { analyzeCore as viewsAnalyzer, toFrameModels } from '../src/vscode/session/analyzeCore.js';
-import { crashRuntimeState } from '../src/vscode/session/runtimeState.js';
+import { openCore } from '../src/analysis/engine.js';
+import { analyzeCore as viewsAnalyzer } from '../src/vscode/session/analyzeCore.js';
 import { goroutinesPage } from '../test/support/delveGoroutines.js';
 import { dlvForGo, fixture, type Fixture } from '../test/support/fixtures.js';
 
@@ -81,32 +79,31 @@ async function ours(fx: Fixture, runs: number): Promise<Ours> {
   };
   for (let i = 0; i <= runs; i++) {
     const t0 = performance.now();
-    const a = analyzeCore(fx.core, { binary: fx.prog });
+    const engine = openCore(fx.core, { binary: fx.prog });
     try {
-      const report = buildReport(a);
-      const { system, goroutine } = toFrameModels(report.crash.frames);
+      const report = engine.report();
       const t1 = performance.now();
-      const state = crashRuntimeState(a, report);
+      const crash = engine.crash();
       const t2 = performance.now();
       if (i === 0) {
         out.coldFramesMs = t1 - t0;
         out.coldAllMs = t2 - t0;
-        out.frames = system.length + goroutine.length;
-        out.goroutines = state.otherGoroutines.total;
-        out.groups = state.otherGoroutines.groups.length;
+        out.frames = report.crash.frames.length;
+        out.goroutines = crash.goroutines.total;
+        out.groups = crash.goroutines.groups.length;
         continue; // warm-up
       }
       out.framesMs.push(t1 - t0);
       out.allMs.push(t2 - t0);
     } finally {
-      a.close();
+      engine.close();
     }
   }
   for (let i = 0; i <= runs; i++) {
     const t0 = performance.now();
     const r = await viewsAnalyzer(fx.core, fx.prog, { candidates: [] });
     const t1 = performance.now();
-    r.dispose();
+    r.close();
     if (i > 0) out.analyzerMs.push(t1 - t0);
   }
   return out;

@@ -79,3 +79,29 @@ export function formatTraceback(tb: Traceback): string {
   for (let i = 0; i < tb.lines.length; i++) out += formatLine(tb.lines[i]!) + (tb.terminators[i] ?? '');
   return out;
 }
+
+/**
+ * A frame as the runtime prints it in a traceback (src/runtime/traceback.go, printFuncName and
+ * the `\tfile:line +0xoff` line): the engine's crash frames (ReportFrame) have this shape.
+ */
+export interface PrintableFrame {
+  function: string;
+  /** `` when unknown. */
+  file: string;
+  /** 0 when unknown. */
+  line: number;
+  inlined: boolean;
+  /** Hex offset of pc in the physical function (`0x1d`); not printed for inlined frames. */
+  offset: string;
+}
+
+/** Frames as the Go runtime would print them, innermost first (for "Copy as Traceback Text"). */
+export function framesAsTraceback(frames: readonly PrintableFrame[], header?: string): string {
+  const lines: string[] = header ? [header] : [];
+  for (const f of frames) {
+    lines.push(`${f.function}(${f.inlined ? '...' : ''})`);
+    const where = f.file ? `${f.file}:${f.line}` : '?';
+    lines.push(`\t${where}${f.inlined ? '' : ` +${f.offset}`}`);
+  }
+  return lines.join('\n') + '\n';
+}

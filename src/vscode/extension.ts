@@ -1,19 +1,20 @@
 // Extension entry point: wiring only. Each feature lives in its own module.
 import * as vscode from 'vscode';
+import { originOf } from '../analysis/crashSummary.js';
 import { SourcePathMapper } from '../analysis/pathMapping.js';
 import { openCoreDump, type OpenCoreDeps } from './commands/openCoreDump.js';
-import { registerFrameCommands } from './commands/frameCommands.js';
+import { frameOf, registerFrameCommands } from './commands/frameCommands.js';
 import { Commands, DEBUG_TYPE, Settings, Views } from './constants.js';
 import { registerGoCoreDebugger } from './debug/goCoreDebugger.js';
 import { CrashDecorations } from './editor/crashDecorations.js';
-import { annotateCoreWithSsa, SsaDocuments } from './editor/ssaAnnotator.js';
+import { annotateCoreWithSsa, SsaDocuments, ssaText } from './editor/ssaAnnotator.js';
 import { PcHoverProvider } from './editor/pcHover.js';
 import { SsaConsent } from './editor/ssaConsent.js';
 import { startTracebackClient } from './language/tracebackClient.js';
 import { createLogger } from './log.js';
-import { originFrame, type FrameModel } from './model.js';
 import { readSettings } from './settings.js';
 import { startupCore } from './trustPolicy.js';
+import { frameFunction } from './views/frameText.js';
 import { analyzeCore } from './session/analyzeCore.js';
 import { CoreSessions, type OpenCore } from './session/coreSessions.js';
 import { PanicChainProvider } from './views/panicChainView.js';
@@ -45,11 +46,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     sessions,
     analyze: analyzeCore,
     logger,
-    mapperFor: (core, analysis) => {
+    mapperFor: (core) => {
+      const go = core.report.go;
       const m = new SourcePathMapper({
         substitutePath: readSettings().substitutePath,
         workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
-        mainModule: analysis.mainModule,
+        mainModule: go.mainModule?.path ?? go.mainPath ?? undefined,
       });
       mappers.set(core.corePath, m);
       return m;
@@ -118,15 +120,16 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       void vscode.window.showInformationMessage('Go Core: every binary will be asked about again before it is rebuilt for SSA.');
     }),
     vscode.workspace.registerTextDocumentContentProvider(SsaDocuments.scheme, ssaDocs),
-    vscode.commands.registerCommand(Commands.showSsaForFrame, async (arg?: { frame?: FrameModel } | FrameModel) => {
+    vscode.commands.registerCommand(Commands.showSsaForFrame, async (arg?: unknown) => {
       const core = sessions.active;
-      const frame = arg && 'frame' in arg && arg.frame ? arg.frame : (arg as FrameModel | undefined) ?? (core ? originFrame(core.model) : undefined);
+      const frame = frameOf(arg) ?? (core ? (originOf(core.report.crash.frames) ?? undefined) : undefined);
       if (!core || !frame) return undefined;
-      if (!frame.ssa) await annotateWithSsa(core, true);
-      const doc = ssaDocs.put(frame);
+      const before = core.annotations.get(frame.pc);
+      if (!before || !ssaText(before)) await annotateWithSsa(core, true);
+      const doc = ssaDocs.put(frame, core.annotations.get(frame.pc));
       if (!doc) {
         void vscode.window.showWarningMessage(
-          `No SSA for ${frame.func}: ${core.model.notes.find((n) => n.startsWith('SSA')) ?? 'the function could not be rebuilt (see the Go Core log)'}`,
+          `No SSA for ${frameFunction(frame)}: ${core.notes.find((n) => n.startsWith('SSA')) ?? 'the function could not be rebuilt (see the Go Core log)'}`,
         );
         return undefined;
       }

@@ -36,7 +36,7 @@ describe('imports point down the layers', () => {
       ['layers/imports-point-down'],
     );
     assert.deepEqual(
-      await problems('src/report/probe.ts', "import type { CrashModel } from '../vscode/model.js';\nexport type M = CrashModel;\n"),
+      await problems('src/report/probe.ts', "import type { OpenCore } from '../vscode/session/coreSessions.js';\nexport type M = OpenCore;\n"),
       ['layers/imports-point-down'],
     );
   });

@@ -10,6 +10,7 @@ import {
   parseTraceback,
   type Traceback,
 } from '../../src/traceback/parse.js';
+import { framesAsTraceback } from '../../src/traceback/format.js';
 
 /** Parse, check the round trip, return the traceback. */
 function parse(text: string): Traceback {
@@ -281,5 +282,31 @@ describe('parseTraceback edge syntax', () => {
       assert.equal(tb.lines.length, text.split('\n').length);
     }
     assert.equal(parse('').kind, 'unknown');
+  });
+});
+
+describe('framesAsTraceback', () => {
+  it('prints frames as the runtime does, so that the parser reads them back', () => {
+    const text = framesAsTraceback(
+      [
+        { function: 'main.pick', file: '/src/main.go', line: 12, inlined: true, offset: '0x1d' },
+        { function: 'main.main', file: '/src/main.go', line: 20, inlined: false, offset: '0x1d' },
+        { function: 'runtime.goexit', file: '', line: 0, inlined: false, offset: '0x1' },
+      ],
+      'goroutine 1 [running]:',
+    );
+    assert.equal(
+      text,
+      'goroutine 1 [running]:\nmain.pick(...)\n\t/src/main.go:12\nmain.main()\n\t/src/main.go:20 +0x1d\nruntime.goexit()\n\t? +0x1\n',
+    );
+    const frames = parse(text.replace('\t? +0x1\n', '\t/src/asm.s:1700 +0x1\n')).goroutines[0]!.frames;
+    assert.deepEqual(
+      frames.map((f) => [f.func, f.file, f.lineNumber, f.inlined, f.offset]),
+      [
+        ['main.pick', '/src/main.go', 12, true, undefined],
+        ['main.main', '/src/main.go', 20, false, 0x1d],
+        ['runtime.goexit', '/src/asm.s', 1700, false, 0x1],
+      ],
+    );
   });
 });

@@ -2,32 +2,34 @@
 // traceback text, show the SSA of the frame's function.
 import * as vscode from 'vscode';
 import type { SourcePathMapper } from '../../analysis/pathMapping.js';
+import { framesAsTraceback } from '../../traceback/format.js';
 import { Commands } from '../constants.js';
-import { framesAsTraceback, type FrameModel } from '../model.js';
 import type { CoreSessions } from '../session/coreSessions.js';
+import { frameFunction, printableFrame, type ShownFrame } from '../views/frameText.js';
 import type { PanicFramesNode } from '../views/panicFramesView.js';
 
-function frameOf(arg: unknown): FrameModel | undefined {
+/** The frame of a view node, or a frame passed as it is (a crash frame or a goroutine group's). */
+export function frameOf(arg: unknown): ShownFrame | undefined {
   if (!arg || typeof arg !== 'object') return undefined;
   const node = arg as PanicFramesNode;
   if (node.kind === 'frame' || node.kind === 'repeat') return node.frame;
-  if ('pc' in (arg as object) && 'func' in (arg as object)) return arg as FrameModel;
+  if ('pc' in arg && ('function' in arg || 'func' in arg)) return arg as ShownFrame;
   return undefined;
 }
 
-function framesOf(arg: unknown): { frames: FrameModel[]; header?: string } | undefined {
+function framesOf(arg: unknown): { frames: ShownFrame[]; header?: string } | undefined {
   const f = frameOf(arg);
   if (f) return { frames: [f] };
   const node = arg as PanicFramesNode | undefined;
   if (node?.kind === 'section') return { frames: node.frames, header: `${node.label}:` };
   if (node?.kind === 'runtimeGroup') return { frames: node.frames };
-  if (node?.kind === 'group') return { frames: node.group.frames, header: `goroutine ${node.group.ids[0]} [${node.group.status}]:` };
+  if (node?.kind === 'group') return { frames: node.group.frames, header: `goroutine ${node.group.goids[0]} [${node.group.status}]:` };
   return undefined;
 }
 
-export async function revealFrame(frame: FrameModel, mapper: SourcePathMapper | undefined): Promise<boolean> {
+export async function revealFrame(frame: ShownFrame, mapper: SourcePathMapper | undefined): Promise<boolean> {
   if (!frame.file || !frame.line) {
-    void vscode.window.showInformationMessage(`${frame.func} has no source line (pc ${frame.pc}).`);
+    void vscode.window.showInformationMessage(`${frameFunction(frame)} has no source line (pc ${frame.pc}).`);
     return false;
   }
   const mapped = mapper?.map(frame.file);
@@ -61,7 +63,7 @@ export function registerFrameCommands(
     }),
     vscode.commands.registerCommand(Commands.copyAsTraceback, async (arg: unknown) => {
       const sel = framesOf(arg);
-      if (sel) await vscode.env.clipboard.writeText(framesAsTraceback(sel.frames, sel.header));
+      if (sel) await vscode.env.clipboard.writeText(framesAsTraceback(sel.frames.map(printableFrame), sel.header));
     }),
   );
 }

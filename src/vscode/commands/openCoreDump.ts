@@ -2,24 +2,27 @@
 // on the core and a VS Code debug session over it. Cancellable; every failure says what to do.
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
+import { originOf } from '../../analysis/crashSummary.js';
+import type { CoreEngine } from '../../analysis/engine.js';
+import type { SourcePathMapper } from '../../analysis/pathMapping.js';
+import type { ReportFrame } from '../../analysis/report.js';
 import { CoreReadError, type CoreErrorKind } from '../../core/errors.js';
+import { isRuntimeFunction } from '../../traceback/crash.js';
 import { CoreSession } from '../../delve/coreSession.js';
 import { findDelveFor } from '../../delve/dlvDiscovery.js';
 import { Commands, DEBUG_TYPE, Views } from '../constants.js';
 import { CORE_ID_KEY } from '../debug/goCoreDebugger.js';
 import type { Logger } from '../log.js';
-import { originFrame, type FrameModel } from '../model.js';
 import { readSettings } from '../settings.js';
-import { ExecutableNotFoundError, type Analyzer, type CoreAnalysis } from '../session/analyzer.js';
+import { ExecutableNotFoundError, type Analyzer } from '../session/analyzer.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
-import type { SourcePathMapper } from '../../analysis/pathMapping.js';
 
 export interface OpenCoreDeps {
   sessions: CoreSessions;
   analyze: Analyzer;
   logger: Logger;
-  mapperFor(core: OpenCore, analysis: CoreAnalysis): SourcePathMapper;
-  onOpened?(core: OpenCore, analysis: CoreAnalysis): void;
+  mapperFor(core: OpenCore): SourcePathMapper;
+  onOpened?(core: OpenCore): void;
 }
 
 export interface OpenCoreOptions {
@@ -38,10 +41,10 @@ const BINARY_PROBLEMS = new Set<CoreErrorKind>(['build-id-mismatch', 'not-execut
  * substitutePath pairs for Delve (vscode-go semantics: from = local, to = recorded) guessed from where
  * our mapper found the user frames' sources, so that the debug session opens the workspace copies.
  */
-export function derivedSubstitutePath(frames: FrameModel[], mapper: SourcePathMapper): { from: string; to: string }[] {
+export function derivedSubstitutePath(frames: readonly ReportFrame[], mapper: SourcePathMapper): { from: string; to: string }[] {
   const pairs = new Map<string, string>();
   for (const f of frames) {
-    if (f.runtime || !f.file) continue;
+    if (isRuntimeFunction(f.function) || !f.file) continue;
     const m = mapper.map(f.file);
     if (!m || m.by === 'identity') continue;
     const to = dirname(f.file);
@@ -99,11 +102,11 @@ export async function openCoreDump(
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
       progress.report({ message: 'reading the core' });
-      let analysis: CoreAnalysis | undefined;
+      let engine: CoreEngine | undefined;
       let binary = binaryPath;
-      for (let attempt = 0; attempt < 3 && !analysis; attempt++) {
+      for (let attempt = 0; attempt < 3 && !engine; attempt++) {
         try {
-          analysis = await deps.analyze(corePath, binary, {
+          engine = await deps.analyze(corePath, binary, {
             candidates: binary ? [] : await executableCandidates(corePath),
           });
         } catch (e) {
@@ -129,15 +132,13 @@ export async function openCoreDump(
           if (!binary) return undefined;
         }
       }
-      if (!analysis) return undefined;
-      const core = deps.sessions.add(corePath, analysis.binaryPath, analysis.model);
-      core.pcInfo = analysis.pcInfo;
-      core.engine = analysis.engine;
-      core.resources.push(analysis);
-      const mapper = deps.mapperFor(core, analysis);
-      deps.onOpened?.(core, analysis);
+      if (!engine) return undefined;
+      const core = deps.sessions.add(engine);
+      const goVersion = core.report.go.version ?? undefined;
+      const mapper = deps.mapperFor(core);
+      deps.onOpened?.(core);
       void vscode.commands.executeCommand(`${Views.panicFrames}.focus`);
-      const origin = originFrame(analysis.model);
+      const origin = originOf(core.report.crash.frames);
       const mapped = origin?.file ? mapper.map(origin.file) : undefined;
       if (mapped && origin?.line) {
         const doc = await vscode.workspace.openTextDocument(mapped.path);
@@ -148,21 +149,21 @@ export async function openCoreDump(
 
       progress.report({ message: 'starting Delve' });
       try {
-        const pick = await findDelveFor(analysis.goVersion, {
+        const pick = await findDelveFor(goVersion, {
           dlvPath: options.dlvPath ?? (Object.keys(settings.dlvPaths).length ? settings.dlvPaths : settings.dlvPath),
           alternateToolsDlv: settings.goAlternateDlv,
         });
-        if (!pick.inRange) core.model.notes.push(`Delve ${pick.version} does not support ${analysis.goVersion ?? 'this Go version'}: running it with --check-go-version=false`);
+        if (!pick.inRange) core.notes.push(`Delve ${pick.version} does not support ${goVersion ?? 'this Go version'}: running it with --check-go-version=false`);
         const session = await CoreSession.open({
           corePath,
-          programPath: analysis.binaryPath,
-          goVersion: analysis.goVersion,
+          programPath: core.binaryPath,
+          goVersion,
           dlv: pick,
           timeoutMs: settings.requestTimeoutMs,
           trace: settings.trace,
           substitutePath: [
             ...(options.substitutePath ?? settings.substitutePath),
-            ...derivedSubstitutePath([...analysis.model.frames, ...analysis.model.systemFrames], mapper),
+            ...derivedSubstitutePath(core.report.crash.frames, mapper),
           ],
           signal: abort.signal,
           logger: (level, message) => (level.startsWith('dap') ? deps.logger.trace(message) : deps.logger.info(`[dlv ${level}] ${message}`)),
@@ -175,7 +176,7 @@ export async function openCoreDump(
         session.on('ended', (info) => {
           core.delveEndedReason = info.reason;
           if (info.unexpected) {
-            core.model.notes.push(`The Delve session ended: ${info.reason}`);
+            core.notes.push(`The Delve session ended: ${info.reason}`);
             void vscode.window.showWarningMessage(`Delve stopped for ${name}: ${info.reason}. The Go Core views keep what our own readers found.`);
           }
           deps.sessions.update(core);
@@ -185,7 +186,7 @@ export async function openCoreDump(
         if (token.isCancellationRequested) return core;
         const msg = e instanceof Error ? e.message : String(e);
         deps.logger.error(`Delve for ${corePath}: ${msg}`);
-        core.model.notes.push(`No Delve session: ${msg.split('\n')[0]}`);
+        core.notes.push(`No Delve session: ${msg.split('\n')[0]}`);
         deps.sessions.update(core);
         void vscode.window.showWarningMessage(`Delve could not open ${name}: ${msg.split('\n')[0]} The Go Core views show what our own readers found.`);
         return core;
@@ -200,7 +201,7 @@ export async function openCoreDump(
             request: 'launch',
             name: `Core: ${core.label}`,
             coreFilePath: corePath,
-            program: analysis.binaryPath,
+            program: core.binaryPath,
             [CORE_ID_KEY]: core.id,
           },
           { suppressDebugView: true },

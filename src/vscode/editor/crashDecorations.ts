@@ -1,31 +1,44 @@
 // Decorations on the source lines of the crash frames of the active core: the origin frame stands out
 // (message, PC, instruction, SSA value), the other frames are quieter. Cleared when the core closes.
 import * as vscode from 'vscode';
-import type { CrashModel, FrameModel } from '../model.js';
-import { crashHeadline } from '../views/panicFramesView.js';
-import type { CoreSessions } from '../session/coreSessions.js';
+import { originOf, type CrashSummary } from '../../analysis/crashSummary.js';
 import type { SourcePathMapper } from '../../analysis/pathMapping.js';
+import type { ReportFrame } from '../../analysis/report.js';
+import type { PcMapping } from '../../ssa/pcToSsa.js';
+import type { CoreSessions } from '../session/coreSessions.js';
+import { crashHeadline } from '../views/frameText.js';
+import { ssaText } from './ssaAnnotator.js';
 
-export function annotationText(frame: FrameModel, model: CrashModel): string {
+/** What one decorated frame shows: the frame, whether it is the origin, its pc's annotation. */
+export interface DecoratedFrame {
+  frame: ReportFrame;
+  origin: boolean;
+  mapping: PcMapping | undefined;
+}
+
+export function annotationText(d: DecoratedFrame, crash: CrashSummary): string {
   const parts: string[] = [];
-  if (frame.origin) parts.push(crashHeadline(model));
-  parts.push(`pc ${frame.pc}`);
-  if (frame.instruction) parts.push(frame.instruction);
-  if (frame.ssa) parts.push(`${frame.ssa.value}${frame.ssa.verified ? '' : ' (unverified)'}`);
+  if (d.origin) parts.push(crashHeadline(crash));
+  parts.push(`pc ${d.frame.pc}`);
+  if (d.mapping?.instruction) parts.push(d.mapping.instruction.text);
+  const ssa = d.mapping && ssaText(d.mapping);
+  if (ssa) parts.push(`${ssa}${d.mapping!.verified ? '' : ' (unverified)'}`);
   return `  ◀ ${parts.join(' · ')}`;
 }
 
-export function annotationHover(frame: FrameModel, model: CrashModel): vscode.MarkdownString {
+export function annotationHover(d: DecoratedFrame, crash: CrashSummary): vscode.MarkdownString {
+  const { frame, mapping } = d;
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(`$(debug-stackframe) **${frame.origin ? 'Crash origin' : 'Crash frame'}** — ${frame.func}\n\n`);
-  if (frame.origin) md.appendCodeblock(crashHeadline(model), 'text');
-  const rows = [`pc  ${frame.pc}${frame.offset !== undefined ? `  (${frame.func}+0x${frame.offset.toString(16)})` : ''}`];
+  md.appendMarkdown(`$(debug-stackframe) **${d.origin ? 'Crash origin' : 'Crash frame'}** — ${frame.function}\n\n`);
+  if (d.origin) md.appendCodeblock(crashHeadline(crash), 'text');
+  const rows = [`pc  ${frame.pc}${frame.inlined ? '' : `  (${frame.function}+${frame.offset})`}`];
   if (frame.sp) rows.push(`sp  ${frame.sp}`);
-  if (frame.instruction) rows.push(`ins ${frame.instruction}`);
+  if (mapping?.instruction) rows.push(`ins ${mapping.instruction.text}`);
   md.appendCodeblock(rows.join('\n'), 'text');
-  if (frame.ssa) {
-    md.appendMarkdown(`**SSA** ${frame.ssa.verified ? '$(verified) verified: rebuilt code equals the binary' : `$(warning) unverified${frame.ssa.reason ? `: ${frame.ssa.reason}` : ''}`}\n`);
-    md.appendCodeblock([frame.ssa.value, ...(frame.ssa.neighbours ?? []).map((n) => `  ${n}`)].join('\n'), 'text');
+  const ssa = mapping && ssaText(mapping);
+  if (ssa) {
+    md.appendMarkdown(`**SSA** ${mapping.verified ? '$(verified) verified: rebuilt code equals the binary' : `$(warning) unverified${mapping.reason ? `: ${mapping.reason}` : ''}`}\n`);
+    md.appendCodeblock([ssa, ...mapping.neighbours.map((n) => `  ${n.text}`)].join('\n'), 'text');
   }
   return md;
 }
@@ -64,12 +77,15 @@ export class CrashDecorations implements vscode.Disposable {
   }
 
   /** Frames of the active core whose (mapped) source file is `fsPath`, with their lines. */
-  framesIn(fsPath: string): FrameModel[] {
+  framesIn(fsPath: string): DecoratedFrame[] {
     const core = this.sessions.active;
     if (!core) return [];
     const mapper = this.mapperFor(core.corePath);
-    const frames = [...core.model.systemFrames, ...core.model.frames];
-    return frames.filter((f) => f.file && f.line && (mapper?.map(f.file)?.path ?? f.file) === fsPath);
+    const frames = core.report.crash.frames;
+    const origin = originOf(frames);
+    return frames
+      .filter((f) => f.file && f.line && (mapper?.map(f.file)?.path ?? f.file) === fsPath)
+      .map((frame) => ({ frame, origin: frame === origin, mapping: core.annotations.get(frame.pc) }));
   }
 
   refresh(): void {
@@ -79,17 +95,17 @@ export class CrashDecorations implements vscode.Disposable {
       const other: vscode.DecorationOptions[] = [];
       if (core) {
         const seen = new Set<number>();
-        for (const f of this.framesIn(editor.document.uri.fsPath)) {
-          const line = f.line! - 1;
+        for (const d of this.framesIn(editor.document.uri.fsPath)) {
+          const line = d.frame.line - 1;
           if (line < 0 || line >= editor.document.lineCount || seen.has(line)) continue;
           seen.add(line);
           const range = editor.document.lineAt(line).range;
           const opt: vscode.DecorationOptions = {
             range,
-            hoverMessage: annotationHover(f, core.model),
-            renderOptions: { after: { contentText: annotationText(f, core.model) } },
+            hoverMessage: annotationHover(d, core.crash),
+            renderOptions: { after: { contentText: annotationText(d, core.crash) } },
           };
-          (f.origin ? origin : other).push(opt);
+          (d.origin ? origin : other).push(opt);
         }
       }
       editor.setDecorations(this.origin, origin);

@@ -3,8 +3,18 @@
 // line with inlined calls, the instruction (Delve's disassembly when its session is live) and the SSA
 // value with its neighbours on the same line.
 import * as vscode from 'vscode';
-import type { PcDescription } from '../model.js';
+import type { PcDescription } from '../../analysis/engine.js';
+import type { PcMapping } from '../../ssa/pcToSsa.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
+import { ssaText } from './ssaAnnotator.js';
+
+/** What the hover shows for a pc: the engine's answer, the instruction, the SSA mapping of a crash frame at that pc. */
+export interface PcHoverContent {
+  pc: PcDescription;
+  /** From the crash frame's mapping, else Delve's disassembly when its session is live. */
+  instruction: string | undefined;
+  mapping: PcMapping | undefined;
+}
 
 /** A PC reference found at a position of a line. */
 export interface PcReference {
@@ -44,37 +54,42 @@ export function pcReferenceAt(line: string, character: number): PcReference | un
   return undefined;
 }
 
-export function describeMarkdown(d: PcDescription): vscode.MarkdownString {
+export function describeMarkdown(c: PcHoverContent): vscode.MarkdownString {
+  const d = c.pc;
+  // Source frames innermost first: the physical function's position last, the inlined calls before it.
+  const outer = d.frames[d.frames.length - 1];
+  const inlined = d.frames.slice(0, -1);
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(`**${d.func}+0x${d.offset.toString(16)}** — \`${d.pc}\`\n\n`);
-  if (d.file) md.appendMarkdown(`${d.file}:${d.line ?? '?'}\n\n`);
-  if (d.inlined.length) {
+  md.appendMarkdown(`**${d.function}+0x${d.offset.toString(16)}** — \`0x${d.pc.toString(16)}\`\n\n`);
+  if (outer?.file) md.appendMarkdown(`${outer.file}:${outer.line || '?'}\n\n`);
+  if (inlined.length) {
     md.appendMarkdown('Inlined calls at this PC:\n');
-    md.appendCodeblock(d.inlined.map((i) => `${i.func}${i.file ? `  ${i.file}:${i.line ?? '?'}` : ''}`).join('\n'), 'text');
+    md.appendCodeblock(inlined.map((i) => `${i.function}${i.file ? `  ${i.file}:${i.line || '?'}` : ''}`).join('\n'), 'text');
   }
-  if (d.instruction) md.appendCodeblock(d.instruction, 'text');
-  if (d.ssa) {
-    md.appendMarkdown(d.ssa.verified ? '$(verified) SSA (verified)\n' : `$(warning) SSA (unverified${d.ssa.reason ? `: ${d.ssa.reason}` : ''})\n`);
-    md.appendCodeblock([d.ssa.value, ...(d.ssa.neighbours ?? []).map((n) => `  ${n}`)].join('\n'), 'text');
+  if (c.instruction) md.appendCodeblock(c.instruction, 'text');
+  const ssa = c.mapping && ssaText(c.mapping);
+  if (ssa) {
+    const m = c.mapping!;
+    md.appendMarkdown(m.verified ? '$(verified) SSA (verified)\n' : `$(warning) SSA (unverified${m.reason ? `: ${m.reason}` : ''})\n`);
+    md.appendCodeblock([ssa, ...m.neighbours.map((n) => `  ${n.text}`)].join('\n'), 'text');
   }
   return md;
 }
 
 /**
- * Everything known about a PC of an open core: our pclntab reader's answer, Delve's disassembly when
- * its session is live, and the SSA value when a crash frame at that PC was mapped.
+ * Everything known about a PC of an open core: the engine's answer (pclntab, the return-address
+ * rule), the instruction and SSA value when a crash frame at that PC was mapped, else Delve's
+ * disassembly when its session is live.
  */
-export async function describePcOfCore(core: OpenCore, pc: bigint, isReturnAddress: boolean): Promise<PcDescription | undefined> {
-  const d = await core.pcInfo?.describe(pc, { isReturnAddress });
+export async function describePcOfCore(core: OpenCore, pc: bigint, isReturnAddress: boolean): Promise<PcHoverContent | undefined> {
+  const d = core.engine.describePc(pc, { returnAddress: isReturnAddress });
   if (!d) return undefined;
-  const hex = '0x' + pc.toString(16);
-  const frame = [...core.model.frames, ...core.model.systemFrames].find((f) => f.pc === hex && (f.ssa || f.instruction));
-  if (frame?.ssa) d.ssa = frame.ssa;
-  if (frame?.instruction) d.instruction = frame.instruction;
-  if (!d.instruction && core.delve && !core.delve.ended) {
-    d.instruction = await core.delve.instructionAt(pc, isReturnAddress).catch(() => undefined);
+  const mapping = core.annotations.get('0x' + pc.toString(16));
+  let instruction = mapping?.instruction?.text;
+  if (!instruction && core.delve && !core.delve.ended) {
+    instruction = await core.delve.instructionAt(pc, isReturnAddress).catch(() => undefined);
   }
-  return d;
+  return { pc: d, instruction, mapping };
 }
 
 export class PcHoverProvider implements vscode.HoverProvider {
@@ -82,13 +97,12 @@ export class PcHoverProvider implements vscode.HoverProvider {
 
   async provideHover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
     const core = this.sessions.active;
-    const info = core?.pcInfo;
-    if (!core || !info) return undefined;
+    if (!core) return undefined;
     const ref = pcReferenceAt(document.lineAt(position.line).text, position.character);
     if (!ref) return undefined;
     let pc = ref.pc;
     if (pc === undefined && ref.func !== undefined && ref.offset !== undefined) {
-      const entry = info.entryOf(ref.func);
+      const entry = core.engine.binary.entryOf(ref.func);
       if (entry !== undefined) pc = entry + BigInt(ref.offset);
     }
     if (pc === undefined) return undefined;

@@ -5,32 +5,27 @@
 // rebuild at a time.
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
+import { originOf } from '../../analysis/crashSummary.js';
 import type { SourcePathMapper } from '../../analysis/pathMapping.js';
+import { isReturnAddress } from '../../analysis/pcRules.js';
+import type { ReportFrame } from '../../analysis/report.js';
 import { findModuleRoot, RebuildNotAllowedError, type PcMapping } from '../../ssa/pcToSsa.js';
 import type { Logger } from '../log.js';
-import type { FrameModel, SsaAnnotation } from '../model.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
+import { frameFunction, isRuntimeFrame, type ShownFrame } from '../views/frameText.js';
 import type { SsaConsent } from './ssaConsent.js';
 
-export function ssaAnnotation(m: PcMapping): SsaAnnotation | undefined {
-  const value = m.ssaValue?.text ?? m.ssaBlock?.text;
-  if (!value) return undefined;
-  return {
-    value,
-    verified: m.verified,
-    reason: m.reason,
-    neighbours: m.neighbours.map((n) => n.text),
-    function: m.function,
-    listing: m.genssaRows.map((r) => `${r.value ?? '    '}\t${r.line !== undefined ? `(${r.isStmt ? '+' : ''}${r.line})` : ''}\t${r.text}`),
-    listingRow: m.genssaRow,
-  };
+/** The SSA that produced a pc's instruction: the value (`v16 = CALL ...`), or a branch's block; undefined when none. */
+export function ssaText(m: PcMapping): string | undefined {
+  return m.ssaValue?.text ?? m.ssaBlock?.text;
 }
 
 /** Frames worth rebuilding: user code first (the origin frame first), one per physical PC. */
-export function framesToMap(frames: FrameModel[]): FrameModel[] {
+export function framesToMap(frames: readonly ReportFrame[]): ReportFrame[] {
   const seen = new Set<string>();
-  const user = frames.filter((f) => !f.runtime);
-  const ordered = [...user.filter((f) => f.origin), ...user.filter((f) => !f.origin)];
+  const origin = originOf(frames);
+  const user = frames.filter((f) => !isRuntimeFrame(f));
+  const ordered = [...user.filter((f) => f === origin), ...user.filter((f) => f !== origin)];
   return ordered.filter((f) => {
     if (seen.has(f.pc)) return false;
     seen.add(f.pc);
@@ -52,10 +47,17 @@ export interface SsaAnnotatorOptions {
   onAllowed: () => void;
 }
 
+/** The key a binary's rebuild permission is stored under: its build ID (Go, else GNU), as the language server receives it. */
+export function consentKey(core: OpenCore): string {
+  const ids = core.engine.binary.buildIds;
+  return ids.go ?? ids.gnu ?? `path:${core.binaryPath}`;
+}
+
 /** Replaces the view's SSA note (one at a time: a retry never adds a second one). */
 function setSsaNote(core: OpenCore, note: string | undefined): void {
-  core.model.notes = core.model.notes.filter((n) => !n.startsWith('SSA'));
-  if (note) core.model.notes.push(note);
+  const i = core.notes.findIndex((n) => n.startsWith('SSA'));
+  if (i >= 0) core.notes.splice(i, 1);
+  if (note) core.notes.push(note);
 }
 
 export async function annotateCoreWithSsa(
@@ -64,7 +66,8 @@ export async function annotateCoreWithSsa(
   opts: SsaAnnotatorOptions,
   token?: vscode.CancellationToken,
 ): Promise<void> {
-  const frames = framesToMap([...core.model.frames, ...core.model.systemFrames]);
+  const frames = framesToMap(core.report.crash.frames);
+  const origin = originOf(core.report.crash.frames);
   if (frames.length === 0) return;
   const abort = new AbortController();
   token?.onCancellationRequested(() => abort.abort());
@@ -77,49 +80,45 @@ export async function annotateCoreWithSsa(
         const local = frame.file ? opts.mapper.map(frame.file)?.path : undefined;
         const root = local ? findModuleRoot(dirname(local))?.root : undefined;
         if (!root) {
-          opts.logger.info(`SSA: no local source for ${frame.func} (${frame.file ?? '?'}); not rebuilt`);
+          opts.logger.info(`SSA: no local source for ${frame.function} (${frame.file || '?'}); not rebuilt`);
           continue;
         }
-        progress.report({ message: frame.func });
+        progress.report({ message: frame.function });
         try {
           if (!core.engine) return;
           const m = await core.engine.mapSsa({
             pc: BigInt(frame.pc),
-            isReturnAddress: !frame.faulting,
+            isReturnAddress: isReturnAddress(frame),
             sourceRoot: root,
             goroots: opts.goroots,
             allowRebuild: opts.trusted,
             allowedRoots: opts.allowedRoots,
             confirmRebuild: (plan) =>
               opts.consent.confirm(
-                core.model.buildId ?? `path:${core.binaryPath}`,
+                consentKey(core),
                 core.binaryPath,
                 plan,
                 opts.interactive,
                 opts.onAllowed,
               ),
             signal: abort.signal,
-            onProgress: (msg) => progress.report({ message: `${frame.func}: ${msg}` }),
+            onProgress: (msg) => progress.report({ message: `${frame.function}: ${msg}` }),
           });
-          // Inlined frames share the physical PC: annotate each frame with that PC.
-          for (const f of [...core.model.frames, ...core.model.systemFrames]) {
-            if (f.pc !== frame.pc) continue;
-            f.instruction = m.instruction?.text;
-            f.ssa = ssaAnnotation(m);
-          }
-          if (frame.origin) setSsaNote(core, undefined);
+          // Keyed by the physical pc: the inlined frames of that physical frame share it.
+          core.annotations.set(frame.pc, m);
+          if (frame === origin) setSsaNote(core, undefined);
           sessions.annotate(core);
           opts.logger.info(
-            `SSA for ${frame.func} at ${frame.pc}: ${m.verified ? 'verified' : 'not verified'} (${m.reason})` +
+            `SSA for ${frame.function} at ${frame.pc}: ${m.verified ? 'verified' : 'not verified'} (${m.reason})` +
               (m.rebuild.cached ? ', from the cache' : `; rebuilt with go ${m.rebuild.args.join(' ')}`) +
               (m.rebuild.ignoredSettings.length ? `; not taken from the binary: ${m.rebuild.ignoredSettings.join('; ')}` : ''),
           );
         } catch (e) {
           if (abort.signal.aborted) return;
           const msg = e instanceof Error ? e.message : String(e);
-          opts.logger.warn(`SSA for ${frame.func} at ${frame.pc}: ${msg}`);
+          opts.logger.warn(`SSA for ${frame.function} at ${frame.pc}: ${msg}`);
           if (e instanceof RebuildNotAllowedError) {
-            const denied = opts.consent.decision(core.model.buildId ?? `path:${core.binaryPath}`) === 'denied';
+            const denied = opts.consent.decision(consentKey(core)) === 'denied';
             setSsaNote(
               core,
               denied
@@ -129,7 +128,7 @@ export async function annotateCoreWithSsa(
             sessions.update(core);
             return;
           }
-          if (frame.origin) setSsaNote(core, `SSA not available: ${msg.split('\n')[0]}`);
+          if (frame === origin) setSsaNote(core, `SSA not available: ${msg.split('\n')[0]}`);
           sessions.update(core);
         }
       }
@@ -146,18 +145,22 @@ export class SsaDocuments implements vscode.TextDocumentContentProvider {
     return this.docs.get(uri.toString()) ?? '// This SSA listing is no longer available: run "Show SSA for This Frame" again.';
   }
 
-  /** Registers the listing of a frame and returns its URI and the line of the crash instruction. */
-  put(frame: FrameModel): { uri: vscode.Uri; line: number } | undefined {
-    const ssa = frame.ssa;
-    if (!ssa?.listing) return undefined;
+  /**
+   * Registers the genssa listing of the function a frame's pc was mapped into and returns its URI
+   * and the line of the crash instruction; undefined when that pc has no SSA value.
+   */
+  put(frame: ShownFrame, m: PcMapping | undefined): { uri: vscode.Uri; line: number } | undefined {
+    const value = m && ssaText(m);
+    if (!value) return undefined;
     const header = [
-      `// genssa of ${ssa.function ?? frame.func} (the compiler's last SSA pass, as GOSSAFUNC prints it)`,
-      `// crash frame ${frame.func} at pc ${frame.pc}: ${ssa.value}`,
-      `// ${ssa.verified ? 'verified: the rebuilt code equals the binary byte for byte (relocations aside)' : `unverified: ${ssa.reason ?? 'the code differs'}`}`,
+      `// genssa of ${m.function} (the compiler's last SSA pass, as GOSSAFUNC prints it)`,
+      `// crash frame ${frameFunction(frame)} at pc ${frame.pc}: ${value}`,
+      `// ${m.verified ? 'verified: the rebuilt code equals the binary byte for byte (relocations aside)' : `unverified: ${m.reason || 'the code differs'}`}`,
       '',
     ];
-    const uri = vscode.Uri.from({ scheme: SsaDocuments.scheme, path: `/${ssa.function ?? frame.func}.ssa`, query: frame.pc });
-    this.docs.set(uri.toString(), [...header, ...ssa.listing].join('\n') + '\n');
-    return { uri, line: header.length + (ssa.listingRow ?? 0) };
+    const listing = m.genssaRows.map((r) => `${r.value ?? '    '}\t${r.line !== undefined ? `(${r.isStmt ? '+' : ''}${r.line})` : ''}\t${r.text}`);
+    const uri = vscode.Uri.from({ scheme: SsaDocuments.scheme, path: `/${m.function}.ssa`, query: frame.pc });
+    this.docs.set(uri.toString(), [...header, ...listing].join('\n') + '\n');
+    return { uri, line: header.length + (m.genssaRow ?? 0) };
   }
 }

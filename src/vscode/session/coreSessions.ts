@@ -1,31 +1,51 @@
-// The open cores. Each has the crash model (from our readers, then completed by Delve), and, once
-// Delve is up, the Delve session shared by the views and VS Code's debug session. Several cores can
-// be open at once; the views show the active one (the one of the focused debug session, else the
-// most recently opened).
+// The open cores. Each holds the engine that opened it (src/analysis) with the engine's own model,
+// the report and the crash summary as they are, plus what the views add that is not part of that
+// model: notes for the user, the instruction and SSA value mapped at a frame's pc, and, once Delve
+// is up, the Delve session shared by the views and VS Code's debug session. Several cores can be
+// open at once; the views show the active one (the one of the focused debug session, else the most
+// recently opened).
 import * as vscode from 'vscode';
 import { ContextKeys } from '../constants.js';
 import type { CoreEngine } from '../../analysis/engine.js';
+import type { CrashSummary } from '../../analysis/crashSummary.js';
+import type { Report } from '../../analysis/report.js';
 import type { CoreSession } from '../../delve/coreSession.js';
-import type { CrashModel, PcInfoProvider } from '../model.js';
+import type { PcMapping } from '../../ssa/pcToSsa.js';
 
 export class OpenCore implements vscode.Disposable {
+  /** The report model (`go-core report --json`), as the engine made it. */
+  readonly report: Report;
+  /** What the runtime knew at the crash, as the engine read it. */
+  readonly crash: CrashSummary;
+  /** Things the user should know that the engine did not say: Delve out of its Go range or ended, SSA... */
+  readonly notes: string[] = [];
+  /**
+   * The instruction and SSA value of a crash frame's pc, keyed by the physical pc (`0x45d150`):
+   * every logical (inlined) frame of a physical frame shares it (src/analysis/pcRules.ts).
+   */
+  readonly annotations = new Map<string, PcMapping>();
   /** Delve's session on this core, shared by the views and VS Code's debug session (proxyAdapter.ts). */
   delve: CoreSession | undefined;
   debugSession: vscode.DebugSession | undefined;
   /** Set when the Delve session ended on its own (crash, exit). */
   delveEndedReason: string | undefined;
-  pcInfo: PcInfoProvider | undefined;
-  /** The engine that opened this core (src/analysis): SSA mapping goes through its binary. */
-  engine: CoreEngine | undefined;
-  /** Released with the core (readers' file descriptors, caches). */
-  readonly resources: { dispose(): void }[] = [];
 
   constructor(
     readonly id: string,
-    readonly corePath: string,
-    readonly binaryPath: string,
-    public model: CrashModel,
-  ) {}
+    /** The engine that opened this core and its executable once; closed with the core. */
+    readonly engine: CoreEngine,
+  ) {
+    this.report = engine.report();
+    this.crash = engine.crash();
+  }
+
+  get corePath(): string {
+    return this.engine.corePath;
+  }
+
+  get binaryPath(): string {
+    return this.report.executable.path;
+  }
 
   get label(): string {
     return `${this.corePath.split('/').pop()} (${this.binaryPath.split('/').pop()})`;
@@ -34,7 +54,7 @@ export class OpenCore implements vscode.Disposable {
   async dispose(): Promise<void> {
     const d = this.delve;
     this.delve = undefined;
-    for (const r of this.resources.splice(0)) r.dispose();
+    this.engine.close();
     await d?.close().catch(() => undefined);
   }
 }
@@ -44,11 +64,11 @@ export class CoreSessions implements vscode.Disposable {
   private activeId: string | undefined;
   private nextId = 1;
   private readonly changed = new vscode.EventEmitter<void>();
-  /** The set of cores, the active core, or the shape of its model changed: views refresh. */
+  /** The set of cores, the active core, or its notes changed: views refresh. */
   readonly onDidChange = this.changed.event;
   private readonly annotated = new vscode.EventEmitter<OpenCore>();
   /**
-   * Only annotations of frames changed (instruction, SSA value): decorations and hovers refresh,
+   * Only the annotations of frames' pcs changed (instruction, SSA value): decorations and hovers refresh,
    * the trees keep their items (refreshing them under the user's pointer loses clicks).
    */
   readonly onDidAnnotate = this.annotated.event;
@@ -65,8 +85,8 @@ export class CoreSessions implements vscode.Disposable {
     return this.cores.get(id);
   }
 
-  add(corePath: string, binaryPath: string, model: CrashModel): OpenCore {
-    const core = new OpenCore(`core-${this.nextId++}`, corePath, binaryPath, model);
+  add(engine: CoreEngine): OpenCore {
+    const core = new OpenCore(`core-${this.nextId++}`, engine);
     this.cores.set(core.id, core);
     this.activeId = core.id;
     this.fire();

@@ -1,20 +1,20 @@
 // The _panic chain view: one node per runtime._panic record, newest first, with its decoded value and
 // recovered/aborted/goexit; children: every field with its byte offset in this Go version's layout.
 import * as vscode from 'vscode';
-import type { FieldModel, PanicRecordModel } from '../model.js';
+import type { SummaryField, SummaryPanic } from '../../analysis/crashSummary.js';
 import type { CoreSessions } from '../session/coreSessions.js';
 
-export type PanicChainNode = { kind: 'panic'; record: PanicRecordModel; index: number } | { kind: 'field'; field: FieldModel };
+export type PanicChainNode = { kind: 'panic'; record: SummaryPanic; index: number } | { kind: 'field'; field: SummaryField };
 
-export function fieldLabel(f: FieldModel): string {
+export function fieldLabel(f: SummaryField): string {
   return `${f.name} @+0x${f.offset.toString(16)}`;
 }
 
-export function fieldDescription(f: FieldModel): string {
+export function fieldDescription(f: SummaryField): string {
   return `${f.type} = ${f.value}${f.symbol ? ` (${f.symbol})` : ''}`;
 }
 
-export function panicDescription(r: PanicRecordModel): string {
+export function panicDescription(r: SummaryPanic): string {
   const flags = [r.recovered ? 'recovered' : undefined, r.aborted ? 'aborted' : undefined, r.goexit ? 'goexit' : undefined];
   return flags.filter(Boolean).join(' · ') || r.address;
 }
@@ -28,9 +28,9 @@ export class PanicChainProvider implements vscode.TreeDataProvider<PanicChainNod
   }
 
   getChildren(node?: PanicChainNode): PanicChainNode[] {
-    const model = this.sessions.active?.model;
-    if (!model) return [];
-    if (!node) return model.panics.map((record, index) => ({ kind: 'panic', record, index }));
+    const core = this.sessions.active;
+    if (!core) return [];
+    if (!node) return core.crash.panics.map((record, index) => ({ kind: 'panic', record, index }));
     return node.kind === 'panic' ? node.record.fields.map((field) => ({ kind: 'field', field })) : [];
   }
 

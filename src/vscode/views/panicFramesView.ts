@@ -2,71 +2,52 @@
 // origin frame marked and runtime frames folded into groups, the system-stack frames for crashes on
 // g0, and the other goroutines grouped by identical stacks.
 import * as vscode from 'vscode';
+import { originOf, type SummaryGroup } from '../../analysis/crashSummary.js';
+import type { ReportFrame } from '../../analysis/report.js';
 import { Commands } from '../constants.js';
-import type { CrashModel, FrameModel, GoroutineGroupModel } from '../model.js';
-import type { CoreSessions } from '../session/coreSessions.js';
+import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
+import {
+  crashHeadline,
+  frameDescription,
+  frameFunction,
+  frameLabel,
+  frameTooltip,
+  isRuntimeFrame,
+  onSystemStack,
+  type ShownFrame,
+} from './frameText.js';
 
 export type PanicFramesNode =
-  | { kind: 'crash'; model: CrashModel }
+  | { kind: 'crash'; core: OpenCore }
   | { kind: 'message'; text: string }
   | { kind: 'note'; text: string }
-  | { kind: 'section'; label: string; description?: string; frames: FrameModel[]; stack: FrameModel['stack']; expanded: boolean }
-  | { kind: 'runtimeGroup'; frames: FrameModel[] }
-  | { kind: 'repeat'; frame: FrameModel; count: number; model: CrashModel }
-  | { kind: 'frame'; frame: FrameModel; model: CrashModel }
-  | { kind: 'groups'; model: CrashModel }
-  | { kind: 'group'; group: GoroutineGroupModel; model: CrashModel };
+  | { kind: 'section'; label: string; description?: string; frames: ReportFrame[]; stack: 'goroutine' | 'g0' | 'gsignal'; expanded: boolean }
+  | { kind: 'runtimeGroup'; frames: ReportFrame[] }
+  | { kind: 'repeat'; frame: ReportFrame; count: number }
+  | { kind: 'frame'; frame: ShownFrame; origin: boolean }
+  | { kind: 'groups'; core: OpenCore }
+  | { kind: 'group'; group: SummaryGroup };
 
 const MAX_IDS_SHOWN = 8;
 
-export function frameTooltip(f: FrameModel): vscode.MarkdownString {
-  const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(`**${escape(f.func)}**${f.offset !== undefined ? ` +0x${f.offset.toString(16)}` : ''}\n\n`);
-  if (f.file) md.appendMarkdown(`${escape(f.file)}:${f.line ?? '?'}\n\n`);
-  const rows = [`PC ${f.pc}`];
-  if (f.sp) rows.push(`SP ${f.sp}`);
-  if (f.fp) rows.push(`FP ${f.fp}`);
-  md.appendCodeblock(rows.join('\n'), 'text');
-  const tags = [
-    f.origin ? 'origin of the crash' : undefined,
-    f.inlined ? 'inlined call' : undefined,
-    f.faulting ? 'faulting instruction (PC is the instruction itself)' : 'PC is a return address',
-    f.stack !== 'goroutine' ? `on the ${f.stack} stack` : undefined,
-  ].filter(Boolean);
-  md.appendMarkdown(tags.join(' · '));
-  return md;
-}
-
-function escape(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
-}
-
-export function frameLabel(f: FrameModel): string {
-  return f.func;
-}
-
-export function frameDescription(f: FrameModel): string {
-  const base = f.file ? `${f.file.split('/').pop()}:${f.line ?? '?'}` : f.pc;
-  return f.inlined ? `${base} (inlined)` : base;
-}
-
-export type FoldedFrame = { frame: FrameModel } | { runtime: FrameModel[] } | { repeat: FrameModel; count: number };
+export type FoldedFrame = { frame: ReportFrame } | { runtime: ReportFrame[] } | { repeat: ReportFrame; count: number };
 
 /**
  * Splits frames into shown user frames, folded runs of consecutive runtime frames, and runs of one
- * frame repeated (deep recursion: a stack overflow shows thousands of identical frames).
+ * frame repeated (deep recursion: a stack overflow shows thousands of identical frames). The origin
+ * frame is never folded.
  */
-export function foldRuntimeFrames(frames: FrameModel[]): FoldedFrame[] {
+export function foldRuntimeFrames(frames: readonly ReportFrame[], origin: ReportFrame | undefined): FoldedFrame[] {
   const out: FoldedFrame[] = [];
   for (const f of frames) {
     const last = out[out.length - 1];
     const prev = last && 'frame' in last ? last.frame : last && 'repeat' in last ? last.repeat : undefined;
-    if (prev && !f.origin && !prev.origin && prev.func === f.func && prev.line === f.line && prev.file === f.file) {
+    if (prev && f !== origin && prev !== origin && prev.function === f.function && prev.line === f.line && prev.file === f.file) {
       if (last && 'repeat' in last) last.count++;
       else out[out.length - 1] = { repeat: prev, count: 2 };
       continue;
     }
-    if (f.runtime && !f.origin) {
+    if (isRuntimeFrame(f) && f !== origin) {
       if (last && 'runtime' in last) last.runtime.push(f);
       else out.push({ runtime: [f] });
     } else {
@@ -76,13 +57,10 @@ export function foldRuntimeFrames(frames: FrameModel[]): FoldedFrame[] {
   return out;
 }
 
-export function crashHeadline(model: CrashModel): string {
-  // The messages are the header lines as the runtime printed them (`panic: ...`, `fatal error: ...`).
-  if (model.messages[0]) return model.messages[0];
-  if (model.kind === 'signal' && model.signal) {
-    return `signal ${model.signal.name}${model.signal.addr ? ` addr=${model.signal.addr}` : ''}${model.signal.pc ? ` pc=${model.signal.pc}` : ''}`;
-  }
-  return model.kind === 'unknown' ? 'crash' : `${model.kind} (message not found in the core)`;
+/** What the view lists as notes: the engine's (runtime state, layout), then the views' own (Delve, SSA). */
+export function coreNotes(core: OpenCore): string[] {
+  const layout = core.report.crash.layoutProblem;
+  return [...core.crash.notes, ...(layout ? [layout] : []), ...core.notes];
 }
 
 export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesNode> {
@@ -94,63 +72,64 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
   }
 
   getChildren(node?: PanicFramesNode): PanicFramesNode[] {
-    const model = this.sessions.active?.model;
-    if (!model) return [];
+    const core = this.sessions.active;
+    if (!core) return [];
+    const frames = core.report.crash.frames;
+    const origin = originOf(frames) ?? undefined;
     if (!node) {
-      const top: PanicFramesNode[] = [{ kind: 'crash', model }];
-      for (const n of model.notes) top.push({ kind: 'note', text: n });
-      if (model.systemFrames.length > 0) {
-        const g0 = model.systemFrames.filter((f) => f.stack === 'g0');
-        const gsignal = model.systemFrames.filter((f) => f.stack === 'gsignal');
+      const top: PanicFramesNode[] = [{ kind: 'crash', core }];
+      for (const n of coreNotes(core)) top.push({ kind: 'note', text: n });
+      const goroutine = frames.filter((f) => !onSystemStack(f));
+      if (goroutine.length < frames.length) {
+        const g0 = frames.filter((f) => f.stack === 'g0');
+        const gsignal = frames.filter((f) => f.stack === 'gsignal');
         if (gsignal.length)
           top.push({ kind: 'section', label: 'signal handler (gsignal)', description: 'raising the crash signal', frames: gsignal, stack: 'gsignal', expanded: false });
         if (g0.length)
           top.push({ kind: 'section', label: 'system stack (g0)', description: 'the crash ran here', frames: g0, stack: 'g0', expanded: true });
         top.push({
           kind: 'section',
-          label: `goroutine ${model.goroutineId ?? '?'}`,
+          label: `goroutine ${core.report.crash.goroutine ?? '?'}`,
           description: g0.length ? 'switched from' : 'crashing goroutine',
-          frames: model.frames,
+          frames: goroutine,
           stack: 'goroutine',
           expanded: true,
         });
       } else {
-        top.push(...this.frameNodes(model.frames, model));
+        top.push(...this.frameNodes(goroutine, origin));
       }
-      if (model.otherGoroutines.total > 0) top.push({ kind: 'groups', model });
+      if (core.crash.goroutines.total > 0) top.push({ kind: 'groups', core });
       return top;
     }
     switch (node.kind) {
       case 'crash': {
-        const children: PanicFramesNode[] = node.model.messages.slice(1).map((m) => ({ kind: 'message', text: m }));
-        const sig = node.model.signal;
-        if (sig && node.model.kind !== 'signal') {
-          children.push({
-            kind: 'message',
-            text: `[signal ${sig.name} code=0x${(sig.code ?? 0).toString(16)} addr=${sig.addr ?? '?'} pc=${sig.pc ?? '?'}]`,
-          });
+        const crash = node.core.crash;
+        const children: PanicFramesNode[] = crash.messages.slice(1).map((m) => ({ kind: 'message', text: m }));
+        const sig = crash.signal;
+        if (sig && crash.kind !== 'signal') {
+          children.push({ kind: 'message', text: `[signal ${sig.name} code=${sig.code} addr=${sig.address} pc=${sig.pc}]` });
         }
         return children;
       }
       case 'section':
-        return this.frameNodes(node.frames, model);
+        return this.frameNodes(node.frames, origin);
       case 'runtimeGroup':
-        return node.frames.map((f) => ({ kind: 'frame', frame: f, model }) as PanicFramesNode);
+        return node.frames.map((f): PanicFramesNode => ({ kind: 'frame', frame: f, origin: false }));
       case 'groups':
-        return node.model.otherGoroutines.groups.map((g) => ({ kind: 'group', group: g, model: node.model }) as PanicFramesNode);
+        return node.core.crash.goroutines.groups.map((group): PanicFramesNode => ({ kind: 'group', group }));
       case 'group':
-        return node.group.frames.map((f) => ({ kind: 'frame', frame: f, model: node.model }) as PanicFramesNode);
+        return node.group.frames.map((f): PanicFramesNode => ({ kind: 'frame', frame: f, origin: false }));
       default:
         return [];
     }
   }
 
-  private frameNodes(frames: FrameModel[], model: CrashModel): PanicFramesNode[] {
-    return foldRuntimeFrames(frames).map((x): PanicFramesNode =>
+  private frameNodes(frames: readonly ReportFrame[], origin: ReportFrame | undefined): PanicFramesNode[] {
+    return foldRuntimeFrames(frames, origin).map((x): PanicFramesNode =>
       'frame' in x
-        ? { kind: 'frame', frame: x.frame, model }
+        ? { kind: 'frame', frame: x.frame, origin: x.frame === origin }
         : 'repeat' in x
-          ? { kind: 'repeat', frame: x.repeat, count: x.count, model }
+          ? { kind: 'repeat', frame: x.repeat, count: x.count }
           : { kind: 'runtimeGroup', frames: x.runtime },
     );
   }
@@ -158,15 +137,14 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
   getTreeItem(node: PanicFramesNode): vscode.TreeItem {
     switch (node.kind) {
       case 'crash': {
+        const { crash, report } = node.core;
         const item = new vscode.TreeItem(
-          crashHeadline(node.model),
-          node.model.messages.length > 1 || node.model.signal
-            ? vscode.TreeItemCollapsibleState.Expanded
-            : vscode.TreeItemCollapsibleState.None,
+          crashHeadline(crash),
+          crash.messages.length > 1 || crash.signal ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
         );
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
-        item.description = node.model.goroutineId !== undefined ? `goroutine ${node.model.goroutineId}` : undefined;
-        item.tooltip = `${node.model.kind}\n${node.model.messages.join('\n')}\n\ncore: ${node.model.corePath}\nbinary: ${node.model.binaryPath}${node.model.goVersion ? `\n${node.model.goVersion}` : ''}`;
+        item.description = report.crash.goroutine !== null ? `goroutine ${report.crash.goroutine}` : undefined;
+        item.tooltip = `${crash.kind}\n${crash.messages.join('\n')}\n\ncore: ${node.core.corePath}\nbinary: ${node.core.binaryPath}${report.go.version ? `\n${report.go.version}` : ''}`;
         item.contextValue = 'crash';
         return item;
       }
@@ -196,7 +174,7 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
           `${node.frames.length} runtime frame${node.frames.length === 1 ? '' : 's'}`,
           vscode.TreeItemCollapsibleState.Collapsed,
         );
-        item.description = node.frames.map((f) => f.func.replace(/^runtime\./, '')).slice(0, 3).join(' · ');
+        item.description = node.frames.map((f) => f.function.replace(/^runtime\./, '')).slice(0, 3).join(' · ');
         item.iconPath = new vscode.ThemeIcon('fold');
         item.contextValue = 'runtimeGroup';
         return item;
@@ -205,25 +183,25 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
         const f = node.frame;
         const item = new vscode.TreeItem(frameLabel(f));
         item.description = frameDescription(f);
-        item.tooltip = frameTooltip(f);
-        item.iconPath = f.origin
+        item.tooltip = frameTooltip(f, node.origin);
+        item.iconPath = node.origin
           ? new vscode.ThemeIcon('debug-stackframe-focused', new vscode.ThemeColor('debugIcon.stopForeground'))
-          : new vscode.ThemeIcon(f.runtime ? 'debug-stackframe-dot' : 'debug-stackframe');
-        item.contextValue = f.origin ? 'frame origin' : 'frame';
+          : new vscode.ThemeIcon(isRuntimeFrame(f) ? 'debug-stackframe-dot' : 'debug-stackframe');
+        item.contextValue = node.origin ? 'frame origin' : 'frame';
         item.command = { command: Commands.revealFrame, title: 'Go to Frame', arguments: [f] };
         return item;
       }
       case 'repeat': {
         const item = new vscode.TreeItem(`${frameLabel(node.frame)} × ${node.count.toLocaleString('en-US')}`);
         item.description = `${frameDescription(node.frame)} (repeated)`;
-        item.tooltip = frameTooltip(node.frame);
+        item.tooltip = frameTooltip(node.frame, false);
         item.iconPath = new vscode.ThemeIcon('debug-restart-frame');
         item.contextValue = 'frame repeat';
         item.command = { command: Commands.revealFrame, title: 'Go to Frame', arguments: [node.frame] };
         return item;
       }
       case 'groups': {
-        const { total, groups } = node.model.otherGoroutines;
+        const { total, groups } = node.core.crash.goroutines;
         const item = new vscode.TreeItem(
           `${total.toLocaleString('en-US')} other goroutine${total === 1 ? '' : 's'} in ${groups.length} group${groups.length === 1 ? '' : 's'}`,
           vscode.TreeItemCollapsibleState.Collapsed,
@@ -234,13 +212,13 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
       }
       case 'group': {
         const g = node.group;
-        const top = g.frames.find((f) => !f.runtime) ?? g.frames[0];
+        const top = g.frames.find((f) => !isRuntimeFrame(f)) ?? g.frames[0];
         const item = new vscode.TreeItem(
           `${g.count.toLocaleString('en-US')} × [${g.status}]`,
           vscode.TreeItemCollapsibleState.Collapsed,
         );
-        item.description = top ? `${top.func}${top.line !== undefined ? `:${top.line}` : ''}` : '';
-        const ids = g.ids.slice(0, MAX_IDS_SHOWN).join(', ') + (g.ids.length > MAX_IDS_SHOWN ? ', …' : '');
+        item.description = top ? `${frameFunction(top)}:${top.line}` : '';
+        const ids = g.goids.slice(0, MAX_IDS_SHOWN).join(', ') + (g.goids.length > MAX_IDS_SHOWN ? ', …' : '');
         item.tooltip = `goroutines ${ids}`;
         item.iconPath = new vscode.ThemeIcon('symbol-array');
         item.contextValue = 'goroutine group';

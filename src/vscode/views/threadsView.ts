@@ -2,23 +2,28 @@
 // sched.pc, whether the crash PC lies on the g0 stack), curg (goid, status, wait reason, sched pc/sp),
 // gsignal, and the M's flags (throwing, mallocing, locks, p).
 import * as vscode from 'vscode';
-import type { MModel } from '../model.js';
+import type { SummaryM } from '../../analysis/crashSummary.js';
 import type { CoreSessions } from '../session/coreSessions.js';
 
 export type ThreadsNode =
-  | { kind: 'm'; m: MModel }
+  | { kind: 'm'; m: SummaryM }
   | { kind: 'row'; label: string; description: string; tooltip?: string; icon: string; children?: ThreadsNode[] };
 
 function row(label: string, description: string, icon: string, children?: ThreadsNode[], tooltip?: string): ThreadsNode {
   return { kind: 'row', label, description, icon, children, tooltip };
 }
 
-export function mChildren(m: MModel): ThreadsNode[] {
+/** The M's p: its address and id, `none` when it holds none. */
+export function pText(m: SummaryM): string {
+  return m.pId !== null ? `${m.p} (P${m.pId})` : m.p === '0x0' ? 'none' : m.p;
+}
+
+export function mChildren(m: SummaryM): ThreadsNode[] {
   const out: ThreadsNode[] = [];
-  if (m.g0) {
-    const g0 = m.g0;
+  const g0 = m.g0;
+  if (g0.stackLo && g0.stackHi) {
     const kids: ThreadsNode[] = [row('stack', `[${g0.stackLo}, ${g0.stackHi})`, 'symbol-array')];
-    if (g0.schedPc) kids.push(row('sched.pc', `${g0.schedPc}${g0.schedFunc ? ` ${g0.schedFunc}` : ''}`, 'debug-stackframe'));
+    if (g0.schedPc) kids.push(row('sched.pc', `${g0.schedPc}${g0.schedFunction ? ` ${g0.schedFunction}` : ''}`, 'debug-stackframe'));
     if (g0.schedSp) kids.push(row('sched.sp', g0.schedSp, 'arrow-down'));
     out.push(
       row(
@@ -35,7 +40,7 @@ export function mChildren(m: MModel): ThreadsNode[] {
     if (g.waitReason) kids.push(row('wait reason', g.waitReason, 'watch'));
     if (g.schedPc)
       kids.push(
-        row('sched.pc', `${g.schedPc}${g.schedFunc ? ` ${g.schedFunc}` : ''}${g.schedLine ? ` (${g.schedLine})` : ''}`, 'debug-stackframe'),
+        row('sched.pc', `${g.schedPc}${g.schedFunction ? ` ${g.schedFunction}` : ''}${g.schedLine ? ` (${g.schedLine})` : ''}`, 'debug-stackframe'),
       );
     if (g.schedSp) kids.push(row('sched.sp', g.schedSp, 'arrow-down'));
     if (g.address) kids.push(row('address', g.address, 'symbol-variable'));
@@ -44,21 +49,15 @@ export function mChildren(m: MModel): ThreadsNode[] {
     out.push(row('curg', 'none (idle M)', 'circle-outline'));
   }
   if (m.gsignal) out.push(row('gsignal', m.gsignal, 'zap'));
-  const flags = [
-    m.throwing !== undefined ? `throwing=${m.throwing}` : undefined,
-    m.mallocing !== undefined ? `mallocing=${m.mallocing}` : undefined,
-    m.locks !== undefined ? `locks=${m.locks}` : undefined,
-    m.p ? `p=${m.p}` : undefined,
-  ].filter((x): x is string => !!x);
-  if (flags.length) out.push(row('flags', flags.join('  '), 'settings'));
+  out.push(row('flags', `throwing=${m.throwing}  mallocing=${m.mallocing}  locks=${m.locks}  p=${pText(m)}`, 'settings'));
   return out;
 }
 
-export function mLabel(m: MModel): string {
-  return `M${m.id}${m.tid !== undefined ? ` · thread ${m.tid}` : ''}`;
+export function mLabel(m: SummaryM): string {
+  return `M${m.id} · thread ${m.tid}`;
 }
 
-export function mDescription(m: MModel): string {
+export function mDescription(m: SummaryM): string {
   const parts: string[] = [];
   if (m.crashing) parts.push('crashing');
   if (m.curg) parts.push(`curg ${m.curg.goid}`);
@@ -76,10 +75,10 @@ export class ThreadsProvider implements vscode.TreeDataProvider<ThreadsNode> {
   }
 
   getChildren(node?: ThreadsNode): ThreadsNode[] {
-    const model = this.sessions.active?.model;
-    if (!model) return [];
+    const core = this.sessions.active;
+    if (!core) return [];
     if (!node) {
-      return [...model.ms].sort((a, b) => Number(b.crashing) - Number(a.crashing) || a.id - b.id).map((m) => ({ kind: 'm', m }));
+      return [...core.crash.ms].sort((a, b) => Number(b.crashing) - Number(a.crashing) || a.id - b.id).map((m) => ({ kind: 'm', m }));
     }
     return node.kind === 'm' ? mChildren(node.m) : (node.children ?? []);
   }
@@ -95,7 +94,7 @@ export class ThreadsProvider implements vscode.TreeDataProvider<ThreadsNode> {
         ? new vscode.ThemeIcon('flame', new vscode.ThemeColor('errorForeground'))
         : new vscode.ThemeIcon('server-process');
       item.contextValue = node.m.crashing ? 'm crashing' : 'm';
-      item.tooltip = `M${node.m.id}${node.m.address ? ` at ${node.m.address}` : ''}${node.m.tid !== undefined ? `, OS thread ${node.m.tid}` : ''}`;
+      item.tooltip = `M${node.m.id} at ${node.m.address}, OS thread ${node.m.tid}`;
       return item;
     }
     const item = new vscode.TreeItem(

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import pkg from '../../../package.json';
+import { originOf } from '../../../src/analysis/crashSummary';
 import type { ExtensionApi } from '../../../src/vscode/extension';
+import { ssaText } from '../../../src/vscode/editor/ssaAnnotator';
 import type { PanicFramesNode } from '../../../src/vscode/views/panicFramesView';
 import { crashingGoroutine, originFrame, parseTraceback, type Traceback } from '../../../src/traceback/parse';
 import { listFixtures } from '../../support/fixtures';
@@ -148,8 +150,8 @@ describe('Open Core Dump', function () {
     await vscode.window.showTextDocument(doc);
     const decorated = a.decorations.framesIn(doc.uri.fsPath);
     assert.ok(
-      decorated.some((f) => f.origin && f.line === origin.lineNumber),
-      `no origin decoration on ${src}:${origin.lineNumber} (decorated: ${decorated.map((f) => `${f.func}:${f.line}`).join(', ')})`,
+      decorated.some((d) => d.origin && d.frame.line === origin.lineNumber),
+      `no origin decoration on ${src}:${origin.lineNumber} (decorated: ${decorated.map((d) => `${d.frame.function}:${d.frame.line}`).join(', ')})`,
     );
 
     // PC hover: the origin frame's pc= in the runtime's traceback resolves to its function.
@@ -171,7 +173,7 @@ describe('Open Core Dump', function () {
     assert.equal(named.split(`**${physical}**`).length - 1, 1, `one hover, not two stacked: ${named}`);
     // The instruction and SSA value come from a rebuild: once the user allowed this binary, the
     // hover shows them. pc= of a calling frame is a return address: the call instruction before it.
-    await a.ssaConsent.set(core.model.buildId!, 'allowed');
+    await a.ssaConsent.set(core.report.executable.goBuildId!, 'allowed');
     const text = await waitFor('the call instruction in the hover', async () => {
       const t = await hoverText();
       return /instruction `CALL/.test(t) ? t : undefined;
@@ -185,23 +187,28 @@ describe('Open Core Dump', function () {
     await vscode.commands.executeCommand('goCoreInspector.openCoreDump', vscode.Uri.file(join(workspace, 'core')));
     const core = await waitFor('the core to open', () => a.sessions.active);
     // Nothing is rebuilt before the user allows this binary: the automatic pass only says so.
-    await waitFor('the note that SSA waits for permission', () => core.model.notes.find((n) => /SSA: waiting for your permission/.test(n)), 60_000);
-    assert.equal(core.model.frames.some((f) => f.ssa), false, 'no SSA before the user allowed the rebuild');
+    await waitFor('the note that SSA waits for permission', () => core.notes.find((n) => /SSA: waiting for your permission/.test(n)), 60_000);
+    const frames = core.report.crash.frames;
+    const ssaOf = (pc: string) => {
+      const m = core.annotations.get(pc);
+      return m && ssaText(m) ? { mapping: m, value: ssaText(m)! } : undefined;
+    };
+    assert.equal(frames.some((f) => ssaOf(f.pc)), false, 'no SSA before the user allowed the rebuild');
     // The user allows it (the modal's "Allow for This Binary"); the command then rebuilds with the
     // binary's exact toolchain (found in the project cache).
-    await a.ssaConsent.set(core.model.buildId!, 'allowed');
-    const originFrame0 = core.model.frames.find((f) => f.origin)!;
-    await vscode.commands.executeCommand('goCoreInspector.showSsaForFrame', originFrame0);
-    const origin = await waitFor('the SSA annotation of the origin frame', () => core.model.frames.find((f) => f.origin && f.ssa), 120_000);
-    assert.equal(core.model.notes.some((n) => n.startsWith('SSA')), false, 'the waiting note is gone once SSA is there');
-    assert.equal(origin.ssa!.verified, true, `unverified: ${origin.ssa!.reason}`);
-    assert.match(origin.ssa!.value, /PanicBounds|panicIndex/);
+    await a.ssaConsent.set(core.report.executable.goBuildId!, 'allowed');
+    const origin = originOf(frames)!;
+    await vscode.commands.executeCommand('goCoreInspector.showSsaForFrame', origin);
+    const ssa = await waitFor('the SSA annotation of the origin frame', () => ssaOf(origin.pc), 120_000);
+    assert.equal(core.notes.some((n) => n.startsWith('SSA')), false, 'the waiting note is gone once SSA is there');
+    assert.equal(ssa.mapping.verified, true, `unverified: ${ssa.mapping.reason}`);
+    assert.match(ssa.value, /PanicBounds|panicIndex/);
     const uri = (await vscode.commands.executeCommand('goCoreInspector.showSsaForFrame', origin)) as vscode.Uri | undefined;
     assert.ok(uri, 'the command returns the listing document');
     const editor = vscode.window.activeTextEditor!;
     assert.equal(editor.document.uri.toString(), uri.toString());
     assert.match(editor.document.getText(), /genssa of main\.main/);
-    assert.ok(editor.document.lineAt(editor.selection.active.line).text.includes(origin.ssa!.value.split(' ')[0]!), 'the crash row is selected');
+    assert.ok(editor.document.lineAt(editor.selection.active.line).text.includes(ssa.value.split(' ')[0]!), 'the crash row is selected');
   });
 
   it('a launch.json configuration of type go-core opens the core and its debug session', async () => {
@@ -229,8 +236,8 @@ describe('Open Core Dump', function () {
     const c1 = await waitFor('the first core with Delve', () => a.sessions.all.find((c) => c.corePath === f1.core && c.delve));
     const c2 = await waitFor('the second core with Delve', () => a.sessions.all.find((c) => c.corePath === f2.core && c.delve));
     assert.notEqual(c1.delve!.dlvPath, '', 'a Delve for the first core');
-    assert.equal(c1.model.goVersion, f1.goVersion);
-    assert.equal(c2.model.goVersion, f2.goVersion);
+    assert.equal(c1.report.go.version, f1.goVersion);
+    assert.equal(c2.report.go.version, f2.goVersion);
     assert.equal(a.sessions.active, c2, 'the last opened core is the one the views show');
 
     // Kill the second core's Delve (a child of this extension host) and watch the views say so.
@@ -238,13 +245,13 @@ describe('Open Core Dump', function () {
     assert.ok(dlvs.length >= 2, `two Delve processes run under the extension host (found ${dlvs.length})`);
     process.kill(Math.max(...dlvs), 'SIGKILL');
     await waitFor('the views to report the ended Delve session', () =>
-      a.sessions.all.some((c) => c.model.notes.some((n) => n.startsWith('The Delve session ended'))) ? true : undefined,
+      a.sessions.all.some((c) => c.notes.some((n) => n.startsWith('The Delve session ended'))) ? true : undefined,
     );
     const notes = a.panicFrames
       .getChildren()
       .filter((n) => n.kind === 'note')
       .map((n) => String(a.panicFrames.getTreeItem(n).label));
-    const ended = a.sessions.all.find((c) => c.model.notes.some((n) => n.startsWith('The Delve session ended')))!;
+    const ended = a.sessions.all.find((c) => c.notes.some((n) => n.startsWith('The Delve session ended')))!;
     if (a.sessions.active === ended) assert.ok(notes.some((n) => n.startsWith('The Delve session ended')), `notes shown: ${notes.join(' | ')}`);
     // The other core's Delve still answers.
     const alive = a.sessions.all.find((c) => c !== ended)!;
@@ -281,10 +288,10 @@ describe('Open Core Dump', function () {
       const origin = originFrame(g)!;
       await vscode.commands.executeCommand('goCoreInspector.openCoreDump', vscode.Uri.file(fx.core), fx.prog);
       const core = await waitFor(`core ${fx.core}`, () => a.sessions.all.find((c) => c.corePath === fx.core));
-      assert.equal(core.model.goVersion, fx.goVersion);
-      assert.equal(core.model.goroutineId, g.id);
-      const o = [...core.model.frames, ...core.model.systemFrames].find((f) => f.origin);
-      assert.equal(o?.func, origin.func);
+      assert.equal(core.report.go.version, fx.goVersion);
+      assert.equal(core.report.crash.goroutine, g.id);
+      const o = originOf(core.report.crash.frames);
+      assert.equal(o?.function, origin.func);
       assert.equal(o?.line, origin.lineNumber);
     });
   }

@@ -1,0 +1,86 @@
+// How the views, decorations and frame commands print the engine's frames and crash (pure; no
+// state): labels, descriptions, tooltips, the headline. The crash frames are the report's
+// ReportFrame; the frames of a goroutine group are the crash summary's (`func`, a numeric offset:
+// schemas/report.schema.json, runtime.goroutines.groups). Both are rendered as they are.
+import * as vscode from 'vscode';
+import type { CrashSummary, SummaryGroup } from '../../analysis/crashSummary.js';
+import type { ReportFrame } from '../../analysis/report.js';
+import { isRuntimeFunction } from '../../traceback/crash.js';
+import type { PrintableFrame } from '../../traceback/format.js';
+
+/** A frame of another goroutine's group, as the crash summary holds it. */
+export type GroupFrame = SummaryGroup['frames'][number];
+
+/** A frame a view shows: one of the crash (the report's) or one of a goroutine group. */
+export type ShownFrame = ReportFrame | GroupFrame;
+
+export function isGroupFrame(f: ShownFrame): f is GroupFrame {
+  return 'func' in f;
+}
+
+export function frameFunction(f: ShownFrame): string {
+  return isGroupFrame(f) ? f.func : f.function;
+}
+
+/** In package runtime (or runtime/internal/...): folded in the views. */
+export function isRuntimeFrame(f: ShownFrame): boolean {
+  return isRuntimeFunction(frameFunction(f));
+}
+
+/** Hex offset of pc in its physical function; undefined for an inlined frame (it has no pc of its own). */
+export function frameOffset(f: ShownFrame): string | undefined {
+  if (f.inlined) return undefined;
+  return isGroupFrame(f) ? '0x' + f.offset.toString(16) : f.offset;
+}
+
+/** The frame as the runtime's traceback prints it (framesAsTraceback). */
+export function printableFrame(f: ShownFrame): PrintableFrame {
+  return isGroupFrame(f) ? { function: f.func, file: f.file, line: f.line, inlined: f.inlined, offset: frameOffset(f) ?? '' } : f;
+}
+
+/** Frames that ran on the system stack (g0) or the signal stack (gsignal), not on the goroutine's. */
+export function onSystemStack(f: ReportFrame): boolean {
+  return f.stack === 'g0' || f.stack === 'gsignal';
+}
+
+export function frameLabel(f: ShownFrame): string {
+  return frameFunction(f);
+}
+
+export function frameDescription(f: ShownFrame): string {
+  const base = f.file ? `${f.file.split('/').pop()}:${f.line || '?'}` : f.pc;
+  return f.inlined ? `${base} (inlined)` : base;
+}
+
+function escape(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+}
+
+export function frameTooltip(f: ShownFrame, origin: boolean): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  const offset = frameOffset(f);
+  md.appendMarkdown(`**${escape(frameFunction(f))}**${offset !== undefined ? ` +${offset}` : ''}\n\n`);
+  if (f.file) md.appendMarkdown(`${escape(f.file)}:${f.line || '?'}\n\n`);
+  const rows = [`PC ${f.pc}`];
+  if (f.sp) rows.push(`SP ${f.sp}`);
+  if (!isGroupFrame(f) && f.fp) rows.push(`FP ${f.fp}`);
+  md.appendCodeblock(rows.join('\n'), 'text');
+  const signal = !isGroupFrame(f) && f.signalFrame;
+  const tags = [
+    origin ? 'origin of the crash' : undefined,
+    f.inlined ? 'inlined call' : undefined,
+    signal ? 'faulting instruction (PC is the instruction itself)' : 'PC is a return address',
+    !isGroupFrame(f) && onSystemStack(f) ? `on the ${f.stack} stack` : undefined,
+  ].filter(Boolean);
+  md.appendMarkdown(tags.join(' · '));
+  return md;
+}
+
+/** The crash in one line: the first header line as the runtime printed it, else the signal. */
+export function crashHeadline(crash: CrashSummary): string {
+  if (crash.messages[0]) return crash.messages[0];
+  if (crash.kind === 'signal' && crash.signal) {
+    return `signal ${crash.signal.name} addr=${crash.signal.address} pc=${crash.signal.pc}`;
+  }
+  return crash.kind === 'unknown' ? 'crash' : `${crash.kind} (message not found in the core)`;
+}
