@@ -5,6 +5,7 @@ import { signalName } from '../core/notes.js';
 import type { PhysicalFrame } from '../core/unwind.js';
 import type { CoreAnalysis } from './coreAnalysis.js';
 import type { CrashSummary } from './crashSummary.js';
+import { isReturnAddress } from './pcRules.js';
 
 /** Delve's answer for the same core (the command line's cross-check), in the report. */
 export interface DelveCheck {
@@ -34,8 +35,20 @@ export interface ReportFrame {
   inlined: boolean;
   /** The stack the frame is on: `g0`, `gsignal`, `goroutine N`, or `` when unknown. */
   stack: string;
-  /** The frame was interrupted by a signal (pc is the faulting instruction). */
+  /** The physical frame was interrupted by a signal (pc is the faulting instruction); false on its inlined frames. */
   signalFrame: boolean;
+  /**
+   * The rule for this frame's pc (src/analysis/pcRules.ts, decided once per physical frame): true
+   * when pc is a return address (source line, instruction and SSA value are those of pc−1), false
+   * when pc is the instruction itself (the faulting frame of a signal, a thread's pc register).
+   * Every logical frame of one physical frame has the same value.
+   */
+  returnAddress: boolean;
+  /**
+   * How many identical frames this entry stands for (1, or the exact length of the rest of a deep
+   * recursion: the walk counts it by return addresses instead of listing it).
+   */
+  repeat: number;
 }
 
 export interface ReportThread {
@@ -128,6 +141,8 @@ export function reportFrames(frames: readonly PhysicalFrame[]): ReportFrame[] {
         inlined: l.inlined,
         stack: f.stackLabel,
         signalFrame: f.isSignalFrame && !l.inlined,
+        returnAddress: isReturnAddress(f),
+        repeat: f.repeat,
       });
     }
   }

@@ -42,11 +42,13 @@ export function formatReportText(r: Report): string {
     }
     out.push(`    ${f.function}${f.inlined ? '(...)  [inlined]' : '()'}${f.signalFrame ? '  [signal]' : ''}`);
     out.push(`        ${f.file}:${f.line}${f.inlined ? '' : ` +${f.offset} pc=${f.pc} sp=${f.sp} fp=${f.fp}`}`);
-    // Deep recursion: fold a run of identical frames (the JSON keeps every frame).
+    // Deep recursion: fold a run of identical frames, counted exactly (an entry with `repeat`
+    // stands for that many frames; the JSON keeps every entry).
     let j = i + 1;
-    while (same(f, c.frames[j])) j++;
-    if (j - i > 3) {
-      out.push(`    ... ${j - i - 1} more identical frames of ${f.function} at ${f.file}:${f.line}`);
+    let more = f.repeat - 1;
+    while (same(f, c.frames[j])) more += c.frames[j++]!.repeat;
+    if (j - i > 3 || more > j - i - 1) {
+      out.push(`    ... ${more} more identical frames of ${f.function} at ${f.file}:${f.line}`);
       i = j - 1;
     }
   }
