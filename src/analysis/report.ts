@@ -5,6 +5,7 @@ import { signalName } from '../core/notes.js';
 import type { PhysicalFrame } from '../core/unwind.js';
 import type { CoreAnalysis } from './coreAnalysis.js';
 import type { CrashSummary } from './crashSummary.js';
+import type { FrameAnnotation } from './annotate.js';
 import { isReturnAddress } from './pcRules.js';
 
 /** Delve's answer for the same core (the command line's cross-check), in the report. */
@@ -108,6 +109,12 @@ export interface Report {
   runtime?: CrashSummary;
   /** Delve's answer for the same core, or null with --no-delve. */
   delve?: DelveCheck | null;
+  /**
+   * `go-core report --ssa`: per crash frame outside the runtime, what the editor annotates (the
+   * instruction at its pc, the SSA value, verified or not, the return-address rule applied), from
+   * the same code path (src/analysis/annotate.ts).
+   */
+  ssa?: FrameAnnotation[];
 }
 
 const hx = (n: bigint): string => '0x' + n.toString(16);

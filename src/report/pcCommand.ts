@@ -154,7 +154,7 @@ function faultingPcs(core: CoreEngine): Map<bigint, string> {
  * Module root of the binary's main package: the file of main.main as recorded in the binary,
  * mapped to this machine (the path itself, else by module path or suffix under cwd).
  */
-function defaultSourceRoot(bin: GoBinary, cwd: string): string {
+export function defaultSourceRoot(bin: GoBinary, cwd: string): string {
   const main = bin.entryOf('main.main');
   const frames = main !== undefined ? bin.syms.frames(main) : [];
   const recorded = frames[frames.length - 1]?.file;
