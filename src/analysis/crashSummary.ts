@@ -11,7 +11,9 @@ import { attempt, chainsOf, mForThread, readRuntimeSnapshot, type RuntimeSnapsho
 import { fatalErrorMessage } from '../runtime/throwMessage.js';
 import type { CoreAnalysis } from './coreAnalysis.js';
 import { originIndex } from './pcRules.js';
-import type { Report, ReportFrame } from './report.js';
+import { reportFrames, type Report, type ReportFrame } from './report.js';
+import { isRuntimeFunction } from '../traceback/crash.js';
+import { unwind } from '../core/unwind.js';
 
 export type CrashKind = 'panic' | 'fatal error' | 'signal' | 'unknown';
 
@@ -37,7 +39,28 @@ export interface SummaryPanic {
   goexit: boolean;
   aborted: boolean | null;
   repanicked: boolean | null;
+  /**
+   * The frame that raised this panic: the first frame outside the runtime below the
+   * runtime.gopanic frame that holds the record (a _panic lives in its gopanic's frame), i.e. the
+   * `panic(...)` call, or the faulting frame of a runtime error (inlined frames count). Null when
+   * no gopanic frame of the crashing stack holds it.
+   */
+  raisingFrame: ReportFrame | null;
+  /** Index of raisingFrame in the report's crash.frames; null with it. */
+  raisingFrameIndex: number | null;
   fields: SummaryField[];
+}
+
+/** A goroutine that cannot run, when no goroutine was running at the crash (a deadlock). */
+export interface SummaryBlocked {
+  goid: number;
+  /** What the traceback header shows in brackets (the wait reason: `sync.Mutex.Lock`, `semacquire`, ...). */
+  status: string;
+  waitReason: string | null;
+  /** The line that blocked: the first frame of the program's own code (not the runtime, not the standard library). */
+  blockingFrame: ReportFrame | null;
+  /** Its stack, innermost first (a parked goroutine: every pc is a return address). */
+  frames: ReportFrame[];
 }
 
 export interface SummaryG {
@@ -81,8 +104,19 @@ export interface CrashSummary {
   messages: string[];
   /** The signal that started the crash (g.sig of the crashing goroutine), not the final SIGABRT. */
   signal: { number: number; name: string; code: string; address: string; pc: string } | null;
+  /**
+   * The goroutine the crash is about: the crashing thread's; when that thread runs none (a
+   * deadlock: `all goroutines are asleep`), the first blocked goroutine, as the runtime's
+   * traceback prints it first.
+   */
   goroutine: number | null;
+  /** The origin frame of that goroutine. */
   origin: ReportFrame | null;
+  /**
+   * When the crashing thread runs no goroutine: the goroutines of the program's own code that
+   * cannot run, in the runtime's order (allgs, as the traceback prints them); empty otherwise.
+   */
+  blocked: SummaryBlocked[];
   panics: SummaryPanic[];
   ms: SummaryM[];
   goroutines: { total: number; groups: SummaryGroup[] };
@@ -105,7 +139,39 @@ export function originOf(frames: readonly ReportFrame[]): ReportFrame | null {
 }
 
 
-function summaryPanic(p: PanicRecord): SummaryPanic {
+/**
+ * The frame that raised a _panic record: runtime.gopanic declares `var p _panic`, so the record
+ * lies in the frame [sp, fp) of the gopanic that raised it (runtime/panic.go, Go 1.19–1.27); the
+ * raising frame is the first frame outside the runtime below it (its caller's code, or the
+ * faulting frame below sigpanic/panicmem).
+ */
+export function raisingFrameIndex(frames: readonly ReportFrame[], record: bigint): number | null {
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i]!;
+    if (f.function !== 'runtime.gopanic' || f.inlined) continue;
+    if (record < BigInt(f.sp) || record >= BigInt(f.fp)) continue;
+    for (let j = i + 1; j < frames.length; j++) if (!isRuntimeFunction(frames[j]!.function)) return j;
+    return null;
+  }
+  return null;
+}
+
+/** A function of the standard library (its import path's first element has no dot), not main. */
+export function isStandardLibrary(func: string): boolean {
+  const slash = func.lastIndexOf('/');
+  const pkgEnd = func.indexOf('.', slash + 1);
+  const pkg = pkgEnd < 0 ? func : func.slice(0, pkgEnd);
+  if (pkg === 'main') return false;
+  return !pkg.split('/')[0]!.includes('.');
+}
+
+/** The first frame of the program's own code (not runtime, not standard library), else the origin. */
+export function blockingFrame(frames: readonly ReportFrame[]): ReportFrame | null {
+  return frames.find((f) => !isRuntimeFunction(f.function) && !isStandardLibrary(f.function)) ?? originOf(frames);
+}
+
+function summaryPanic(p: PanicRecord, frames: readonly ReportFrame[]): SummaryPanic {
+  const at = raisingFrameIndex(frames, p.addr);
   return {
     address: hx(p.addr),
     index: p.index,
@@ -115,6 +181,8 @@ function summaryPanic(p: PanicRecord): SummaryPanic {
     goexit: p.goexit,
     aborted: p.aborted ?? null,
     repanicked: p.repanicked ?? null,
+    raisingFrame: at !== null ? frames[at]! : null,
+    raisingFrameIndex: at,
     fields: p.fields.map((f) => ({
       name: f.name,
       offset: f.offset,
@@ -140,9 +208,9 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
   const crashT = a.cw.core.crashingThread;
   const st = a.stack(crashT);
   const funcs = st.frames.map((f) => f.funcName);
-  const origin = originOf(report.crash.frames);
-  const goroutine = report.crash.goroutine;
-  const base: CrashSummary = { kind: crashKind(funcs, 0, false), messages: [], signal: null, goroutine, origin, panics: [], ms: [], goroutines: { total: 0, groups: [] }, notes };
+  let origin = originOf(report.crash.frames);
+  let goroutine = report.crash.goroutine;
+  const base: CrashSummary = { kind: crashKind(funcs, 0, false), messages: [], signal: null, goroutine, origin, blocked: [], panics: [], ms: [], goroutines: { total: 0, groups: [] }, notes };
   if (!a.layout || !a.goVersion) {
     notes.push(`runtime state not read: ${a.layoutProblem ?? 'unknown Go version'}`);
     return base;
@@ -240,6 +308,26 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
   }));
   if (crashPc === undefined) notes.push('the crashing thread has no frames');
 
+  // No goroutine on the crashing thread (checkdead's `all goroutines are asleep`, on g0 with no
+  // curg): the program's blocked goroutines are the story, the first of them is the crash's.
+  const blocked: SummaryBlocked[] = [];
+  if (gAddr === 0n) {
+    for (const g of snapshot.goroutines.goroutines) {
+      if (g.statusName === 'running' || g.statusName === 'dead' || g.statusName === 'idle') continue;
+      const start = g.syscallsp !== 0n ? { pc: g.syscallpc, sp: g.syscallsp, bp: g.schedBp } : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp };
+      const label = `goroutine ${g.goid}`;
+      const r = attempt(notes, label, () => unwind(syms.pclntab, mem, start, { innermostIsCallReturn: true, firstStackLabel: label, maxFrames: a.maxFrames }));
+      if (!r) continue;
+      const frames = reportFrames(r.frames);
+      if (!frames.some((f) => !isRuntimeFunction(f.function))) continue; // a runtime goroutine
+      blocked.push({ goid: Number(g.goid), status: g.tracebackStatus, waitReason: g.waitReasonString || null, blockingFrame: blockingFrame(frames), frames });
+    }
+    if (blocked.length > 0) {
+      goroutine = blocked[0]!.goid;
+      origin = originOf(blocked[0]!.frames);
+    }
+  }
+
   // The other goroutines, grouped by identical stacks.
   const groups: SummaryGroup[] = [];
   let total = 0;
@@ -261,5 +349,6 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
       groups.push({ count: gr.goids.length, goids: gr.goids.slice(0, 100).map(Number), status: gr.status, frames: gr.frames });
     }
   }
-  return { kind, messages, signal, goroutine, origin, panics: chains.panics.map(summaryPanic), ms, goroutines: { total, groups }, notes };
+  const frames = report.crash.frames;
+  return { kind, messages, signal, goroutine, origin, blocked, panics: chains.panics.map((p) => summaryPanic(p, frames)), ms, goroutines: { total, groups }, notes };
 }

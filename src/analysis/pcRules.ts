@@ -8,9 +8,14 @@ import { isRuntimeFunction } from '../traceback/crash.js';
 
 export { lookupPc } from '../core/returnAddress.js';
 
-/** A frame's pc is a return address unless a signal interrupted that frame. */
-export function isReturnAddress(frame: { signalFrame: boolean }): boolean {
-  return !frame.signalFrame;
+/**
+ * A physical frame's pc is a return address unless it is the instruction itself: a thread's pc
+ * register (its innermost frame) or a frame a signal interrupted. The unwinder decided it when it
+ * looked the frame's source lines up (PhysicalFrame.returnAddress); every logical frame of that
+ * physical frame, inlined ones included, takes the answer of its physical frame.
+ */
+export function isReturnAddress(physical: { returnAddress: boolean }): boolean {
+  return physical.returnAddress;
 }
 
 /** Index of the origin frame: the first frame (innermost first) outside the runtime; -1 when none. */

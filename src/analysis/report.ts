@@ -5,6 +5,8 @@ import { signalName } from '../core/notes.js';
 import type { PhysicalFrame } from '../core/unwind.js';
 import type { CoreAnalysis } from './coreAnalysis.js';
 import type { CrashSummary } from './crashSummary.js';
+import type { FrameAnnotation } from './annotate.js';
+import { isReturnAddress } from './pcRules.js';
 
 /** Delve's answer for the same core (the command line's cross-check), in the report. */
 export interface DelveCheck {
@@ -34,8 +36,20 @@ export interface ReportFrame {
   inlined: boolean;
   /** The stack the frame is on: `g0`, `gsignal`, `goroutine N`, or `` when unknown. */
   stack: string;
-  /** The frame was interrupted by a signal (pc is the faulting instruction). */
+  /** The physical frame was interrupted by a signal (pc is the faulting instruction); false on its inlined frames. */
   signalFrame: boolean;
+  /**
+   * The rule for this frame's pc (src/analysis/pcRules.ts, decided once per physical frame): true
+   * when pc is a return address (source line, instruction and SSA value are those of pc−1), false
+   * when pc is the instruction itself (the faulting frame of a signal, a thread's pc register).
+   * Every logical frame of one physical frame has the same value.
+   */
+  returnAddress: boolean;
+  /**
+   * How many identical frames this entry stands for (1, or the exact length of the rest of a deep
+   * recursion: the walk counts it by return addresses instead of listing it).
+   */
+  repeat: number;
 }
 
 export interface ReportThread {
@@ -95,6 +109,12 @@ export interface Report {
   runtime?: CrashSummary;
   /** Delve's answer for the same core, or null with --no-delve. */
   delve?: DelveCheck | null;
+  /**
+   * `go-core report --ssa`: per crash frame outside the runtime, what the editor annotates (the
+   * instruction at its pc, the SSA value, verified or not, the return-address rule applied), from
+   * the same code path (src/analysis/annotate.ts).
+   */
+  ssa?: FrameAnnotation[];
 }
 
 const hx = (n: bigint): string => '0x' + n.toString(16);
@@ -128,6 +148,8 @@ export function reportFrames(frames: readonly PhysicalFrame[]): ReportFrame[] {
         inlined: l.inlined,
         stack: f.stackLabel,
         signalFrame: f.isSignalFrame && !l.inlined,
+        returnAddress: isReturnAddress(f),
+        repeat: f.repeat,
       });
     }
   }

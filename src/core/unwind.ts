@@ -19,6 +19,14 @@
 // The same holds for the caller of runtime.sigpanic: the handler makes the faulting instruction
 // look like a call of sigpanic, with the faulting pc as the return address.
 //
+// Repeated frames (deep recursion, a stack overflow): when a frame's caller has the very same pc,
+// the caller's frame has the same size, so the frames above are read by their return addresses
+// alone (step by the frame size, check that the word at the return-address slot is that pc), as
+// fast as the memory can be scanned. After REPEATS_SHOWN explicit frames of one run, the rest of
+// the run is one frame with `repeat` = its exact count: the walk reaches the bottom of a 1 GB
+// stack (main.main, runtime.main) and says how many frames lie between, as the runtime's
+// `...N frames elided...` does (runtime/traceback.go, tracebackInnerFrames/OuterFrames).
+//
 // Stack switches (g0 → goroutine across systemstack/morestack/mcall) are Go runtime knowledge:
 // when the walk reaches a function flagged SPWRITE (it writes SP: systemstack, morestack, mcall,
 // ...) other than the innermost frame, `onStackSwitch` may return the registers to continue from
@@ -61,12 +69,23 @@ export interface PhysicalFrame {
   func: FuncInfo | undefined;
   /** This frame was interrupted by a signal: pc is the interrupted instruction, not a return address. */
   isSignalFrame: boolean;
+  /**
+   * pc is a return address, looked up as pc−1 (`logical` was): false for a thread's innermost
+   * frame (its pc register) and for a frame a signal interrupted. Every logical frame shares it.
+   */
+  returnAddress: boolean;
   /** Index of the stack this frame is on: 0 for the first stack, +1 after each stack switch. */
   stackIndex: number;
   /** Label of that stack given by the switch hook ('g0', 'goroutine 1', ...); '' for the first. */
   stackLabel: string;
   /** Source-level frames at pc, innermost inlined call first, the physical function last. */
   logical: LogicalFrame[];
+  /**
+   * How many identical physical frames (same pc, same frame size) this entry stands for: 1, or
+   * the exact length of the rest of a recursion run, the first at sp, each `fp - sp` bytes above
+   * the previous (the last one's caller follows this entry).
+   */
+  repeat: number;
 }
 
 export interface StackSwitch extends UnwindRegs {
@@ -116,6 +135,10 @@ export const UCONTEXT_RSP = 160;
 export const UCONTEXT_RIP = 168;
 
 export const DEFAULT_MAX_FRAMES = 1000;
+/** Frames of one recursion run walked one by one before the rest of the run is counted. */
+export const REPEATS_SHOWN = 100;
+/** Bytes of stack read at once when counting a run. */
+const SCAN_CHUNK = 1 << 20;
 
 function word(mem: StackMemory, addr: bigint): bigint | undefined {
   if (mem.tryReadU64) return mem.tryReadU64(addr);
@@ -207,11 +230,78 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
     if (ret === undefined) return end('unreadable', `cannot read the return address of ${f.name} at ${hexs(cfa - 8n)}`);
     if (delta > 0) bp = word(mem, cfa - 16n) ?? bp;
     if (cfa <= sp) return end('sp-not-increasing', `sp did not increase above ${hexs(sp)} in ${f.name}`);
+    if (ret === pc && delta > 0 && !signalled && runLength(frames) >= REPEATS_SHOWN) {
+      // The caller is the same frame again: count the run by its return addresses alone.
+      const size = cfa - sp;
+      const run = countRun(mem, cfa, size, BigInt(delta), pc);
+      const rep = makeFrame(tab, f, pc, cfa, cfa + size, bp, false, false, stackIndex, stackLabel, logical);
+      rep.repeat = run.count;
+      frames.push(rep);
+      if (run.next === undefined) return end('unreadable', `cannot read the return address of ${f.name} at ${hexs(run.lastSp + BigInt(delta))}`);
+      const lastCfa = run.lastSp + size;
+      bp = word(mem, lastCfa - 16n) ?? bp;
+      pc = run.next;
+      sp = lastCfa;
+      exact = false;
+      signalled = false;
+      continue;
+    }
     pc = ret;
     sp = cfa;
     // sigpanic is "called" by the signal handler with the faulting pc as its return address.
     exact = f.name === 'runtime.sigpanic';
     signalled = exact;
+  }
+}
+
+/** Consecutive frames at the end of `frames` with the pc and stack of the last one. */
+function runLength(frames: readonly PhysicalFrame[]): number {
+  const last = frames[frames.length - 1]!;
+  let n = 0;
+  for (let i = frames.length - 1; i >= 0; i--) {
+    const f = frames[i]!;
+    if (f.pc !== last.pc || f.stackIndex !== last.stackIndex || f.isSignalFrame) break;
+    n += f.repeat;
+  }
+  return n;
+}
+
+/**
+ * Counts the frames of a recursion run from the frame at `sp` (known to be at `pc`), every frame
+ * `size` bytes above the previous with its return address at `sp + delta`: the run goes on while
+ * that word is `pc`. Returns the count, the last frame's sp and its return address (undefined
+ * when unreadable). Reads the stack in large chunks: a 1 GB stack is a few seconds.
+ */
+export function countRun(mem: StackMemory, sp: bigint, size: bigint, delta: bigint, pc: bigint): { count: number; lastSp: bigint; next: bigint | undefined } {
+  let count = 1;
+  let s = sp;
+  const step = Number(size);
+  const lo = pc & 0xffffffffn;
+  const hi = pc >> 32n;
+  const pcLo = Number(lo);
+  const pcHi = Number(hi);
+  for (;;) {
+    // One chunk covers the return-address slots of as many frames as fit in it.
+    const first = s + delta;
+    const frames = Math.max(1, Math.floor((SCAN_CHUNK - 8) / step));
+    const len = (frames - 1) * step + 8;
+    const buf = mem.tryRead(first, len);
+    if (!buf) {
+      // The end of the readable stack is within this chunk: go word by word.
+      const r = word(mem, first);
+      if (r === undefined) return { count, lastSp: s, next: undefined };
+      if (r !== pc) return { count, lastSp: s, next: r };
+      count++;
+      s += size;
+      continue;
+    }
+    for (let off = 0; off < len; off += step) {
+      if (buf.readUInt32LE(off) !== pcLo || buf.readUInt32LE(off + 4) !== pcHi) {
+        return { count, lastSp: s, next: buf.readBigUInt64LE(off) };
+      }
+      count++;
+      s += size;
+    }
   }
 }
 
@@ -248,8 +338,10 @@ function makeFrame(
     entry: f.entry,
     func: f,
     isSignalFrame: signalled,
+    returnAddress: !exact,
     stackIndex,
     stackLabel,
     logical: logical ? tab.frames(pc, { isCallReturn: !exact }) : [],
+    repeat: 1,
   };
 }

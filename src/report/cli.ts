@@ -2,15 +2,17 @@
 // `go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--json]`: a PC → instruction → SSA value.
 // Exit codes: 0 ok, 1 input error (one line on stderr), 2 usage.
 import { formatError } from '../core/errors.js';
-import { analyzeCore } from '../analysis/coreAnalysis.js';
-import { runPcCommand } from './pcCommand.js';
-import { crashSummary } from '../analysis/crashSummary.js';
+import { openCore } from '../analysis/engine.js';
+import { annotateFrames, type FrameAnnotation } from '../analysis/annotate.js';
+import { isStandardLibrary } from '../analysis/crashSummary.js';
+import { describePlan } from '../ssa/rebuild.js';
+import { defaultSourceRoot, runPcCommand } from './pcCommand.js';
 import { delveCheck } from './delveCheck.js';
-import { buildReport, type Report } from '../analysis/report.js';
+import type { Report } from '../analysis/report.js';
 import { formatPcText, formatReportText } from './text.js';
 
 export const USAGE =
-  'usage: go-core report <core> [--binary <exe>] [--json] [--no-delve]\n' +
+  'usage: go-core report <core> [--binary <exe>] [--json] [--no-delve] [--ssa [--source <dir>] [--rebuild]]\n' +
   '       go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--return-address|--no-return-address] [--rebuild] [--json]';
 
 export interface CliIo {
@@ -24,6 +26,11 @@ interface Args {
   json: boolean;
   /** Our own readers only: do not ask Delve. */
   noDelve: boolean;
+  /** Annotate the crash frames with instructions and SSA values (rebuilds with the binary's toolchain). */
+  ssa: boolean;
+  /** Module root for --ssa (default: found from the binary's recorded paths under cwd, as `go-core pc`). */
+  source?: string;
+  rebuild: boolean;
 }
 
 interface PcArgs {
@@ -109,10 +116,21 @@ function parseArgs(argv: readonly string[]): Args | string {
   let binary: string | undefined;
   let json = false;
   let noDelve = false;
+  let ssa = false;
+  let rebuild = false;
+  let source: string | undefined;
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--json') json = true;
     else if (a === '--no-delve') noDelve = true;
+    else if (a === '--ssa') ssa = true;
+    else if (a === '--rebuild') rebuild = true;
+    else if (a === '--source' || a.startsWith('--source=')) {
+      const v = optionValue(argv, i, '--source')!;
+      if (v.value === undefined || v.value === '') return '--source needs a path';
+      source = v.value;
+      i = v.next;
+    }
     else if (a === '--binary' || a === '-b') {
       binary = argv[++i];
       if (binary === undefined) return '--binary needs a path';
@@ -122,7 +140,36 @@ function parseArgs(argv: readonly string[]): Args | string {
     else return `unexpected argument "${a}"`;
   }
   if (core === undefined) return 'missing <core>';
-  return { core, binary, json, noDelve };
+  if ((source !== undefined || rebuild) && !ssa) return '--source and --rebuild go with --ssa';
+  return { core, binary, json, noDelve, ssa, rebuild, ...(source !== undefined ? { source } : {}) };
+}
+
+/**
+ * `--ssa`: the editor's annotations of the crash frames (src/analysis/annotate.ts). Rebuilds run in
+ * `--source <dir>` else the directory the command runs in; what a rebuild will run is printed to
+ * stderr before it runs (the command is itself the request, as for `go-core pc`).
+ */
+async function ssaAnnotations(engine: ReturnType<typeof openCore>, r: Report, args: Args, io: CliIo): Promise<FrameAnnotation[]> {
+  const cwd = process.cwd();
+  let root: string | undefined;
+  let rootProblem = '';
+  try {
+    root = args.source ?? defaultSourceRoot(engine.binary, cwd);
+  } catch (e) {
+    rootProblem = formatError(e, 'cli', { oneLine: true });
+  }
+  return annotateFrames(engine, r.crash.frames, {
+    sourceRoot: (f) => (isStandardLibrary(f.function) ? undefined : root),
+    noSourceHint: rootProblem || 'a standard library frame is not rebuilt',
+    allowedRoots: [args.source ?? cwd],
+    allowedRootsHint: "run go-core in the module's directory or pass --source <module root>",
+    confirmRebuild: (plan) => {
+      io.err(`go-core: rebuilding with the binary's exact toolchain:\n${describePlan(plan).map((l) => `  ${l}\n`).join('')}`);
+      return true;
+    },
+    ...(args.rebuild ? { rebuild: true } : {}),
+    timeoutMs: 300_000,
+  });
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -144,13 +191,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 2;
   }
   try {
-    const a = analyzeCore(args.core, { binary: args.binary });
+    const engine = openCore(args.core, args.binary !== undefined ? { binary: args.binary } : {});
     let r: Report;
     try {
-      r = buildReport(a);
-      r.runtime = crashSummary(a, r);
+      r = engine.report();
+      r.runtime = engine.crash();
+      if (args.ssa) r.ssa = await ssaAnnotations(engine, r, args, io);
     } finally {
-      a.close();
+      engine.close();
     }
     r.delve = args.noDelve
       ? null

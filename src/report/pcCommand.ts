@@ -131,7 +131,7 @@ function faultingPcs(core: CoreEngine): Map<bigint, string> {
 }
 
 /** Module root of the binary's main package, found under cwd from the recorded path of main.main. */
-function defaultSourceRoot(bin: GoBinary, cwd: string): string {
+export function defaultSourceRoot(bin: GoBinary, cwd: string): string {
   const modulePath = bin.buildInfo?.main?.path;
   const found = sourceRootOf(bin, new SourcePathMapper({ workspaceFolders: [cwd], ...(modulePath ? { mainModule: modulePath } : {}) }));
   if (!found.recorded) {

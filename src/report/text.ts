@@ -5,6 +5,7 @@ import type { PcReport } from './pcCommand.js';
 import type { CrashSummary } from '../analysis/crashSummary.js';
 import type { DelveCheck } from './delveCheck.js';
 import type { Report, ReportFrame } from '../analysis/report.js';
+import type { FrameAnnotation } from '../analysis/annotate.js';
 
 export function formatReportText(r: Report): string {
   const out: string[] = [];
@@ -42,19 +43,39 @@ export function formatReportText(r: Report): string {
     }
     out.push(`    ${f.function}${f.inlined ? '(...)  [inlined]' : '()'}${f.signalFrame ? '  [signal]' : ''}`);
     out.push(`        ${f.file}:${f.line}${f.inlined ? '' : ` +${f.offset} pc=${f.pc} sp=${f.sp} fp=${f.fp}`}`);
-    // Deep recursion: fold a run of identical frames (the JSON keeps every frame).
+    // Deep recursion: fold a run of identical frames, counted exactly (an entry with `repeat`
+    // stands for that many frames; the JSON keeps every entry).
     let j = i + 1;
-    while (same(f, c.frames[j])) j++;
-    if (j - i > 3) {
-      out.push(`    ... ${j - i - 1} more identical frames of ${f.function} at ${f.file}:${f.line}`);
+    let more = f.repeat - 1;
+    while (same(f, c.frames[j])) more += c.frames[j++]!.repeat;
+    if (j - i > 3 || more > j - i - 1) {
+      out.push(`    ... ${more} more identical frames of ${f.function} at ${f.file}:${f.line}`);
       i = j - 1;
     }
   }
   if (c.stop.reason !== 'top') out.push(`  (walk ended: ${c.stop.detail})`);
   if (c.layoutProblem) out.push(`  (goroutine stacks not followed: ${c.layoutProblem})`);
   if (r.runtime) out.push(...runtimeDetails(r.runtime));
+  if (r.ssa) out.push('', ...ssaLines(r.ssa));
   if (r.delve !== undefined) out.push('', ...delveLines(r.delve));
   return out.join('\n') + '\n';
+}
+
+/** `--ssa`: per frame, what the editor annotates. */
+export function ssaLines(annotations: readonly FrameAnnotation[]): string[] {
+  const out = [`ssa (${annotations.length} frames):`];
+  for (const a of annotations) {
+    out.push(`  ${a.origin ? '*' : ' '} ${a.function}${a.inlined ? '  [inlined]' : ''}  ${a.file.slice(a.file.lastIndexOf('/') + 1)}:${a.line}  pc=${a.pc}`);
+    out.push(`      rule:        ${a.rule}${a.lookupPc !== null ? `; looked up ${a.lookupPc}` : ''}`);
+    if (a.error !== null) {
+      out.push(`      not mapped:  ${a.error}`);
+      continue;
+    }
+    out.push(`      instruction: ${a.instruction ? `${a.instruction.pc} ${a.instruction.text}` : 'not found in the rebuilt listing'}`);
+    out.push(`      ssa:         ${a.ssaValue?.text ?? (a.ssaBlock ? `${a.ssaBlock.id}: ${a.ssaBlock.text}` : 'none')}`);
+    out.push(`      verified:    ${a.verified ? 'yes' : 'NO'}: ${a.reason}${a.cached ? ' (cached)' : ''}`);
+  }
+  return out;
 }
 
 /** What happened, first: kind, the runtime's own header lines, the signal, goroutine and origin. */
@@ -62,6 +83,13 @@ export function runtimeHeader(s: CrashSummary): string[] {
   const out = [`crash:       ${s.kind}${s.goroutine !== null ? ` on goroutine ${s.goroutine}` : ''}`];
   for (const m of s.messages) out.push(`             ${m}`);
   if (s.signal) out.push(`             [signal ${s.signal.name} code=${s.signal.code} addr=${s.signal.address} pc=${s.signal.pc}]`);
+  if (s.blocked.length > 0) {
+    out.push(`blocked:     ${s.blocked.length} goroutine(s) of the program cannot run`);
+    for (const b of s.blocked) {
+      const at = b.blockingFrame ? `  ${b.blockingFrame.function} at ${b.blockingFrame.file}:${b.blockingFrame.line}` : '';
+      out.push(`             goroutine ${b.goid} [${b.status}]${at}`);
+    }
+  }
   if (s.origin) out.push(`origin:      ${s.origin.function}  ${s.origin.file}:${s.origin.line}${s.origin.inlined ? '  [inlined]' : ` pc=${s.origin.pc}`}`);
   return out;
 }
@@ -82,6 +110,7 @@ export function runtimeDetails(s: CrashSummary): string[] {
     for (const p of s.panics) {
       const flags = [p.recovered ? 'recovered' : '', p.goexit ? 'goexit' : '', p.aborted ? 'aborted' : '', p.repanicked ? 'repanicked' : ''].filter(Boolean);
       out.push(`  ${p.address}  ${p.value}${p.type ? `  (${p.type})` : ''}${flags.length ? `  [${flags.join(', ')}]` : ''}`);
+      if (p.raisingFrame) out.push(`      raised by ${p.raisingFrame.function} at ${p.raisingFrame.file}:${p.raisingFrame.line}`);
       for (const f of p.fields) out.push(`      ${`${f.name} @+0x${f.offset.toString(16)}`.padEnd(22)} ${f.type.padEnd(18)} ${f.value}${f.symbol ? ` ${f.symbol}` : ''}`);
     }
   }

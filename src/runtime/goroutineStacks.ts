@@ -15,6 +15,8 @@ export interface StackFrameLite {
   sp: string;
   /** Offset of pc in its physical function. */
   offset: number;
+  /** Identical frames this entry stands for, when more than one (a deep recursion, counted). */
+  repeat?: number;
 }
 
 export interface GoroutineStack {
@@ -58,12 +60,12 @@ function templatesFor(tab: Pclntab, f: PhysicalFrame): FrameTemplate[] {
   }
   // Goroutines are unwound from a saved return address (innermostIsCallReturn): every frame's pc
   // is then a return address except those a signal interrupted, as the unwinder looks them up.
-  const cache = caches[f.isSignalFrame ? 1 : 0];
+  const cache = caches[f.returnAddress ? 0 : 1];
   let t = cache.get(f.pc);
   if (!t) {
     const pc = hx(f.pc);
     const offset = Number(f.pc - f.entry);
-    t = tab.frames(f.pc, { isCallReturn: !f.isSignalFrame }).map((l) => ({ func: l.function, file: l.file, line: l.line, inlined: l.inlined, pc, offset }));
+    t = tab.frames(f.pc, { isCallReturn: f.returnAddress }).map((l) => ({ func: l.function, file: l.file, line: l.line, inlined: l.inlined, pc, offset }));
     if (cache.size >= TEMPLATE_CACHE_SIZE) cache.clear();
     cache.set(f.pc, t);
   }
@@ -81,14 +83,14 @@ export function goroutineStack(tab: Pclntab, mem: StackMemory, g: GoroutineInfo,
   for (const f of r.frames) {
     const sp = hx(f.sp);
     for (const t of templatesFor(tab, f)) {
-      frames.push({ func: t.func, file: t.file, line: t.line, inlined: t.inlined, pc: t.pc, sp, offset: t.offset });
+      frames.push({ func: t.func, file: t.file, line: t.line, inlined: t.inlined, pc: t.pc, sp, offset: t.offset, ...(f.repeat > 1 ? { repeat: f.repeat } : {}) });
     }
   }
   return { goid: g.goid, status: g.tracebackStatus, frames, stop: r.stop };
 }
 
 export function stackKey(frames: readonly StackFrameLite[]): string {
-  return frames.map((f) => `${f.func}:${f.line}`).join('|');
+  return frames.map((f) => `${f.func}:${f.line}${f.repeat !== undefined ? `×${f.repeat}` : ''}`).join('|');
 }
 
 /**

@@ -38,7 +38,11 @@ describe('go-core report: runtime section against the traceback, with and withou
           assert.equal(rt.origin?.function, originFrame(g)?.func);
         }
         assert.equal(rt.panics.filter((p) => !p.goexit).length, tb.panics.length);
-        assert.ok(rt.ms.some((m) => m.crashing && m.curg?.goid === rt.goroutine), 'the crashing M runs the crashing goroutine');
+        if (rt.blocked.length > 0) {
+          // A deadlock: the crashing M runs no goroutine; the crash's goroutine is the first blocked.
+          assert.ok(rt.ms.some((m) => m.crashing && m.curg === null), 'the crashing M runs no goroutine');
+          assert.equal(rt.blocked[0]!.goid, rt.goroutine);
+        } else assert.ok(rt.ms.some((m) => m.crashing && m.curg?.goid === rt.goroutine), 'the crashing M runs the crashing goroutine');
         if (noDelve) {
           assert.equal(r.delve, null);
           return;
@@ -47,6 +51,11 @@ describe('go-core report: runtime section against the traceback, with and withou
         if (f.variant === 'stripped') {
           // Delve cannot read a stripped binary (no DWARF): it must say so, not hang or invent.
           assert.ok(d.error, 'Delve reports why it has no answer on a stripped binary');
+          return;
+        }
+        if (rt.blocked.length > 0) {
+          // A deadlock: the crashing thread runs no goroutine; Delve stops on none and says so.
+          assert.match(d.error ?? '', /no goroutine/, 'Delve says it stopped on no goroutine');
           return;
         }
         assert.equal(d.error, null, `Delve: ${d.error}`);

@@ -25,7 +25,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { unwind } from '../../src/core/unwind.js';
-import { reportFrames, type ReportFrame } from '../../src/analysis/report.js';
+import { buildReport, reportFrames, type ReportFrame } from '../../src/analysis/report.js';
+import { crashSummary } from '../../src/analysis/crashSummary.js';
 import { analyzeCore } from '../../src/analysis/coreAnalysis.js';
 import { crashingGoroutine, isRuntimeFunction, parseTraceback, type Frame, type Goroutine } from '../../src/traceback/parse.js';
 import { listFixtures, type Fixture } from '../support/fixtures.js';
@@ -76,6 +77,12 @@ function checkFixture(fx: Fixture): void {
         tid = t.tid;
         break;
       }
+    }
+    if (ours.length === 0 && /^fatal error: all goroutines are asleep - deadlock!$/m.test(fx.traceback)) {
+      // A deadlock: no thread runs a goroutine; the engine unwinds the blocked ones from g.sched.
+      const s = crashSummary(a, buildReport(a), { groupGoroutines: false });
+      ours = s.blocked.find((b) => b.goid === g.id)?.frames ?? [];
+      tid = crashT.tid;
     }
     assert.ok(ours.length > 0, `no thread of ${fx.core} ran ${label} (crashing thread ${crashT.tid}: ${a.stack(crashT).stopDetail})`);
     if (tid !== crashT.tid) {

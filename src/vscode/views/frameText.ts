@@ -65,7 +65,8 @@ export function frameTooltip(f: ShownFrame, origin: boolean): vscode.MarkdownStr
   if (f.sp) rows.push(`SP ${f.sp}`);
   if (!isGroupFrame(f) && f.fp) rows.push(`FP ${f.fp}`);
   md.appendCodeblock(rows.join('\n'), 'text');
-  const signal = !isGroupFrame(f) && f.signalFrame;
+  // Every logical frame of a physical frame shares its rule (the engine's `returnAddress`).
+  const signal = !isGroupFrame(f) && !f.returnAddress;
   const tags = [
     origin ? 'origin of the crash' : undefined,
     f.inlined ? 'inlined call' : undefined,
