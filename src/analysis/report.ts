@@ -15,7 +15,12 @@ export interface DelveCheck {
   goroutine: number | null;
   frames: { function: string; file: string; line: number }[];
   /** Our readers and Delve name the same crashing goroutine / origin frame (null when unknown). */
-  agrees: { goroutine: boolean | null; origin: boolean | null };
+  agrees: {
+    goroutine: boolean | null;
+    origin: boolean | null;
+    /** Where the answers differ by design (e.g. Delve does not expand an inlined call at a faulting pc). */
+    note?: string | null;
+  };
   /** Why Delve gave no answer. */
   error: string | null;
 }

@@ -8,8 +8,15 @@ import { isStandardLibrary } from '../analysis/crashSummary.js';
 import { describePlan } from '../ssa/rebuild.js';
 import { defaultSourceRoot, runPcCommand } from './pcCommand.js';
 import { delveCheck } from './delveCheck.js';
-import type { Report } from '../analysis/report.js';
+import type { Report, ReportFrame } from '../analysis/report.js';
 import { formatPcText, formatReportText } from './text.js';
+
+/** Our origin for Delve's cross-check, with the physical function when it is inlined at a faulting pc. */
+function delveOrigin(o: ReportFrame, frames: readonly ReportFrame[]): { function: string; line: number; physicalFunction?: string } {
+  if (!o.inlined || o.returnAddress) return { function: o.function, line: o.line };
+  const physical = frames.find((f) => !f.inlined && f.pc === o.pc);
+  return { function: o.function, line: o.line, ...(physical ? { physicalFunction: physical.function } : {}) };
+}
 
 export const USAGE =
   'usage: go-core report <core> [--binary <exe>] [--json] [--no-delve] [--ssa [--source <dir>] [--rebuild]]\n' +
@@ -207,7 +214,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           binaryPath: r.executable.path,
           goVersion: r.go.version ?? undefined,
           goroutine: r.runtime.goroutine,
-          origin: r.runtime.origin ? { function: r.runtime.origin.function, line: r.runtime.origin.line } : null,
+          origin: r.runtime.origin ? delveOrigin(r.runtime.origin, r.crash.frames) : null,
         });
     io.out(args.json ? JSON.stringify(r, null, 2) + '\n' : formatReportText(r));
     return 0;

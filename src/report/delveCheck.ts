@@ -12,7 +12,11 @@ export interface DelveCheckInput {
   binaryPath: string;
   goVersion: string | undefined;
   goroutine: number | null;
-  origin: { function: string; line: number } | null;
+  /**
+   * Our origin frame; `physicalFunction` when it is an inlined call at a faulting pc (Delve does not
+   * expand inlined calls there and names the physical function instead).
+   */
+  origin: { function: string; line: number; physicalFunction?: string } | null;
   timeoutMs?: number;
 }
 
@@ -43,19 +47,27 @@ export async function delveCheck(input: DelveCheckInput): Promise<DelveCheck> {
     });
     const crash = await session.crashingGoroutine();
     const frames = crash.frames.map((f) => ({
-      function: f.name.replace(/\(.*$/, '').trim(),
+      // an argument list at the end, if any (a method's receiver, `(*T).M`, stays)
+      function: f.name.replace(/\([^()]*\)$/, '').trim(),
       file: f.source?.path ?? '',
       line: f.line,
     }));
     // The Delve client's own origin rule (first non-runtime frame below the crash frame).
     const origin = crash.originFrameIndex >= 0 ? frames[crash.originFrameIndex] : undefined;
+    const ours = input.origin;
+    const exact = !!ours && !!origin && ours.function === origin.function && ours.line === origin.line;
+    const physical = !!ours?.physicalFunction && !!origin && origin.function === ours.physicalFunction;
     return {
       dlv,
       goroutine: crash.id,
       frames,
       agrees: {
         goroutine: input.goroutine === null ? null : input.goroutine === crash.id,
-        origin: input.origin === null || !origin ? null : input.origin.function === origin.function && input.origin.line === origin.line,
+        origin: ours === null || !origin ? null : exact || physical,
+        note:
+          !exact && physical
+            ? `Delve does not expand the inlined call ${ours!.function} at the faulting pc; it names ${origin!.function} (line ${origin!.line})`
+            : null,
       },
       error: null,
     };

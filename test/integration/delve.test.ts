@@ -65,7 +65,8 @@ function dlvChildren(): number[] {
 function normFunc(func: string): string {
   const f = func === 'panic' ? 'runtime.gopanic' : func;
   return f
-    .replace(/\(.*$/, '')
+    // an argument list at the end (a method's receiver, `(*T).M`, stays)
+    .replace(/\([^()]*\)$/, '')
     .replace(/\[[^\]]*\]/g, '[...]')
     .replace(/^.*\//, '');
 }
@@ -102,15 +103,24 @@ function matchRun(
   want: Key[],
   got: Key[],
   mayMiss: (i: number) => boolean,
+  /** want[i] may be absent, and then want[i+1] may carry another line (Delve's inlined-fault defect). */
+  mayMissInlined: (i: number) => boolean = () => false,
 ): { start: number; missing: number[] } | undefined {
   for (let start = 0; start < got.length; start++) {
     if (!same(want[0]!, got[start]!)) continue;
     const missing: number[] = [];
     let j = start;
     let ok = true;
+    let anyLine = false;
     for (let i = 0; i < want.length; i++) {
-      if (j < got.length && same(want[i]!, got[j]!)) {
+      const w = want[i]!;
+      const g = got[j];
+      if (g && (same(w, g) || (anyLine && w.func === g.func && w.file === g.file))) {
         j++;
+        anyLine = false;
+      } else if (mayMissInlined(i)) {
+        missing.push(i);
+        anyLine = true;
       } else if (mayMiss(i)) {
         missing.push(i);
       } else {
@@ -140,27 +150,35 @@ async function checkFrames(
   // prints its innermost frame at PC-1 (the call's line), Delve at the saved PC (the next line).
   if (g.status !== 'running' && got.length && want.length && got[0]!.func === want[0]!.func)
     got[0] = { ...got[0]!, line: want[0]!.line };
+  // Delve 1.27.1 drops the caller of a frameless faulting leaf: the frame after the physical
+  // frame below runtime.sigpanic (its inlined frames, which print no fp, come first).
+  const sig = run.findIndex((fr) => normFunc(fr.func) === 'runtime.sigpanic');
+  let leaf = sig >= 0 ? sig + 1 : -1;
+  while (leaf >= 0 && leaf < run.length && run[leaf]!.inlined) leaf++;
   const defect = (i: number): boolean =>
     dlvVersion === '1.27.1' &&
-    i >= 2 &&
-    normFunc(run[i - 2]!.func) === 'runtime.sigpanic' &&
-    run[i - 1]!.fp !== undefined &&
-    run[i - 1]!.fp === run[i - 1]!.sp! + 8n;
-  const m = matchRun(want, got, defect);
+    leaf >= 0 &&
+    i === leaf + 1 &&
+    run[leaf]?.fp !== undefined &&
+    run[leaf]!.fp === run[leaf]!.sp! + 8n;
+  // Where we give more: at the faulting pc of a signal frame, Delve does not expand the inlined
+  // call (it names the physical function, at the line of pc−1 or of the inlined body); the
+  // runtime's traceback and our engine show the inlined frame (test/integration/editorTruth.test.ts).
+  const inlinedFault = (i: number): boolean =>
+    i >= 1 && normFunc(run[i - 1]!.func) === 'runtime.sigpanic' && run[i]!.inlined === true;
+  const m = matchRun(want, got, defect, inlinedFault);
   assert.ok(
     m,
     `${f.fixture} go${f.goMinor} (Delve ${dlvVersion}): goroutine ${g.id}'s traceback frames are not a contiguous run of Delve's frames\n` +
       `traceback:\n  ${want.map(show).join('\n  ')}\nDelve:\n  ${got.map(show).join('\n  ')}`,
   );
-  if (dlvVersion === '1.27.1' && want.some((_, i) => defect(i))) {
-    assert.equal(
-      m.missing.length,
-      1,
-      `${f.fixture} go${f.goMinor}: expected Delve 1.27.1 to drop exactly the faulting leaf's caller`,
-    );
-  } else {
-    assert.deepEqual(m.missing, []);
-  }
+  // Exactly the documented misses, no other.
+  assert.deepEqual(
+    m.missing,
+    want.map((_, i) => i).filter((i) => inlinedFault(i) || defect(i)),
+    `${f.fixture} go${f.goMinor}: Delve ${dlvVersion} misses only the inlined frame at the faulting pc ` +
+      `and (Delve 1.27.1) the caller of a frameless faulting leaf`,
+  );
   return frames;
 }
 
@@ -294,7 +312,13 @@ describe('every fixture core through Delve DAP', () => {
           const tbOrigin = originFrame(g);
           assert.ok(tbOrigin && c.originFrameIndex >= 0, `${f.fixture} go${f.goMinor}: no origin frame`);
           const origin = c.frames[c.originFrameIndex]!;
-          assert.deepEqual(dapKey(origin), tbKey(tbOrigin), `${f.fixture} go${f.goMinor}: origin frame`);
+          if (tbOrigin.inlined && g.frames[g.frames.indexOf(tbOrigin) - 1]?.func === 'runtime.sigpanic') {
+            // Where we give more: Delve names the physical function of an inlined faulting frame.
+            const physical = g.frames.slice(g.frames.indexOf(tbOrigin)).find((x) => !x.inlined)!;
+            assert.equal(dapKey(origin).func, normFunc(physical.func), `${f.fixture} go${f.goMinor}: origin frame`);
+          } else {
+            assert.deepEqual(dapKey(origin), tbKey(tbOrigin), `${f.fixture} go${f.goMinor}: origin frame`);
+          }
           const sigPc = tb.signal?.fields.find((x) => x.key === 'pc')?.value;
           await checkOriginInstruction(s, f, c.frames, c.originFrameIndex, sigPc ? BigInt(sigPc) : undefined);
           assert.ok(frames.length > 0);

@@ -64,6 +64,13 @@ describe('go-core report: runtime section against the traceback, with and withou
         }
         // Delve 1.27.1 drops the caller of a frameless leaf that faulted; the origin itself must agree.
         assert.notEqual(d.agrees.origin, false, `Delve's origin differs: ${JSON.stringify(d.frames.slice(0, 8))}`);
+        // Where we give more: the origin is an inlined call at the faulting pc (the traceback shows it
+        // with `(...)` right below runtime.sigpanic); Delve names its physical function, and says so.
+        const tbGoroutine = parseTraceback(f.traceback).goroutines[0];
+        const o = tbGoroutine ? originFrame(tbGoroutine) : undefined;
+        const inlinedFault = !!o?.inlined && tbGoroutine!.frames[tbGoroutine!.frames.indexOf(o) - 1]?.func === 'runtime.sigpanic';
+        if (inlinedFault) assert.match(d.agrees.note ?? '', /does not expand the inlined call/);
+        else assert.equal(d.agrees.note ?? null, null);
       });
     }
   }
