@@ -103,6 +103,7 @@ export interface RetentionPath {
 }
 
 export interface HeapObjectRef {
+  /** The object's address as Go code holds it (past its allocation header, Go 1.22+). */
   address: bigint;
   type: string;
   source: TypeSource;
@@ -554,7 +555,9 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
     const s = spans[k]!;
     const i = id - first[k]!;
     const src: TypeSource = sourceOf[id] === 1 ? 'header' : sourceOf[id] === 2 ? 'dwarf' : 'untyped';
-    return { address: BigInt(s.base + i * s.elemsize), type: nameOfObj(s, id), source: src, size: s.elemsize };
+    // The address Go code holds: past the allocation header where there is one.
+    const address = BigInt(s.base + i * s.elemsize + (s.headers ? MALLOC_HEADER_SIZE : 0));
+    return { address, type: nameOfObj(s, id), source: src, size: s.elemsize };
   };
   const pathTo = (id: number): RetentionPath | undefined => {
     if (depth[id] === -1) return undefined;

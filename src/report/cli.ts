@@ -1,9 +1,11 @@
 // `go-core report <core> [--binary <exe>] [--json]`: a crash summary read without Delve.
 // `go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--json]`: a PC → instruction → SSA value.
+// `go-core heap <core> [--binary <exe>] [--json] [--pprof <out>] [--path <type|address>]`: the Go heap (heapCommand.ts).
 // Exit codes: 0 ok, 1 input error (one line on stderr), 2 usage.
 import { formatError } from '../core/errors.js';
 import { analyzeCore } from '../analysis/coreAnalysis.js';
 import { runPcCommand } from './pcCommand.js';
+import { HEAP_USAGE, parseHeapArgs, runHeapCommand } from './heapCommand.js';
 import { crashSummary } from '../analysis/crashSummary.js';
 import { delveCheck } from './delveCheck.js';
 import { buildReport, type Report } from '../analysis/report.js';
@@ -11,7 +13,8 @@ import { formatPcText, formatReportText } from './text.js';
 
 export const USAGE =
   'usage: go-core report <core> [--binary <exe>] [--json] [--no-delve]\n' +
-  '       go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--return-address|--no-return-address] [--rebuild] [--json]';
+  '       go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--return-address|--no-return-address] [--rebuild] [--json]\n' +
+  HEAP_USAGE;
 
 export interface CliIo {
   out: (s: string) => void;
@@ -129,6 +132,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   if (argv.includes('--help') || argv.includes('-h')) {
     io.out(USAGE + '\n');
     return 0;
+  }
+  if (argv[0] === 'heap') {
+    const heapArgs = parseHeapArgs(argv.slice(1));
+    if (typeof heapArgs === 'string') {
+      io.err(`go-core: ${heapArgs}\n${USAGE}\n`);
+      return 2;
+    }
+    return runHeapCommand(heapArgs, io);
   }
   if (argv[0] === 'pc') {
     const pcArgs = parsePcArgs(argv);

@@ -31,6 +31,8 @@ export const PAGE_SIZE = 8192;
 export const MSPAN_IN_USE = 1;
 /** At most this many allspans entries are read (a 1 TB heap of 8 KiB spans has 2^27). */
 export const MAX_SPANS = 1 << 27;
+/** Small-object spans have at most 10 pages (sizeclasses.go class_to_allocnpages, 1.19–1.27). */
+const MAX_SMALL_SPAN_PAGES = 16;
 /** At most this many notes about skipped spans are kept (the count is always exact). */
 const MAX_NOTES = 20;
 
@@ -155,6 +157,8 @@ export function walkHeapSpans(mem: Memory, heap: HeapOffsets, mheapAddr: bigint,
             ? `${npages} pages`
             : elemsize <= 0 || nelems <= 0 || nelems * elemsize > bytes
               ? `${nelems} objects of ${elemsize} B do not fit ${npages} pages`
+              : (spanclass >> 1 === 0 ? nelems !== 1 : npages > MAX_SMALL_SPAN_PAGES)
+                ? `class ${spanclass >> 1} with ${nelems} objects in ${npages} pages`
               : freeindex > nelems
                 ? `freeindex ${freeindex} > nelems ${nelems}`
                 : seen.has(base)
