@@ -139,10 +139,14 @@ interface Index {
   spans: HeapSpan[];
   first: Int32Array;
   total: number;
+  /** [lo, hi): from the first span's start to the last span's end (most words fail this test). */
+  lo: number;
+  hi: number;
 }
 
 function indexOf(ix: Index, a: number): number {
   // Binary search the span; -1 when a is not inside an allocated object.
+  if (a < ix.lo || a >= ix.hi) return -1;
   const spans = ix.spans;
   let lo = 0;
   let hi = spans.length - 1;
@@ -210,7 +214,8 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
     first[k] = total;
     total += spans[k]!.nelems;
   }
-  const ix: Index = { spans, first, total };
+  const last = spans[spans.length - 1];
+  const ix: Index = { spans, first, total, lo: spans[0]?.base ?? 0, hi: last ? last.base + last.npages * PAGE_SIZE : 0 };
 
   // Type names: id -> name; per object: type id (-1: none) and source (0 none, 1 header, 2 dwarf).
   const names: string[] = [];
