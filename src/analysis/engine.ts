@@ -2,13 +2,15 @@
 // buildinfo, layout and memory once, and answers every surface's questions from those, lazily and
 // memoised: report() (the model of `go-core report --json`, schemas/report.schema.json), crash()
 // (what the runtime knew: kind, messages, _panic chain, Ms, goroutine groups), threads(),
-// describePc() and the SSA mapping of any pc through the binary it already opened. Surfaces
+// heap() (objects by type and size class, retention paths), describePc() and the SSA mapping of
+// any pc through the binary it already opened. Surfaces
 // (src/report, src/server, src/vscode) render what it returns and never open files themselves.
 import type { ThreadStatus } from '../core/notes.js';
 import type { MapPcRequest, PcMapping } from '../ssa/pcToSsa.js';
 import { goBinaryOf, type GoBinary, type PcDescription } from './binary.js';
 import { analyzeCore, type AnalyzeOptions, type CoreAnalysis } from './coreAnalysis.js';
 import { crashSummary, type CrashSummary, type SummaryOptions } from './crashSummary.js';
+import { buildHeap, type CoreHeap } from './heap.js';
 import { buildReport, type Report } from './report.js';
 
 export interface OpenCoreOptions extends AnalyzeOptions {
@@ -28,6 +30,8 @@ export interface CoreEngine {
   crash(): CrashSummary;
   /** The core's threads, the crashing one first. */
   threads(): readonly ThreadStatus[];
+  /** The Go heap: objects by type and size class, retention paths (memoised; throws HeapError). */
+  heap(): CoreHeap;
   /** A pc of the crashed binary: function, source frames (the return-address rule applied). */
   describePc(pc: bigint, opts: { returnAddress: boolean }): PcDescription | undefined;
   /** The instruction and SSA value of a pc, through the binary this engine opened (src/ssa). */
@@ -42,6 +46,7 @@ export function openCore(corePath: string, opts: OpenCoreOptions = {}): CoreEngi
     const binary = goBinaryOf({ path: a.cw.binary!.name, elf: a.cw.binary!, syms: a.syms, ownsElf: false });
     let report: Report | undefined;
     let crash: CrashSummary | undefined;
+    let heap: CoreHeap | undefined;
     return {
       corePath,
       binary,
@@ -54,6 +59,7 @@ export function openCore(corePath: string, opts: OpenCoreOptions = {}): CoreEngi
         const crashing = a.cw.core.crashingThread;
         return [crashing, ...a.cw.core.threads.filter((t) => t !== crashing)];
       },
+      heap: () => (heap ??= buildHeap(a)),
       describePc: (pc, o) => binary.describePc(pc, o),
       mapSsa: (req) => binary.mapSsa(req),
       close() {

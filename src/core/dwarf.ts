@@ -666,6 +666,36 @@ export class Dwarf {
     return { name, address: this.locationAddress(e), typeOffset: t instanceof DieRef ? t.offset : undefined };
   }
 
+  /** Every top-level variable with a static address (the globals of all packages), by name. */
+  globalVariables(): DwarfVariable[] {
+    const out: DwarfVariable[] = [];
+    const pre = `${DW_TAG_variable}:`;
+    for (const [key, offs] of this.nameIndex()) {
+      if (!key.startsWith(pre)) continue;
+      const e = this.entryAt(offs[0]!);
+      if (!e) continue;
+      const address = this.locationAddress(e);
+      if (address === undefined) continue;
+      const t = e.attrs.get(DW_AT_type);
+      out.push({ name: key.slice(pre.length), address, typeOffset: t instanceof DieRef ? t.offset : undefined });
+    }
+    return out;
+  }
+
+  /** The DIE a DIE's DW_AT_type refers to (a member's, variable's, pointer's or array's type). */
+  typeOf(e: DwarfEntry): DwarfEntry | null {
+    return this.typeRef(e);
+  }
+
+  /** The first top-level type DIE with this Go name (struct, typedef, base or pointer type). */
+  typeNamed(name: string): DwarfEntry | undefined {
+    for (const tag of [DW_TAG_typedef, DW_TAG_structure_type, DW_TAG_pointer_type, DW_TAG_base_type]) {
+      const e = this.findNamed(tag, name);
+      if (e) return e;
+    }
+    return undefined;
+  }
+
   private locationAddress(e: DwarfEntry): bigint | undefined {
     const loc = e.attrs.get(DW_AT_location);
     if (!(loc instanceof Buffer) || loc.length === 0) return undefined;

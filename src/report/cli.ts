@@ -1,5 +1,6 @@
 // `go-core report <core> [--binary <exe>] [--json]`: a crash summary read without Delve.
 // `go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--json]`: a PC → instruction → SSA value.
+// `go-core heap <core> [--binary <exe>] [--json] [--pprof <out>] [--path <type|address>]`: the Go heap (heapCommand.ts).
 // Exit codes: 0 ok, 1 input error (one line on stderr), 2 usage.
 import { formatError } from '../core/errors.js';
 import { openCore } from '../analysis/engine.js';
@@ -7,6 +8,7 @@ import { annotateFrames, type FrameAnnotation } from '../analysis/annotate.js';
 import { isStandardLibrary } from '../analysis/crashSummary.js';
 import { describePlan } from '../ssa/rebuild.js';
 import { defaultSourceRoot, runPcCommand } from './pcCommand.js';
+import { HEAP_USAGE, parseHeapArgs, runHeapCommand } from './heapCommand.js';
 import { delveCheck } from './delveCheck.js';
 import type { Report, ReportFrame } from '../analysis/report.js';
 import { formatPcText, formatReportText } from './text.js';
@@ -20,7 +22,8 @@ function delveOrigin(o: ReportFrame, frames: readonly ReportFrame[]): { function
 
 export const USAGE =
   'usage: go-core report <core> [--binary <exe>] [--json] [--no-delve] [--ssa [--source <dir>] [--rebuild]]\n' +
-  '       go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--return-address|--no-return-address] [--rebuild] [--json]';
+  '       go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--return-address|--no-return-address] [--rebuild] [--json]\n' +
+  HEAP_USAGE;
 
 export interface CliIo {
   out: (s: string) => void;
@@ -183,6 +186,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   if (argv.includes('--help') || argv.includes('-h')) {
     io.out(USAGE + '\n');
     return 0;
+  }
+  if (argv[0] === 'heap') {
+    const heapArgs = parseHeapArgs(argv.slice(1));
+    if (typeof heapArgs === 'string') {
+      io.err(`go-core: ${heapArgs}\n${USAGE}\n`);
+      return 2;
+    }
+    return runHeapCommand(heapArgs, io);
   }
   if (argv[0] === 'pc') {
     const pcArgs = parsePcArgs(argv);

@@ -3,12 +3,20 @@
 // plus the status and wait-reason names. Static tables (src/runtime/layouts/*.json, taken from the
 // DWARF of real builds, verified by test/integration/layouts.test.ts) for the releases listed in
 // src/runtime/layouts/index.ts; other versions fall back to the binary's own DWARF when it has one.
-import { READ_FIELDS, readFieldPaths, WHOLE_STRUCTS, type CoreOffsets, type FieldRef } from './layoutFields.js';
+import {
+  HEAP_READ_FIELDS,
+  READ_FIELDS,
+  readFieldPaths,
+  WHOLE_STRUCTS,
+  type CoreOffsets,
+  type FieldRef,
+  type HeapOffsets,
+} from './layoutFields.js';
 import type { DwarfLayoutSource, FieldKind, FieldTuple, LayoutTable, StructTable } from './layoutTypes.js';
 import { TABLES } from './layouts/index.js';
 import { InspectorError } from '../core/errors.js';
 
-export type { CoreOffsets, FieldRef } from './layoutFields.js';
+export type { CoreOffsets, FieldRef, HeapOffsets } from './layoutFields.js';
 export type { DwarfLayoutSource, FieldKind, FieldTuple, LayoutTable, StructTable } from './layoutTypes.js';
 export { TABLES } from './layouts/index.js';
 
@@ -165,12 +173,21 @@ export function structsFromSource(source: DwarfLayoutSource): Record<string, Str
 
 /** CoreOffsets: every READ_FIELDS path resolved (a missing required one is a LayoutError). */
 function buildOffsets(structs: ReadonlyMap<string, StructLayout>, label: string): CoreOffsets {
+  return resolveGroups(READ_FIELDS, structs, label) as unknown as CoreOffsets;
+}
+
+function resolveGroups(
+  groups: typeof READ_FIELDS | typeof HEAP_READ_FIELDS,
+  structs: ReadonlyMap<string, StructLayout>,
+  label: string,
+): Record<string, Record<string, number | FieldRef | undefined>> {
   const out: Record<string, Record<string, number | FieldRef | undefined>> = {};
-  for (const [group, g] of Object.entries(READ_FIELDS)) {
+  type Group = { struct: string; fields: Readonly<Record<string, string>>; optional?: readonly string[] };
+  for (const [group, g] of Object.entries(groups as Readonly<Record<string, Group>>)) {
     const st = structs.get(g.struct);
     if (!st) throw new LayoutError(label, `${label}: the layout has no struct ${g.struct}`);
     const o: Record<string, number | FieldRef | undefined> = { size: st.size };
-    const optional: readonly string[] = 'optional' in g ? g.optional : [];
+    const optional: readonly string[] = g.optional ?? [];
     for (const [key, path] of Object.entries(g.fields)) {
       const r = resolveField(structs, g.struct, path);
       if (!r && !optional.includes(key)) throw new LayoutError(label, `${label}: ${g.struct} has no field ${path}`);
@@ -178,7 +195,41 @@ function buildOffsets(structs: ReadonlyMap<string, StructLayout>, label: string)
     }
     out[group] = o;
   }
-  return out as unknown as CoreOffsets;
+  return out;
+}
+
+/** The heap walk's fields (HEAP_READ_FIELDS) for a layout, and where they came from. */
+export interface HeapLayout {
+  offsets: HeapOffsets;
+  source: 'table' | 'dwarf';
+  note: string | undefined;
+}
+
+/**
+ * HEAP_READ_FIELDS resolved for a layout: from its table when the table holds the heap structs
+ * (tables generated since they were added), otherwise from the binary's DWARF (said in `note`).
+ * Throws LayoutError when neither has them.
+ */
+export function heapOffsetsFor(layout: RuntimeLayout, dwarf?: DwarfLayoutSource): HeapLayout {
+  const heapStructs = [...new Set(Object.values(HEAP_READ_FIELDS).map((g) => g.struct))];
+  const label = layout.minor ? `Go ${layout.minor}` : layout.goVersion;
+  if (heapStructs.every((n) => layout.structs.has(n))) {
+    return { offsets: resolveGroups(HEAP_READ_FIELDS, layout.structs, `${label} layout`) as unknown as HeapOffsets, source: layout.source, note: undefined };
+  }
+  if (!dwarf) {
+    throw new LayoutError(
+      layout.goVersion,
+      `the ${label} layout table has no heap structs (runtime.mspan, runtime.mheap) and the binary has no DWARF: ` +
+        `regenerate the table (src/runtime/layoutGen.ts) or use a binary built without -w`,
+    );
+  }
+  const structs = new Map<string, StructLayout>();
+  for (const [name, t] of Object.entries(structsFromSource(dwarf))) structs.set(name, structFromTable(name, t));
+  return {
+    offsets: resolveGroups(HEAP_READ_FIELDS, structs, `DWARF layout of ${layout.goVersion}`) as unknown as HeapOffsets,
+    source: 'dwarf',
+    note: `the ${label} layout table has no heap structs: runtime.mspan and runtime.mheap read from the binary's DWARF`,
+  };
 }
 
 /** The layout of a static table. */

@@ -85,6 +85,51 @@ export const READ_FIELDS = {
   },
 } as const satisfies Readonly<Record<string, FieldGroup>>;
 
+// ---- Heap walk (issue 15; src/runtime/heapSpans.ts) -----------------------------------------
+// Kept apart from READ_FIELDS: a stored table made before these were added (Go 1.21, 1.23, 1.25,
+// 1.26 here, whose toolchains are not provisioned) lacks the structs, and the heap walk then takes
+// them from the binary's DWARF (heapOffsetsFor in layout.ts) instead of failing the whole layout.
+// The fields, per release (runtime/mheap.go, type mheap and type mspan):
+//   mheap.allspans []*mspan: every mspan ever created (1.19 through 1.27);
+//   mspan.freeindex / nelems: uintptr to 1.21, uint16 from 1.22; freeIndexForScan from 1.20;
+//   mspan.state: mSpanStateBox (one byte: uint8, atomic.Uint8 from 1.21);
+//   mspan.largeType *_type: from 1.22 (the malloc header of a large object; also tells that
+//   objects > 512 B in spans with pointers carry an 8-byte *_type header, mbitmap.go).
+export const HEAP_READ_FIELDS = {
+  mheap: {
+    struct: 'runtime.mheap',
+    fields: { allspans: 'allspans' },
+  },
+  mspan: {
+    struct: 'runtime.mspan',
+    fields: {
+      startAddr: 'startAddr',
+      npages: 'npages',
+      freeindex: 'freeindex',
+      nelems: 'nelems',
+      freeIndexForScan: 'freeIndexForScan',
+      allocBits: 'allocBits',
+      allocCount: 'allocCount',
+      spanclass: 'spanclass',
+      state: 'state',
+      elemsize: 'elemsize',
+      limit: 'limit',
+      specials: 'specials',
+      largeType: 'largeType',
+    },
+    optional: ['freeIndexForScan', 'largeType'],
+  },
+  special: {
+    struct: 'runtime.special',
+    fields: { next: 'next', offset: 'offset', kind: 'kind' },
+  },
+} as const satisfies Readonly<Record<string, FieldGroup>>;
+
+type HeapGroups = typeof HEAP_READ_FIELDS;
+/** HEAP_READ_FIELDS resolved for one Go version (layout.ts heapOffsetsFor). */
+export type HeapOffsets = { [K in keyof HeapGroups]: GroupOffsets<HeapGroups[K]> };
+// ---- end of the heap walk's fields ------------------------------------------------------------
+
 /** Structs kept with every field, in declaration order. */
 export const WHOLE_STRUCTS = ['runtime._panic', 'runtime._defer'] as const;
 
@@ -107,7 +152,7 @@ export type CoreOffsets = { [K in keyof Groups]: GroupOffsets<Groups[K]> };
 /** Every (struct, path) of READ_FIELDS, with whether it may be missing. */
 export function readFieldPaths(): { group: string; key: string; struct: string; path: string; optional: boolean }[] {
   const out: { group: string; key: string; struct: string; path: string; optional: boolean }[] = [];
-  for (const [group, g] of Object.entries(READ_FIELDS) as [string, FieldGroup][]) {
+  for (const [group, g] of [...Object.entries(READ_FIELDS), ...Object.entries(HEAP_READ_FIELDS)] as [string, FieldGroup][]) {
     for (const [key, path] of Object.entries(g.fields)) {
       out.push({ group, key, struct: g.struct, path, optional: g.optional?.includes(key) ?? false });
     }

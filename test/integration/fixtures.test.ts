@@ -44,6 +44,10 @@ const EXPECTED: Record<string, { first: RegExp; kind: 'panic' | 'fatal'; also?: 
     kind: 'panic',
     also: /^main\.\(\*node\)\.Weight\(\.\.\.\)$/m,
   },
+  'heap-population': {
+    first: /^panic: heap fixture: HeapObjects=\d+ HeapAlloc=\d+ main\.Small=500 main\.Node=3000 main\.Record=2000 main\.Blob=40 main\.Garbage=0 record0=0x[0-9a-f]+$/,
+    kind: 'panic',
+  },
 };
 
 function readHead(path: string, n: number): Buffer {

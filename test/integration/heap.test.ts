@@ -1,0 +1,178 @@
+// The heap walk (src/analysis/heap.ts, `go-core heap`) on the heap-population fixture of every
+// default Go version, checked against what the program printed (runtime.MemStats after
+// runtime.GC(), and the population it built: test/fixtures/programs/heap-population/main.go) and
+// against the fixture's construction (each type's size class; the garbage it dropped).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { openCore, type CoreEngine } from '../../src/analysis/engine.js';
+import type { HeapModel } from '../../src/analysis/heap.js';
+import { runCli } from '../../src/report/cli.js';
+import { fixture, goBinary, type Fixture } from '../support/fixtures.js';
+
+const GO = ['1.19', '1.22', '1.24', '1.27'];
+const root = join(__dirname, '..', '..');
+const tmp = mkdtempSync(join(tmpdir(), 'gci-heap-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+interface Oracle {
+  heapObjects: number;
+  heapAlloc: number;
+  counts: Record<string, number>;
+  record0: bigint;
+}
+
+/** The first line the program printed: `panic: heap fixture: HeapObjects=N HeapAlloc=N main.Small=N … record0=0x…`. */
+function oracle(fx: Fixture): Oracle {
+  const line = fx.traceback.split('\n')[0]!;
+  const m = /^panic: heap fixture: HeapObjects=(\d+) HeapAlloc=(\d+) (.*) record0=(0x[0-9a-f]+)$/.exec(line);
+  assert.ok(m, `${fx.fixture} go${fx.goMinor}: the first line is not the oracle: ${line}`);
+  const counts: Record<string, number> = {};
+  for (const kv of m[3]!.split(' ')) {
+    const [k, v] = kv.split('=');
+    counts[k!] = Number(v);
+  }
+  return { heapObjects: Number(m[1]), heapAlloc: Number(m[2]), counts, record0: BigInt(m[4]!) };
+}
+
+/** Size of each type's slot, from the fixture's source (sizes on 64-bit and runtime/sizeclasses.go). */
+const SLOT: Record<string, number> = { 'main.Small': 24, 'main.Node': 32, 'main.Record': 704, 'main.Blob': 40960 };
+
+function row(m: HeapModel, type: string): { count: number; bytes: number; source: string } | undefined {
+  return m.byType.find((r) => r.type === type);
+}
+
+function within(actual: number, expected: number, what: string): void {
+  assert.ok(Math.abs(actual - expected) <= expected * 0.01, `${what}: ${actual} is not within 1 % of ${expected}`);
+}
+
+describe('heap walk on heap-population', () => {
+  for (const minor of GO) {
+    describe(`go${minor}`, () => {
+      const fx = fixture('heap-population', minor);
+      let engine: CoreEngine | undefined;
+      const heap = () => {
+        assert.ok(fx, `fixture heap-population go${minor} is missing: run GCI_FIXTURES=heap-population scripts/make-cores`);
+        engine ??= openCore(fx.core, { binary: fx.prog });
+        return engine.heap();
+      };
+      after(() => engine?.close());
+
+      it('totals equal MemStats.HeapObjects and HeapAlloc within 1 %', () => {
+        const o = oracle(fx);
+        const m = heap().model;
+        within(m.totals.objects, o.heapObjects, 'objects vs HeapObjects');
+        within(m.totals.bytes, o.heapAlloc, 'bytes vs HeapAlloc');
+        assert.deepEqual(m.notes, [], 'nothing skipped');
+        assert.equal(m.allocationHeaders, minor !== '1.19');
+      });
+
+      it('counts each known type exactly, at count × its size class', () => {
+        const o = oracle(fx);
+        const m = heap().model;
+        // Typed on every version: Node (the global map's values: hash/bucket or Swiss table internals
+        // from DWARF), Blob (the global slice). From 1.22: Record (its header) and Small (the
+        // channel buffer's header types its elements). On 1.19 Records are typed only when a Blob
+        // points to them, and Smalls not at all: they are counted in their size class.
+        const typed = minor === '1.19' ? ['main.Node', 'main.Blob'] : ['main.Node', 'main.Blob', 'main.Record', 'main.Small'];
+        for (const t of typed) {
+          const r = row(m, t);
+          assert.ok(r, `${t} is typed`);
+          assert.equal(r.count, o.counts[t], `${t} count`);
+          assert.equal(r.bytes, o.counts[t]! * SLOT[t]!, `${t} bytes`);
+        }
+        if (minor === '1.19') {
+          assert.equal(row(m, 'main.Record')?.count, o.counts['main.Blob'], 'Records typed through Blob.Ref');
+          const c704 = m.bySizeClass.find((c) => c.size === 704 && !c.noscan);
+          assert.ok(c704 && c704.count >= o.counts['main.Record']!, 'every Record counted in class 704');
+          const c24 = m.bySizeClass.find((c) => c.size === 24 && c.noscan);
+          assert.ok(c24 && c24.count >= o.counts['main.Small']!, 'every Small counted in class 24 (no pointers)');
+        } else {
+          assert.equal(row(m, 'main.Record')?.source, 'header');
+          assert.equal(row(m, 'main.Blob')?.source, 'header');
+        }
+      });
+
+      it('does not count the garbage dropped before runtime.GC()', () => {
+        const m = heap().model;
+        assert.equal(row(m, 'main.Garbage'), undefined);
+        // 5000 Garbage objects of class 576 were allocated; at most a few runtime objects share the class.
+        const c576 = m.bySizeClass.filter((c) => c.size === 576).reduce((n, c) => n + c.count, 0);
+        assert.ok(c576 < 10, `class 576 holds ${c576} objects`);
+      });
+
+      it('finds a retention path from the root that holds each type', () => {
+        const h = heap();
+        const o = oracle(fx);
+        assert.equal(h.path({ type: 'main.Node' })?.root, 'global main.registry');
+        assert.equal(h.path({ type: 'main.Blob' })?.root, 'global main.blobs');
+        if (minor !== '1.19') {
+          assert.match(h.path({ type: 'main.Record' })?.root ?? '', /^goroutine 1 stack/);
+          assert.match(h.path({ type: 'main.Small' })?.root ?? '', /^goroutine 1 stack/);
+        }
+        const p = h.path({ address: o.record0 });
+        assert.ok(p, 'the object printed as record0 is reached');
+        assert.equal(BigInt(p.steps.at(-1)!.address), o.record0);
+        assert.equal(h.objectAt(o.record0)?.size, 704);
+      });
+
+      it('go-core heap --json --pprof: the JSON follows the schema; go tool pprof -top lists the types', async () => {
+        const o = oracle(fx);
+        const pb = join(tmp, `heap-${minor}.pb.gz`);
+        let out = '';
+        let err = '';
+        const code = await runCli(['heap', fx.core, '--binary', fx.prog, '--json', '--pprof', pb, '--path', 'main.Node'], {
+          out: (s) => (out += s),
+          err: (s) => (err += s),
+        });
+        assert.equal(code, 0, err);
+        const json = JSON.parse(out) as Record<string, unknown>;
+        const errors: string[] = [];
+        validate(schema, json, '$', errors);
+        assert.deepEqual(errors, [], 'the JSON follows schemas/heap.schema.json');
+        const r = spawnSync(goBinary(minor), ['tool', 'pprof', '-top', '-sample_index=inuse_objects', '-nodecount=200', pb], {
+          encoding: 'utf8',
+          env: { ...process.env, PPROF_TMPDIR: tmp },
+        });
+        assert.equal(r.status, 0, r.stderr);
+        const typed = minor === '1.19' ? ['main.Node', 'main.Blob'] : ['main.Node', 'main.Blob', 'main.Record', 'main.Small'];
+        for (const t of typed) {
+          assert.match(r.stdout, new RegExp(`^\\s+${o.counts[t]} .* ${t.replace('.', '\\.')}$`, 'm'), `pprof -top lists ${t} with its count`);
+        }
+      });
+    });
+  }
+});
+
+type Schema = Record<string, unknown>;
+const schema = JSON.parse(readFileSync(join(root, 'schemas', 'heap.schema.json'), 'utf8')) as Schema;
+
+/** The subset of JSON Schema the file uses: $ref, oneOf, type, pattern, required, properties, items. */
+function validate(s: Schema, v: unknown, path: string, errors: string[]): void {
+  if (typeof s.$ref === 'string') return validate((schema.$defs as Record<string, Schema>)[s.$ref.replace('#/$defs/', '')]!, v, path, errors);
+  if (Array.isArray(s.oneOf)) {
+    const ok = (s.oneOf as Schema[]).filter((alt) => {
+      const e: string[] = [];
+      validate(alt, v, path, e);
+      return e.length === 0;
+    });
+    if (ok.length !== 1) errors.push(`${path}: matches ${ok.length} of oneOf`);
+    return;
+  }
+  if (s.type !== undefined) {
+    const types = Array.isArray(s.type) ? (s.type as string[]) : [s.type as string];
+    const actual = v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v;
+    if (!types.includes(actual) && !(actual === 'integer' && types.includes('number'))) errors.push(`${path}: ${actual} is not ${types.join('|')}`);
+  }
+  if (typeof s.pattern === 'string' && typeof v === 'string' && !new RegExp(s.pattern).test(v)) errors.push(`${path}: "${v}" !~ ${s.pattern}`);
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    for (const k of (s.required as string[] | undefined) ?? []) if (!(k in o)) errors.push(`${path}: missing ${k}`);
+    const props = (s.properties as Record<string, Schema> | undefined) ?? {};
+    for (const [k, val] of Object.entries(o)) if (props[k]) validate(props[k], val, `${path}.${k}`, errors);
+  }
+  if (Array.isArray(v) && s.items) v.forEach((x, i) => validate(s.items as Schema, x, `${path}[${i}]`, errors));
+}
