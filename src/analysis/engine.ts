@@ -2,7 +2,7 @@
 // buildinfo, layout and memory once, and answers every surface's questions from those, lazily and
 // memoised: report() (the model of `go-core report --json`, schemas/report.schema.json), crash()
 // (what the runtime knew: kind, messages, _panic chain, Ms, goroutine groups), threads(),
-// describePc() and the SSA mapping of any pc through the binary it already opened. Surfaces
+// waits() (what each goroutine waits on, deadlocks, leaks, throwers: waits.ts), describePc() and the SSA mapping of any pc through the binary it already opened. Surfaces
 // (src/report, src/server, src/vscode) render what it returns and never open files themselves.
 import type { ThreadStatus } from '../core/notes.js';
 import type { MapPcRequest, PcMapping } from '../ssa/pcToSsa.js';
@@ -10,6 +10,7 @@ import { goBinaryOf, type GoBinary, type PcDescription } from './binary.js';
 import { analyzeCore, type AnalyzeOptions, type CoreAnalysis } from './coreAnalysis.js';
 import { crashSummary, type CrashSummary, type SummaryOptions } from './crashSummary.js';
 import { buildReport, type Report } from './report.js';
+import { analyzeWaits, type Waits } from './waits.js';
 
 export interface OpenCoreOptions extends AnalyzeOptions {
   /** How the other goroutines are grouped in crash() (default: all of them, up to 100,000). */
@@ -26,6 +27,8 @@ export interface CoreEngine {
   report(): Report;
   /** What the runtime knew at the crash (memoised). */
   crash(): CrashSummary;
+  /** What every goroutine waits on, the objects with their queues, deadlock, leaks, throwers (memoised). */
+  waits(): Waits;
   /** The core's threads, the crashing one first. */
   threads(): readonly ThreadStatus[];
   /** A pc of the crashed binary: function, source frames (the return-address rule applied). */
@@ -42,6 +45,7 @@ export function openCore(corePath: string, opts: OpenCoreOptions = {}): CoreEngi
     const binary = goBinaryOf({ path: a.cw.binary!.name, elf: a.cw.binary!, syms: a.syms, ownsElf: false });
     let report: Report | undefined;
     let crash: CrashSummary | undefined;
+    let waits: Waits | undefined;
     return {
       corePath,
       binary,
@@ -50,6 +54,7 @@ export function openCore(corePath: string, opts: OpenCoreOptions = {}): CoreEngi
       crash() {
         return (crash ??= crashSummary(a, this.report(), opts.summary));
       },
+      waits: () => (waits ??= analyzeWaits(a)),
       threads() {
         const crashing = a.cw.core.crashingThread;
         return [crashing, ...a.cw.core.threads.filter((t) => t !== crashing)];
