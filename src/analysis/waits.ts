@@ -26,8 +26,8 @@ import { Dwarf } from '../core/dwarf.js';
 import { PF_W } from '../core/elfTypes.js';
 import type { Memory } from '../core/memory.js';
 import type { Pclntab } from '../core/pclntab.js';
+import { unwind } from '../core/unwind.js';
 import type { GoroutineInfo } from '../runtime/goroutines.js';
-import { goroutineStack } from '../runtime/goroutineStacks.js';
 import { G_SCAN, completeFromDwarf, type RuntimeLayout } from '../runtime/layout.js';
 import { readGoType } from '../runtime/panicValue.js';
 import { attempt, readRuntimeSnapshot, type RuntimeSnapshot } from '../runtime/snapshot.js';
@@ -157,12 +157,20 @@ interface GState {
   direction: GoroutineWait['direction'];
 }
 
+const stdCache = new Map<string, boolean>();
+
 /** Standard library: no dot in the first path element, except `main` (the Go rule). */
 function isStdFunction(fn: string): boolean {
-  const pkgEnd = fn.search(/\.[^/]*$/);
-  const pkg = pkgEnd > 0 ? fn.slice(0, fn.indexOf('.', fn.lastIndexOf('/') + 1)) : fn;
-  if (pkg === 'main') return false;
-  return !pkg.split('/')[0]!.includes('.');
+  let r = stdCache.get(fn);
+  if (r === undefined) {
+    const slash = fn.lastIndexOf('/');
+    const dot = fn.indexOf('.', slash + 1);
+    const pkg = dot > 0 ? fn.slice(0, dot) : fn;
+    r = pkg !== 'main' && !pkg.split('/')[0]!.includes('.');
+    if (stdCache.size > 100_000) stdCache.clear();
+    stdCache.set(fn, r);
+  }
+  return r;
 }
 
 export function userFrameOf<F extends { function: string }>(frames: readonly F[]): F | undefined {
@@ -299,6 +307,16 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
   }
 
   // 1. Every goroutine: frames, user frame, creator.
+  const logicalCache = new Map<bigint, WaitFrame[]>();
+  const logicalAt = (pc: bigint, exact: boolean): WaitFrame[] => {
+    const key = exact ? -pc : pc;
+    let t = logicalCache.get(key);
+    if (!t) {
+      t = syms.pclntab.frames(pc, { isCallReturn: !exact }).map((l) => ({ function: l.function, file: l.file, line: l.line }));
+      logicalCache.set(key, t);
+    }
+    return t;
+  };
   const maxFrames = opts.maxFrames ?? 64;
   const states: GState[] = [];
   const byG = new Map<bigint, GState>();
@@ -313,18 +331,12 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
       frames = own.flatMap((f) => f.logical.map((l) => ({ function: l.function, file: l.file, line: l.line, sp: f.sp })));
       for (const f of own) phys.push({ pc: f.pc, sp: f.sp, fp: f.fp, exact: f.isSignalFrame });
     } else {
-      const s = attempt(notes, `goroutine ${g.goid}`, () => goroutineStack(syms.pclntab, mem, g, maxFrames));
-      if (s) {
-        frames = s.frames.map((f) => ({ function: f.func, file: f.file, line: f.line, sp: BigInt(f.sp) }));
-        // One entry per physical frame; its fp is the next physical frame's sp (the outermost has none).
-        let last: { pc: bigint; sp: bigint } | undefined;
-        for (const f of s.frames) {
-          const pc = BigInt(f.pc);
-          const sp = BigInt(f.sp);
-          if (last && last.pc === pc && last.sp === sp) continue;
-          if (last) phys.push({ pc: last.pc, sp: last.sp, fp: sp });
-          last = { pc, sp };
-        }
+      // As goroutineStacks.ts goroutineStack: from g.sched (or syscallsp/pc), the innermost pc a return address.
+      const start = g.syscallsp !== 0n ? { pc: g.syscallpc, sp: g.syscallsp, bp: g.schedBp } : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp };
+      const r = unwind(syms.pclntab, mem, start, { maxFrames, innermostIsCallReturn: true, logicalFrames: false });
+      for (const f of r.frames) {
+        phys.push({ pc: f.pc, sp: f.sp, fp: f.fp, exact: f.isSignalFrame });
+        for (const l of logicalAt(f.pc, f.isSignalFrame)) frames.push({ function: l.function, file: l.file, line: l.line, sp: f.sp });
       }
     }
     const st: GState = { g, goid: Number(g.goid), frames, phys, waitsOn: [], direction: null };
@@ -418,6 +430,7 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
   const targets = new Map<bigint, WaitObject>();
   for (const o of objects.values()) if (o.addr) targets.set(o.addr, o);
   const keys = lowKey(targets.keys());
+  const waiterSets = new Map<WaitObject, Set<number>>();
   if (targets.size > 0) {
     for (const st of states) {
       const seen = new Set<bigint>();
@@ -426,7 +439,9 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
       });
       for (const addr of seen) {
         const o = targets.get(addr)!;
-        if (!o.waiters.includes(st.goid)) o.referencedBy.push(st.goid);
+        let ws = waiterSets.get(o);
+        if (!ws) waiterSets.set(o, (ws = new Set(o.waiters)));
+        if (!ws.has(st.goid)) o.referencedBy.push(st.goid);
       }
     }
     const ranges = dataRanges(a);
@@ -456,14 +471,19 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
   const byUserFrame = new Map<string, { label: string; goids: number[] }>();
   const byCreator = new Map<string, { label: string; goids: number[] }>();
   const creatorCache = new Map<bigint, GoroutineWait['createdBy']>();
+  const startFrame = (pc: bigint): WaitFrame | undefined => {
+    const f = pc ? syms.frames(pc)[0] : undefined;
+    return f ? { function: f.function, file: f.file, line: f.line } : undefined;
+  };
   for (const st of states) {
     const g = st.g;
     const waiting = (g.status & ~G_SCAN) === 4;
-    const uf = userFrameOf(st.frames);
+    const uf = userFrameOf(st.frames) ?? startFrame(g.startpc);
     let createdBy = creatorCache.get(g.gopc);
     if (createdBy === undefined) {
       const f = frameName(g.gopc);
-      createdBy = f ? { function: f.function, file: f.file, line: f.line, goid: null } : null;
+      // runtime.newproc as creator: started by the runtime's assembly (goroutine 1); the traceback prints no creator.
+      createdBy = f && f.function !== 'runtime.newproc' ? { function: f.function, file: f.file, line: f.line, goid: null } : null;
       creatorCache.set(g.gopc, createdBy);
     }
     if (createdBy && g.parentGoid !== undefined) createdBy = { ...createdBy, goid: Number(g.parentGoid) };

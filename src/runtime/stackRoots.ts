@@ -56,28 +56,52 @@ function stackMap(tab: Pclntab, mem: Memory, funcOff: number, off: number | unde
   return m ?? undefined;
 }
 
+/** Per pc: where the frame's live pointer slots are, relative to fp (computed once per pc). */
+interface FrameMaps {
+  /** Locals: bitmap over nbit words ending at varp (fp - 8, or fp - 16 with a frame pointer). */
+  locals: { nbit: number; bits: Buffer } | undefined;
+  args: { nbit: number; bits: Buffer } | undefined;
+}
+
+const frameCache = new WeakMap<Pclntab, Map<bigint, FrameMaps | null>>();
+
+function frameMaps(tab: Pclntab, mem: Memory, pc: bigint, exact: boolean): FrameMaps | undefined {
+  let cache = frameCache.get(tab);
+  if (!cache) frameCache.set(tab, (cache = new Map()));
+  const key = exact ? -pc : pc;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit ?? undefined;
+  let out: FrameMaps | null = null;
+  const f = tab.funcForPC(pc);
+  if (f) {
+    let idx = -1;
+    if (pc !== f.entry) idx = tab.pcdata(f, PCDATA_StackMapIndex, exact ? pc : pc - 1n) ?? -1;
+    if (idx === -1) idx = 0;
+    const lm = stackMap(tab, mem, f.funcOff, tab.funcdataOffset(f, FUNCDATA_LocalsPointerMaps));
+    const lb = lm && lm.nbit > 0 ? lm.bits(idx) : undefined;
+    let args: FrameMaps['args'];
+    if (f.args !== ARGS_SIZE_UNKNOWN && f.args > 0) {
+      const am = stackMap(tab, mem, f.funcOff, tab.funcdataOffset(f, FUNCDATA_ArgsPointerMaps));
+      const ab = am && am.nbit > 0 ? am.bits(idx) : undefined;
+      if (am && ab) args = { nbit: Math.min(am.nbit, f.args / 8), bits: ab };
+    }
+    out = { locals: lm && lb ? { nbit: lm.nbit, bits: lb } : undefined, args };
+  }
+  if (cache.size > 65_536) cache.clear();
+  cache.set(key, out);
+  return out ?? undefined;
+}
+
 /** Calls `visit` with the address and value of every live pointer slot of the frames. */
 export function liveStackPointers(tab: Pclntab, mem: Memory, frames: readonly RootFrame[], visit: (slot: bigint, value: bigint) => void): void {
   for (const fr of frames) {
-    const f = tab.funcForPC(fr.pc);
-    if (!f || fr.fp <= fr.sp) continue;
-    let idx = -1;
-    if (fr.pc !== f.entry) idx = tab.pcdata(f, PCDATA_StackMapIndex, fr.exact ? fr.pc : fr.pc - 1n) ?? -1;
-    if (idx === -1) idx = 0;
+    if (fr.fp <= fr.sp) continue;
+    const m = frameMaps(tab, mem, fr.pc, fr.exact ?? false);
+    if (!m) continue;
     let varp = fr.fp - 8n;
     if (varp > fr.sp) varp -= 8n;
-    const locals = stackMap(tab, mem, f.funcOff, tab.funcdataOffset(f, FUNCDATA_LocalsPointerMaps));
-    if (locals && varp - fr.sp > 0n && locals.nbit > 0) {
-      const bits = locals.bits(idx);
-      if (bits) scanBits(mem, varp - BigInt(locals.nbit * 8), locals.nbit, bits, visit);
-    }
-    if (f.args !== ARGS_SIZE_UNKNOWN && f.args > 0) {
-      const args = stackMap(tab, mem, f.funcOff, tab.funcdataOffset(f, FUNCDATA_ArgsPointerMaps));
-      if (args && args.nbit > 0) {
-        const bits = args.bits(idx);
-        if (bits) scanBits(mem, fr.fp, Math.min(args.nbit, f.args / 8), bits, visit);
-      }
-    }
+    if (m.locals && varp > fr.sp) scanBits(mem, varp - BigInt(m.locals.nbit * 8), m.locals.nbit, m.locals.bits, visit);
+    if (m.args) scanBits(mem, fr.fp, m.args.nbit, m.args.bits, visit);
   }
 }
 

@@ -13,9 +13,9 @@
 // source of truth and is read when the layout has it.
 import type { Memory } from '../core/memory.js';
 import { CoreReadError, hex } from '../core/errors.js';
-import { readField } from './fields.js';
+import { readField, readFieldFromView } from './fields.js';
 import type { RuntimeLayout } from './layout.js';
-import type { CoreOffsets } from './layoutFields.js';
+import type { CoreOffsets, FieldRef } from './layoutFields.js';
 
 /** sema.go: `const semTabSize = 251` (Go 1.19 through 1.27). */
 export const SEM_TAB_SIZE = 251;
@@ -66,17 +66,22 @@ export interface SudogRecord {
 
 export function readSudog(mem: Memory, o: WaitOffsets, addr: bigint): SudogRecord {
   const s = o.sudog;
+  // One read of the whole sudog (about 100 bytes), then fields from the buffer.
+  const buf = mem.read(addr, s.size);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+  const le = mem.littleEndian;
+  const f = (r: FieldRef) => readFieldFromView(view, r, le);
   return {
     addr,
-    g: readField(mem, addr, s.g),
-    next: readField(mem, addr, s.next),
-    prev: readField(mem, addr, s.prev),
-    elem: readField(mem, addr, s.elemVu ?? s.elem),
-    parent: readField(mem, addr, s.parent),
-    waitlink: readField(mem, addr, s.waitlink),
-    waittail: readField(mem, addr, s.waittail),
-    c: readField(mem, addr, s.cVu ?? s.c),
-    isSelect: readField(mem, addr, s.isSelect) !== 0n,
+    g: f(s.g),
+    next: f(s.next),
+    prev: f(s.prev),
+    elem: f(s.elemVu ?? s.elem),
+    parent: f(s.parent),
+    waitlink: f(s.waitlink),
+    waittail: f(s.waittail),
+    c: f(s.cVu ?? s.c),
+    isSelect: f(s.isSelect) !== 0n,
   };
 }
 
