@@ -132,6 +132,15 @@ export interface Waits extends WaitsModel {
   framesOf(goid: number): WaitFrame[];
 }
 
+/** The report's `runtime.waits` (everything but the throwers, which are `runtime.throwers`). */
+export type WaitsSection = Omit<WaitsModel, 'throwers'>;
+
+/** The report sections of a waits model (plain data: no functions). */
+export function waitsReport(w: WaitsModel): { waits: WaitsSection; throwers: WaitThrower[] } {
+  const { throwers, goroutines, objects, groups, deadlock, leaks, mapRace, notes } = w;
+  return { waits: { goroutines, objects, groups, deadlock, leaks, mapRace, notes }, throwers };
+}
+
 export const WAITSINCE_NOTE =
   'waitSince is g.waitsince: the runtime stamps it at the first garbage collection that sees the goroutine blocked, so it is a lower bound on when it blocked (nanotime), and absent when no GC ran since';
 export const LEAK_RULE =
@@ -141,7 +150,7 @@ const hx = (n: bigint): string => '0x' + n.toString(16);
 const CHAN_REASONS = new Set(['chan receive', 'chan send', 'select', 'chan receive (synctest)', 'chan send (synctest)', 'select (synctest)', 'chan receive (durable)', 'chan send (durable)', 'select (durable)']);
 const NIL_CHAN_REASONS = new Set(['chan receive (nil chan)', 'chan send (nil chan)', 'select (no cases)']);
 const SEMA_REASONS = new Set(['semacquire', 'sync.Mutex.Lock', 'sync.RWMutex.RLock', 'sync.RWMutex.Lock', 'sync.WaitGroup.Wait']);
-const MAP_OP = /^(runtime\.(mapassign|mapaccess|mapdelete|mapiter|mapclear|mapinit|evacuate|growWork)|internal\/runtime\/maps\.)/;
+const MAP_OP = /^(runtime\.(mapassign|mapaccess|mapdelete|mapiter|mapclear|mapinit|evacuate|growWork)|internal\/runtime\/maps\.(?!fatal$))/;
 
 interface Frame extends WaitFrame {
   sp: bigint;

@@ -7,6 +7,7 @@ import { runPcCommand } from './pcCommand.js';
 import { crashSummary } from '../analysis/crashSummary.js';
 import { delveCheck } from './delveCheck.js';
 import { buildReport, type Report } from '../analysis/report.js';
+import { analyzeWaits, waitsReport } from '../analysis/waits.js';
 import { formatPcText, formatReportText } from './text.js';
 
 export const USAGE =
@@ -148,7 +149,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     let r: Report;
     try {
       r = buildReport(a);
-      r.runtime = crashSummary(a, r);
+      r.runtime = { ...crashSummary(a, r), ...waitsReport(analyzeWaits(a)) };
     } finally {
       a.close();
     }
