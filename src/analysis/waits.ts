@@ -272,6 +272,7 @@ function add(m: Map<string, { label: string; goids: number[] }>, key: string, la
   else m.set(key, { label, goids: [goid] });
 }
 
+const verb = (ids: readonly number[], v: string): string => (ids.length === 1 ? `${v}s` : v);
 const list = (ids: readonly number[]): string => (ids.length === 1 ? `goroutine ${ids[0]}` : `goroutines ${ids.join(', ')}`);
 
 export interface WaitsOptions {
@@ -636,10 +637,10 @@ function describeObject(o: WaitObject, byGoid: ReadonlyMap<number, GState>): str
           : locked
             ? 'the runtime does not record the holder and no live goroutine outside its queue refers to it: the goroutine that locked it has exited (or lost the reference)'
             : 'it is not locked';
-      return `${who(o.waiters)} wait for ${o.label}${locked ? '' : ''}; ${holder}`;
+      return `${who(o.waiters)} ${verb(o.waiters, 'wait')} for ${o.label}; ${holder}`;
     }
     case 'sync.WaitGroup':
-      return `${who(o.waiters)} wait for ${o.label}: ${o.waitGroup && o.waitGroup.counter > 0 ? `${o.waitGroup.counter} Done call${o.waitGroup.counter === 1 ? ' is' : 's are'} still missing and no live goroutine outside the waiters refers to it` : 'its counter is not positive'}${o.referencedBy.length > 0 ? ` (${who(o.referencedBy)} refer to it)` : ''}`;
+      return `${who(o.waiters)} ${verb(o.waiters, 'wait')} for ${o.label}: ${o.waitGroup && o.waitGroup.counter > 0 ? `${o.waitGroup.counter} Done call${o.waitGroup.counter === 1 ? ' is' : 's are'} still missing and no live goroutine outside the waiters refers to it` : 'its counter is not positive'}${o.referencedBy.length > 0 ? ` (${who(o.referencedBy)} refer to it)` : ''}`;
     case 'channel': {
       const c = o.channel!;
       const sides = [c.recvq.length > 0 ? `${who(c.recvq)} receive` : '', c.sendq.length > 0 ? `${who(c.sendq)} send` : ''].filter(Boolean).join(' and ');
@@ -649,7 +650,7 @@ function describeObject(o: WaitObject, byGoid: ReadonlyMap<number, GState>): str
     case 'nil channel':
       return `${who(o.waiters)} block on a nil channel`;
     case 'semaphore':
-      return `${who(o.waiters)} wait on ${o.label}`;
+      return `${who(o.waiters)} ${verb(o.waiters, 'wait')} on ${o.label}`;
   }
 }
 

@@ -150,7 +150,7 @@ describe('wait objects, deadlocks, leaks and throwers', () => {
       assert.ok(wg, JSON.stringify(w.objects));
       assert.deepEqual(wg.waitGroup, { counter: 1, waiters: 1 });
       assert.deepEqual(wg.waiters, [1]);
-      assert.match(w.deadlock?.explanation ?? '', /goroutine 1 wait for sync\.WaitGroup 0x[0-9a-f]+: counter 1, 1 waiter: 1 Done call is still missing/);
+      assert.match(w.deadlock?.explanation ?? '', /goroutine 1 waits for sync\.WaitGroup 0x[0-9a-f]+: counter 1, 1 waiter: 1 Done call is still missing/);
     });
 
     it(`Go ${minor}: concurrent map writes name the map and every writer; every thrower is listed`, async () => {
