@@ -2,8 +2,9 @@
 // buildinfo, layout and memory once, and answers every surface's questions from those, lazily and
 // memoised: report() (the model of `go-core report --json`, schemas/report.schema.json), crash()
 // (what the runtime knew: kind, messages, _panic chain, Ms, goroutine groups), threads(),
-// heap() (objects by type and size class, retention paths), describePc() and the SSA mapping of
-// any pc through the binary it already opened. Surfaces
+// heap() (objects by type and size class, retention paths), waits() (what each goroutine waits on,
+// deadlocks, leaks, throwers: waits.ts), describePc() and the SSA mapping of any pc through the
+// binary it already opened. Surfaces
 // (src/report, src/server, src/vscode) render what it returns and never open files themselves.
 import type { ThreadStatus } from '../core/notes.js';
 import type { MapPcRequest, PcMapping } from '../ssa/pcToSsa.js';
@@ -12,6 +13,7 @@ import { analyzeCore, type AnalyzeOptions, type CoreAnalysis } from './coreAnaly
 import { crashSummary, type CrashSummary, type SummaryOptions } from './crashSummary.js';
 import { buildHeap, type CoreHeap } from './heap.js';
 import { buildReport, type Report } from './report.js';
+import { analyzeWaits, type Waits } from './waits.js';
 
 export interface OpenCoreOptions extends AnalyzeOptions {
   /** How the other goroutines are grouped in crash() (default: all of them, up to 100,000). */
@@ -28,6 +30,8 @@ export interface CoreEngine {
   report(): Report;
   /** What the runtime knew at the crash (memoised). */
   crash(): CrashSummary;
+  /** What every goroutine waits on, the objects with their queues, deadlock, leaks, throwers (memoised). */
+  waits(): Waits;
   /** The core's threads, the crashing one first. */
   threads(): readonly ThreadStatus[];
   /** The Go heap: objects by type and size class, retention paths (memoised; throws HeapError). */
@@ -47,6 +51,7 @@ export function openCore(corePath: string, opts: OpenCoreOptions = {}): CoreEngi
     let report: Report | undefined;
     let crash: CrashSummary | undefined;
     let heap: CoreHeap | undefined;
+    let waits: Waits | undefined;
     return {
       corePath,
       binary,
@@ -55,6 +60,7 @@ export function openCore(corePath: string, opts: OpenCoreOptions = {}): CoreEngi
       crash() {
         return (crash ??= crashSummary(a, this.report(), opts.summary));
       },
+      waits: () => (waits ??= analyzeWaits(a)),
       threads() {
         const crashing = a.cw.core.crashingThread;
         return [crashing, ...a.cw.core.threads.filter((t) => t !== crashing)];

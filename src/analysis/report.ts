@@ -7,6 +7,7 @@ import type { CoreAnalysis } from './coreAnalysis.js';
 import type { CrashSummary } from './crashSummary.js';
 import type { FrameAnnotation } from './annotate.js';
 import { isReturnAddress } from './pcRules.js';
+import type { WaitsSection, WaitThrower } from './waits.js';
 
 /** Delve's answer for the same core (the command line's cross-check), in the report. */
 export interface DelveCheck {
@@ -110,8 +111,8 @@ export interface Report {
     /** Why there is no layout (then the g0 → goroutine switch is not followed); null otherwise. */
     layoutProblem: string | null;
   };
-  /** What the runtime knew (crash kind, messages, _panic chain, Ms, goroutine groups); `go-core report` fills it. */
-  runtime?: CrashSummary;
+  /** What the runtime knew (crash kind, messages, _panic chain, Ms, goroutine groups, waits, throwers); `go-core report` fills it. */
+  runtime?: ReportRuntime;
   /** Delve's answer for the same core, or null with --no-delve. */
   delve?: DelveCheck | null;
   /**
@@ -121,6 +122,9 @@ export interface Report {
    */
   ssa?: FrameAnnotation[];
 }
+
+/** The `runtime` section: the crash summary, what every goroutine waits on (waits.ts), and every goroutine that threw. */
+export type ReportRuntime = CrashSummary & { waits?: WaitsSection; throwers?: WaitThrower[] };
 
 const hx = (n: bigint): string => '0x' + n.toString(16);
 

@@ -11,6 +11,7 @@ import { defaultSourceRoot, runPcCommand } from './pcCommand.js';
 import { HEAP_USAGE, parseHeapArgs, runHeapCommand } from './heapCommand.js';
 import { delveCheck } from './delveCheck.js';
 import type { Report, ReportFrame } from '../analysis/report.js';
+import { waitsReport } from '../analysis/waits.js';
 import { formatPcText, formatReportText } from './text.js';
 
 /** Our origin for Delve's cross-check, with the physical function when it is inlined at a faulting pc. */
@@ -213,7 +214,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     let r: Report;
     try {
       r = engine.report();
-      r.runtime = engine.crash();
+      r.runtime = { ...engine.crash(), ...waitsReport(engine.waits()) };
       if (args.ssa) r.ssa = await ssaAnnotations(engine, r, args, io);
     } finally {
       engine.close();

@@ -4,7 +4,7 @@ import { isRuntimeFunction } from '../traceback/crash.js';
 import type { PcReport } from './pcCommand.js';
 import type { CrashSummary } from '../analysis/crashSummary.js';
 import type { DelveCheck } from './delveCheck.js';
-import type { Report, ReportFrame } from '../analysis/report.js';
+import type { Report, ReportFrame, ReportRuntime } from '../analysis/report.js';
 import type { FrameAnnotation } from '../analysis/annotate.js';
 
 export function formatReportText(r: Report): string {
@@ -56,6 +56,7 @@ export function formatReportText(r: Report): string {
   if (c.stop.reason !== 'top') out.push(`  (walk ended: ${c.stop.detail})`);
   if (c.layoutProblem) out.push(`  (goroutine stacks not followed: ${c.layoutProblem})`);
   if (r.runtime) out.push(...runtimeDetails(r.runtime));
+  if (r.runtime) out.push(...waitLines(r.runtime));
   if (r.ssa) out.push('', ...ssaLines(r.ssa));
   if (r.delve !== undefined) out.push('', ...delveLines(r.delve));
   return out.join('\n') + '\n';
@@ -122,6 +123,48 @@ export function runtimeDetails(s: CrashSummary): string[] {
     }
   }
   for (const n of s.notes) out.push(`note: ${n}`);
+  return out;
+}
+
+/** Throwers, deadlock, leak suspects, the map of a map write race, and every wait object with its queues. */
+export function waitLines(rt: ReportRuntime): string[] {
+  const out: string[] = [];
+  const w = rt.waits;
+  const th = rt.throwers ?? [];
+  if (th.length > 0) {
+    out.push('', `throwers (${th.length}):`);
+    for (const t of th) {
+      const flags = [t.crashingThread ? 'raised the final signal' : '', t.printedFirst ? 'printed first' : ''].filter(Boolean).join(', ');
+      const o = t.origin;
+      out.push(`  thread ${t.tid}  goroutine ${t.goroutine ?? '?'}${flags ? `  (${flags})` : ''}${o ? `  ${o.function} ${o.file}:${o.line}` : ''}${t.mapOperation ? `  in ${t.mapOperation}` : ''}`);
+    }
+  }
+  if (!w) return out;
+  if (w.mapRace) {
+    out.push('', `map write race: map ${w.mapRace.map ?? 'unknown'} (${w.mapRace.how})`);
+    for (const g of w.mapRace.goroutines) {
+      out.push(`  goroutine ${g.goid}${g.threw ? ' (threw)' : ''}  ${g.operation}${g.userFrame ? `  from ${g.userFrame.function} ${g.userFrame.file}:${g.userFrame.line}` : ''}`);
+    }
+  }
+  if (w.deadlock) out.push('', 'deadlock:', `  ${w.deadlock.explanation}`);
+  if (w.leaks.suspects.length > 0) {
+    out.push('', `leak suspects (${w.leaks.rule}):`);
+    for (const l of w.leaks.suspects) out.push(`  ${l.explanation}`);
+  }
+  if (w.objects.length > 0) {
+    out.push('', `wait objects (${w.objects.length}):`);
+    const ids = (g: readonly number[]) => (g.length > 12 ? `${g.slice(0, 12).join(' ')} … (${g.length})` : g.join(' '));
+    for (const o of w.objects.slice(0, 50)) {
+      out.push(`  ${o.label}`);
+      if (o.channel) {
+        if (o.channel.recvq.length) out.push(`      recvq: ${ids(o.channel.recvq)}`);
+        if (o.channel.sendq.length) out.push(`      sendq: ${ids(o.channel.sendq)}`);
+      } else if (o.waiters.length) out.push(`      queued: ${ids(o.waiters)}`);
+      if (o.referencedBy.length) out.push(`      referenced by: ${ids(o.referencedBy)}`);
+      if (o.note) out.push(`      ${o.note}`);
+    }
+    if (w.objects.length > 50) out.push(`  … ${w.objects.length - 50} more`);
+  }
   return out;
 }
 

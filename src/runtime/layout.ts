@@ -83,7 +83,9 @@ export const THROW_TYPES = ['none', 'user', 'runtime'] as const;
 export const G_SCAN = 0x1000;
 
 /** The structs READ_FIELDS starts from: a DWARF fallback without one of them has no layout. */
-export const REQUIRED_STRUCTS: readonly string[] = [...new Set(Object.values(READ_FIELDS).map((g) => g.struct))];
+export const REQUIRED_STRUCTS: readonly string[] = [
+  ...new Set(Object.values(READ_FIELDS).filter((g) => !('optionalStruct' in g)).map((g) => g.struct)),
+];
 
 export class LayoutError extends InspectorError {
   readonly goVersion: string;
@@ -180,11 +182,20 @@ function resolveGroups(
   groups: typeof READ_FIELDS | typeof HEAP_READ_FIELDS,
   structs: ReadonlyMap<string, StructLayout>,
   label: string,
-): Record<string, Record<string, number | FieldRef | undefined>> {
-  const out: Record<string, Record<string, number | FieldRef | undefined>> = {};
-  type Group = { struct: string; fields: Readonly<Record<string, string>>; optional?: readonly string[] };
+): Record<string, Record<string, number | FieldRef | undefined> | undefined> {
+  const out: Record<string, Record<string, number | FieldRef | undefined> | undefined> = {};
+  type Group = {
+    struct: string;
+    fields: Readonly<Record<string, string>>;
+    optional?: readonly string[];
+    optionalStruct?: boolean;
+  };
   for (const [group, g] of Object.entries(groups as Readonly<Record<string, Group>>)) {
     const st = structs.get(g.struct);
+    if (!st && 'optionalStruct' in g) {
+      out[group] = undefined as unknown as Record<string, FieldRef>;
+      continue;
+    }
     if (!st) throw new LayoutError(label, `${label}: the layout has no struct ${g.struct}`);
     const o: Record<string, number | FieldRef | undefined> = { size: st.size };
     const optional: readonly string[] = g.optional ?? [];
@@ -305,6 +316,50 @@ export function layoutFromDwarf(
     gStatus,
     waitReasons: waitReasons ?? newest.waitReasons,
     offsets: buildOffsets(structs, `DWARF layout of ${goVersion}`),
+  };
+}
+
+/**
+ * The READ_FIELDS paths a layout does not resolve although they may exist in this release: the
+ * whole optionalStruct groups it lacks and the optional fields of its stored table. Tables of
+ * releases without a provisioned toolchain (1.21, 1.23, 1.25, 1.26) were generated before the
+ * wait-object readers existed and lack their structs; completeFromDwarf fills them in.
+ */
+export function unresolvedPaths(layout: RuntimeLayout): { struct: string; path: string }[] {
+  return readFieldPaths()
+    .filter((p) => (p.optional || p.optionalStruct) && !resolveField(layout.structs, p.struct, p.path))
+    .map(({ struct, path }) => ({ struct, path }));
+}
+
+/**
+ * The layout with every struct and field it lacks taken from the binary's DWARF (fields the
+ * layout has are kept as they are). Returns the same layout when DWARF adds nothing; the note
+ * says what came from DWARF.
+ */
+export function completeFromDwarf(layout: RuntimeLayout, dwarf: DwarfLayoutSource): RuntimeLayout {
+  const extra = structsFromSource(dwarf);
+  const structs = new Map(layout.structs);
+  const added: string[] = [];
+  for (const [name, t] of Object.entries(extra)) {
+    const have = structs.get(name);
+    if (!have) {
+      structs.set(name, structFromTable(name, t));
+      added.push(name);
+      continue;
+    }
+    const missing = t.fields.filter(([n]) => !have.byName.has(n));
+    if (missing.length === 0) continue;
+    if (have.size !== t.size) continue; // a different struct of the same name: keep the table's
+    const fields = [...have.fields.map((f) => [f.name, f.offset, f.size, f.kind, f.type] as FieldTuple), ...missing].sort((a, b) => a[1] - b[1]);
+    structs.set(name, structFromTable(name, { size: t.size, fields }));
+    added.push(...missing.map(([n]) => `${name}.${n}`));
+  }
+  if (added.length === 0) return layout;
+  return {
+    ...layout,
+    structs,
+    note: `${layout.note}; ${added.join(', ')} from the binary's DWARF (not in the stored table)`,
+    offsets: buildOffsets(structs, layout.source === 'table' ? `Go ${layout.minor} layout table` : `DWARF layout of ${layout.goVersion}`),
   };
 }
 

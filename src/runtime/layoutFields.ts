@@ -14,6 +14,12 @@ interface FieldGroup {
   readonly fields: Readonly<Record<string, string>>;
   /** Keys that may be missing in some releases (resolved to undefined there). */
   readonly optional?: readonly string[];
+  /**
+   * The whole struct may be missing from a stored table (tables of releases without a provisioned
+   * toolchain were generated before the group was added): the layout then takes it from the
+   * binary's DWARF (layout.ts completeFromDwarf), and without DWARF the group is undefined.
+   */
+  readonly optionalStruct?: true;
 }
 
 export const READ_FIELDS = {
@@ -46,9 +52,72 @@ export const READ_FIELDS = {
       sigcode0: 'sigcode0',
       sigcode1: 'sigcode1',
       sigpc: 'sigpc',
+      /** The sudogs of a channel wait or a select (linked by sudog.waitlink); runtime2.go. */
+      waiting: 'waiting',
     },
-    /** parentGoid: Go 1.21+. The signal fields are read only when present. */
-    optional: ['parentGoid', 'sig', 'sigcode0', 'sigcode1', 'sigpc'],
+    /**
+     * parentGoid: Go 1.21+. The signal fields are read only when present. waiting: in every
+     * release, but missing from the tables of 1.21/1.23/1.25/1.26 (made before it was read).
+     */
+    optional: ['parentGoid', 'sig', 'sigcode0', 'sigcode1', 'sigpc', 'waiting'],
+  },
+  /**
+   * runtime.sudog (runtime2.go): a g on a wait queue. For channels elem is the data element and c
+   * the channel; in the semaphore table (sema.go) elem is the semaphore's address, prev/next are
+   * the treap's children, parent its parent, waitlink/waittail the other waiters on the same
+   * address. Go 1.26 made elem and c maybeTraceablePtr/maybeTraceableChan, whose `vu` word is the
+   * source of truth (vp is cleared when the pointer is hidden from the GC).
+   */
+  sudog: {
+    struct: 'runtime.sudog',
+    fields: {
+      g: 'g',
+      next: 'next',
+      prev: 'prev',
+      elem: 'elem',
+      elemVu: 'elem.vu',
+      ticket: 'ticket',
+      isSelect: 'isSelect',
+      parent: 'parent',
+      waitlink: 'waitlink',
+      waittail: 'waittail',
+      c: 'c',
+      cVu: 'c.maybeTraceablePtr.vu',
+    },
+    optional: ['elemVu', 'cVu'],
+    optionalStruct: true,
+  },
+  /** runtime.hchan (chan.go): len is qcount, cap dataqsiz; closed != 0 after close(). */
+  hchan: {
+    struct: 'runtime.hchan',
+    fields: {
+      qcount: 'qcount',
+      dataqsiz: 'dataqsiz',
+      elemsize: 'elemsize',
+      closed: 'closed',
+      elemtype: 'elemtype',
+      recvqFirst: 'recvq.first',
+      sendqFirst: 'sendq.first',
+    },
+    optionalStruct: true,
+  },
+  /** runtime.semaRoot (sema.go): one bucket of runtime.semtable, a treap of sudogs by address. */
+  semaRoot: {
+    struct: 'runtime.semaRoot',
+    fields: { treap: 'treap', nwait: 'nwait' },
+    optionalStruct: true,
+  },
+  /** runtime.hmap (map.go, Go 1.19-1.23; 1.24+ without swissmap): flags&4 is hashWriting. */
+  hmap: {
+    struct: 'runtime.hmap',
+    fields: { count: 'count', flags: 'flags', B: 'B', buckets: 'buckets' },
+    optionalStruct: true,
+  },
+  /** internal/runtime/maps.Map (map.go, Go 1.24+ Swiss tables): writing != 0 during a write. */
+  swissMap: {
+    struct: 'internal/runtime/maps.Map',
+    fields: { used: 'used', dirPtr: 'dirPtr', dirLen: 'dirLen', globalDepth: 'globalDepth', writing: 'writing' },
+    optionalStruct: true,
   },
   gobuf: {
     struct: 'runtime.gobuf',
@@ -146,15 +215,23 @@ type GroupOffsets<G extends FieldGroup> = { size: number } & {
   [K in keyof G['fields']]: K extends OptionalKeys<G> ? FieldRef | undefined : FieldRef;
 };
 
-/** The fields of READ_FIELDS resolved for one Go version, plus each struct's size. */
-export type CoreOffsets = { [K in keyof Groups]: GroupOffsets<Groups[K]> };
+/** The fields of READ_FIELDS resolved for one Go version, plus each struct's size (undefined: an optionalStruct the layout lacks). */
+type Resolved<G extends FieldGroup> = G extends { optionalStruct: true } ? GroupOffsets<G> | undefined : GroupOffsets<G>;
+export type CoreOffsets = { [K in keyof Groups]: Resolved<Groups[K]> };
 
 /** Every (struct, path) of READ_FIELDS, with whether it may be missing. */
-export function readFieldPaths(): { group: string; key: string; struct: string; path: string; optional: boolean }[] {
-  const out: { group: string; key: string; struct: string; path: string; optional: boolean }[] = [];
+export function readFieldPaths(): {
+  group: string;
+  key: string;
+  struct: string;
+  path: string;
+  optional: boolean;
+  optionalStruct: boolean;
+}[] {
+  const out: ReturnType<typeof readFieldPaths> = [];
   for (const [group, g] of [...Object.entries(READ_FIELDS), ...Object.entries(HEAP_READ_FIELDS)] as [string, FieldGroup][]) {
     for (const [key, path] of Object.entries(g.fields)) {
-      out.push({ group, key, struct: g.struct, path, optional: g.optional?.includes(key) ?? false });
+      out.push({ group, key, struct: g.struct, path, optional: g.optional?.includes(key) ?? false, optionalStruct: g.optionalStruct ?? false });
     }
   }
   return out;

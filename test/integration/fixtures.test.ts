@@ -48,6 +48,11 @@ const EXPECTED: Record<string, { first: RegExp; kind: 'panic' | 'fatal'; also?: 
     first: /^panic: heap fixture: HeapObjects=\d+ HeapAlloc=\d+ main\.Small=500 main\.Node=3000 main\.Record=2000 main\.Blob=40 main\.Garbage=0 record0=0x[0-9a-f]+$/,
     kind: 'panic',
   },
+  'wait-mutex-exited': { first: /^fatal error: all goroutines are asleep - deadlock!$/, kind: 'fatal', also: /^goroutine 1 (gp=\S+ m=\S+ )?\[(sync\.Mutex\.Lock|semacquire)\]:$/m },
+  'wait-chan-cycle': { first: /^fatal error: all goroutines are asleep - deadlock!$/, kind: 'fatal', also: /^goroutine \d+ (gp=\S+ m=\S+ )?\[chan send\]:$/m },
+  'wait-chan-leak': { first: /^panic: leaked 5 workers$/, kind: 'panic', also: /^goroutine \d+ (gp=\S+ m=\S+ )?\[chan receive\]:$/m },
+  'wait-waitgroup': { first: /^fatal error: all goroutines are asleep - deadlock!$/, kind: 'fatal', also: /^goroutine 1 (gp=\S+ m=\S+ )?\[(sync\.WaitGroup\.Wait|semacquire)\]:$/m },
+  'map-writers': { first: /^fatal error: concurrent map writes$/, kind: 'fatal' },
 };
 
 function readHead(path: string, n: number): Buffer {
@@ -152,11 +157,13 @@ describe('crash fixtures', () => {
       if (e.also) assert.match(f.traceback, e.also);
       const tb = tracebackOf(f);
       assert.equal(tb.kind, e.kind);
-      // Built from the source copy: user frames point into it. (A deadlock's first goroutine is
-      // parked in the standard library: its first frame of package main is checked.)
+      // Built from the source copy: user frames point into it. A deadlock's first goroutine is
+      // parked in the standard library or in sync.runtime_Semacquire* (a linkname into
+      // runtime/sema.go, outside the runtime by name): its first frame of package main is checked.
       const g = crashingGoroutine(tb)!;
-      const origin = f.program === 'mutex-deadlock' ? g.frames.find((fr) => fr.func.startsWith('main.')) : originFrame(g);
-      assert.equal(origin?.file, join(f.srcDir, 'main.go'));
+      const parked = f.program === 'mutex-deadlock' || /^wait-(mutex-exited|waitgroup)$/.test(f.program);
+      const user = parked ? g.frames.find((fr) => fr.func.startsWith('main.')) : originFrame(g);
+      assert.equal(user?.file, join(f.srcDir, 'main.go'));
     });
   }
 

@@ -69,9 +69,11 @@ describe('runtime layout tables vs DWARF', () => {
       }
       // Every field the code reads: the table resolves it where DWARF does, to the same place.
       const layout = layoutFor(minor);
-      for (const { struct, path, optional } of readFieldPaths()) {
+      for (const { struct, path, optional, optionalStruct } of readFieldPaths()) {
         const fromDwarf = resolveField(full, struct, path);
-        assert.ok(fromDwarf || optional, `Go ${minor}: DWARF has no ${struct}.${path}`);
+        // An optionalStruct may be absent from a release as a whole (runtime.hmap from 1.24, maps.Map before).
+        const absent = optionalStruct && !dwarf.structTable(struct);
+        assert.ok(fromDwarf || optional || absent, `Go ${minor}: DWARF has no ${struct}.${path}`);
         assert.deepEqual(resolveField(layout.structs, struct, path), fromDwarf, `Go ${minor}: ${struct}.${path}`);
       }
       // Status names: the constants the table's keys stand for.

@@ -18,7 +18,13 @@ async function report(args: string[]): Promise<Report> {
 
 const versions = provisionedGoVersions();
 const chosen = new Set([versions[0], versions[versions.length - 1]]);
-const fixtures = listFixtures().filter((f) => chosen.has(f.goMinor) && f.program !== 'many-goroutines' && f.program !== 'stack-overflow');
+// The deadlock fixtures of test/integration/waits.test.ts crash on g0 in runtime.checkdead with no
+// goroutine of their own: which goroutine the report names for them is decided in crashSummary.ts
+// (the deadlock crash-goroutine choice), not yet here.
+const DEADLOCKS = new Set(['wait-mutex-exited', 'wait-chan-cycle', 'wait-waitgroup']);
+const fixtures = listFixtures().filter(
+  (f) => chosen.has(f.goMinor) && f.program !== 'many-goroutines' && f.program !== 'stack-overflow' && !DEADLOCKS.has(f.program),
+);
 
 describe('go-core report: runtime section against the traceback, with and without Delve', () => {
   for (const f of fixtures) {
@@ -32,7 +38,7 @@ describe('go-core report: runtime section against the traceback, with and withou
         const printed = [...tb.panics, ...tb.fatalErrors].map((l) => l.text.replace(/^\t+/, ''));
         assert.deepEqual([...rt.messages].sort(), [...printed].sort(), 'messages');
         assert.equal(rt.kind, tb.panics.length ? 'panic' : 'fatal error');
-        const racing = f.program === 'map-writes' && rt.goroutine !== g.id;
+        const racing = (f.program === 'map-writes' || f.program === 'map-writers') && rt.goroutine !== g.id;
         if (!racing) {
           assert.equal(rt.goroutine, g.id);
           assert.equal(rt.origin?.function, originFrame(g)?.func);

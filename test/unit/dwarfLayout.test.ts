@@ -19,6 +19,8 @@ import {
   resolveField,
   structsFromSource,
   TABLES,
+  completeFromDwarf,
+  unresolvedPaths,
   waitReasonString,
   type DwarfLayoutSource,
   type LayoutTable,
@@ -77,6 +79,28 @@ describe('runtime layouts', () => {
     assert.equal(resolveField(l.structs, 'runtime.g', 'sched.nope'), undefined);
   });
 
+  it('completes a table that lacks the wait-record structs from DWARF, and says so', () => {
+    const full = TABLES.find((x) => x.minor === '1.22')!;
+    const old = TABLES.find((x) => x.minor === '1.21')!;
+    const l = layoutFromTable(old);
+    assert.equal(l.offsets.sudog, undefined, 'the 1.21 table predates the sudog fields');
+    assert.equal(l.offsets.g.waiting, undefined);
+    assert.ok(unresolvedPaths(l).some((p) => p.struct === 'runtime.sudog'));
+    // A 1.21 binary's DWARF: its own runtime.g (with waiting) and the wait-record structs.
+    const waiting = full.structs['runtime.g']!.fields.find(([n]) => n === 'waiting')!;
+    const oldG = old.structs['runtime.g']!;
+    const dwarf: DwarfLayoutSource = {
+      structTable: (name) => (name === 'runtime.g' ? { size: oldG.size, fields: [...oldG.fields, waiting] } : full.structs[name]),
+      constant: () => undefined,
+    };
+    const done = completeFromDwarf(l, dwarf);
+    assert.deepEqual(done.offsets.sudog, layoutFromTable(full).offsets.sudog);
+    assert.deepEqual(done.offsets.g.waiting, { offset: waiting[1], size: 8, kind: 'ptr' });
+    assert.deepEqual(done.offsets.g.goid, l.offsets.g.goid, 'fields the table has are kept');
+    assert.match(done.note, /runtime\.sudog.*from the binary's DWARF/);
+    assert.equal(completeFromDwarf(done, dwarf), done, 'nothing more to add');
+  });
+
   it('falls back to DWARF for versions without a table, and says so', () => {
     const t = TABLES.find((x) => x.minor === '1.22')!;
     const l = layoutFor('go1.31.0', { dwarf: sourceFrom(t) });
@@ -113,21 +137,15 @@ describe('runtime layout data files', () => {
     for (const t of TABLES) {
       const again = structsFromSource({ structTable: (n) => t.structs[n], constant: () => undefined });
       assert.deepEqual(again, t.structs, `Go ${t.minor}`);
-      // The heap walk's structs (HEAP_READ_FIELDS) are in the tables generated since they were
-      // added (1.19, 1.22, 1.24, 1.27); older tables lack them and the walk reads the binary's DWARF.
-      const heap = ['runtime.mheap', 'runtime.mspan', 'runtime.special'];
-      const keys = Object.keys(t.structs).sort();
-      assert.deepEqual(keys.filter((k) => !heap.includes(k)), [
-        'runtime._defer',
-        'runtime._panic',
-        'runtime.g',
-        'runtime.gobuf',
-        'runtime.m',
-        'runtime.p',
-        'runtime.stack',
-      ]);
-      const hasHeap = keys.filter((k) => heap.includes(k));
-      assert.ok(hasHeap.length === 0 || hasHeap.length === heap.length, `Go ${t.minor}: some heap structs only`);
+      // The required structs always; the wait-record structs (optionalStruct) and the heap walk's
+      // structs (HEAP_READ_FIELDS) only in tables generated since they were added (1.21/1.23/1.25/1.26
+      // take them from the binary's DWARF).
+      const keys = Object.keys(t.structs);
+      for (const name of ['runtime._defer', 'runtime._panic', 'runtime.g', 'runtime.gobuf', 'runtime.m', 'runtime.p', 'runtime.stack']) {
+        assert.ok(keys.includes(name), `Go ${t.minor}: ${name}`);
+      }
+      const optional = new Set(['runtime.sudog', 'runtime.hchan', 'runtime.waitq', 'runtime.semaRoot', 'runtime.hmap', 'internal/runtime/maps.Map', 'runtime.maybeTraceablePtr', 'runtime.maybeTraceableChan']);
+      for (const name of keys) assert.ok(optional.has(name) || name.startsWith('runtime.') , `Go ${t.minor}: unexpected struct ${name}`);
     }
   });
 

@@ -1,0 +1,780 @@
+// What every goroutine waits on, who blocks whom, deadlocks, leak suspects, every goroutine that
+// threw and the map of a concurrent map write: the engine's model behind `CoreEngine.waits()`,
+// the `runtime.waits` and `runtime.throwers` sections of `go-core report` and the Goroutines view.
+// Built from the runtime's own records (src/runtime/waitRecords.ts: g.waiting sudogs, hchan
+// queues, the semaphore table's treaps; src/runtime/syncObjects.ts: the sync object of a
+// semaphore) and from stack words (which goroutines' stacks hold an object's address).
+//
+// Rules, stated once:
+// - waitSince: g.waitsince, stamped by the GC the first time it sees the goroutine blocked
+//   (mgcmark.go markroot -> scanstack... `gp.waitsince = work.tstart`, Go 1.19-1.27): a lower
+//   bound on when it blocked, in nanotime units, and absent (null) when no GC ran since.
+// - referencedBy: goroutines whose live stack slots (the GC's stack maps: src/runtime/stackRoots.ts)
+//   hold the object's address, other than those queued on it. Heap objects are not followed: an
+//   object reachable only through the heap is not seen as referenced. Globals: any word of the
+//   data and bss segments (conservative).
+// - leak suspect (the idea of Go 1.26's goroutine leak profile, found from the core): a channel
+//   whose waiters are all blocked on it, that no other goroutine's stack references, that no
+//   global holds (no data or bss word equals its address), or a nil channel.
+// - deadlock: when the crash is `all goroutines are asleep` (runtime.checkdead on the crashing
+//   thread), one paragraph from the objects: each object with its waiters and state, the channel
+//   cycles (A waits on X, which only B also references, and B waits on Y, which only A
+//   references), and for a locked mutex that no live stack references, that its locker exited.
+// - mutex holders: the runtime does not record them; goroutines whose stacks hold the mutex's
+//   address and that are not queued on it are listed as possible holders.
+import { Dwarf } from '../core/dwarf.js';
+import { PF_W } from '../core/elfTypes.js';
+import type { Memory } from '../core/memory.js';
+import type { Pclntab } from '../core/pclntab.js';
+import { unwind } from '../core/unwind.js';
+import type { GoroutineInfo } from '../runtime/goroutines.js';
+import { G_SCAN, completeFromDwarf, type RuntimeLayout } from '../runtime/layout.js';
+import { readGoType } from '../runtime/panicValue.js';
+import { attempt, readRuntimeSnapshot, type RuntimeSnapshot } from '../runtime/snapshot.js';
+import { liveStackPointers, type RootFrame } from '../runtime/stackRoots.js';
+import { readSyncState, syncObjectOf, type MutexState, type RWMutexState, type SyncObjectRef, type WaitGroupState } from '../runtime/syncObjects.js';
+import { gWaiting, readChannel, SEM_TAB_SIZE, walkSemtable, waitOffsets, type ChannelRecord, type SudogRecord, type WaitOffsets } from '../runtime/waitRecords.js';
+import type { CoreAnalysis } from './coreAnalysis.js';
+import { originOf } from './crashSummary.js';
+import { reportFrames, type ReportFrame } from './report.js';
+
+export interface WaitFrame {
+  function: string;
+  file: string;
+  line: number;
+}
+
+export interface GoroutineWait {
+  goid: number;
+  address: string;
+  /** Status name as the traceback prints it (`waiting`, `runnable`, `running`, ...). */
+  status: string;
+  /** The wait reason, for a waiting goroutine; null otherwise. */
+  waitReason: string | null;
+  /** g.waitsince (nanotime, decimal): a lower bound stamped by the first GC that saw it blocked; null when no GC ran since. */
+  waitSince: string | null;
+  createdBy: { function: string; file: string; line: number; goid: number | null } | null;
+  /** The first frame outside the standard library (innermost first), else the first outside the runtime. */
+  userFrame: WaitFrame | null;
+  /** Ids of the objects it waits on (several for a select), from the runtime's records. */
+  waitsOn: string[];
+  /** For a channel operation: which side it is on. */
+  direction: 'send' | 'receive' | 'select' | null;
+}
+
+export type WaitObjectKind = 'channel' | 'nil channel' | 'sync.Mutex' | 'sync.RWMutex' | 'sync.WaitGroup' | 'semaphore';
+
+export interface WaitObject {
+  /** `chan 0xc000020060`, `sync.Mutex 0x5a1b20`: unique per object. */
+  id: string;
+  kind: WaitObjectKind;
+  address: string;
+  /** The global variable that holds the object (`main.guard`), when it is one. */
+  symbol: string | null;
+  /** One line: `chan int 0xc000020060 (len 0, cap 0)`, `sync.Mutex 0x5a1b20 (main.guard): locked, 3 waiters`. */
+  label: string;
+  channel?: { elemType: string | null; len: number; cap: number; closed: boolean; recvq: number[]; sendq: number[] };
+  mutex?: MutexState;
+  rwmutex?: RWMutexState;
+  waitGroup?: WaitGroupState;
+  /** Goroutines queued on it (channel: receivers then senders; semaphore: queue order). */
+  waiters: number[];
+  /** Goroutines not queued on it whose stacks hold its address (for a mutex: possible holders). */
+  referencedBy: number[];
+  /** The object is a global, or a global word holds its address. */
+  global: boolean;
+  /** For a mutex: that the runtime does not record the holder; other remarks. */
+  note: string | null;
+}
+
+export interface WaitGroupEntry {
+  key: string;
+  label: string;
+  count: number;
+  goids: number[];
+}
+
+export interface WaitThrower {
+  tid: number;
+  goroutine: number | null;
+  /** The thread that raised the final signal (the core's crashing thread). */
+  crashingThread: boolean;
+  /** The runtime printed this goroutine's traceback first (with several throwers: the one that is not the crashing thread). */
+  printedFirst: boolean | null;
+  origin: ReportFrame | null;
+  /** The map operation it threw in (`runtime.mapassign_fast64`), for map write races. */
+  mapOperation: string | null;
+}
+
+export interface MapRace {
+  /** The map's address (hmap or Swiss-table Map), or null when it could not be read. */
+  map: string | null;
+  /** How the address was found, or why not. */
+  how: string;
+  /** Every goroutine whose stack is inside a map operation on that map (on any map when unknown). */
+  goroutines: { goid: number; operation: string; userFrame: WaitFrame | null; threw: boolean }[];
+}
+
+export interface WaitsModel {
+  goroutines: GoroutineWait[];
+  objects: WaitObject[];
+  groups: { byObject: WaitGroupEntry[]; byReason: WaitGroupEntry[]; byUserFrame: WaitGroupEntry[]; byCreator: WaitGroupEntry[] };
+  deadlock: { explanation: string; cycles: number[][] } | null;
+  leaks: { rule: string; suspects: { object: string; goroutines: number[]; explanation: string }[] };
+  throwers: WaitThrower[];
+  mapRace: MapRace | null;
+  /** Where the layout of the wait records came from; what could not be read. */
+  notes: string[];
+}
+
+/** The model plus each goroutine's frames (not part of the report: fetched per goroutine). */
+export interface Waits extends WaitsModel {
+  framesOf(goid: number): WaitFrame[];
+}
+
+/** The report's `runtime.waits` (everything but the throwers, which are `runtime.throwers`). */
+export type WaitsSection = Omit<WaitsModel, 'throwers'>;
+
+/** The report sections of a waits model (plain data: no functions). */
+export function waitsReport(w: WaitsModel): { waits: WaitsSection; throwers: WaitThrower[] } {
+  const { throwers, goroutines, objects, groups, deadlock, leaks, mapRace, notes } = w;
+  return { waits: { goroutines, objects, groups, deadlock, leaks, mapRace, notes }, throwers };
+}
+
+export const WAITSINCE_NOTE =
+  'waitSince is g.waitsince: the runtime stamps it at the first garbage collection that sees the goroutine blocked, so it is a lower bound on when it blocked (nanotime), and absent when no GC ran since';
+export const LEAK_RULE =
+  'a channel whose waiters are all blocked on it, that no other goroutine stack and no global references (heap references are not followed), or a nil channel';
+
+const hx = (n: bigint): string => '0x' + n.toString(16);
+const CHAN_REASONS = new Set(['chan receive', 'chan send', 'select', 'chan receive (synctest)', 'chan send (synctest)', 'select (synctest)', 'chan receive (durable)', 'chan send (durable)', 'select (durable)']);
+const NIL_CHAN_REASONS = new Set(['chan receive (nil chan)', 'chan send (nil chan)', 'select (no cases)']);
+const SEMA_REASONS = new Set(['semacquire', 'sync.Mutex.Lock', 'sync.RWMutex.RLock', 'sync.RWMutex.Lock', 'sync.WaitGroup.Wait']);
+const MAP_OP = /^(runtime\.(mapassign|mapaccess|mapdelete|mapiter|mapclear|mapinit|evacuate|growWork)|internal\/runtime\/maps\.(?!fatal$))/;
+
+interface Frame extends WaitFrame {
+  sp: bigint;
+}
+
+interface GState {
+  g: GoroutineInfo;
+  goid: number;
+  frames: Frame[];
+  /** Physical frames with their caller's sp, for the live-pointer scan. */
+  phys: RootFrame[];
+  waitsOn: string[];
+  direction: GoroutineWait['direction'];
+}
+
+const stdCache = new Map<string, boolean>();
+
+/** Standard library: no dot in the first path element, except `main` (the Go rule). */
+function isStdFunction(fn: string): boolean {
+  let r = stdCache.get(fn);
+  if (r === undefined) {
+    const slash = fn.lastIndexOf('/');
+    const dot = fn.indexOf('.', slash + 1);
+    const pkg = dot > 0 ? fn.slice(0, dot) : fn;
+    r = pkg !== 'main' && !pkg.split('/')[0]!.includes('.');
+    if (stdCache.size > 100_000) stdCache.clear();
+    stdCache.set(fn, r);
+  }
+  return r;
+}
+
+export function userFrameOf<F extends { function: string }>(frames: readonly F[]): F | undefined {
+  return frames.find((f) => !isStdFunction(f.function)) ?? frames.find((f) => !f.function.startsWith('runtime.') && !f.function.startsWith('internal/'));
+}
+
+/** The layout with the wait-record structs, taken from the binary's DWARF when the table lacks them. */
+function waitLayout(a: CoreAnalysis, layout: RuntimeLayout, notes: string[]): WaitOffsets | undefined {
+  let o = waitOffsets(layout);
+  if ('missing' in o && a.cw.binary) {
+    const dwarf = attempt(notes, 'DWARF', () => Dwarf.fromElf(a.cw.binary!));
+    if (dwarf) {
+      const full = completeFromDwarf(layout, dwarf);
+      o = waitOffsets(full);
+      if (!('missing' in o)) notes.push(`wait records: ${full.note}`);
+    }
+  }
+  if ('missing' in o) {
+    notes.push(`wait objects not read: the layout of Go ${layout.minor ?? layout.goVersion} has no ${o.missing.join(', ')} and the binary has no DWARF`);
+    return undefined;
+  }
+  return o;
+}
+
+class DataSymbols {
+  private sorted: { start: bigint; end: bigint; name: string }[] | undefined;
+  constructor(private readonly a: CoreAnalysis) {}
+  at(addr: bigint): string | null {
+    if (!this.sorted) {
+      const bias = this.a.syms.bias;
+      this.sorted = (this.a.cw.binary?.symbols() ?? [])
+        .filter((s) => s.type === 1 && s.size > 0n)
+        .map((s) => ({ start: s.value + bias, end: s.value + bias + s.size, name: s.name }))
+        .sort((x, y) => (x.start < y.start ? -1 : x.start > y.start ? 1 : 0));
+    }
+    const s = this.sorted;
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const e = s[mid]!;
+      if (addr < e.start) hi = mid - 1;
+      else if (addr >= e.end) lo = mid + 1;
+      else return addr === e.start ? e.name : `${e.name}+${hx(addr - e.start)}`;
+    }
+    return null;
+  }
+}
+
+/** Writable data of the executable (data, bss): [start, end) runtime addresses. */
+function dataRanges(a: CoreAnalysis): { start: bigint; end: bigint }[] {
+  const exe = a.cw.binary;
+  if (!exe) return [];
+  const bias = a.syms.bias;
+  return exe.loads.filter((p) => (p.flags & PF_W) !== 0 && p.memsz > 0n).map((p) => ({ start: p.vaddr + bias, end: p.vaddr + bias + p.memsz }));
+}
+
+/** Which of `targets` each range's words hold: target -> holders. Low 32 bits first (fast path). */
+function scanWords(buf: Buffer, targets: ReadonlyMap<number, bigint[]>, hit: (addr: bigint) => void): void {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+  for (let o = 0; o + 8 <= buf.length; o += 8) {
+    const lo = view.getUint32(o, true);
+    const cands = targets.get(lo);
+    if (!cands) continue;
+    const w = view.getBigUint64(o, true);
+    for (const c of cands) if (c === w) hit(c);
+  }
+}
+
+function lowKey(targets: Iterable<bigint>): Map<number, bigint[]> {
+  const m = new Map<number, bigint[]>();
+  for (const t of targets) {
+    const k = Number(t & 0xffffffffn);
+    const l = m.get(k);
+    if (l) l.push(t);
+    else m.set(k, [t]);
+  }
+  return m;
+}
+
+function group(entries: Map<string, { label: string; goids: number[] }>): WaitGroupEntry[] {
+  return [...entries.entries()]
+    .map(([key, e]) => ({ key, label: e.label, count: e.goids.length, goids: e.goids.sort((x, y) => x - y) }))
+    .sort((x, y) => y.count - x.count || (x.goids[0] ?? 0) - (y.goids[0] ?? 0));
+}
+
+function add(m: Map<string, { label: string; goids: number[] }>, key: string, label: string, goid: number): void {
+  const e = m.get(key);
+  if (e) e.goids.push(goid);
+  else m.set(key, { label, goids: [goid] });
+}
+
+const verb = (ids: readonly number[], v: string): string => (ids.length === 1 ? `${v}s` : v);
+const list = (ids: readonly number[]): string => (ids.length === 1 ? `goroutine ${ids[0]}` : `goroutines ${ids.join(', ')}`);
+
+export interface WaitsOptions {
+  /** Frames unwound per parked goroutine (default 64). */
+  maxFrames?: number;
+}
+
+export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
+  const notes: string[] = [WAITSINCE_NOTE];
+  const empty: Waits = {
+    goroutines: [],
+    objects: [],
+    groups: { byObject: [], byReason: [], byUserFrame: [], byCreator: [] },
+    deadlock: null,
+    leaks: { rule: LEAK_RULE, suspects: [] },
+    throwers: [],
+    mapRace: null,
+    notes,
+    framesOf: () => [],
+  };
+  if (!a.layout || !a.goVersion) {
+    notes.push(`goroutines not read: ${a.layoutProblem ?? 'unknown Go version'}`);
+    return empty;
+  }
+  const mem = a.cw.memory;
+  const syms = a.syms;
+  const snapshot: RuntimeSnapshot | undefined = attempt(notes, 'runtime state', () =>
+    readRuntimeSnapshot({ memory: mem, goVersion: a.goVersion!, exe: a.cw.binary, bias: syms.bias, symbols: syms }),
+  );
+  if (!snapshot) return empty;
+  notes.push(...snapshot.notes);
+  const wo = waitLayout(a, snapshot.layout, notes);
+  const dataSyms = new DataSymbols(a);
+
+  // Threads: which goroutine each runs, its frames, and which threads are throwing.
+  const crashT = a.cw.core.crashingThread;
+  const threadOf = new Map<bigint, (typeof a.cw.core.threads)[number]>();
+  for (const t of a.cw.core.threads) {
+    const cur = a.current(t);
+    const g = cur ? (cur.kind === 'user' ? cur.g : cur.curg) : 0n;
+    if (g) threadOf.set(g, t);
+  }
+
+  // 1. Every goroutine: frames, user frame, creator.
+  const logicalCache = new Map<bigint, WaitFrame[]>();
+  const logicalAt = (pc: bigint, exact: boolean): WaitFrame[] => {
+    const key = exact ? -pc : pc;
+    let t = logicalCache.get(key);
+    if (!t) {
+      t = syms.pclntab.frames(pc, { isCallReturn: !exact }).map((l) => ({ function: l.function, file: l.file, line: l.line }));
+      logicalCache.set(key, t);
+    }
+    return t;
+  };
+  const maxFrames = opts.maxFrames ?? 64;
+  const states: GState[] = [];
+  const byG = new Map<bigint, GState>();
+  const byGoid = new Map<number, GState>();
+  for (const g of snapshot.goroutines.goroutines) {
+    let frames: Frame[] = [];
+    const phys: RootFrame[] = [];
+    const t = threadOf.get(g.addr);
+    if (t) {
+      const all = attempt(notes, `thread ${t.tid}`, () => a.stack(t).frames) ?? [];
+      const own = all.filter((f) => f.sp >= g.stackLo && f.sp < g.stackHi);
+      frames = own.flatMap((f) => f.logical.map((l) => ({ function: l.function, file: l.file, line: l.line, sp: f.sp })));
+      for (const f of own) phys.push({ pc: f.pc, sp: f.sp, fp: f.fp, exact: f.isSignalFrame });
+    } else {
+      // As goroutineStacks.ts goroutineStack: from g.sched (or syscallsp/pc), the innermost pc a return address.
+      const start = g.syscallsp !== 0n ? { pc: g.syscallpc, sp: g.syscallsp, bp: g.schedBp } : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp };
+      const r = unwind(syms.pclntab, mem, start, { maxFrames, innermostIsCallReturn: true, logicalFrames: false });
+      for (const f of r.frames) {
+        phys.push({ pc: f.pc, sp: f.sp, fp: f.fp, exact: f.isSignalFrame });
+        for (const l of logicalAt(f.pc, f.isSignalFrame)) frames.push({ function: l.function, file: l.file, line: l.line, sp: f.sp });
+      }
+    }
+    const st: GState = { g, goid: Number(g.goid), frames, phys, waitsOn: [], direction: null };
+    states.push(st);
+    byG.set(g.addr, st);
+    byGoid.set(st.goid, st);
+  }
+
+  // 2. Wait objects from the runtime's records.
+  const objects = new Map<string, WaitObject & { addr: bigint }>();
+  const channels = new Map<bigint, ChannelRecord>();
+  const goidOfG = (g: bigint): number | undefined => byG.get(g)?.goid;
+  const goidsOf = (q: readonly SudogRecord[]): number[] => q.map((s) => goidOfG(s.g)).filter((x): x is number => x !== undefined);
+  const typeName = (t: bigint): string | null => (t ? (attempt(notes, `type ${hx(t)}`, () => readGoType(mem, t, snapshot.typesBase).name) ?? null) : null);
+  const channelObject = (addr: bigint): string => {
+    const id = `chan ${hx(addr)}`;
+    if (objects.has(id) || !wo) return id;
+    const c = attempt(notes, `channel ${hx(addr)}`, () => readChannel(mem, wo, addr));
+    if (!c) return id;
+    channels.set(addr, c);
+    const elemType = typeName(c.elemtype);
+    const recvq = goidsOf(c.recvq);
+    const sendq = goidsOf(c.sendq);
+    const symbol = dataSyms.at(addr);
+    objects.set(id, {
+      id,
+      addr,
+      kind: 'channel',
+      address: hx(addr),
+      symbol,
+      label: `chan ${elemType ?? '?'} ${hx(addr)}${symbol ? ` (${symbol})` : ''}: len ${c.qcount}, cap ${c.dataqsiz}${c.closed ? ', closed' : ''}`,
+      channel: { elemType, len: Number(c.qcount), cap: Number(c.dataqsiz), closed: c.closed, recvq, sendq },
+      waiters: [...recvq, ...sendq],
+      referencedBy: [],
+      global: false,
+      note: null,
+    });
+    return id;
+  };
+
+  let semaOf = new Map<bigint, { sema: bigint; queue: SudogRecord[] }>();
+  if (wo) {
+    const semtable = syms.addressOf('runtime.semtable');
+    const size = a.cw.binary?.symbol('runtime.semtable')?.size;
+    if (semtable === undefined) notes.push('runtime.semtable not found (no symbol table): semaphore waits have no object');
+    else {
+      // sema.go: each bucket is a semaRoot padded to cpu.CacheLinePadSize; the symbol's size says how big.
+      const bucket = size && size > 0n ? Number(size) / SEM_TAB_SIZE : 64;
+      const sems = attempt(notes, 'runtime.semtable', () => walkSemtable(mem, wo, semtable, bucket));
+      if (sems) {
+        semaOf = new Map();
+        for (const [sema, queue] of sems) for (const s of queue) semaOf.set(s.g, { sema, queue });
+      }
+    }
+  }
+
+  for (const st of states) {
+    const base = st.g.status & ~G_SCAN;
+    if (base !== 4) continue;
+    const reason = st.g.waitReasonString ?? '';
+    if (wo && CHAN_REASONS.has(reason)) {
+      const sgs = attempt(notes, `goroutine ${st.goid} g.waiting`, () => gWaiting(mem, wo, st.g.addr)) ?? [];
+      for (const s of sgs) if (s.c) st.waitsOn.push(channelObject(s.c));
+      st.direction = reason.startsWith('select') ? 'select' : reason.startsWith('chan send') ? 'send' : 'receive';
+    } else if (NIL_CHAN_REASONS.has(reason)) {
+      const id = 'nil channel';
+      if (!objects.has(id)) {
+        objects.set(id, { id, addr: 0n, kind: 'nil channel', address: '0x0', symbol: null, label: 'nil channel (blocks forever)', waiters: [], referencedBy: [], global: false, note: 'an operation on a nil channel, or a select with no cases, never proceeds' });
+      }
+      objects.get(id)!.waiters.push(st.goid);
+      st.waitsOn.push(id);
+    } else if (SEMA_REASONS.has(reason)) {
+      const q = semaOf.get(st.g.addr);
+      if (!q) {
+        if (wo) notes.push(`goroutine ${st.goid} [${reason}] is in no semaphore queue`);
+        continue;
+      }
+      const ref = syncObjectOf(q.sema, reason, st.frames.map((f) => f.function));
+      const id = `${ref.kind} ${hx(ref.addr)}`;
+      st.waitsOn.push(id);
+      let obj = objects.get(id);
+      if (!obj) {
+        obj = syncObject(mem, ref, a.goVersion, dataSyms, notes);
+        objects.set(id, obj);
+      }
+      obj.waiters.push(st.goid);
+    }
+  }
+
+  // 3. Stack and global references to each object.
+  const targets = new Map<bigint, WaitObject>();
+  for (const o of objects.values()) if (o.addr) targets.set(o.addr, o);
+  const keys = lowKey(targets.keys());
+  const waiterSets = new Map<WaitObject, Set<number>>();
+  if (targets.size > 0) {
+    for (const st of states) {
+      const seen = new Set<bigint>();
+      liveStackPointers(syms.pclntab, mem, st.phys, (_slot, value) => {
+        if (targets.has(value)) seen.add(value);
+      });
+      for (const addr of seen) {
+        const o = targets.get(addr)!;
+        let ws = waiterSets.get(o);
+        if (!ws) waiterSets.set(o, (ws = new Set(o.waiters)));
+        if (!ws.has(st.goid)) o.referencedBy.push(st.goid);
+      }
+    }
+    const ranges = dataRanges(a);
+    for (const o of targets.values()) {
+      const addr = BigInt(o.address);
+      if (ranges.some((r) => addr >= r.start && addr < r.end)) o.global = true;
+    }
+    for (const r of ranges) {
+      const buf = mem.tryRead(r.start, Number(r.end - r.start));
+      if (buf) scanWords(buf, keys, (addr) => (targets.get(addr)!.global = true));
+    }
+  }
+  for (const o of objects.values()) {
+    if (o.kind === 'sync.Mutex' || o.kind === 'sync.RWMutex') {
+      const locked = o.mutex?.locked ?? o.rwmutex?.w.locked ?? false;
+      o.note =
+        'the runtime does not record which goroutine holds a mutex' +
+        (o.referencedBy.length > 0 ? `; ${list(o.referencedBy)} hold its address on their stacks and are not queued on it (possible holders)` : locked ? '; no live goroutine outside its queue holds its address on its stack' : '');
+    }
+  }
+
+  // 4. Per-goroutine model and groups.
+  const frameName = (pc: bigint) => (pc ? syms.frames(pc, { isCallReturn: true })[0] : undefined);
+  const goroutines: GoroutineWait[] = [];
+  const byObject = new Map<string, { label: string; goids: number[] }>();
+  const byReason = new Map<string, { label: string; goids: number[] }>();
+  const byUserFrame = new Map<string, { label: string; goids: number[] }>();
+  const byCreator = new Map<string, { label: string; goids: number[] }>();
+  const creatorCache = new Map<bigint, GoroutineWait['createdBy']>();
+  const startFrame = (pc: bigint): WaitFrame | undefined => {
+    const f = pc ? syms.frames(pc)[0] : undefined;
+    return f ? { function: f.function, file: f.file, line: f.line } : undefined;
+  };
+  for (const st of states) {
+    const g = st.g;
+    const waiting = (g.status & ~G_SCAN) === 4;
+    const uf = userFrameOf(st.frames) ?? startFrame(g.startpc);
+    let createdBy = creatorCache.get(g.gopc);
+    if (createdBy === undefined) {
+      const f = frameName(g.gopc);
+      // runtime.newproc as creator: started by the runtime's assembly (goroutine 1); the traceback prints no creator.
+      createdBy = f && f.function !== 'runtime.newproc' ? { function: f.function, file: f.file, line: f.line, goid: null } : null;
+      creatorCache.set(g.gopc, createdBy);
+    }
+    if (createdBy && g.parentGoid !== undefined) createdBy = { ...createdBy, goid: Number(g.parentGoid) };
+    goroutines.push({
+      goid: st.goid,
+      address: hx(g.addr),
+      status: g.statusName,
+      waitReason: waiting ? (g.waitReasonString ?? null) : null,
+      waitSince: g.waitsince > 0n ? g.waitsince.toString() : null,
+      createdBy,
+      userFrame: uf ? { function: uf.function, file: uf.file, line: uf.line } : null,
+      waitsOn: st.waitsOn,
+      direction: st.direction,
+    });
+    const objKey = st.waitsOn.length > 0 ? st.waitsOn.join(' | ') : `(${g.tracebackStatus})`;
+    add(byObject, objKey, st.waitsOn.length > 0 ? st.waitsOn.map((id) => objects.get(id)?.label ?? id).join(' | ') : `no wait object [${g.tracebackStatus}]`, st.goid);
+    add(byReason, g.tracebackStatus, g.tracebackStatus, st.goid);
+    const ufKey = uf ? `${uf.function} ${uf.file}:${uf.line}` : '(no frames)';
+    add(byUserFrame, ufKey, ufKey, st.goid);
+    const crKey = createdBy ? `${createdBy.function} ${createdBy.file}:${createdBy.line}` : '(no creator)';
+    add(byCreator, crKey, crKey, st.goid);
+  }
+
+  const objectList = [...objects.values()].map(({ addr: _addr, ...o }) => o);
+  const crashFuncs = a.stack(crashT).frames.map((f) => f.funcName);
+  const deadlocked = crashFuncs.includes('runtime.checkdead');
+
+  // 5. Leak suspects.
+  const suspects: WaitsModel['leaks']['suspects'] = [];
+  for (const o of objectList) {
+    if (o.kind === 'nil channel') {
+      suspects.push({ object: o.id, goroutines: o.waiters, explanation: `${list(o.waiters)} block forever on a nil channel or an empty select` });
+      continue;
+    }
+    if (o.kind !== 'channel' || o.waiters.length === 0) continue;
+    if (o.referencedBy.length > 0 || o.global) continue;
+    suspects.push({
+      object: o.id,
+      goroutines: o.waiters,
+      explanation: `${list(o.waiters)} wait on ${o.label}; no other goroutine's stack and no global refers to it: nobody can ${o.channel!.recvq.length > 0 ? 'send to' : 'receive from'} it`,
+    });
+  }
+
+  // 6. Deadlock paragraph and channel cycles.
+  let deadlock: WaitsModel['deadlock'] = null;
+  if (deadlocked) {
+    const cycles = channelCycles(states, objects);
+    const parts: string[] = [];
+    for (const o of objectList) {
+      if (o.waiters.length === 0) continue;
+      parts.push(describeObject(o, byGoid));
+    }
+    for (const c of cycles) {
+      const steps = c.map((goid, i) => {
+        const st = byGoid.get(goid)!;
+        const next = c[(i + 1) % c.length]!;
+        return `goroutine ${goid} waits on ${st.waitsOn.map((id) => objects.get(id)?.label ?? id).join(' or ')}, which only goroutine ${next} can also reach`;
+      });
+      parts.push(`cycle: ${steps.join('; ')}; so none of them can proceed`);
+    }
+    // Blocked user goroutines with no recorded object (sync.Cond, sleep, I/O): named, not explained.
+    const blocked = states.filter((s) => (s.g.status & ~G_SCAN) === 4 && s.waitsOn.length === 0 && !isStdFunction(userFrameOf(s.frames)?.function ?? 'runtime.'));
+    for (const s of blocked) parts.push(`goroutine ${s.goid} waits [${s.g.tracebackStatus}] on no object the runtime records`);
+    deadlock = {
+      explanation: `All goroutines are asleep: ${parts.length > 0 ? parts.join('. ') : 'no wait object was found'}.`,
+      cycles,
+    };
+  }
+
+  // 7. Throwers and the map of a concurrent map write.
+  const throwers: WaitThrower[] = [];
+  const throwingTids = new Set(snapshot.ms.filter((m) => m.throwing > 0).map((m) => Number(m.procid)));
+  const isThrowing = (funcs: readonly string[]) => funcs.some((f) => f === 'runtime.throw' || f === 'runtime.fatal' || f === 'runtime.fatalthrow');
+  for (const t of [crashT, ...a.cw.core.threads.filter((x) => x !== crashT)]) {
+    const frames = t === crashT ? a.stack(t).frames : (attempt(notes, `thread ${t.tid}`, () => a.stack(t).frames) ?? []);
+    if (!throwingTids.has(t.tid) && !(t === crashT && isThrowing(frames.map((f) => f.funcName)))) continue;
+    const cur = a.current(t);
+    const goid = cur ? Number(cur.kind === 'user' ? cur.goid : cur.curgGoid) : null;
+    const rf = reportFrames(frames);
+    throwers.push({
+      tid: t.tid,
+      goroutine: goid !== null && !Number.isNaN(goid) ? goid : null,
+      crashingThread: t === crashT,
+      printedFirst: null,
+      origin: originOf(rf),
+      mapOperation: rf.find((f) => MAP_OP.test(f.function))?.function ?? null,
+    });
+  }
+  if (throwers.length === 1) throwers[0]!.printedFirst = true;
+  if (throwers.length === 2) for (const th of throwers) th.printedFirst = !th.crashingThread;
+  const mapRace = throwers.some((t) => t.mapOperation) ? findMapRace(syms.pclntab, mem, snapshot.layout, states, throwers) : null;
+
+  return {
+    goroutines,
+    objects: objectList,
+    groups: { byObject: group(byObject), byReason: group(byReason), byUserFrame: group(byUserFrame), byCreator: group(byCreator) },
+    deadlock,
+    leaks: { rule: LEAK_RULE, suspects },
+    throwers,
+    mapRace,
+    notes,
+    framesOf: (goid) => (byGoid.get(goid)?.frames ?? []).map((f) => ({ function: f.function, file: f.file, line: f.line })),
+  };
+}
+
+function syncObject(mem: Memory, ref: SyncObjectRef, goVersion: string, dataSyms: DataSymbols, notes: string[]): WaitObject & { addr: bigint } {
+  const id = `${ref.kind} ${hx(ref.addr)}`;
+  const symbol = dataSyms.at(ref.addr);
+  const state = attempt(notes, id, () => readSyncState(mem, ref, goVersion));
+  const o: WaitObject & { addr: bigint } = { id, addr: ref.addr, kind: ref.kind, address: hx(ref.addr), symbol, label: '', waiters: [], referencedBy: [], global: false, note: null };
+  let desc = 'state unreadable';
+  if (state?.kind === 'sync.Mutex') {
+    o.mutex = state.mutex;
+    desc = mutexText(state.mutex);
+  } else if (state?.kind === 'sync.RWMutex') {
+    o.rwmutex = state.rwmutex;
+    const r = state.rwmutex;
+    desc = `${r.writerPending ? 'a writer holds or waits for it' : 'no writer'}, ${r.readers} reader${r.readers === 1 ? '' : 's'}${r.writerPending ? `, ${r.departingReaders} departing` : ''}; w: ${mutexText(r.w)}`;
+  } else if (state?.kind === 'sync.WaitGroup') {
+    o.waitGroup = state.waitGroup;
+    desc = `counter ${state.waitGroup.counter}, ${state.waitGroup.waiters} waiter${state.waitGroup.waiters === 1 ? '' : 's'}`;
+  } else if (state?.kind === 'semaphore') desc = `value ${state.value}`;
+  o.label = `${ref.kind} ${hx(ref.addr)}${symbol ? ` (${symbol})` : ''}: ${desc}`;
+  return o;
+}
+
+function mutexText(m: MutexState): string {
+  const flags = [m.locked ? 'locked' : 'unlocked', m.woken ? 'woken' : '', m.starving ? 'starving' : ''].filter(Boolean).join(', ');
+  return `${flags}, ${m.waiters} waiter${m.waiters === 1 ? '' : 's'}`;
+}
+
+function describeObject(o: WaitObject, byGoid: ReadonlyMap<number, GState>): string {
+  const who = (ids: readonly number[]) => list(ids);
+  switch (o.kind) {
+    case 'sync.Mutex':
+    case 'sync.RWMutex': {
+      const locked = o.mutex?.locked ?? o.rwmutex?.w.locked ?? o.rwmutex?.writerPending ?? false;
+      const holder =
+        o.referencedBy.length > 0
+          ? `the runtime does not record the holder; ${who(o.referencedBy)} hold its address on their stacks and may hold it`
+          : locked
+            ? 'the runtime does not record the holder and no live goroutine outside its queue refers to it: the goroutine that locked it has exited (or lost the reference)'
+            : 'it is not locked';
+      return `${who(o.waiters)} ${verb(o.waiters, 'wait')} for ${o.label}; ${holder}`;
+    }
+    case 'sync.WaitGroup':
+      return `${who(o.waiters)} ${verb(o.waiters, 'wait')} for ${o.label}: ${o.waitGroup && o.waitGroup.counter > 0 ? `${o.waitGroup.counter} Done call${o.waitGroup.counter === 1 ? ' is' : 's are'} still missing and no live goroutine outside the waiters refers to it` : 'its counter is not positive'}${o.referencedBy.length > 0 ? ` (${who(o.referencedBy)} refer to it)` : ''}`;
+    case 'channel': {
+      const c = o.channel!;
+      const sides = [c.recvq.length > 0 ? `${who(c.recvq)} receive` : '', c.sendq.length > 0 ? `${who(c.sendq)} send` : ''].filter(Boolean).join(' and ');
+      const other = o.referencedBy.filter((g) => byGoid.get(g) !== undefined);
+      return `${sides} on ${o.label}; ${other.length > 0 ? `only ${who(other)} could be the other side, and ${other.length === 1 ? 'it is' : 'they are'} blocked too` : 'no other goroutine refers to it'}`;
+    }
+    case 'nil channel':
+      return `${who(o.waiters)} block on a nil channel`;
+    case 'semaphore':
+      return `${who(o.waiters)} ${verb(o.waiters, 'wait')} on ${o.label}`;
+  }
+}
+
+/** Cycles among blocked goroutines: g -> h when g waits on an object h references (not as its waiter). */
+function channelCycles(states: readonly GState[], objects: ReadonlyMap<string, WaitObject>): number[][] {
+  const edges = new Map<number, number[]>();
+  const blocked = new Set(states.filter((s) => s.waitsOn.length > 0).map((s) => s.goid));
+  for (const s of states) {
+    if (!blocked.has(s.goid)) continue;
+    const next = new Set<number>();
+    for (const id of s.waitsOn) {
+      const o = objects.get(id);
+      if (o?.kind !== 'channel') continue;
+      for (const g of o.referencedBy) if (blocked.has(g) && g !== s.goid) next.add(g);
+    }
+    edges.set(s.goid, [...next]);
+  }
+  const cycles: number[][] = [];
+  const seenCycle = new Set<string>();
+  for (const start of edges.keys()) {
+    // Shortest cycle through `start` (BFS), reported once with its smallest goid first.
+    const prev = new Map<number, number>();
+    const queue = [start];
+    let found: number[] | undefined;
+    while (queue.length > 0 && !found) {
+      const g = queue.shift()!;
+      for (const h of edges.get(g) ?? []) {
+        if (h === start) {
+          const path = [g];
+          for (let x = g; x !== start; x = prev.get(x)!) path.push(prev.get(x)!);
+          found = path.reverse();
+          break;
+        }
+        if (!prev.has(h)) {
+          prev.set(h, g);
+          queue.push(h);
+        }
+      }
+    }
+    if (!found) continue;
+    const min = Math.min(...found);
+    const i = found.indexOf(min);
+    const norm = [...found.slice(i), ...found.slice(0, i)];
+    const key = norm.join(',');
+    if (!seenCycle.has(key)) {
+      seenCycle.add(key);
+      cycles.push(norm);
+    }
+  }
+  return cycles;
+}
+
+/**
+ * The map of a concurrent map write: for every goroutine inside a map operation, the words of
+ * its map frames and of the user frame that called them that point to something shaped like a
+ * map header of this version (runtime.hmap: B <= 64, buckets set; Swiss-table maps.Map:
+ * globalDepth <= 64, dirLen >= 0); the address most of them share.
+ */
+function findMapRace(tab: Pclntab, mem: Memory, layout: RuntimeLayout, states: readonly GState[], throwers: readonly WaitThrower[]): MapRace {
+  const hm = layout.offsets.hmap;
+  const sw = layout.offsets.swissMap;
+  const looksLikeMap = (p: bigint): boolean => {
+    if (p === 0n || p % 8n !== 0n) return false;
+    try {
+      if (sw) {
+        const depth = Number(mem.readU8(p + BigInt(sw.globalDepth.offset)));
+        const dirLen = mem.readU64(p + BigInt(sw.dirLen.offset));
+        const used = mem.readU64(p + BigInt(sw.used.offset));
+        const dir = mem.readU64(p + BigInt(sw.dirPtr.offset));
+        return depth <= 64 && dirLen < 1n << 32n && used < 1n << 40n && dir !== 0n && mem.tryRead(dir, 8) !== undefined;
+      }
+      if (hm) {
+        const B = Number(mem.readU8(p + BigInt(hm.B.offset)));
+        const count = mem.readU64(p + BigInt(hm.count.offset));
+        const buckets = mem.readU64(p + BigInt(hm.buckets.offset));
+        return B <= 64 && count < 1n << 40n && buckets !== 0n && mem.tryRead(buckets, 8) !== undefined;
+      }
+    } catch {
+      return false;
+    }
+    return false;
+  };
+  const throwerGoids = new Set(throwers.map((t) => t.goroutine));
+  const inOps: { st: GState; op: string; cands: Set<bigint> }[] = [];
+  for (const st of states) {
+    const i = st.frames.findIndex((f) => MAP_OP.test(f.function));
+    if (i < 0) continue;
+    const op = st.frames[i]!.function;
+    const userIdx = st.frames.findIndex((f, j) => j > i && !MAP_OP.test(f.function) && !f.function.startsWith('runtime.'));
+    const lo = st.frames[i]!.sp;
+    const hi = userIdx >= 0 ? st.frames[userIdx]!.sp : lo;
+    const cands = new Set<bigint>();
+    liveStackPointers(
+      tab,
+      mem,
+      st.phys.filter((f) => f.sp >= lo && f.sp <= hi),
+      (_slot, w) => {
+        if (!(w >= st.g.stackLo && w < st.g.stackHi) && looksLikeMap(w)) cands.add(w);
+      },
+    );
+    inOps.push({ st, op, cands });
+  }
+  const votes = new Map<bigint, number>();
+  for (const x of inOps) for (const c of x.cands) votes.set(c, (votes.get(c) ?? 0) + (throwerGoids.has(x.st.goid) ? 2 : 1));
+  const ranked = [...votes.entries()].sort((x, y) => y[1] - x[1]);
+  const best = ranked[0];
+  const tie = ranked[1] !== undefined && best !== undefined && ranked[1][1] === best[1];
+  const map = best && !tie ? best[0] : undefined;
+  const kind = layout.offsets.swissMap ? 'Swiss-table map (internal/runtime/maps.Map)' : 'runtime.hmap';
+  const how =
+    map !== undefined
+      ? `the ${kind} address held in the frames of ${inOps.filter((x) => x.cands.has(map)).length} of the ${inOps.length} goroutine(s) inside a map operation`
+      : inOps.length === 0
+        ? 'no goroutine stack is inside a map operation'
+        : `could not be read: ${ranked.length === 0 ? 'no word of the map frames points to a map header' : `${ranked.length} candidate addresses, none shared by most goroutines`}`;
+  return {
+    map: map !== undefined ? hx(map) : null,
+    how,
+    goroutines: inOps
+      .filter((x) => map === undefined || x.cands.has(map))
+      .map((x) => {
+        const uf = userFrameOf(x.st.frames);
+        return { goid: x.st.goid, operation: x.op, userFrame: uf ? { function: uf.function, file: uf.file, line: uf.line } : null, threw: throwerGoids.has(x.st.goid) };
+      }),
+  };
+}
+

@@ -1,0 +1,181 @@
+// What each goroutine waits on (CoreEngine.waits(), `go-core report` runtime.waits/throwers) on
+// the wait fixtures of every provisioned Go version, against the runtime's printed traceback (the
+// goroutine headers and their frames), the fixture's source (its globals, read through the symbol
+// table), and Delve (a channel's qcount/closed and a goroutine's wait reason, printed by `dlv core`).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { openCore, type CoreEngine } from '../../src/analysis/engine.js';
+import { runCli } from '../../src/report/cli.js';
+import type { Report } from '../../src/analysis/report.js';
+import { dlvForGo, fixture, provisionedGoVersions, type Fixture } from '../support/fixtures.js';
+
+/** The traceback's goroutines: id, bracketed status, and the function names of its frames. */
+function printedGoroutines(tb: string): { goid: number; status: string; funcs: string[] }[] {
+  const out: { goid: number; status: string; funcs: string[] }[] = [];
+  for (const block of tb.split(/\n\n+/)) {
+    const m = /^goroutine (\d+)(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[([^\]]+)\]:/.exec(block);
+    if (!m) continue;
+    const funcs = block
+      .split('\n')
+      .slice(1)
+      .filter((l) => !l.startsWith('\t') && l.includes('('))
+      .map((l) => l.slice(0, l.lastIndexOf('(')).replace(/^created by /, ''));
+    out.push({ goid: Number(m[1]), status: m[2]!.replace(/, \d+ minutes?$/, ''), funcs });
+  }
+  return out;
+}
+
+/** Goroutines whose printed frames (not the `created by` line) include `fn`. */
+function printedIn(tb: string, fn: string): number[] {
+  return printedGoroutines(tb)
+    .filter((g) => g.funcs.slice(0, -1).includes(fn) || g.funcs.includes(fn))
+    .map((g) => g.goid)
+    .sort((a, b) => a - b);
+}
+
+/** Delve's answers to `print <expr>` on the fixture's core. */
+function delvePrint(fx: Fixture, exprs: string[]): string[] {
+  const dlv = dlvForGo(fx.goMinor);
+  const r = spawnSync(dlv, ['core', fx.prog, fx.core, '--allow-non-terminal-interactive=true'], {
+    input: exprs.map((e) => `print ${e}\n`).join('') + 'exit\n',
+    cwd: fx.dir,
+    encoding: 'utf8',
+    timeout: 120_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (r.error) throw new Error(`${dlv} core ${fx.core} failed: ${r.error.message}`);
+  const answers = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('(dlv) '))
+    .map((l) => l.slice('(dlv) '.length).trim());
+  if (answers.length < exprs.length) throw new Error(`Delve answered ${answers.length} of ${exprs.length} prints:\n${r.stdout}\n${r.stderr}`);
+  return answers.slice(0, exprs.length);
+}
+
+function withEngine<T>(fx: Fixture, f: (e: CoreEngine) => T): T {
+  const e = openCore(fx.core, { binary: fx.prog });
+  try {
+    return f(e);
+  } finally {
+    e.close();
+  }
+}
+
+async function report(fx: Fixture): Promise<Report> {
+  let out = '';
+  const code = await runCli(['report', fx.core, '--binary', fx.prog, '--json', '--no-delve'], { out: (s) => (out += s), err: () => {} });
+  assert.equal(code, 0);
+  return JSON.parse(out) as Report;
+}
+
+const sorted = (a: readonly number[]) => [...a].sort((x, y) => x - y);
+
+describe('wait objects, deadlocks, leaks and throwers', () => {
+  for (const minor of provisionedGoVersions()) {
+    it(`Go ${minor}: a deadlock on a mutex whose locker exited names the mutex, its state and its waiters`, async () => {
+      const fx = fixture('wait-mutex-exited', minor);
+      const r = await report(fx);
+      const w = r.runtime!.waits!;
+      const guard = withEngine(fx, (e) => e.analysis.syms.addressOf('main.guard'));
+      assert.ok(guard !== undefined, 'main.guard is not in the symbol table');
+      const mu = w.objects.find((o) => o.kind === 'sync.Mutex');
+      assert.ok(mu, `no sync.Mutex among ${w.objects.map((o) => o.id).join(', ')}`);
+      assert.equal(mu.address, '0x' + guard.toString(16), 'the mutex is main.guard (the fixture source)');
+      assert.equal(mu.symbol, 'main.guard');
+      assert.equal(mu.mutex?.locked, true);
+      // The runtime printed goroutine 1 and the three waiters blocked in Lock.
+      const waiters = sorted([1, ...printedIn(fx.traceback, 'main.waiter')]);
+      assert.equal(waiters.length, 4, fx.traceback);
+      assert.deepEqual(sorted(mu.waiters), waiters);
+      for (const g of waiters) {
+        const printed = printedGoroutines(fx.traceback).find((p) => p.goid === g)!;
+        assert.equal(w.goroutines.find((x) => x.goid === g)?.waitReason, printed.status, `goroutine ${g}'s wait reason as printed`);
+      }
+      assert.deepEqual(mu.referencedBy, []);
+      assert.match(w.deadlock?.explanation ?? '', new RegExp(`sync\\.Mutex ${mu.address} \\(main\\.guard\\): locked`));
+      assert.match(w.deadlock!.explanation, /does not record the holder/);
+      assert.match(w.deadlock!.explanation, /has exited/);
+    });
+
+    it(`Go ${minor}: a deadlock on two channels names the cycle`, async () => {
+      const fx = fixture('wait-chan-cycle', minor);
+      const w = (await report(fx)).runtime!.waits!;
+      const ping = printedIn(fx.traceback, 'main.pingSide');
+      const pong = printedIn(fx.traceback, 'main.pongSide');
+      assert.equal(ping.length, 1);
+      assert.equal(pong.length, 1);
+      assert.deepEqual(w.deadlock?.cycles, [sorted([ping[0]!, pong[0]!])]);
+      for (const g of [...ping, ...pong]) {
+        const gw = w.goroutines.find((x) => x.goid === g)!;
+        assert.equal(gw.waitReason, 'chan send');
+        assert.equal(gw.direction, 'send');
+        const ch = w.objects.find((o) => o.id === gw.waitsOn[0]);
+        assert.equal(ch?.channel?.elemType, 'int');
+        assert.deepEqual(ch?.channel?.sendq, [g]);
+      }
+      assert.match(w.deadlock!.explanation, /^All goroutines are asleep: .*cycle: /);
+      assert.deepEqual(w.leaks.suspects, []);
+    });
+
+    it(`Go ${minor}: leaked goroutines and their channel; Delve agrees on qcount, closed and the wait reason`, async () => {
+      const fx = fixture('wait-chan-leak', minor);
+      const r = await report(fx);
+      const w = r.runtime!.waits!;
+      const workers = printedIn(fx.traceback, 'main.worker');
+      assert.equal(workers.length, 5, fx.traceback);
+      assert.equal(w.leaks.suspects.length, 1, JSON.stringify(w.leaks));
+      const leak = w.leaks.suspects[0]!;
+      assert.deepEqual(sorted(leak.goroutines), workers);
+      const ch = w.objects.find((o) => o.id === leak.object)!;
+      assert.deepEqual(ch.channel && { ...ch.channel, recvq: sorted(ch.channel.recvq) }, { elemType: 'string', len: 0, cap: 4, closed: false, recvq: workers, sendq: [] });
+      assert.equal(w.deadlock, null);
+      const g = w.goroutines.find((x) => x.goid === workers[0])!;
+      const [qcount, closed, dataqsiz, reason] = delvePrint(fx, [
+        `((*runtime.hchan)(${ch.address})).qcount`,
+        `((*runtime.hchan)(${ch.address})).closed`,
+        `((*runtime.hchan)(${ch.address})).dataqsiz`,
+        `((*runtime.g)(${g.address})).waitreason`,
+      ]);
+      assert.equal(qcount, String(ch.channel!.len));
+      assert.equal(closed, ch.channel!.closed ? '1' : '0');
+      assert.equal(dataqsiz, String(ch.channel!.cap));
+      assert.match(reason!, /^waitReasonChanReceive \(\d+\)$/, `Delve: ${reason}`);
+    });
+
+    it(`Go ${minor}: a WaitGroup that never reaches zero`, async () => {
+      const fx = fixture('wait-waitgroup', minor);
+      const w = (await report(fx)).runtime!.waits!;
+      const wg = w.objects.find((o) => o.kind === 'sync.WaitGroup');
+      assert.ok(wg, JSON.stringify(w.objects));
+      assert.deepEqual(wg.waitGroup, { counter: 1, waiters: 1 });
+      assert.deepEqual(wg.waiters, [1]);
+      assert.match(w.deadlock?.explanation ?? '', /goroutine 1 waits for sync\.WaitGroup 0x[0-9a-f]+: counter 1, 1 waiter: 1 Done call is still missing/);
+    });
+
+    it(`Go ${minor}: concurrent map writes name the map and every writer; every thrower is listed`, async () => {
+      const fx = fixture('map-writers', minor);
+      const r = await report(fx);
+      const rt = r.runtime!;
+      const race = rt.waits!.mapRace;
+      assert.ok(race, 'no map race found');
+      // The fixture's map is the global `shared`: its word holds the map header's address.
+      const shared = withEngine(fx, (e) => e.analysis.cw.memory.readPtr(e.analysis.syms.addressOf('main.shared')!));
+      assert.equal(race.map, '0x' + shared.toString(16), race.how);
+      const writers = [...printedIn(fx.traceback, 'main.writeAlpha'), ...printedIn(fx.traceback, 'main.writeBeta')];
+      for (const g of race.goroutines) {
+        assert.match(g.userFrame?.function ?? '', /^main\.write(Alpha|Beta)$/);
+        assert.ok(writers.includes(g.goid), `goroutine ${g.goid} is not a writer of the traceback`);
+      }
+      assert.ok(rt.throwers!.length >= 1);
+      for (const t of rt.throwers!) {
+        assert.ok(race.goroutines.some((g) => g.goid === t.goroutine && g.threw), `thrower ${t.goroutine} is in the race`);
+        assert.match(t.origin?.function ?? '', /^main\.write(Alpha|Beta)$/);
+        assert.ok(t.mapOperation && !t.mapOperation.endsWith('.fatal'), String(t.mapOperation));
+      }
+      assert.equal(rt.throwers!.filter((t) => t.crashingThread).length, 1);
+      // The first fatal error line the runtime printed belongs to a thrower.
+      assert.match(fx.traceback, /^fatal error: concurrent map writes/);
+    });
+  }
+});
