@@ -79,19 +79,24 @@ function ruleText(frames: readonly ReportFrame[], i: number): string {
     : 'the instruction itself: pc is the thread\'s pc register';
 }
 
+/** The instruction of a mapping as the JSON models show it (go-core pc, report --ssa). */
+export function instructionJson(m: PcMapping): FrameAnnotation['instruction'] {
+  return m.instruction
+    ? {
+        pc: hx(m.entry + BigInt(m.instruction.offset)),
+        offset: hx(m.instruction.offset),
+        text: m.instruction.text,
+        file: m.instruction.file ?? null,
+        line: m.instruction.line ?? null,
+      }
+    : null;
+}
+
 function fromMapping(m: PcMapping): Pick<FrameAnnotation, 'lookupPc' | 'physicalFunction' | 'instruction' | 'ssaValue' | 'ssaBlock' | 'verified' | 'reason' | 'cached'> {
   return {
     lookupPc: hx(m.lookupPc),
     physicalFunction: m.function,
-    instruction: m.instruction
-      ? {
-          pc: hx(m.entry + BigInt(m.instruction.offset)),
-          offset: hx(m.instruction.offset),
-          text: m.instruction.text,
-          file: m.instruction.file ?? null,
-          line: m.instruction.line ?? null,
-        }
-      : null,
+    instruction: instructionJson(m),
     ssaValue: m.ssaValue ? { id: m.ssaValue.id, op: m.ssaValue.op, text: m.ssaValue.text, line: m.ssaValue.line ?? null } : null,
     ssaBlock: m.ssaBlock ? { id: m.ssaBlock.id, kind: m.ssaBlock.kind, text: m.ssaBlock.text } : null,
     verified: m.verified,

@@ -12,6 +12,7 @@ import { InspectorError } from '../core/errors.js';
 import { findModuleRoot, type PcMapping } from '../ssa/pcToSsa.js';
 import { openBinary, openCore, type CoreEngine, type GoBinary } from '../analysis/engine.js';
 import { sourceRootOf } from '../analysis/sourceRoot.js';
+import { instructionJson } from '../analysis/annotate.js';
 import { describePlan } from '../ssa/rebuild.js';
 import { SourcePathMapper } from '../analysis/pathMapping.js';
 
@@ -189,15 +190,7 @@ export function pcReport(
     file: m.file,
     line: m.line,
     frames: m.frames.map((f) => ({ function: f.function, file: f.file, line: f.line, inlined: f.inlined })),
-    instruction: m.instruction
-      ? {
-          pc: hx(m.entry + BigInt(m.instruction.offset)),
-          offset: hx(m.instruction.offset),
-          text: m.instruction.text,
-          file: m.instruction.file ?? null,
-          line: m.instruction.line ?? null,
-        }
-      : null,
+    instruction: instructionJson(m),
     ssaValue: m.ssaValue ? ssaValueJson(m.ssaValue) : null,
     ssaBlock: m.ssaBlock ? { id: m.ssaBlock.id, kind: m.ssaBlock.kind, text: m.ssaBlock.text } : null,
     neighbours: m.neighbours.map(ssaValueJson),
