@@ -189,7 +189,8 @@ class Decompression {
   }
 
   get progress(): DecompressProgress {
-    return { format: this.format, readBytes: this.read, totalBytes: this.total, writtenBytes: this.written };
+    const c = this.cachedResult;
+    return { format: this.format, readBytes: c ? this.total : this.read, totalBytes: this.total, writtenBytes: c ? c.bytes : this.written };
   }
 
   /** The start of a page not yet complete (decoders emit in pieces of any size). */

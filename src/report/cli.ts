@@ -2,11 +2,13 @@
 // `go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--json]`: a PC → instruction → SSA value.
 // Exit codes: 0 ok, 1 input error (one line on stderr), 2 usage.
 import { formatError } from '../core/errors.js';
-import { analyzeCore } from '../analysis/coreAnalysis.js';
+import { delimiter } from 'node:path';
+import { debuginfodUrls } from '../analysis/debuginfod.js';
+import { openCoreAsync, type OpenCoreAsyncOptions } from '../analysis/engine.js';
 import { runPcCommand } from './pcCommand.js';
-import { crashSummary } from '../analysis/crashSummary.js';
 import { delveCheck } from './delveCheck.js';
-import { buildReport, type Report } from '../analysis/report.js';
+import type { CrashSummary } from '../analysis/crashSummary.js';
+import type { Report } from '../analysis/report.js';
 import { formatPcText, formatReportText } from './text.js';
 
 export const USAGE =
@@ -16,6 +18,31 @@ export const USAGE =
 export interface CliIo {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** The environment (default process.env): build-ID directories and debuginfod servers. */
+  env?: NodeJS.ProcessEnv;
+  /** The workspace for source mapping (default: the working directory). */
+  cwd?: string;
+}
+
+/**
+ * Where the command line looks for an executable that is not beside the core, from the
+ * environment only: $GO_CORE_BUILD_ID_DIRS (directories, separated like PATH) and elfutils'
+ * $DEBUGINFOD_URLS (servers, separated by spaces), $DEBUGINFOD_TIMEOUT (seconds) and
+ * $DEBUGINFOD_MAXSIZE (bytes).
+ */
+export function lookupFromEnv(env: NodeJS.ProcessEnv): Pick<OpenCoreAsyncOptions, 'buildIdDirs' | 'debuginfod'> {
+  const dirs = (env.GO_CORE_BUILD_ID_DIRS ?? '').split(delimiter).filter((d) => d.startsWith('/'));
+  const urls = debuginfodUrls(env.DEBUGINFOD_URLS);
+  const timeout = Number(env.DEBUGINFOD_TIMEOUT);
+  const max = Number(env.DEBUGINFOD_MAXSIZE);
+  return {
+    buildIdDirs: dirs,
+    debuginfod: {
+      urls,
+      ...(Number.isFinite(timeout) && timeout > 0 ? { timeoutMs: timeout * 1000 } : {}),
+      ...(Number.isFinite(max) && max > 0 ? { maxBytes: max } : {}),
+    },
+  };
 }
 
 interface Args {
@@ -144,22 +171,28 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 2;
   }
   try {
-    const a = analyzeCore(args.core, { binary: args.binary });
+    const engine = await openCoreAsync(args.core, {
+      ...(args.binary !== undefined ? { binary: args.binary } : {}),
+      ...lookupFromEnv(io.env ?? process.env),
+      workspaceFolders: [io.cwd ?? process.cwd()],
+    });
     let r: Report;
+    let runtime: CrashSummary;
     try {
-      r = buildReport(a);
-      r.runtime = crashSummary(a, r);
+      runtime = engine.crash();
+      r = { ...engine.report(), runtime };
     } finally {
-      a.close();
+      engine.close();
     }
     r.delve = args.noDelve
       ? null
       : await delveCheck({
-          corePath: args.core,
+          // Delve reads the decompressed copy of a compressed core.
+          corePath: r.core.compression?.decompressedPath ?? args.core,
           binaryPath: r.executable.path,
           goVersion: r.go.version ?? undefined,
-          goroutine: r.runtime.goroutine,
-          origin: r.runtime.origin ? { function: r.runtime.origin.function, line: r.runtime.origin.line } : null,
+          goroutine: runtime.goroutine,
+          origin: runtime.origin ? { function: runtime.origin.function, line: runtime.origin.line } : null,
         });
     io.out(args.json ? JSON.stringify(r, null, 2) + '\n' : formatReportText(r));
     return 0;
