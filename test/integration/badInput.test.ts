@@ -3,12 +3,13 @@
 // cores and binaries. Every input must end in success or a typed CoreReadError, quickly.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readBuildIds } from '../../src/core/buildid.js';
 import { readBuildInfo } from '../../src/core/buildinfo.js';
+import { decompressCoreSync } from '../../src/core/compressed.js';
 import { CoreFile } from '../../src/core/coreFile.js';
 import { ElfFile, SHF_COMPRESSED } from '../../src/core/elf.js';
 import { BuildIdMismatchError, CoreReadError, type CoreErrorKind } from '../../src/core/errors.js';
@@ -401,4 +402,55 @@ describe('seeded mutation fuzz', () => {
 
 describe('fixtures for bad input exist', () => {
   it('lists fixtures', () => assert.ok(listFixtures({ fixture: 'index' }).length > 0));
+});
+
+describe('compressed cores: cut short and mutated streams end in a typed error or a bounded success', () => {
+  const f = fixture('index', '1.22');
+  const formats: ['zstd' | 'xz' | 'lz4', string[]][] = [
+    ['zstd', ['zstd', '-q', '-c']],
+    ['xz', ['xz', '-T1', '-c']],
+    ['lz4', ['lz4', '-q', '-c']],
+  ];
+  for (const [format, cmd] of formats) {
+    it(`${format}: 40 cut lengths and 150 seeded mutations of a real core's compressed stream`, () => {
+      const z = execFileSync(cmd[0]!, [...cmd.slice(1), f.core], { maxBuffer: 1 << 30 });
+      const dir = mkdtempSync(join(tmp, `z-${format}-`));
+      const maxBytes = 64 << 20; // the core is ~40 MiB: a mutation may not decompress to more
+      const kinds = new Map<string, number>();
+      let max = 0;
+      let i = 0;
+      const attempt = (bytes: Buffer, label: string): void => {
+        const p = join(dir, `in-${i++}`);
+        writeFileSync(p, bytes);
+        const ms = timed(label, () => {
+          try {
+            const r = decompressCoreSync(p, format, { dir: join(dir, 'out'), maxBytes, timeoutMs: 20_000 });
+            kinds.set('ok', (kinds.get('ok') ?? 0) + 1);
+            rmSync(r.path, { force: true });
+          } catch (e) {
+            if (e instanceof CoreReadError) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
+            throw e;
+          } finally {
+            rmSync(p, { force: true });
+          }
+        });
+        max = Math.max(max, ms);
+      };
+      for (let k = 1; k <= 40; k++) attempt(z.subarray(0, Math.floor((z.length * k) / 41)), `${format} cut ${k}`);
+      assert.ok((kinds.get('truncated') ?? 0) + (kinds.get('corrupt') ?? 0) >= 35, `cut streams: ${JSON.stringify([...kinds])}`);
+      const rnd = prng(0x2c0 + format.length);
+      for (let n = 0; n < 150; n++) {
+        // Headers and block headers live near the start; mutate there half the time.
+        const region: [number, number] = n % 2 === 0 ? [0, Math.min(z.length, 256)] : [0, z.length];
+        const patch = mutate(z, [region], rnd);
+        const b = Buffer.from(z);
+        for (const [at, v] of patch) b[at] = v;
+        attempt(b, `${format} mutation ${n}`);
+      }
+      console.log(`${format}: ${i} inputs, ${JSON.stringify(Object.fromEntries(kinds))}, max ${max.toFixed(0)} ms per input`);
+      assert.ok(max < 20_000, `slowest input took ${max} ms`);
+      // No partial output is left behind.
+      assert.deepEqual(readdirSync(join(dir, 'out')), []);
+    });
+  }
 });

@@ -34,6 +34,23 @@ function comparable(r: Report): unknown {
   return { ...r, core: { ...r.core, path: '', compression: null }, executable: { ...r.executable, foundBy: '' } };
 }
 
+/**
+ * A copy of the fixture core as production hands it over: the path it recorded for its executable
+ * replaced by one of the same length that does not exist (the executable moved away).
+ */
+function movedCore(dest: string): void {
+  const bytes = readFileSync(fx.core);
+  const from = Buffer.from(fx.prog);
+  const to = Buffer.from('/nonexistent/'.padEnd(from.length, 'x'));
+  let n = 0;
+  for (let i = bytes.indexOf(from); i >= 0; i = bytes.indexOf(from, i + 1)) {
+    to.copy(bytes, i);
+    n++;
+  }
+  assert.ok(n > 0, 'the core records the path of its executable');
+  writeFileSync(dest, bytes);
+}
+
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = tmp): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
@@ -93,12 +110,15 @@ describe('compressed cores', () => {
   it('the executable of a compressed core is looked for beside the compressed file', async () => {
     const dir = join(tmp, 'beside');
     mkdirSync(dir, { recursive: true });
+    movedCore(join(dir, 'core'));
     const z = join(dir, 'core.zst');
-    execFileSync('zstd', ['-q', '-f', '-o', z, fx.core]);
+    execFileSync('zstd', ['-q', '-f', '--rm', '-o', z, join(dir, 'core')]);
+    copyFileSync(fx.prog, join(dir, 'prog'));
     const progress: number[] = [];
     const e = await openCoreAsync(z, { onProgress: (p) => p.stage === 'decompress' && progress.push(p.writtenBytes) });
     try {
-      assert.equal(e.report().executable.path, fx.prog);
+      assert.equal(e.report().executable.path, join(dir, 'prog'));
+      assert.equal(e.report().executable.foundBy, 'beside-core');
       assert.ok(progress.length > 0 && progress[progress.length - 1] === statSync(fx.core).size, 'progress ends at the full size');
     } finally {
       e.close();
@@ -223,21 +243,11 @@ describe('the executable elsewhere, found by build ID', () => {
   let gnu: string;
   let moved: string;
   before(() => {
-    // The core as production hands it over: alone, the path it recorded gone. The copy's recorded
-    // path is replaced by one of the same length that does not exist (the executable moved away).
+    // The core as production hands it over: alone, the path it recorded gone.
     const dir = join(tmp, 'moved');
     mkdirSync(dir, { recursive: true });
     moved = join(dir, 'core');
-    const bytes = readFileSync(fx.core);
-    const from = Buffer.from(fx.prog);
-    const to = Buffer.from('/nonexistent/'.padEnd(from.length, 'x'));
-    let n = 0;
-    for (let i = bytes.indexOf(from); i >= 0; i = bytes.indexOf(from, i + 1)) {
-      to.copy(bytes, i);
-      n++;
-    }
-    assert.ok(n > 0, 'the core records the path of its executable');
-    writeFileSync(moved, bytes);
+    movedCore(moved);
     const e = openCore(fx.core, { binary: fx.prog });
     gnu = e.report().executable.gnuBuildId!;
     e.close();
