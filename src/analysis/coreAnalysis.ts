@@ -1,12 +1,16 @@
 // Opens a core with its executable and unwinds its threads with our own readers (no Delve):
 // the data behind `go-core report` and the tests that check the unwinder against the runtime's
 // own traceback.
-import { openCoreWithBinary, type CoreWithBinary } from '../core/executable.js';
+import type { BuildIds } from '../core/buildid.js';
+import type { DecompressOptions } from '../core/compressed.js';
+import { openCoreWithBinary, type CoreWithBinary, type FoundBy } from '../core/executable.js';
 import type { ThreadStatus } from '../core/notes.js';
 import { GoSymbols } from '../core/symbols.js';
+import { dirname, resolve } from 'node:path';
 import { CoreReadError } from '../core/errors.js';
 import { currentG, unwindThread, type CurrentG, type ThreadStack } from '../runtime/crashStack.js';
 import { layoutFor, LayoutError, type RuntimeLayout } from '../runtime/layout.js';
+import { prepareCoreSync, type PreparedCore } from './coreInput.js';
 
 export interface AnalyzeOptions {
   /** The executable; found from the core (NT_FILE, build ID) when omitted. */
@@ -15,10 +19,40 @@ export interface AnalyzeOptions {
   candidates?: readonly string[];
   /** Physical frames walked per thread (default 1000). */
   maxFrames?: number;
+  /** Local build-ID directories to look in last (settings, $GO_CORE_BUILD_ID_DIRS). */
+  buildIdDirs?: readonly string[];
+  /** Bounds and progress of decompressing a compressed core. */
+  decompress?: DecompressOptions;
+  /** The core already checked and decompressed (openCoreAsync does it with progress). */
+  prepared?: PreparedCore;
+  /** Where `binary` came from when the caller found it (debuginfod). */
+  binaryFoundBy?: FoundBy;
+}
+
+/** No executable for the core was found: the IDs to look for, and what was looked at. */
+export class ExecutableNotFoundError extends CoreReadError {
+  constructor(
+    file: string,
+    message: string,
+    readonly buildIds: BuildIds,
+    readonly rejected: readonly { path: string; reason: string }[],
+  ) {
+    super('not-found', file, message, {
+      hint: {
+        cli: 'pass it with --binary <path>, or name a build-ID directory ($GO_CORE_BUILD_ID_DIRS) or debuginfod servers ($DEBUGINFOD_URLS)',
+        editor: 'choose the executable that crashed',
+      },
+    });
+    this.name = 'ExecutableNotFoundError';
+  }
 }
 
 export interface CoreAnalysis {
   cw: CoreWithBinary;
+  /** The core as given, and its decompressed copy when it was compressed. */
+  input: PreparedCore;
+  /** Where the executable came from. */
+  foundBy: FoundBy;
   syms: GoSymbols;
   goVersion: string | undefined;
   /** Runtime struct layout for the binary's Go version, when one is known. */
@@ -34,15 +68,21 @@ export interface CoreAnalysis {
 }
 
 export function analyzeCore(corePath: string, opts: AnalyzeOptions = {}): CoreAnalysis {
-  const cw = openCoreWithBinary(corePath, opts.binary, { candidates: opts.candidates ?? [] });
+  const input = opts.prepared ?? prepareCoreSync(corePath, opts.decompress);
+  const cw = openCoreWithBinary(input.path, opts.binary, {
+    candidates: opts.candidates ?? [],
+    buildIdDirs: opts.buildIdDirs ?? [],
+    ...(input.decompressed ? { besideDir: dirname(resolve(input.original)) } : {}),
+  });
   try {
     if (!cw.binary) {
       const tried = cw.rejected.map((r) => `${r.path} (${r.reason})`).join('; ');
-      throw new CoreReadError(
-        'not-found',
-        cw.core.name,
-        `cannot find the executable that produced ${cw.core.name}${tried ? `; rejected: ${tried}` : ''}`,
-        { hint: { cli: 'pass it with --binary <path>', editor: 'choose the executable that crashed' } },
+      const id = cw.coreBuildIds.gnu ?? cw.coreBuildIds.go;
+      throw new ExecutableNotFoundError(
+        input.original,
+        `cannot find the executable that produced ${input.original}${id ? ` (build ID ${id})` : ''}${tried ? `; rejected: ${tried}` : ''}`,
+        cw.coreBuildIds,
+        cw.rejected,
       );
     }
     if (cw.core.arch !== 'amd64') {
@@ -64,6 +104,8 @@ export function analyzeCore(corePath: string, opts: AnalyzeOptions = {}): CoreAn
     const currents = new Map<ThreadStatus, CurrentG | undefined>();
     return {
       cw,
+      input,
+      foundBy: opts.binaryFoundBy ?? cw.foundBy,
       syms,
       goVersion,
       layout,

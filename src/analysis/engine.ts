@@ -9,7 +9,10 @@
 import type { ThreadStatus } from '../core/notes.js';
 import type { MapPcRequest, PcMapping } from '../ssa/pcToSsa.js';
 import { goBinaryOf, type GoBinary, type PcDescription } from './binary.js';
-import { analyzeCore, type AnalyzeOptions, type CoreAnalysis } from './coreAnalysis.js';
+import type { DecompressProgress } from '../core/compressed.js';
+import { analyzeCore, ExecutableNotFoundError, type AnalyzeOptions, type CoreAnalysis } from './coreAnalysis.js';
+import { prepareCore } from './coreInput.js';
+import { DebuginfodError, fetchExecutable, type DebuginfodOptions } from './debuginfod.js';
 import { crashSummary, type CrashSummary, type SummaryOptions } from './crashSummary.js';
 import { buildHeap, type CoreHeap } from './heap.js';
 import { buildReport, type Report } from './report.js';
@@ -18,6 +21,20 @@ import { analyzeWaits, type Waits } from './waits.js';
 export interface OpenCoreOptions extends AnalyzeOptions {
   /** How the other goroutines are grouped in crash() (default: all of them, up to 100,000). */
   summary?: SummaryOptions;
+  /** Workspace folders: the report says when the sources of a binary built elsewhere are read from one. */
+  workspaceFolders?: readonly string[];
+}
+
+/** What openCoreAsync is doing, for a progress bar. */
+export type OpenCoreProgress =
+  | ({ stage: 'decompress' } & DecompressProgress)
+  | { stage: 'download'; url: string; receivedBytes: number; totalBytes: number | undefined };
+
+export interface OpenCoreAsyncOptions extends OpenCoreOptions {
+  /** Servers to fetch the executable from by GNU build ID when no local file matches. */
+  debuginfod?: Omit<DebuginfodOptions, 'onProgress' | 'signal'>;
+  onProgress?: (p: OpenCoreProgress) => void;
+  signal?: AbortSignal;
 }
 
 export interface CoreEngine {
@@ -56,7 +73,7 @@ export function openCore(corePath: string, opts: OpenCoreOptions = {}): CoreEngi
       corePath,
       binary,
       analysis: a,
-      report: () => (report ??= buildReport(a)),
+      report: () => (report ??= buildReport(a, { workspaceFolders: opts.workspaceFolders ?? [] })),
       crash() {
         return (crash ??= crashSummary(a, this.report(), opts.summary));
       },
@@ -76,6 +93,50 @@ export function openCore(corePath: string, opts: OpenCoreOptions = {}): CoreEngi
   } catch (e) {
     a.close();
     throw e;
+  }
+}
+
+/**
+ * openCore for the surfaces that can wait: a compressed core is decompressed with progress (and can
+ * be cancelled), and when no local file is the executable, the debuginfod servers are asked for it
+ * by the core's GNU build ID (the answer is checked to carry that build ID).
+ */
+export async function openCoreAsync(corePath: string, opts: OpenCoreAsyncOptions = {}): Promise<CoreEngine> {
+  const prepared =
+    opts.prepared ??
+    (await prepareCore(corePath, {
+      ...opts.decompress,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onProgress: (p) => opts.onProgress?.({ stage: 'decompress', ...p }),
+    }));
+  try {
+    return openCore(corePath, { ...opts, prepared });
+  } catch (e) {
+    const urls = opts.debuginfod?.urls ?? [];
+    if (!(e instanceof ExecutableNotFoundError) || opts.binary !== undefined || urls.length === 0) throw e;
+    const gnu = e.buildIds.gnu;
+    if (!gnu) {
+      throw new ExecutableNotFoundError(
+        e.file,
+        `${e.message}; debuginfod was not asked: the core's executable has no GNU build ID (Go emits one from Go 1.24, older with -ldflags=-B=gobuildid)`,
+        e.buildIds,
+        e.rejected,
+      );
+    }
+    let fetched: string;
+    try {
+      fetched = (
+        await fetchExecutable(gnu, {
+          ...opts.debuginfod!,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          onProgress: (p) => opts.onProgress?.({ stage: 'download', ...p }),
+        })
+      ).path;
+    } catch (d) {
+      if (!(d instanceof DebuginfodError)) throw d;
+      throw new ExecutableNotFoundError(e.file, `${e.message}; ${d.message}`, e.buildIds, e.rejected);
+    }
+    return openCore(corePath, { ...opts, prepared, binary: fetched, binaryFoundBy: 'debuginfod' });
   }
 }
 

@@ -38,6 +38,8 @@ export interface PathMappingOptions {
   allowedRoots?: string[];
   /** Injected for tests; defaults to fs.realpathSync. */
   realpath?: (path: string) => string;
+  /** The main module built elsewhere (moduleRootMapping): its recorded root maps to the workspace folder. */
+  moduleRoot?: ModuleRootMapping;
 }
 
 export type MappedBy = 'substitutePath' | 'identity' | 'module' | 'suffix';
@@ -109,6 +111,65 @@ export function sourceRoots(opts: {
 export function goModModulePath(goModText: string): string | undefined {
   const m = /^\s*module\s+("?)([^\s"]+)\1\s*$/m.exec(goModText);
   return m?.[2];
+}
+
+/** A binary's module built elsewhere (`/app`, `/go/src/…`) found as a workspace folder by its module path. */
+export interface ModuleRootMapping {
+  /** The module root as the binary records it (where it was built). */
+  recorded: string;
+  /** The workspace folder whose go.mod declares the same module. */
+  local: string;
+  module: string;
+}
+
+/**
+ * Where the main module was built, from the file main.main was compiled from as the binary records
+ * it (`/app/cmd/server/main.go`) and the main package path from buildinfo (`example.com/app/cmd/server`):
+ * the package's directory inside the module (`cmd/server`) is cut off the file's directory (`/app`).
+ * Undefined when the recorded path does not end with that directory (a -trimpath build records
+ * `example.com/app/cmd/server/main.go`: the module path itself, which the mapper already handles).
+ */
+export function recordedModuleRoot(recordedMainFile: string, mainPackage: string, mainModule: string): string | undefined {
+  if (mainPackage !== mainModule && !mainPackage.startsWith(mainModule + '/')) return undefined;
+  const file = slashes(recordedMainFile);
+  if (!file.startsWith('/') && !/^[A-Za-z]:\//.test(file)) return undefined;
+  const dir = file.slice(0, file.lastIndexOf('/'));
+  const rel = mainPackage.slice(mainModule.length).replace(/^\//, '');
+  if (!rel) return dir || '/';
+  if (dir === rel || !dir.endsWith('/' + rel)) return undefined;
+  return dir.slice(0, dir.length - rel.length - 1) || '/';
+}
+
+/**
+ * The workspace folder holding the binary's main module, when the binary was built in another
+ * directory (a container's `/app`): found by module path alone (the folder's go.mod declares the
+ * binary's main module), no setting needed. Undefined when the binary was built in the workspace.
+ */
+export function moduleRootMapping(opts: {
+  recordedMainFile: string;
+  mainPackage: string;
+  mainModule: string;
+  workspaceFolders: readonly string[];
+  readFile?: (p: string) => string | undefined;
+}): ModuleRootMapping | undefined {
+  const recorded = recordedModuleRoot(opts.recordedMainFile, opts.mainPackage, opts.mainModule);
+  if (!recorded) return undefined;
+  const read =
+    opts.readFile ??
+    ((p: string): string | undefined => {
+      try {
+        return isFile(p) ? readFileSync(p, 'utf8').slice(0, 1 << 20) : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+  for (const folder of opts.workspaceFolders) {
+    const text = read(join(folder, 'go.mod'));
+    if (text === undefined || goModModulePath(text) !== opts.mainModule) continue;
+    if (resolve(folder) === resolve(recorded)) return undefined; // built right here
+    return { recorded, local: folder, module: opts.mainModule };
+  }
+  return undefined;
 }
 
 export class SourcePathMapper {
@@ -204,6 +265,14 @@ export class SourcePathMapper {
         const rest = rec.slice(remote.length).replace(/^\/+/, '');
         const candidate = rest ? join(s.from, rest) : s.from;
         if (this.exists(candidate)) return { path: candidate, by: 'substitutePath' };
+      }
+    }
+    const mr = this.options.moduleRoot;
+    if (mr) {
+      const root = slashes(mr.recorded).replace(/\/+$/, '');
+      if (rec.startsWith(root + '/')) {
+        const candidate = join(mr.local, rec.slice(root.length + 1));
+        if (isWithin(mr.local, candidate) && this.exists(candidate)) return { path: candidate, by: 'module' };
       }
     }
     const exists = recorded.startsWith('/') && this.exists(recorded);

@@ -8,6 +8,8 @@ import type { CrashSummary } from './crashSummary.js';
 import type { FrameAnnotation } from './annotate.js';
 import { isReturnAddress } from './pcRules.js';
 import type { WaitsSection, WaitThrower } from './waits.js';
+import { moduleRootMapping } from './pathMapping.js';
+import { truncationReport, type MissingSegment } from './truncation.js';
 
 /** Delve's answer for the same core (the command line's cross-check), in the report. */
 export interface DelveCheck {
@@ -74,8 +76,26 @@ export interface ReportThread {
 
 export interface Report {
   schemaVersion: number;
-  core: { path: string; pid: number | null; command: string | null };
+  core: {
+    /** The core as given (a compressed file's own path). */
+    path: string;
+    pid: number | null;
+    command: string | null;
+    /** Set when the core was compressed: the format and the decompressed copy that was read. */
+    compression: { format: string; decompressedPath: string; decompressedBytes: number; cached: boolean } | null;
+  };
+  /** Set when the core is shorter than its segments need (cut short): what is missing, and who is in it. */
+  truncated: {
+    expectedBytes: number;
+    actualBytes: number;
+    missingSegments: MissingSegment[];
+    notes: string[];
+  } | null;
+  /** The main module was built elsewhere (a container's /app) and its sources are read from this workspace folder. */
+  sources: { recordedRoot: string; localRoot: string; module: string; by: 'module' } | null;
   executable: {
+    /** How it was found: given, the path in the core, beside the core, a workspace candidate, a build-ID directory, debuginfod. */
+    foundBy: string;
     path: string;
     goBuildId: string | null;
     gnuBuildId: string | null;
@@ -165,7 +185,24 @@ export function reportFrames(frames: readonly PhysicalFrame[]): ReportFrame[] {
   return out;
 }
 
-export function buildReport(a: CoreAnalysis): Report {
+export interface ReportOptions {
+  /** Workspace folders (the command line: the working directory), for the "sources from /app" mapping. */
+  workspaceFolders?: readonly string[];
+}
+
+/** The main module built elsewhere and found in a workspace folder by its module path, or null. */
+export function sourcesMapping(a: CoreAnalysis, folders: readonly string[]): Report['sources'] {
+  const bi = a.cw.buildInfo;
+  if (!bi?.main || !bi.path || folders.length === 0) return null;
+  const main = a.syms.funcByName('main.main');
+  const frames = main ? a.syms.frames(main.entry) : [];
+  const file = frames[frames.length - 1]?.file;
+  if (!file) return null;
+  const m = moduleRootMapping({ recordedMainFile: file, mainPackage: bi.path, mainModule: bi.main.path, workspaceFolders: folders });
+  return m ? { recordedRoot: m.recorded, localRoot: m.local, module: m.module, by: 'module' } : null;
+}
+
+export function buildReport(a: CoreAnalysis, opts: ReportOptions = {}): Report {
   const { cw, syms } = a;
   const core = cw.core;
   const bi = cw.buildInfo;
@@ -190,8 +227,23 @@ export function buildReport(a: CoreAnalysis): Report {
   const sig = core.signal;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
-    core: { path: core.name, pid: core.process?.pid ?? null, command: core.process?.psargs || null },
+    core: {
+      path: a.input.original,
+      pid: core.process?.pid ?? null,
+      command: core.process?.psargs || null,
+      compression: a.input.decompressed
+        ? {
+            format: a.input.decompressed.format,
+            decompressedPath: a.input.decompressed.path,
+            decompressedBytes: a.input.decompressed.bytes,
+            cached: a.input.decompressed.cached,
+          }
+        : null,
+    },
+    truncated: core.truncation ? truncationReport(a, core.truncation) : null,
+    sources: sourcesMapping(a, opts.workspaceFolders ?? []),
     executable: {
+      foundBy: a.foundBy,
       path: cw.binary?.name ?? '',
       goBuildId: cw.binaryBuildIds?.go ?? cw.coreBuildIds.go ?? null,
       gnuBuildId: cw.binaryBuildIds?.gnu ?? cw.coreBuildIds.gnu ?? null,

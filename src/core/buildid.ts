@@ -93,5 +93,24 @@ export function readBuildIdsFromMemory(mem: Memory, imageBase: bigint, file: str
       if (!(e instanceof CoreReadError)) throw e;
     }
   }
-  return fromNotes(notes);
+  const ids = fromNotes(notes);
+  if (ids.gnu === undefined && firstLoadEnd > 0n) {
+    // Go's linker writes .note.gnu.build-id in the first page, right after .note.go.buildid, but
+    // covers only the Go note with a PT_NOTE: look for the GNU note itself (namesz 4, type 3, "GNU").
+    const page = mem.tryRead(imageBase, Number(firstLoadEnd < 0x1000n ? firstLoadEnd : 0x1000n));
+    if (page) {
+      const gnu = Buffer.from('GNU\0', 'latin1');
+      for (let i = page.indexOf(gnu, 12); i >= 12; i = page.indexOf(gnu, i + 1)) {
+        if (i % 4 !== 0) continue;
+        const h = i - 12;
+        const namesz = le ? page.readUInt32LE(h) : page.readUInt32BE(h);
+        const descsz = le ? page.readUInt32LE(h + 4) : page.readUInt32BE(h + 4);
+        const type = le ? page.readUInt32LE(h + 8) : page.readUInt32BE(h + 8);
+        if (namesz !== 4 || type !== NT_GNU_BUILD_ID || descsz < 8 || descsz > 64 || i + 4 + descsz > page.length) continue;
+        ids.gnu = page.toString('hex', i + 4, i + 4 + descsz);
+        break;
+      }
+    }
+  }
+  return ids;
 }

@@ -36,6 +36,21 @@ export interface CoreSegment {
   filesz: number;
   /** PF_R | PF_W | PF_X */
   flags: number;
+  /**
+   * Bytes of the segment the program header promises but the file lacks (a truncated core): the
+   * segment's last `missing` dumped bytes are cut off; `filesz` counts only the bytes present.
+   */
+  missing: number;
+}
+
+/** What a core cut short lacks (cores written to a full disk or past `ulimit -c`). */
+export interface CoreTruncation {
+  /** The size the program headers call for: the end of the last segment's bytes. */
+  expectedBytes: number;
+  /** The file's size. */
+  actualBytes: number;
+  /** Segments whose bytes are cut off, wholly or in part, in address order. */
+  missingSegments: readonly CoreSegment[];
 }
 
 export interface OpenCoreOptions {
@@ -60,6 +75,8 @@ export class CoreFile {
   readonly files: readonly MappedFile[];
   /** Every note, undecoded (for NT_PRFPREG, NT_X86_XSTATE, ...). */
   readonly notes: readonly ElfNote[];
+  /** Set when the file is shorter than its segments need (opened with allowTruncated). */
+  readonly truncation: CoreTruncation | undefined;
 
   static open(input: string | Buffer, opts: OpenCoreOptions = {}): CoreFile {
     const src = openSource(input, opts.name);
@@ -94,8 +111,10 @@ export class CoreFile {
     }
     this.arch = h.arch;
     const segs: CoreSegment[] = [];
+    let expected = 0;
     for (const p of elf.programHeaders) {
       if (p.type !== PT_LOAD) continue;
+      expected = Math.max(expected, p.offset + p.filesz);
       if (!opts.allowTruncated && p.offset + p.filesz > source.size) {
         throw new CoreReadError(
           'truncated',
@@ -104,10 +123,22 @@ export class CoreFile {
             `${hex(source.size)} bytes; the dump was probably cut short (disk full or a core size limit), re-collect it with \`ulimit -c unlimited\``,
         );
       }
-      segs.push({ index: p.index, vaddr: p.vaddr, memsz: p.memsz, offset: p.offset, filesz: p.filesz, flags: p.flags });
+      const present = Math.max(0, Math.min(p.filesz, source.size - p.offset));
+      segs.push({
+        index: p.index,
+        vaddr: p.vaddr,
+        memsz: p.memsz,
+        offset: p.offset,
+        filesz: present,
+        flags: p.flags,
+        missing: p.filesz - present,
+      });
     }
     segs.sort((a, b) => (a.vaddr < b.vaddr ? -1 : a.vaddr > b.vaddr ? 1 : 0));
     this.segments = segs;
+    const missing = segs.filter((s) => s.missing > 0);
+    this.truncation =
+      missing.length > 0 ? { expectedBytes: expected, actualBytes: source.size, missingSegments: missing } : undefined;
 
     const notes = elf.notes('segments');
     this.notes = notes;

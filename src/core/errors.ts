@@ -56,6 +56,8 @@ export type CoreErrorKind =
   | 'unmapped' // a virtual address that no segment/mapping covers
   | 'unavailable' // the address is mapped but its bytes are neither in the core nor in a file we have
   | 'not-found' // a file (executable, mapped file) could not be found
+  | 'not-regular' // a FIFO, device, socket or directory was given where a file is read (refused before opening)
+  | 'too-large' // decompressed data (or a download) would pass its size bound
   | 'io'; // the operating system refused to read the file
 
 export class CoreReadError extends InspectorError {

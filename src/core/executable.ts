@@ -72,14 +72,25 @@ export function buildInfoFromCore(core: CoreFile): BuildInfo | undefined {
 }
 
 /** Candidate executable paths for a core, most likely first, de-duplicated, existing files only. */
-export function executableCandidates(core: CoreFile, extra: readonly string[] = []): string[] {
-  const coreDir = dirname(resolve(core.name));
+export function executableCandidates(core: CoreFile, extra: readonly string[] = [], besideDir?: string): string[] {
+  return labelledCandidates(core, extra, besideDir).map((c) => c.path);
+}
+
+function labelledCandidates(
+  core: CoreFile,
+  extra: readonly string[],
+  besideDir: string | undefined,
+): { path: string; by: FoundBy }[] {
+  const coreDir = besideDir ?? dirname(resolve(core.name));
+  const by = new Map<string, FoundBy>();
+  for (const p of extra) if (!by.has(resolve(p))) by.set(resolve(p), 'candidate');
   const out: string[] = [...extra];
   const em = executableMapping(core);
   if (em?.path) {
     // The kernel appends " (deleted)" when the file was removed or replaced after exec.
     const p = em.path.replace(/ \(deleted\)$/, '');
     out.push(p, join(coreDir, p.split('/').pop()!));
+    if (!by.has(resolve(p))) by.set(resolve(p), 'core-path');
   }
   const ps = core.process;
   if (ps) {
@@ -88,12 +99,43 @@ export function executableCandidates(core: CoreFile, extra: readonly string[] = 
     if (ps.fname) out.push(join(coreDir, ps.fname));
   }
   const seen = new Set<string>();
+  return out
+    .filter((p) => {
+      const r = resolve(p);
+      if (seen.has(r)) return false;
+      seen.add(r);
+      try {
+        return existsSync(r) && statSync(r).isFile();
+      } catch {
+        return false;
+      }
+    })
+    .map((p) => ({ path: p, by: by.get(resolve(p)) ?? 'beside-core' }));
+}
+
+/**
+ * Where local build-ID directories may hold the executable, most likely first: for a GNU build ID
+ * `ab…` the debuginfod-style `<dir>/ab…/executable`, the distributions' `<dir>/.build-id/ab/….debug`
+ * layout (and the link beside it without `.debug`); for a Go build ID (older binaries, no GNU
+ * ID) `<dir>/<go build id>/executable` (its `/`s are directory levels). Existing files only.
+ */
+export function buildIdCandidates(ids: BuildIds, dirs: readonly string[]): string[] {
+  const out: string[] = [];
+  const gnu = ids.gnu && /^[0-9a-f]{4,128}$/.test(ids.gnu) ? ids.gnu : undefined;
+  // A Go build ID is base64url-like text joined by '/': nothing else may reach the file system.
+  const go = ids.go && /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+){0,3}$/.test(ids.go) ? ids.go : undefined;
+  for (const dir of dirs) {
+    if (!dir || !isAbsolute(dir)) continue;
+    if (gnu) {
+      out.push(join(dir, gnu, 'executable'));
+      out.push(join(dir, '.build-id', gnu.slice(0, 2), gnu.slice(2)));
+      out.push(join(dir, '.build-id', gnu.slice(0, 2), `${gnu.slice(2)}.debug`));
+    }
+    if (go) out.push(join(dir, go, 'executable'));
+  }
   return out.filter((p) => {
-    const r = resolve(p);
-    if (seen.has(r)) return false;
-    seen.add(r);
     try {
-      return existsSync(r) && statSync(r).isFile();
+      return statSync(p).isFile();
     } catch {
       return false;
     }
@@ -152,6 +194,8 @@ export interface CoreWithBinary {
   buildInfo: BuildInfo | undefined;
   /** Candidate paths that were looked at and rejected, with the reason. */
   rejected: { path: string; reason: string }[];
+  /** Where the executable came from. */
+  foundBy: FoundBy;
   /** The executable's load bias (0 for non-PIE). */
   bias: bigint | undefined;
   close(): void;
@@ -160,7 +204,17 @@ export interface CoreWithBinary {
 export interface OpenCoreWithBinaryOptions extends OpenCoreOptions {
   /** More places to look for the executable (e.g. workspace files), tried after `binaryPath`. */
   candidates?: readonly string[];
+  /** Local build-ID directories, tried after every other candidate (buildIdCandidates). */
+  buildIdDirs?: readonly string[];
+  /**
+   * The directory to look beside for the executable (default: the core's own directory). A core
+   * decompressed into the cache is looked for beside the compressed file the user gave.
+   */
+  besideDir?: string;
 }
+
+/** How the executable was found: given, at the path in the core, beside the core, among the extra candidates, in a build-ID directory. */
+export type FoundBy = 'given' | 'core-path' | 'beside-core' | 'candidate' | 'build-id-dir' | 'debuginfod' | 'none';
 
 function compare(core: BuildIds, bin: BuildIds): 'go-build-id' | 'gnu-build-id' | 'unverified' | 'mismatch' {
   if (core.go !== undefined && bin.go !== undefined) return core.go === bin.go ? 'go-build-id' : 'mismatch';
@@ -180,17 +234,21 @@ export function openCoreWithBinary(
   binaryPath?: string | ByteSource,
   opts: OpenCoreWithBinaryOptions = {},
 ): CoreWithBinary {
+  // A core cut short opens with what it has (CoreFile.truncation says what is missing).
+  const coreOpts = { ...opts, allowTruncated: opts.allowTruncated ?? true };
   const core =
     typeof corePath === 'string' || Buffer.isBuffer(corePath)
-      ? CoreFile.open(corePath, opts)
-      : openCoreSource(corePath, opts);
+      ? CoreFile.open(corePath, coreOpts)
+      : openCoreSource(corePath, coreOpts);
   let binary: ElfFile | undefined;
   try {
     const coreIds = coreBuildIds(core);
     const rejected: { path: string; reason: string }[] = [];
     let binaryIds: BuildIds | undefined;
     let verification: CoreWithBinary['verification'] = 'none';
+    let foundBy: FoundBy = 'none';
     if (binaryPath !== undefined) {
+      foundBy = 'given';
       binary = openExecutable(binaryPath);
       const binaryName = binary.name;
       binaryIds = readBuildIds(binary);
@@ -206,7 +264,12 @@ export function openCoreWithBinary(
       }
       verification = c;
     } else {
-      for (const p of executableCandidates(core, opts.candidates ?? [])) {
+      const candidates = [
+        ...labelledCandidates(core, opts.candidates ?? [], opts.besideDir),
+        ...buildIdCandidates(coreIds, opts.buildIdDirs ?? []).map((path) => ({ path, by: 'build-id-dir' as const })),
+      ];
+      for (const { path: p, by } of candidates) {
+        if (binary) break;
         let elf: ElfFile;
         try {
           elf = openExecutable(p);
@@ -225,10 +288,16 @@ export function openCoreWithBinary(
           elf.close();
           continue;
         }
+        // A build-ID directory's file must carry the core's build ID, not merely lack one.
+        if (by === 'build-id-dir' && c === 'unverified') {
+          rejected.push({ path: p, reason: 'it holds no build ID to compare with the core' });
+          elf.close();
+          continue;
+        }
         binary = elf;
         binaryIds = ids;
         verification = c;
-        break;
+        foundBy = by;
       }
     }
     // Without a confirmed executable, never fill memory from the file at the recorded path: it may
@@ -268,6 +337,7 @@ export function openCoreWithBinary(
       verification,
       buildInfo,
       rejected,
+      foundBy,
       bias,
       close() {
         memory.close();

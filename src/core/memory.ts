@@ -398,6 +398,16 @@ export class CoreMemory extends MemoryBase {
         return { source: exe.source, offset: fo.offset, available: avail, kind: 'executable' };
       }
     }
+    if (seg && seg.missing > 0 && addr - seg.vaddr < BigInt(seg.filesz + seg.missing)) {
+      throw new UnmappedAddressError(
+        'unavailable',
+        core.name,
+        addr,
+        1,
+        `${core.name}: address ${hex(addr)} lies in the part of the core that was cut off (segment ${seg.index} at ` +
+          `${hex(seg.vaddr)}: the core is truncated at byte ${hex(core.elf.source.size)})`,
+      );
+    }
     if (seg) {
       throw new UnmappedAddressError(
         'unavailable',

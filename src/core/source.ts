@@ -1,6 +1,6 @@
 // Random access to the bytes of a file without reading it whole: a file descriptor read with
 // fs.readSync, or an in-memory Buffer (used by tests and the fuzzer). Readers take a ByteSource.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { CoreReadError, hex } from './errors.js';
 
 export interface ByteSource {
@@ -55,6 +55,69 @@ export class BufferSource implements ByteSource {
   }
 }
 
+/** What a non-regular file is, in words ("a FIFO (named pipe)"), or undefined for a regular file. */
+export function fileKind(st: Stats): string | undefined {
+  if (st.isFile()) return undefined;
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+function notRegular(path: string, kind: string): CoreReadError {
+  return new CoreReadError(
+    'not-regular',
+    path,
+    `${path} is ${kind}, not a file; a core dump or executable must be a regular file (nothing was read from it)`,
+  );
+}
+
+/**
+ * Opens a regular file for reading, refusing anything else before it is opened: opening a FIFO
+ * blocks until a writer comes, and a device may never end. The file is looked at with stat()
+ * (which never blocks), then opened with O_NONBLOCK (so a FIFO swapped in between cannot block
+ * either) and checked again with fstat(). Returns the descriptor.
+ */
+export function openRegularFile(path: string): number {
+  let st: Stats | undefined;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CoreReadError(
+      code === 'ENOENT' ? 'not-found' : 'io',
+      path,
+      code === 'ENOENT' ? `${path} does not exist` : `cannot open ${path}: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+  const kind = fileKind(st);
+  if (kind) throw notRegular(path, kind);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CoreReadError(
+      code === 'ENOENT' ? 'not-found' : 'io',
+      path,
+      code === 'ENOENT' ? `${path} does not exist` : `cannot open ${path}: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+  try {
+    const k = fileKind(fstatSync(fd));
+    if (k) throw notRegular(path, k);
+  } catch (e) {
+    closeSync(fd);
+    if (e instanceof CoreReadError) throw e;
+    throw new CoreReadError('io', path, `cannot stat ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  return fd;
+}
+
 export class FileSource implements ByteSource {
   readonly name: string;
   readonly size: number;
@@ -62,25 +125,11 @@ export class FileSource implements ByteSource {
 
   constructor(path: string) {
     this.name = path;
-    let fd: number;
+    const fd = openRegularFile(path);
     try {
-      fd = openSync(path, 'r');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new CoreReadError(
-        code === 'ENOENT' ? 'not-found' : 'io',
-        path,
-        code === 'ENOENT' ? `${path} does not exist` : `cannot open ${path}: ${(e as Error).message}`,
-        { cause: e },
-      );
-    }
-    try {
-      const st = fstatSync(fd);
-      if (!st.isFile()) throw new CoreReadError('io', path, `${path} is not a regular file`);
-      this.size = st.size;
+      this.size = fstatSync(fd).size;
     } catch (e) {
       closeSync(fd);
-      if (e instanceof CoreReadError) throw e;
       throw new CoreReadError('io', path, `cannot stat ${path}: ${(e as Error).message}`, { cause: e });
     }
     this.fd = fd;

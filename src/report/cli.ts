@@ -3,7 +3,9 @@
 // `go-core heap <core> [--binary <exe>] [--json] [--pprof <out>] [--path <type|address>]`: the Go heap (heapCommand.ts).
 // Exit codes: 0 ok, 1 input error (one line on stderr), 2 usage.
 import { formatError } from '../core/errors.js';
-import { openCore } from '../analysis/engine.js';
+import { delimiter } from 'node:path';
+import { debuginfodUrls } from '../analysis/debuginfod.js';
+import { openCoreAsync, type CoreEngine, type OpenCoreAsyncOptions } from '../analysis/engine.js';
 import { annotateFrames, type FrameAnnotation } from '../analysis/annotate.js';
 import { isStandardLibrary } from '../analysis/crashSummary.js';
 import { describePlan } from '../ssa/rebuild.js';
@@ -29,6 +31,31 @@ export const USAGE =
 export interface CliIo {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** The environment (default process.env): build-ID directories and debuginfod servers. */
+  env?: NodeJS.ProcessEnv;
+  /** The workspace for source mapping (default: the working directory). */
+  cwd?: string;
+}
+
+/**
+ * Where the command line looks for an executable that is not beside the core, from the
+ * environment only: $GO_CORE_BUILD_ID_DIRS (directories, separated like PATH) and elfutils'
+ * $DEBUGINFOD_URLS (servers, separated by spaces), $DEBUGINFOD_TIMEOUT (seconds) and
+ * $DEBUGINFOD_MAXSIZE (bytes).
+ */
+export function lookupFromEnv(env: NodeJS.ProcessEnv): Pick<OpenCoreAsyncOptions, 'buildIdDirs' | 'debuginfod'> {
+  const dirs = (env.GO_CORE_BUILD_ID_DIRS ?? '').split(delimiter).filter((d) => d.startsWith('/'));
+  const urls = debuginfodUrls(env.DEBUGINFOD_URLS);
+  const timeout = Number(env.DEBUGINFOD_TIMEOUT);
+  const max = Number(env.DEBUGINFOD_MAXSIZE);
+  return {
+    buildIdDirs: dirs,
+    debuginfod: {
+      urls,
+      ...(Number.isFinite(timeout) && timeout > 0 ? { timeoutMs: timeout * 1000 } : {}),
+      ...(Number.isFinite(max) && max > 0 ? { maxBytes: max } : {}),
+    },
+  };
 }
 
 interface Args {
@@ -160,7 +187,7 @@ function parseArgs(argv: readonly string[]): Args | string {
  * `--source <dir>` else the directory the command runs in; what a rebuild will run is printed to
  * stderr before it runs (the command is itself the request, as for `go-core pc`).
  */
-async function ssaAnnotations(engine: ReturnType<typeof openCore>, r: Report, args: Args, io: CliIo): Promise<FrameAnnotation[]> {
+async function ssaAnnotations(engine: CoreEngine, r: Report, args: Args, io: CliIo): Promise<FrameAnnotation[]> {
   const cwd = process.cwd();
   let root: string | undefined;
   let rootProblem = '';
@@ -210,7 +237,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 2;
   }
   try {
-    const engine = openCore(args.core, args.binary !== undefined ? { binary: args.binary } : {});
+    const engine = await openCoreAsync(args.core, {
+      ...(args.binary !== undefined ? { binary: args.binary } : {}),
+      ...lookupFromEnv(io.env ?? process.env),
+      workspaceFolders: [io.cwd ?? process.cwd()],
+    });
     let r: Report;
     try {
       r = engine.report();
@@ -222,7 +253,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     r.delve = args.noDelve
       ? null
       : await delveCheck({
-          corePath: args.core,
+          // Delve reads the decompressed copy of a compressed core.
+          corePath: r.core.compression?.decompressedPath ?? args.core,
           binaryPath: r.executable.path,
           goVersion: r.go.version ?? undefined,
           goroutine: r.runtime.goroutine,

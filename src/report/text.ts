@@ -11,10 +11,30 @@ export function formatReportText(r: Report): string {
   const out: string[] = [];
   const pid = r.core.pid !== null ? ` (pid ${r.core.pid}${r.core.command ? `: ${r.core.command}` : ''})` : '';
   out.push(`core:        ${r.core.path}${pid}`);
+  const z = r.core.compression;
+  if (z) out.push(`             ${z.format}-compressed: read from ${z.decompressedPath}${z.cached ? ' (decompressed before)' : ''}`);
+  const t = r.truncated;
+  if (t) {
+    out.push(
+      `TRUNCATED:   the core has ${t.actualBytes} of its ${t.expectedBytes} bytes; ${t.missingSegments.length} segment(s) cut off:`,
+    );
+    for (const m of t.missingSegments.slice(0, 12)) {
+      const who = [
+        m.threads.length ? `threads ${m.threads.join(', ')}` : '',
+        m.goroutines.length ? `goroutines ${m.goroutines.slice(0, 10).join(', ')}${m.goroutines.length > 10 ? ', …' : ''}` : '',
+        m.crashFrames ? `${m.crashFrames} crashing frame(s)` : '',
+      ].filter(Boolean);
+      out.push(`             ${m.address} (${m.size}, ${m.flags}): ${m.presentBytes} of ${m.fileBytes} bytes${who.length ? `; holds ${who.join('; ')}` : ''}`);
+    }
+    if (t.missingSegments.length > 12) out.push(`             … and ${t.missingSegments.length - 12} more`);
+    for (const n of t.notes) out.push(`             ${n}`);
+  }
+  if (r.sources) out.push(`sources:     from ${r.sources.recordedRoot} → ${r.sources.localRoot} (module ${r.sources.module})`);
   const ids = [r.executable.goBuildId ? `Go build ID ${r.executable.goBuildId}` : '', r.executable.gnuBuildId ? `GNU build ID ${r.executable.gnuBuildId}` : '']
     .filter(Boolean)
     .join(', ');
-  out.push(`executable:  ${r.executable.path}${r.executable.pie ? ` (PIE, load bias ${r.executable.loadBias})` : ''}`);
+  const found = r.executable.foundBy === 'build-id-dir' ? ' [found in a build-ID directory]' : r.executable.foundBy === 'debuginfod' ? ' [fetched from debuginfod]' : '';
+  out.push(`executable:  ${r.executable.path}${r.executable.pie ? ` (PIE, load bias ${r.executable.loadBias})` : ''}${found}`);
   if (ids) out.push(`build ID:    ${ids} [${r.executable.verification}]`);
   out.push(`go:          ${r.go.version ?? 'unknown'}${r.go.mainPath ? `  main ${r.go.mainPath}` : ''}`);
   if (r.signal) {

@@ -44,6 +44,8 @@ export const Settings = {
   trace: 'trace',
   autoSsa: 'ssa.auto',
   openOnStartup: 'openOnStartup',
+  buildIdDirs: 'buildIdDirs',
+  debuginfodUrls: 'debuginfodUrls',
 } as const;
 
 export const ContextKeys = {

@@ -3,12 +3,13 @@
 // cores and binaries. Every input must end in success or a typed CoreReadError, quickly.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readBuildIds } from '../../src/core/buildid.js';
 import { readBuildInfo } from '../../src/core/buildinfo.js';
+import { decompressCoreSync } from '../../src/core/compressed.js';
 import { CoreFile } from '../../src/core/coreFile.js';
 import { ElfFile, SHF_COMPRESSED } from '../../src/core/elf.js';
 import { BuildIdMismatchError, CoreReadError, type CoreErrorKind } from '../../src/core/errors.js';
@@ -167,7 +168,7 @@ describe('truncated core', () => {
   lengths.add(full.length - 1);
   const sorted = [...lengths].filter((n) => n < full.length).sort((a, b) => a - b);
 
-  it(`is rejected with 'truncated' at ${sorted.length} lengths (written as files)`, () => {
+  it(`is rejected with 'truncated' by CoreFile at ${sorted.length} lengths (written as files), and opened with what is there past its notes`, () => {
     assert.ok(sorted.length >= 40);
     let max = 0;
     for (const len of sorted) {
@@ -180,7 +181,14 @@ describe('truncated core', () => {
           e.message,
           /segment \d+ .* ends at byte 0x[0-9a-f]+ but the file has 0x[0-9a-f]+ bytes.*ulimit -c unlimited/,
         );
-      expectKind(() => openCoreWithBinary(p, index.prog), len === 0 ? 'empty' : 'truncated', p);
+      if (len > notesEnd) {
+        // Past the notes, openCoreWithBinary opens what is there and says what is missing.
+        const cw = openCoreWithBinary(p, index.prog);
+        assert.equal(cw.core.truncation?.actualBytes, len);
+        assert.equal(cw.core.truncation?.expectedBytes, full.length);
+        assert.ok(cw.core.truncation!.missingSegments.length > 0);
+        cw.close();
+      } else expectKind(() => openCoreWithBinary(p, index.prog), len === 0 ? 'empty' : 'truncated', p);
       max = Math.max(max, performance.now() - t0);
     }
     console.log(`truncation: ${sorted.length} lengths, max ${max.toFixed(1)} ms per input`);
@@ -192,7 +200,8 @@ describe('truncated core', () => {
     const c = CoreFile.open(full.subarray(0, s.offset + 10), { name: 'cut', allowTruncated: true });
     const mem = new CoreMemory(c, { useMappedFiles: false });
     assert.equal(mem.read(s.vaddr, 10).length, 10);
-    expectKind(() => mem.read(s.vaddr + 10n, 10), 'truncated', 'cut');
+    const e = expectKind(() => mem.read(s.vaddr + 10n, 10), 'unavailable', 'cut');
+    assert.match(e.message, /lies in the part of the core that was cut off/);
     c.close();
   });
 });
@@ -393,4 +402,55 @@ describe('seeded mutation fuzz', () => {
 
 describe('fixtures for bad input exist', () => {
   it('lists fixtures', () => assert.ok(listFixtures({ fixture: 'index' }).length > 0));
+});
+
+describe('compressed cores: cut short and mutated streams end in a typed error or a bounded success', () => {
+  const f = fixture('index', '1.22');
+  const formats: ['zstd' | 'xz' | 'lz4', string[]][] = [
+    ['zstd', ['zstd', '-q', '-c']],
+    ['xz', ['xz', '-T1', '-c']],
+    ['lz4', ['lz4', '-q', '-c']],
+  ];
+  for (const [format, cmd] of formats) {
+    it(`${format}: 40 cut lengths and 150 seeded mutations of a real core's compressed stream`, () => {
+      const z = execFileSync(cmd[0]!, [...cmd.slice(1), f.core], { maxBuffer: 1 << 30 });
+      const dir = mkdtempSync(join(tmp, `z-${format}-`));
+      const maxBytes = 64 << 20; // the core is ~40 MiB: a mutation may not decompress to more
+      const kinds = new Map<string, number>();
+      let max = 0;
+      let i = 0;
+      const attempt = (bytes: Buffer, label: string): void => {
+        const p = join(dir, `in-${i++}`);
+        writeFileSync(p, bytes);
+        const ms = timed(label, () => {
+          try {
+            const r = decompressCoreSync(p, format, { dir: join(dir, 'out'), maxBytes, timeoutMs: 20_000 });
+            kinds.set('ok', (kinds.get('ok') ?? 0) + 1);
+            rmSync(r.path, { force: true });
+          } catch (e) {
+            if (e instanceof CoreReadError) kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
+            throw e;
+          } finally {
+            rmSync(p, { force: true });
+          }
+        });
+        max = Math.max(max, ms);
+      };
+      for (let k = 1; k <= 40; k++) attempt(z.subarray(0, Math.floor((z.length * k) / 41)), `${format} cut ${k}`);
+      assert.ok((kinds.get('truncated') ?? 0) + (kinds.get('corrupt') ?? 0) >= 35, `cut streams: ${JSON.stringify([...kinds])}`);
+      const rnd = prng(0x2c0 + format.length);
+      for (let n = 0; n < 150; n++) {
+        // Headers and block headers live near the start; mutate there half the time.
+        const region: [number, number] = n % 2 === 0 ? [0, Math.min(z.length, 256)] : [0, z.length];
+        const patch = mutate(z, [region], rnd);
+        const b = Buffer.from(z);
+        for (const [at, v] of patch) b[at] = v;
+        attempt(b, `${format} mutation ${n}`);
+      }
+      console.log(`${format}: ${i} inputs, ${JSON.stringify(Object.fromEntries(kinds))}, max ${max.toFixed(0)} ms per input`);
+      assert.ok(max < 20_000, `slowest input took ${max} ms`);
+      // No partial output is left behind.
+      assert.deepEqual(readdirSync(join(dir, 'out')), []);
+    });
+  }
 });
