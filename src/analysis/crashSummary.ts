@@ -328,6 +328,26 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
     }
   }
 
+  // Two goroutines threw at once (`concurrent map writes`, both writers detect it): the first to
+  // take paniclk printed the header and every goroutine and then waits forever; the last one
+  // printed its own line and raised the final signal on the crashing thread (FIELD_NOTES). The
+  // runtime's traceback, as the user reads it, starts with the first: that goroutine is the crash's.
+  const throwers = ms.filter((m) => m.throwing > 0);
+  if (kind === 'fatal error' && throwers.length === 2 && throwers.some((m) => m.crashing)) {
+    const first = throwers.find((m) => !m.crashing)!;
+    const thread = a.cw.core.threads.find((t) => t.tid === first.tid);
+    const frames = thread ? attempt(notes, `thread ${first.tid}`, () => reportFrames(a.stack(thread).frames)) : undefined;
+    const own = frames?.filter((f) => f.stack.startsWith('goroutine'));
+    if (first.curg && own && own.length > 0) {
+      goroutine = first.curg.goid;
+      origin = originOf(own);
+      notes.push(
+        `two goroutines threw at once: goroutine ${goroutine} printed the traceback first; ` +
+          `the core's crashing thread ${crashT.tid} ran the other, which raised the final signal`,
+      );
+    }
+  }
+
   // The other goroutines, grouped by identical stacks.
   const groups: SummaryGroup[] = [];
   let total = 0;

@@ -16,6 +16,13 @@ import type { Report, ReportFrame } from '../analysis/report.js';
 import { waitsReport } from '../analysis/waits.js';
 import { formatPcText, formatReportText } from './text.js';
 
+/** With two throwers, the one on the crashing thread (Delve stops there; the runtime printed the other first). */
+function finalThrower(r: Report): { finalThrower?: { goroutine: number; origin: { function: string; line: number } | null } } {
+  const t = r.runtime?.throwers?.find((x) => x.crashingThread && x.goroutine !== null && x.goroutine !== r.runtime?.goroutine);
+  if (!t || t.goroutine === null) return {};
+  return { finalThrower: { goroutine: t.goroutine, origin: t.origin ? { function: t.origin.function, line: t.origin.line } : null } };
+}
+
 /** Our origin for Delve's cross-check, with the physical function when it is inlined at a faulting pc. */
 function delveOrigin(o: ReportFrame, frames: readonly ReportFrame[]): { function: string; line: number; physicalFunction?: string } {
   if (!o.inlined || o.returnAddress) return { function: o.function, line: o.line };
@@ -259,6 +266,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           goVersion: r.go.version ?? undefined,
           goroutine: r.runtime.goroutine,
           origin: r.runtime.origin ? delveOrigin(r.runtime.origin, r.crash.frames) : null,
+          ...finalThrower(r),
         });
     io.out(args.json ? JSON.stringify(r, null, 2) + '\n' : formatReportText(r));
     return 0;

@@ -17,6 +17,11 @@ export interface DelveCheckInput {
    * expand inlined calls there and names the physical function instead).
    */
   origin: { function: string; line: number; physicalFunction?: string } | null;
+  /**
+   * Another goroutine that threw at the same time, on the thread that raised the final signal: Delve
+   * stops there, while the runtime printed (and we name) the first thrower.
+   */
+  finalThrower?: { goroutine: number; origin: { function: string; line: number } | null };
   timeoutMs?: number;
 }
 
@@ -54,20 +59,27 @@ export async function delveCheck(input: DelveCheckInput): Promise<DelveCheck> {
     }));
     // The Delve client's own origin rule (first non-runtime frame below the crash frame).
     const origin = crash.originFrameIndex >= 0 ? frames[crash.originFrameIndex] : undefined;
-    const ours = input.origin;
+    const onFinalThrower = !!input.finalThrower && input.finalThrower.goroutine === crash.id && input.goroutine !== crash.id;
+    // With two throwers Delve's answer is the other one's: compare it with that goroutine's origin.
+    const ours = onFinalThrower ? input.finalThrower!.origin : input.origin;
     const exact = !!ours && !!origin && ours.function === origin.function && ours.line === origin.line;
-    const physical = !!ours?.physicalFunction && !!origin && origin.function === ours.physicalFunction;
+    const physical = !!input.origin?.physicalFunction && !onFinalThrower && !!origin && origin.function === input.origin.physicalFunction;
+    const notes = [
+      onFinalThrower
+        ? `two goroutines threw at once: Delve stops on goroutine ${crash.id}, the thread that raised the final signal; the runtime printed goroutine ${input.goroutine} first`
+        : null,
+      !exact && physical
+        ? `Delve does not expand the inlined call ${input.origin!.function} at the faulting pc; it names ${origin!.function} (line ${origin!.line})`
+        : null,
+    ].filter((n): n is string => n !== null);
     return {
       dlv,
       goroutine: crash.id,
       frames,
       agrees: {
-        goroutine: input.goroutine === null ? null : input.goroutine === crash.id,
+        goroutine: input.goroutine === null ? null : input.goroutine === crash.id || onFinalThrower,
         origin: ours === null || !origin ? null : exact || physical,
-        note:
-          !exact && physical
-            ? `Delve does not expand the inlined call ${ours!.function} at the faulting pc; it names ${origin!.function} (line ${origin!.line})`
-            : null,
+        note: notes.length > 0 ? notes.join('; ') : null,
       },
       error: null,
     };
