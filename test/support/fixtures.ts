@@ -5,7 +5,7 @@
 //   $CACHE/cores/<fixture>/go1.NN/{prog,core,traceback.txt,meta.json,src/}
 // A test that cannot find what it needs throws: nothing is skipped.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { cacheDir } from '../../src/core/cacheDir.js';
 
 export interface FixtureMeta {
@@ -134,8 +134,10 @@ let made: Set<string> | undefined;
 /** Fixture names that scripts/make-cores of this checkout makes (its FIXTURES list). */
 function madeFixtures(): Set<string> {
   if (!made) {
-    // Two levels below the repository: test/support/ in source, out/vscode-tests/ when bundled.
-    const script = readFileSync(join(__dirname, '..', '..', 'scripts', 'make-cores'), 'utf8');
+    // The repository is above: test/support/ in source, out/vscode-tests/suite/ when bundled.
+    let dir = __dirname;
+    while (!existsSync(join(dir, 'scripts', 'make-cores')) && dirname(dir) !== dir) dir = dirname(dir);
+    const script = readFileSync(join(dir, 'scripts', 'make-cores'), 'utf8');
     made = new Set([...script.matchAll(/^\s+"([a-z0-9-]+)\|/gm)].map((m) => m[1]!));
     if (made.size === 0) throw new Error('no fixture found in the FIXTURES list of scripts/make-cores');
   }
