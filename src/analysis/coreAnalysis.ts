@@ -1,10 +1,10 @@
 // Opens a core with its executable and unwinds its threads with our own readers (no Delve):
 // the data behind `go-core report` and the tests that check the unwinder against the runtime's
 // own traceback.
-import { openCoreWithBinary, type CoreWithBinary } from '../core/executable.js';
+import { executableMapping, openCoreWithBinary, type CoreWithBinary } from '../core/executable.js';
 import type { ThreadStatus } from '../core/notes.js';
 import { GoSymbols } from '../core/symbols.js';
-import { CoreReadError } from '../core/errors.js';
+import { CoreReadError, ExecutableMissingError } from '../core/errors.js';
 import { currentG, unwindThread, type CurrentG, type ThreadStack } from '../runtime/crashStack.js';
 import { layoutFor, LayoutError, type RuntimeLayout } from '../runtime/layout.js';
 
@@ -38,11 +38,12 @@ export function analyzeCore(corePath: string, opts: AnalyzeOptions = {}): CoreAn
   try {
     if (!cw.binary) {
       const tried = cw.rejected.map((r) => `${r.path} (${r.reason})`).join('; ');
-      throw new CoreReadError(
-        'not-found',
+      throw new ExecutableMissingError(
         cw.core.name,
         `cannot find the executable that produced ${cw.core.name}${tried ? `; rejected: ${tried}` : ''}`,
-        { hint: { cli: 'pass it with --binary <path>', editor: 'choose the executable that crashed' } },
+        executableMapping(cw.core)?.path,
+        cw.rejected,
+        { cli: 'pass it with --binary <path>', editor: 'choose the executable that crashed' },
       );
     }
     if (cw.core.arch !== 'amd64') {
