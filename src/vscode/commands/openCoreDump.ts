@@ -38,9 +38,22 @@ export interface OpenCoreOptions {
 
 const CORE_NAME = /^core(\.\d+)?$|\.core$/;
 
+/**
+ * A core's short name: its file name, with as many parent folders as needed to tell it from the
+ * other open cores (`core`, then `custom-error/go1.22/core` when another `core` is open).
+ */
+export function coreName(corePath: string, others: readonly string[]): string {
+  const segs = corePath.split('/').filter(Boolean);
+  for (let n = 1; n <= segs.length; n++) {
+    const tail = segs.slice(-n).join('/');
+    if (!others.some((o) => o !== corePath && (o === tail || o.endsWith(`/${tail}`)))) return tail;
+  }
+  return corePath;
+}
+
 /** A debug session's name: the core's file and its program, so that two sessions are told apart. */
-export function sessionName(core: OpenCore): string {
-  return `${basename(core.corePath)} · ${basename(core.binaryPath)}${core.report.go.version ? ` (${core.report.go.version})` : ''}`;
+export function sessionName(core: OpenCore, others: readonly string[] = []): string {
+  return `${coreName(core.corePath, others)} · ${basename(core.binaryPath)}${core.report.go.version ? ` (${core.report.go.version})` : ''}`;
 }
 
 /** How the engine found the executable: the path the core records, beside the core, or a workspace file. */
@@ -304,7 +317,7 @@ export async function openCoreDump(
           {
             type: DEBUG_TYPE,
             request: 'launch',
-            name: sessionName(core),
+            name: sessionName(core, deps.sessions.all.map((c) => c.corePath)),
             coreFilePath: corePath,
             program: core.binaryPath,
             [CORE_ID_KEY]: core.id,

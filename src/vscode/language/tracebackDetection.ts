@@ -18,7 +18,8 @@ export function looksLikeTraceback(text: string): boolean {
 }
 
 function candidate(doc: vscode.TextDocument): boolean {
-  return (doc.uri.scheme === 'file' || doc.uri.scheme === 'untitled') && doc.languageId === 'plaintext' && /\.(txt|log)$/i.test(doc.uri.path);
+  // VS Code gives .log files its own `log` language, .txt files `plaintext`: only those are switched.
+  return (doc.uri.scheme === 'file' || doc.uri.scheme === 'untitled') && (doc.languageId === 'plaintext' || doc.languageId === 'log') && /\.(txt|log)$/i.test(doc.uri.path);
 }
 
 export function registerTracebackDetection(context: vscode.ExtensionContext): void {
