@@ -100,12 +100,7 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
         return;
       case 'configurationDone': {
         this.respond(req, undefined);
-        const headline = this.crash ? exceptionInfo(this.crash).description : undefined;
-        this.event('stopped', {
-          ...this.session.stoppedEvent.body,
-          allThreadsStopped: true,
-          ...(headline ? { reason: 'exception', description: headline.split('\n')[0], text: headline } : {}),
-        });
+        this.event('stopped', { ...this.session.stoppedEvent.body, allThreadsStopped: true });
         return;
       }
       case 'exceptionInfo':
