@@ -1,13 +1,12 @@
 // Opens a core with its executable and unwinds its threads with our own readers (no Delve):
 // the data behind `go-core report` and the tests that check the unwinder against the runtime's
 // own traceback.
-import type { BuildIds } from '../core/buildid.js';
 import type { DecompressOptions } from '../core/compressed.js';
-import { openCoreWithBinary, type CoreWithBinary, type FoundBy } from '../core/executable.js';
+import { executableMapping, openCoreWithBinary, type CoreWithBinary, type FoundBy } from '../core/executable.js';
 import type { ThreadStatus } from '../core/notes.js';
 import { GoSymbols } from '../core/symbols.js';
 import { dirname, resolve } from 'node:path';
-import { CoreReadError } from '../core/errors.js';
+import { CoreReadError, ExecutableMissingError } from '../core/errors.js';
 import { currentG, unwindThread, type CurrentG, type ThreadStack } from '../runtime/crashStack.js';
 import { layoutFor, LayoutError, type RuntimeLayout } from '../runtime/layout.js';
 import { prepareCoreSync, type PreparedCore } from './coreInput.js';
@@ -27,24 +26,6 @@ export interface AnalyzeOptions {
   prepared?: PreparedCore;
   /** Where `binary` came from when the caller found it (debuginfod). */
   binaryFoundBy?: FoundBy;
-}
-
-/** No executable for the core was found: the IDs to look for, and what was looked at. */
-export class ExecutableNotFoundError extends CoreReadError {
-  constructor(
-    file: string,
-    message: string,
-    readonly buildIds: BuildIds,
-    readonly rejected: readonly { path: string; reason: string }[],
-  ) {
-    super('not-found', file, message, {
-      hint: {
-        cli: 'pass it with --binary <path>, or name a build-ID directory ($GO_CORE_BUILD_ID_DIRS) or debuginfod servers ($DEBUGINFOD_URLS)',
-        editor: 'choose the executable that crashed',
-      },
-    });
-    this.name = 'ExecutableNotFoundError';
-  }
 }
 
 export interface CoreAnalysis {
@@ -78,11 +59,16 @@ export function analyzeCore(corePath: string, opts: AnalyzeOptions = {}): CoreAn
     if (!cw.binary) {
       const tried = cw.rejected.map((r) => `${r.path} (${r.reason})`).join('; ');
       const id = cw.coreBuildIds.gnu ?? cw.coreBuildIds.go;
-      throw new ExecutableNotFoundError(
+      throw new ExecutableMissingError(
         input.original,
         `cannot find the executable that produced ${input.original}${id ? ` (build ID ${id})` : ''}${tried ? `; rejected: ${tried}` : ''}`,
-        cw.coreBuildIds,
+        executableMapping(cw.core)?.path,
         cw.rejected,
+        {
+          cli: 'pass it with --binary <path>, or name a build-ID directory ($GO_CORE_BUILD_ID_DIRS) or debuginfod servers ($DEBUGINFOD_URLS)',
+          editor: 'choose the executable that crashed',
+        },
+        cw.coreBuildIds,
       );
     }
     if (cw.core.arch !== 'amd64') {

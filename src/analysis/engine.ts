@@ -10,7 +10,8 @@ import type { ThreadStatus } from '../core/notes.js';
 import type { MapPcRequest, PcMapping } from '../ssa/pcToSsa.js';
 import { goBinaryOf, type GoBinary, type PcDescription } from './binary.js';
 import type { DecompressProgress } from '../core/compressed.js';
-import { analyzeCore, ExecutableNotFoundError, type AnalyzeOptions, type CoreAnalysis } from './coreAnalysis.js';
+import { analyzeCore, type AnalyzeOptions, type CoreAnalysis } from './coreAnalysis.js';
+import { ExecutableMissingError } from '../core/errors.js';
 import { prepareCore } from './coreInput.js';
 import { DebuginfodError, fetchExecutable, type DebuginfodOptions } from './debuginfod.js';
 import { crashSummary, type CrashSummary, type SummaryOptions } from './crashSummary.js';
@@ -113,14 +114,11 @@ export async function openCoreAsync(corePath: string, opts: OpenCoreAsyncOptions
     return openCore(corePath, { ...opts, prepared });
   } catch (e) {
     const urls = opts.debuginfod?.urls ?? [];
-    if (!(e instanceof ExecutableNotFoundError) || opts.binary !== undefined || urls.length === 0) throw e;
+    if (!(e instanceof ExecutableMissingError) || opts.binary !== undefined || urls.length === 0) throw e;
     const gnu = e.buildIds.gnu;
     if (!gnu) {
-      throw new ExecutableNotFoundError(
-        e.file,
+      throw e.withMessage(
         `${e.message}; debuginfod was not asked: the core's executable has no GNU build ID (Go emits one from Go 1.24, older with -ldflags=-B=gobuildid)`,
-        e.buildIds,
-        e.rejected,
       );
     }
     let fetched: string;
@@ -134,7 +132,7 @@ export async function openCoreAsync(corePath: string, opts: OpenCoreAsyncOptions
       ).path;
     } catch (d) {
       if (!(d instanceof DebuginfodError)) throw d;
-      throw new ExecutableNotFoundError(e.file, `${e.message}; ${d.message}`, e.buildIds, e.rejected);
+      throw e.withMessage(`${e.message}; ${d.message}`);
     }
     return openCore(corePath, { ...opts, prepared, binary: fetched, binaryFoundBy: 'debuginfod' });
   }

@@ -72,6 +72,33 @@ export class CoreReadError extends InspectorError {
   }
 }
 
+/**
+ * No executable matching the core was found: where it was looked for (the path the core records,
+ * the same name beside the core) and every candidate file rejected, with why, so that a surface
+ * can say where it looked.
+ */
+export class ExecutableMissingError extends CoreReadError {
+  constructor(
+    file: string,
+    message: string,
+    /** The executable's path as the core records it (NT_FILE / the mapping of its entry point). */
+    readonly recordedPath: string | undefined,
+    /** Candidate files that exist but are not the executable. */
+    readonly rejected: readonly { path: string; reason: string }[],
+    hint: ErrorHint,
+    /** The build IDs to look for (the core's). */
+    readonly buildIds: { go?: string; gnu?: string } = {},
+  ) {
+    super('not-found', file, message, { hint });
+    this.name = 'ExecutableMissingError';
+  }
+
+  /** The same error with more said (e.g. what debuginfod answered). */
+  withMessage(message: string): ExecutableMissingError {
+    return new ExecutableMissingError(this.file, message, this.recordedPath, this.rejected, this.hint, this.buildIds);
+  }
+}
+
 /** Reading a virtual address that is not (readably) mapped. */
 export class UnmappedAddressError extends CoreReadError {
   readonly address: bigint;

@@ -46,6 +46,8 @@ export interface CoreSessionOptions {
   signal?: AbortSignal;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Time between disconnect, SIGTERM and SIGKILL when the session is closed (default 2 000 ms each). */
+  killGraceMs?: number;
 }
 
 export interface StackPage {
@@ -127,6 +129,7 @@ export class CoreSession extends EventEmitter<CoreSessionEvents> {
       trace: opts.trace ?? false,
       startTimeoutMs: Math.min(openTimeoutMs, 20_000),
       requestTimeoutMs: opts.timeoutMs ?? 15_000,
+      ...(opts.killGraceMs !== undefined ? { killGraceMs: opts.killGraceMs } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
       ...(opts.env ? { env: opts.env } : {}),
@@ -191,7 +194,7 @@ export class CoreSession extends EventEmitter<CoreSessionEvents> {
     }
     opts.logger?.(
       'info',
-      `core ${opts.corePath} open in Delve ${dlvPath} (pid ${dlv.pid}); stopped on goroutine ${stoppedEvent.body.threadId}` +
+      `core ${opts.corePath} open in Delve ${dlvPath} (pid ${dlv.pid}); ${stoppedOn(stoppedEvent)}` +
         (checkGoVersion ? '' : ' (Go version check disabled)'),
     );
     return new CoreSession(opts.corePath, opts.programPath, dlv, caps, stoppedEvent, !checkGoVersion);
@@ -301,6 +304,14 @@ export class CoreSession extends EventEmitter<CoreSessionEvents> {
     this.closing ??= this.dlv.dispose();
     return this.closing;
   }
+}
+
+/** Which goroutine Delve stopped on, in words: none when no goroutine was running (a deadlock's core). */
+export function stoppedOn(e: DebugProtocol.StoppedEvent): string {
+  const id = e.body.threadId;
+  return id !== undefined && id > 0
+    ? `stopped on goroutine ${id}`
+    : 'stopped with no goroutine running (every goroutine was parked, as in a deadlock)';
 }
 
 function delay(ms: number): Promise<void> {

@@ -95,13 +95,36 @@ export interface PrintableFrame {
   offset: string;
 }
 
-/** Frames as the Go runtime would print them, innermost first (for "Copy as Traceback Text"). */
-export function framesAsTraceback(frames: readonly PrintableFrame[], header?: string): string {
-  const lines: string[] = header ? [header] : [];
+/** The `created by` lines of a goroutine, as the runtime prints them after its frames. */
+export interface PrintableCreator {
+  function: string;
+  file: string;
+  line: number;
+  offset: string;
+  goroutine?: number | undefined;
+}
+
+/**
+ * Frames as the Go runtime would print them, innermost first (for "Copy as Traceback Text"). With
+ * `messages` the text starts with the crash's header lines and a blank line (as the runtime prints
+ * a panic); with `creator` it ends with `created by …`. The result parses back with parse.ts.
+ */
+export function framesAsTraceback(
+  frames: readonly PrintableFrame[],
+  header?: string,
+  more: { messages?: readonly string[]; creator?: PrintableCreator | undefined } = {},
+): string {
+  const lines: string[] = more.messages?.length ? [...more.messages, ''] : [];
+  if (header) lines.push(header);
   for (const f of frames) {
     lines.push(`${f.function}(${f.inlined ? '...' : ''})`);
     const where = f.file ? `${f.file}:${f.line}` : '?';
     lines.push(`\t${where}${f.inlined ? '' : ` +${f.offset}`}`);
+  }
+  const c = more.creator;
+  if (c) {
+    lines.push(`created by ${c.function}${c.goroutine !== undefined ? ` in goroutine ${c.goroutine}` : ''}`);
+    lines.push(`\t${c.file}:${c.line} +${c.offset}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -19,12 +19,20 @@ export const Commands = {
   openTracebackFromClipboard: 'goCoreInspector.openTracebackFromClipboard',
   showLog: 'goCoreInspector.showLog',
   resetSsaConsent: 'goCoreInspector.resetSsaConsent',
+  chooseSourceFolder: 'goCoreInspector.chooseSourceFolder',
+  selectCore: 'goCoreInspector.selectCore',
+  copyMessage: 'goCoreInspector.copyMessage',
+  copyForIssue: 'goCoreInspector.copyForIssue',
 } as const;
 
 /** Keys of the extension's global state (user scope, never the workspace's). */
 export const StateKeys = {
   /** Build ID → 'allowed' | 'denied': may functions of that binary be rebuilt for SSA. */
   ssaConsent: 'goCoreInspector.ssaConsent',
+  /** Core path → source folders the user chose for it (workspace state). */
+  sourceFolders: 'goCoreInspector.sourceFolders',
+  /** `core path|size|mtime` → the executable the user chose for that core (workspace state). */
+  chosenBinaries: 'goCoreInspector.chosenBinaries',
 } as const;
 
 export const Views = {
@@ -46,10 +54,13 @@ export const Settings = {
   openOnStartup: 'openOnStartup',
   buildIdDirs: 'buildIdDirs',
   debuginfodUrls: 'debuginfodUrls',
+  detectTracebacks: 'detectTracebacks',
 } as const;
 
 export const ContextKeys = {
   sessionActive: 'goCoreInspector.sessionActive',
+  /** More than one core is open: the view title offers the core picker. */
+  severalCores: 'goCoreInspector.severalCores',
 } as const;
 
 export const DEBUG_TYPE = 'go-core';

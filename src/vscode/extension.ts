@@ -1,10 +1,13 @@
 // Extension entry point: wiring only. Each feature lives in its own module.
 import * as vscode from 'vscode';
 import { originOf } from '../analysis/crashSummary.js';
-import { SourcePathMapper } from '../analysis/pathMapping.js';
+import type { SourcePathMapper } from '../analysis/pathMapping.js';
 import { openCoreDump, type OpenCoreDeps } from './commands/openCoreDump.js';
 import { frameOf, registerFrameCommands } from './commands/frameCommands.js';
 import { Commands, DEBUG_TYPE, Settings, Views } from './constants.js';
+import { copyForIssue, registerCoreCommands } from './commands/coreCommands.js';
+import { registerTracebackDetection } from './language/tracebackDetection.js';
+import { SourceMappers } from './session/sourceMappers.js';
 import { registerGoCoreDebugger } from './debug/goCoreDebugger.js';
 import { CrashDecorations } from './editor/crashDecorations.js';
 import { annotateCoreWithSsa, SsaDocuments, ssaText } from './editor/ssaAnnotator.js';
@@ -30,6 +33,10 @@ export interface ExtensionApi {
   decorations: CrashDecorations;
   hover: PcHoverProvider;
   mapperFor(corePath: string): SourcePathMapper | undefined;
+  /** Every open core's source mapper (by module and content), rebuilt when settings change. */
+  sources: SourceMappers;
+  /** The Markdown of "Copy for Issue" for the active core. */
+  copyForIssue(): string | undefined;
   /** The per-binary SSA rebuild permissions (tests allow a fixture's binary through it). */
   ssaConsent: SsaConsent;
 }
@@ -37,25 +44,17 @@ export interface ExtensionApi {
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const logger = createLogger(context);
   const sessions = new CoreSessions();
-  const mappers = new Map<string, SourcePathMapper>();
-  const mapperFor = (corePath: string) => mappers.get(corePath);
+  const sources = new SourceMappers(sessions, context.workspaceState);
+  const mapperFor = (corePath: string) => sources.forPath(corePath);
   const ssaConsent = new SsaConsent(context.globalState);
-  context.subscriptions.push(ssaConsent);
+  context.subscriptions.push(ssaConsent, sources);
 
   const deps: OpenCoreDeps = {
     sessions,
     analyze: analyzeCore,
     logger,
-    mapperFor: (core) => {
-      const go = core.report.go;
-      const m = new SourcePathMapper({
-        substitutePath: readSettings().substitutePath,
-        workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
-        mainModule: go.mainModule?.path ?? go.mainPath ?? undefined,
-      });
-      mappers.set(core.corePath, m);
-      return m;
-    },
+    sources,
+    state: context.workspaceState,
     onOpened: (core) => {
       if (readSettings().autoSsa) void annotateWithSsa(core, false);
     },
@@ -66,8 +65,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
    * `interactive`; automatic passes only use binaries already allowed).
    */
   const annotateWithSsa = async (core: OpenCore, interactive: boolean): Promise<void> => {
-    const mapper = mappers.get(core.corePath);
-    if (!mapper) return;
+    if (!sessions.get(core.id)) return;
+    const mapper = sources.for(core);
     await annotateCoreWithSsa(sessions, core, {
       logger,
       goroots: readSettings().goroots,
@@ -89,10 +88,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       startDebugSession: true,
     });
 
-  const panicFrames = new PanicFramesProvider(sessions);
+  const panicFrames = new PanicFramesProvider(sessions, sources);
   const threads = new ThreadsProvider(sessions);
   const panicChain = new PanicChainProvider(sessions);
-  const decorations = new CrashDecorations(sessions, mapperFor, vscode.Uri.joinPath(context.extensionUri, 'media', 'frame-origin.svg'));
+  const decorations = new CrashDecorations(sessions, sources, vscode.Uri.joinPath(context.extensionUri, 'media', 'frame-origin.svg'));
   const hover = new PcHoverProvider(sessions);
 
   context.subscriptions.push(
@@ -111,8 +110,14 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     vscode.commands.registerCommand(Commands.closeCoreDump, async () => {
       const core = sessions.active;
       if (!core) return;
-      if (core.debugSession) await vscode.debug.stopDebugging(core.debugSession);
-      await sessions.close(core.id);
+      // Immediate: the views drop the core at once and its Delve is ended (disconnect, then killed
+      // after a short grace); the debug session is stopped without waiting for VS Code's round trip.
+      const t0 = Date.now();
+      const debugSession = core.debugSession;
+      const closed = sessions.close(core.id);
+      if (debugSession) void vscode.debug.stopDebugging(debugSession);
+      await closed;
+      logger.info(`closed ${core.corePath} in ${Date.now() - t0} ms`);
     }),
     vscode.commands.registerCommand(Commands.showLog, () => logger.channel.show()),
     vscode.commands.registerCommand(Commands.resetSsaConsent, async () => {
@@ -145,12 +150,25 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       if (core) core.debugSession = undefined;
     }),
   );
-  registerFrameCommands(context, sessions, mapperFor);
+  registerFrameCommands(context, sessions, sources);
+  registerCoreCommands(context, sessions, sources);
+  registerTracebackDetection(context);
   openCoreOnStartup(deps, context.extensionMode !== vscode.ExtensionMode.Production);
   registerGoCoreDebugger(context, sessions, (core, binary, options) => openCoreDump(deps, core, binary, options), logger);
   startTracebackClient(context, sessions, ssaConsent);
 
-  return { sessions, panicFrames, threads, panicChain, decorations, hover, mapperFor, ssaConsent };
+  return {
+    sessions,
+    panicFrames,
+    threads,
+    panicChain,
+    decorations,
+    hover,
+    mapperFor,
+    sources,
+    ssaConsent,
+    copyForIssue: () => (sessions.active ? copyForIssue(sessions.active) : undefined),
+  };
 }
 
 /**

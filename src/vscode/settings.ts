@@ -44,3 +44,32 @@ export function readSettings(): InspectorSettings {
     goAlternateDlv: alt?.['dlv'] || undefined,
   };
 }
+
+/** The machine-scoped executable settings: under a remote, VS Code takes them from the remote's settings only. */
+const MACHINE_SETTINGS = [Settings.dlvPath, Settings.dlvPaths, Settings.goroots] as const;
+
+function isEmpty(v: unknown): boolean {
+  return v === undefined || v === null || v === '' || (typeof v === 'object' && Object.keys(v).length === 0);
+}
+
+/**
+ * One sentence per machine-scoped setting whose User value is ignored because the window is remote
+ * (code-server, Remote-SSH, a container): inspect() shows a global value, the effective value is
+ * empty. Said in the log and in the error that needed the setting (Delve not found, no GOROOT).
+ */
+export function ignoredMachineSettings(
+  remoteName: string | undefined = vscode.env.remoteName,
+  config: Pick<vscode.WorkspaceConfiguration, 'inspect' | 'get'> = vscode.workspace.getConfiguration(Settings.section),
+): string[] {
+  if (!remoteName) return [];
+  const out: string[] = [];
+  for (const key of MACHINE_SETTINGS) {
+    const i = config.inspect<unknown>(key);
+    if (i && !isEmpty(i.globalValue) && isEmpty(config.get<unknown>(key))) {
+      out.push(
+        `${Settings.section}.${key} is set in your User settings, which a ${remoteName} window does not apply to this machine-scoped setting: set it in the Remote settings (Preferences: Open Remote Settings).`,
+      );
+    }
+  }
+  return out;
+}

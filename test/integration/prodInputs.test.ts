@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openCore, openCoreAsync } from '../../src/analysis/engine.js';
-import { ExecutableNotFoundError } from '../../src/analysis/coreAnalysis.js';
+import { ExecutableMissingError } from '../../src/core/errors.js';
 import type { Report } from '../../src/analysis/report.js';
 import { decompressCoreSync, fileCompression } from '../../src/core/compressed.js';
 import { CoreReadError } from '../../src/core/errors.js';
@@ -258,7 +258,7 @@ describe('the executable elsewhere, found by build ID', () => {
     const r = await cli(['report', moved, '--no-delve']);
     assert.equal(r.code, 1);
     assert.match(r.err, new RegExp(`cannot find the executable .*build ID ${gnu}.*GO_CORE_BUILD_ID_DIRS.*DEBUGINFOD_URLS`));
-    assert.throws(() => openCore(moved), ExecutableNotFoundError);
+    assert.throws(() => openCore(moved), ExecutableMissingError);
   });
 
   it('in a build-ID directory: <dir>/<id>/executable and <dir>/.build-id/ab/cdef….debug', async () => {
@@ -326,7 +326,7 @@ describe('the executable elsewhere, found by build ID', () => {
         try {
           (await openCoreAsync(moved, { debuginfod: { urls: [url], timeoutMs, dir } })).close();
         } catch (e) {
-          assert.ok(e instanceof ExecutableNotFoundError, String(e));
+          assert.ok(e instanceof ExecutableMissingError, String(e));
           return e.message;
         }
         throw new Error(`${url} was accepted`);

@@ -134,9 +134,9 @@ let made: Set<string> | undefined;
 /** Fixture names that scripts/make-cores of this checkout makes (its FIXTURES list). */
 function madeFixtures(): Set<string> {
   if (!made) {
-    // The repository is above this file: test/support/ in source, out/vscode-tests/suite/ when bundled.
+    // The repository is above: test/support/ in source, out/vscode-tests/suite/ when bundled.
     let dir = __dirname;
-    for (let i = 0; i < 6 && !existsSync(join(dir, 'scripts', 'make-cores')); i++) dir = dirname(dir);
+    while (!existsSync(join(dir, 'scripts', 'make-cores')) && dirname(dir) !== dir) dir = dirname(dir);
     const script = readFileSync(join(dir, 'scripts', 'make-cores'), 'utf8');
     made = new Set([...script.matchAll(/^\s+"([a-z0-9-]+)\|/gm)].map((m) => m[1]!));
     if (made.size === 0) throw new Error('no fixture found in the FIXTURES list of scripts/make-cores');

@@ -5,7 +5,9 @@ import { delimiter, join } from 'node:path';
 import { test } from 'node:test';
 import {
   SourcePathMapper,
+  declaredFunction,
   goModModulePath,
+  plausibleSource,
   isInsideRoot,
   isUncLike,
   sourceRoots,
@@ -206,5 +208,101 @@ test('sourceRoots: the GOROOT of the go on PATH, found through its link (nothing
     assert.deepEqual(roots, ['/mc', join(base, 'lib', 'go-1.99')]);
   } finally {
     rmSync(base, { recursive: true, force: true });
+  }
+});
+
+// By module and by content (issue 16, item 5): real files in a temporary workspace.
+function workspaceOf(files: Record<string, string>): string {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'gci-map-')));
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(join(root, rel, '..'), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  }
+  return root;
+}
+
+const PICK = 'package main\n\nfunc pick(xs []int, i int) int { return xs[i] }\n\nfunc main() {\n\tprintln(pick(nil, 1))\n}\n';
+
+test('declaredFunction: functions, methods (pointer and value receivers), closures, generics', () => {
+  assert.deepEqual(declaredFunction('main.pick'), { name: 'pick' });
+  assert.deepEqual(declaredFunction('example.com/a/pkg.(*T).M'), { name: 'M', receiver: 'T' });
+  assert.deepEqual(declaredFunction('example.com/a/pkg.T.M'), { name: 'M', receiver: 'T' });
+  assert.deepEqual(declaredFunction('main.main.func1'), { name: 'main' });
+  assert.deepEqual(declaredFunction('main.(*worker).run.func2'), { name: 'run', receiver: 'worker' });
+  assert.deepEqual(declaredFunction('main.Map[...]'), { name: 'Map' });
+  assert.equal(declaredFunction('main.glob..func1'), undefined);
+  assert.equal(declaredFunction('main.init.func1'), undefined);
+});
+
+test('plausibleSource: the function is declared at or above the line, and the line is in its body', () => {
+  assert.equal(plausibleSource(PICK, 3, 'main.pick'), true);
+  assert.equal(plausibleSource(PICK, 6, 'main.main'), true);
+  assert.equal(plausibleSource(PICK, 7, 'main.main'), true, 'the closing brace of the function');
+  assert.equal(plausibleSource(PICK, 6, 'main.pick'), false, 'line 6 lies in main, not in pick');
+  assert.equal(plausibleSource(PICK, 40, 'main.main'), false, 'beyond the end of the file');
+  assert.equal(plausibleSource(PICK, 2, 'main.pick'), false, 'above the declaration');
+  const method = 'package main\n\ntype w struct{}\n\nfunc (x *w) run() {\n\tgo func() {\n\t\tpanic(1)\n\t}()\n}\n';
+  assert.equal(plausibleSource(method, 7, 'main.(*w).run.func1'), true);
+  assert.equal(plausibleSource(method, 7, 'main.(*v).run.func1'), false, 'another receiver');
+  assert.equal(plausibleSource('TEXT ·f(SB)\n', 1, 'main.f', 'f_amd64.s'), true, 'assembly is not checked');
+});
+
+test('a file of another module is not the crash\'s source, even with the same name and line', () => {
+  const ws = workspaceOf({ 'go.mod': 'module example.com/other\n', 'main.go': PICK });
+  try {
+    const m = new SourcePathMapper({ workspaceFolders: [ws], mainModule: 'example.com/app' });
+    assert.equal(m.map('/build/app/main.go'), undefined);
+    const why = m.explainFrame({ file: '/build/app/main.go', line: 3, function: 'main.pick' });
+    assert.equal(why.found, undefined);
+    assert.match(why.rejected[0]?.why ?? '', /module example\.com\/other/);
+    // Without a known main module (a crash log with no binary) the suffix guess stands.
+    assert.equal(new SourcePathMapper({ workspaceFolders: [ws] }).map('/build/app/main.go')?.path, join(ws, 'main.go'));
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('two modules in subfolders: each binary gets the files of its own module', () => {
+  const ws = workspaceOf({
+    'a/go.mod': 'module example.com/a\n',
+    'a/main.go': PICK,
+    'b/go.mod': 'module example.com/b\n',
+    'b/main.go': PICK,
+    'b/lib/go.mod': 'module example.com/lib\n',
+    'b/lib/lib.go': 'package lib\n\nfunc F() {\n\tpanic(1)\n}\n',
+  });
+  try {
+    const a = new SourcePathMapper({ workspaceFolders: [ws], mainModule: 'example.com/a' });
+    const b = new SourcePathMapper({ workspaceFolders: [ws], mainModule: 'example.com/b', dependencies: ['example.com/lib'] });
+    assert.equal(a.mapFrame({ file: '/build/src/main.go', line: 3, function: 'main.pick' })?.path, join(ws, 'a', 'main.go'));
+    assert.equal(b.mapFrame({ file: '/build/src/main.go', line: 3, function: 'main.pick' })?.path, join(ws, 'b', 'main.go'));
+    assert.deepEqual(b.map('example.com/b/main.go'), { path: join(ws, 'b', 'main.go'), by: 'module' });
+    assert.equal(b.mapFrame({ file: 'example.com/lib@v1.0.0/lib.go', line: 4, function: 'example.com/lib.F' })?.path, join(ws, 'b', 'lib', 'lib.go'));
+    assert.equal(a.map('/elsewhere/lib/lib.go'), undefined, 'a does not depend on example.com/lib');
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('a file of the right module whose content does not fit the frame is not the source', () => {
+  const ws = workspaceOf({ 'go.mod': 'module example.com/app\n', 'main.go': 'package main\n\nfunc main() {\n}\n' });
+  try {
+    const m = new SourcePathMapper({ workspaceFolders: [ws], mainModule: 'example.com/app' });
+    assert.equal(m.map('/build/main.go')?.path, join(ws, 'main.go'), 'map() checks modules only');
+    const why = m.explainFrame({ file: '/build/main.go', line: 13, function: 'main.pick' });
+    assert.equal(why.found, undefined);
+    assert.match(why.rejected[0]!.why, /line 13 is not inside a declaration of main\.pick/);
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+});
+
+test('a chosen source folder is searched like a workspace folder', () => {
+  const src = workspaceOf({ 'go.mod': 'module example.com/app\n', 'main.go': PICK });
+  try {
+    const m = new SourcePathMapper({ workspaceFolders: ['/nonexistent-ws'], sourceFolders: [src], mainModule: 'example.com/app' });
+    assert.equal(m.mapFrame({ file: '/build/x/main.go', line: 3, function: 'main.pick' })?.path, join(src, 'main.go'));
+  } finally {
+    rmSync(src, { recursive: true, force: true });
   }
 });

@@ -1,10 +1,11 @@
 // Commands on frames of the Panic Frames view: go to the frame's source, copy its PC, copy frames as
 // traceback text, show the SSA of the frame's function.
 import * as vscode from 'vscode';
-import type { SourcePathMapper } from '../../analysis/pathMapping.js';
 import { framesAsTraceback } from '../../traceback/format.js';
-import { Commands } from '../constants.js';
-import type { CoreSessions } from '../session/coreSessions.js';
+import { Commands, Settings } from '../constants.js';
+import { crashTraceback } from './coreCommands.js';
+import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
+import type { SourceMappers } from '../session/sourceMappers.js';
 import { frameFunction, printableFrame, type ShownFrame } from '../views/frameText.js';
 import type { PanicFramesNode } from '../views/panicFramesView.js';
 
@@ -27,19 +28,32 @@ function framesOf(arg: unknown): { frames: ShownFrame[]; header?: string } | und
   return undefined;
 }
 
-export async function revealFrame(frame: ShownFrame, mapper: SourcePathMapper | undefined): Promise<boolean> {
+/**
+ * Opens a frame's source at its line. The file must be the crash's (by module and content,
+ * src/analysis/pathMapping.ts); otherwise says "source not found" and offers to choose the folder.
+ */
+export async function revealFrame(frame: ShownFrame, core: OpenCore | undefined, sources: SourceMappers): Promise<boolean> {
   if (!frame.file || !frame.line) {
     void vscode.window.showInformationMessage(`${frameFunction(frame)} has no source line (pc ${frame.pc}).`);
     return false;
   }
-  const mapped = mapper?.map(frame.file);
-  if (!mapped) {
-    void vscode.window.showWarningMessage(
-      `Source ${frame.file} was not found in the workspace. Add a 'goCoreInspector.substitutePath' entry mapping its build directory to your checkout.`,
-    );
+  const found = core ? sources.for(core).explainFrame({ file: frame.file, line: frame.line, function: frameFunction(frame) }) : undefined;
+  if (!core || !found?.found) {
+    const rejected = found?.rejected[0];
+    const choose = 'Choose Source Folder…';
+    void vscode.window
+      .showWarningMessage(
+        `Source not found for ${frameFunction(frame)} (${frame.file}:${frame.line})` +
+          (rejected ? `: ${rejected.path} is not it (${rejected.why})` : ' in the workspace') +
+          `. Choose the folder of its module, or map its build directory with '${Settings.section}.${Settings.substitutePath}'.`,
+        choose,
+      )
+      .then((c) => {
+        if (c === choose) void vscode.commands.executeCommand(Commands.chooseSourceFolder);
+      });
     return false;
   }
-  const doc = await vscode.workspace.openTextDocument(mapped.path);
+  const doc = await vscode.workspace.openTextDocument(found.found.path);
   const pos = new vscode.Position(Math.max(0, frame.line - 1), 0);
   await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), preserveFocus: false });
   return true;
@@ -48,13 +62,13 @@ export async function revealFrame(frame: ShownFrame, mapper: SourcePathMapper | 
 export function registerFrameCommands(
   context: vscode.ExtensionContext,
   sessions: CoreSessions,
-  mapperFor: (corePath: string) => SourcePathMapper | undefined,
+  sources: SourceMappers,
 ): void {
   context.subscriptions.push(
     vscode.commands.registerCommand(Commands.revealFrame, (arg: unknown) => {
       const frame = frameOf(arg);
       const core = sessions.active;
-      if (frame) return revealFrame(frame, core ? mapperFor(core.corePath) : undefined);
+      if (frame) return revealFrame(frame, core, sources);
       return false;
     }),
     vscode.commands.registerCommand(Commands.copyPc, async (arg: unknown) => {
@@ -62,8 +76,20 @@ export function registerFrameCommands(
       if (frame) await vscode.env.clipboard.writeText(frame.pc);
     }),
     vscode.commands.registerCommand(Commands.copyAsTraceback, async (arg: unknown) => {
+      // The crash row, the crashing goroutine's section, or no argument: the whole crashing goroutine
+      // with the panic header, `[running]` and `created by` (crashTraceback).
+      const node = arg as PanicFramesNode | undefined;
+      const core = sessions.active;
+      if (core && (!arg || node?.kind === 'crash' || (node?.kind === 'section' && node.stack === 'goroutine'))) {
+        const text = crashTraceback(node?.kind === 'crash' ? node.core : core);
+        await vscode.env.clipboard.writeText(text);
+        return text;
+      }
       const sel = framesOf(arg);
-      if (sel) await vscode.env.clipboard.writeText(framesAsTraceback(sel.frames.map(printableFrame), sel.header));
+      if (!sel) return undefined;
+      const text = framesAsTraceback(sel.frames.map(printableFrame), sel.header);
+      await vscode.env.clipboard.writeText(text);
+      return text;
     }),
   );
 }

@@ -1,27 +1,31 @@
 // Open Core Dump: find the executable, fill the views from our own readers at once, then start Delve
 // on the core and a VS Code debug session over it. Cancellable; every failure says what to do.
+import { statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { originOf } from '../../analysis/crashSummary.js';
 import type { CoreEngine } from '../../analysis/engine.js';
 import type { SourcePathMapper } from '../../analysis/pathMapping.js';
 import type { ReportFrame } from '../../analysis/report.js';
-import { CoreReadError, type CoreErrorKind } from '../../core/errors.js';
+import { CoreReadError, ExecutableMissingError, formatError, type CoreErrorKind } from '../../core/errors.js';
 import { isRuntimeFunction } from '../../traceback/crash.js';
 import { CoreSession } from '../../delve/coreSession.js';
 import { findDelveFor } from '../../delve/dlvDiscovery.js';
-import { Commands, DEBUG_TYPE, Views } from '../constants.js';
+import { Commands, DEBUG_TYPE, StateKeys, Views } from '../constants.js';
 import { CORE_ID_KEY } from '../debug/goCoreDebugger.js';
 import type { Logger } from '../log.js';
-import { readSettings } from '../settings.js';
+import { ignoredMachineSettings, readSettings } from '../settings.js';
 import { ExecutableNotFoundError, type Analyzer } from '../session/analyzer.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
+import type { SourceMappers } from '../session/sourceMappers.js';
 
 export interface OpenCoreDeps {
   sessions: CoreSessions;
   analyze: Analyzer;
   logger: Logger;
-  mapperFor(core: OpenCore): SourcePathMapper;
+  sources: SourceMappers;
+  /** Where the executable chosen for a core is remembered (workspace state). */
+  state: vscode.Memento;
   onOpened?(core: OpenCore): void;
 }
 
@@ -33,6 +37,33 @@ export interface OpenCoreOptions {
 }
 
 const CORE_NAME = /^core(\.\d+)?$|\.core$/;
+
+/**
+ * A core's short name: its file name, with as many parent folders as needed to tell it from the
+ * other open cores (`core`, then `custom-error/go1.22/core` when another `core` is open).
+ */
+export function coreName(corePath: string, others: readonly string[]): string {
+  const segs = corePath.split('/').filter(Boolean);
+  for (let n = 1; n <= segs.length; n++) {
+    const tail = segs.slice(-n).join('/');
+    if (!others.some((o) => o !== corePath && (o === tail || o.endsWith(`/${tail}`)))) return tail;
+  }
+  return corePath;
+}
+
+/** A debug session's name: the core's file and its program, so that two sessions are told apart. */
+export function sessionName(core: OpenCore, others: readonly string[] = []): string {
+  return `${coreName(core.corePath, others)} · ${basename(core.binaryPath)}${core.report.go.version ? ` (${core.report.go.version})` : ''}`;
+}
+
+/** How the engine found the executable: the path the core records, beside the core, or a workspace file. */
+function foundHow(core: OpenCore): string {
+  const exe = core.binaryPath;
+  const recorded = core.engine.analysis.cw.core.files.find((f) => f.path === exe);
+  if (recorded) return 'the path recorded in the core';
+  if (dirname(exe) === dirname(core.corePath)) return 'beside the core';
+  return 'found among the workspace files';
+}
 
 /** Errors about the executable, where choosing another one can help. */
 const BINARY_PROBLEMS = new Set<CoreErrorKind>(['build-id-mismatch', 'not-executable', 'not-found', 'not-go']);
@@ -53,7 +84,27 @@ export function derivedSubstitutePath(frames: readonly ReportFrame[], mapper: So
   return [...pairs.entries()].map(([to, from]) => ({ from, to }));
 }
 
+/** Core files of the workspace (`core`, `core.N`, `*.core`), nearest first, for the palette's picker. */
+export async function workspaceCores(): Promise<vscode.Uri[]> {
+  const found = await vscode.workspace.findFiles('**/{core,core.[0-9]*,*.core}', '**/{node_modules,.git}/**', 200);
+  return found
+    .filter((u) => CORE_NAME.test(basename(u.fsPath)))
+    .sort((a, b) => a.fsPath.split('/').length - b.fsPath.split('/').length || a.fsPath.localeCompare(b.fsPath));
+}
+
+/** The palette's Open Core Dump: the workspace's cores first, then "Browse…" (a file picker). */
 async function pickCore(): Promise<string | undefined> {
+  const cores = await workspaceCores();
+  if (cores.length > 0) {
+    const browse: vscode.QuickPickItem = { label: '$(folder-opened) Browse…', description: 'choose a core file anywhere' };
+    const items: (vscode.QuickPickItem & { uri?: vscode.Uri })[] = [
+      ...cores.map((uri) => ({ label: `$(file-binary) ${basename(uri.fsPath)}`, description: vscode.workspace.asRelativePath(uri), uri })),
+      browse,
+    ];
+    const picked = await vscode.window.showQuickPick(items, { title: 'Open Go Core Dump', placeHolder: 'A core file of the workspace, or Browse…' });
+    if (!picked) return undefined;
+    if (picked.uri) return picked.uri.fsPath;
+  }
   const picked = await vscode.window.showOpenDialog({
     title: 'Open Go Core Dump',
     openLabel: 'Open Core Dump',
@@ -63,8 +114,48 @@ async function pickCore(): Promise<string | undefined> {
   return picked?.[0]?.fsPath;
 }
 
-async function pickBinary(corePath: string, why: string): Promise<string | undefined> {
-  const choice = await vscode.window.showWarningMessage(`${why}`, { modal: false }, 'Choose Executable…');
+/** Where a core's chosen executable is remembered: the core's path, size and modification time. */
+export function coreKey(corePath: string): string | undefined {
+  try {
+    const st = statSync(corePath);
+    return `${corePath}|${st.size}|${Math.floor(st.mtimeMs)}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function rememberedBinary(state: vscode.Memento, corePath: string): string | undefined {
+  const key = coreKey(corePath);
+  return key ? state.get<Record<string, string>>(StateKeys.chosenBinaries, {})[key] : undefined;
+}
+
+async function rememberBinary(state: vscode.Memento, corePath: string, binary: string): Promise<void> {
+  const key = coreKey(corePath);
+  if (!key) return;
+  const all = { ...state.get<Record<string, string>>(StateKeys.chosenBinaries, {}) };
+  all[key] = binary;
+  // Keep the most recent 50 choices.
+  const entries = Object.entries(all).slice(-50);
+  await state.update(StateKeys.chosenBinaries, Object.fromEntries(entries));
+}
+
+/** The places the executable was looked for, one line each (the "binary not found" dialog). */
+export function placesSearched(corePath: string, e: ExecutableMissingError | undefined, candidates: number): string[] {
+  const lines: string[] = [];
+  if (e?.recordedPath) lines.push(`the path recorded in the core: ${e.recordedPath}`);
+  else lines.push('the path recorded in the core: none (the core names no executable file)');
+  lines.push(`beside the core: ${dirname(corePath)}`);
+  lines.push(`${candidates} file${candidates === 1 ? '' : 's'} of the workspace`);
+  for (const r of e?.rejected ?? []) lines.push(`rejected ${r.path}: ${r.reason}`);
+  return lines;
+}
+
+/**
+ * Asks for the executable in a modal dialog (it stays until answered; the progress notification
+ * waits behind it) with `detail`: where we looked, or what was wrong with the last choice.
+ */
+async function pickBinary(corePath: string, why: string, detail: string): Promise<string | undefined> {
+  const choice = await vscode.window.showWarningMessage(why, { modal: true, detail }, 'Choose Executable…');
   if (choice !== 'Choose Executable…') return undefined;
   const picked = await vscode.window.showOpenDialog({
     title: `Executable that produced ${basename(corePath)}`,
@@ -103,20 +194,31 @@ export async function openCoreDump(
       token.onCancellationRequested(() => abort.abort());
       progress.report({ message: 'reading the core' });
       let engine: CoreEngine | undefined;
-      let binary = binaryPath;
-      for (let attempt = 0; attempt < 3 && !engine; attempt++) {
+      const remembered = binaryPath ? undefined : rememberedBinary(deps.state, corePath);
+      let binary = binaryPath ?? remembered;
+      let chosen = false;
+      for (let attempt = 0; attempt < 4 && !engine; attempt++) {
+        let candidates: string[] = [];
         try {
-          engine = await deps.analyze(corePath, binary, {
-            candidates: binary ? [] : await executableCandidates(corePath),
-          });
+          candidates = binary ? [] : await executableCandidates(corePath);
+          engine = await deps.analyze(corePath, binary, { candidates });
         } catch (e) {
           if (token.isCancellationRequested) return undefined;
-          if (e instanceof ExecutableNotFoundError) {
-            binary = await pickBinary(corePath, `No executable matching ${name} was found. Which binary crashed?`);
-            if (!binary) return undefined;
+          if (binary && binary === remembered && !chosen) {
+            // The executable remembered for this core is gone or changed: look again.
+            deps.logger.warn(`the executable remembered for ${corePath} (${binary}) is not usable: ${formatError(e, 'editor', { oneLine: true })}`);
+            binary = undefined;
             continue;
           }
-          const msg = e instanceof Error ? e.message : String(e);
+          if (e instanceof ExecutableNotFoundError) {
+            const places = placesSearched(corePath, e.cause instanceof ExecutableMissingError ? e.cause : undefined, candidates.length);
+            deps.logger.warn(`no executable matching ${corePath}; looked at:\n  ${places.join('\n  ')}`);
+            binary = await pickBinary(corePath, `No executable matching ${name} was found. Which binary crashed?`, `Looked at:\n${places.map((p) => `• ${p}`).join('\n')}`);
+            if (!binary) return undefined;
+            chosen = true;
+            continue;
+          }
+          const msg = formatError(e, 'editor');
           deps.logger.error(`open ${corePath}: ${msg}`);
           if (!(e instanceof CoreReadError) || !BINARY_PROBLEMS.has(e.kind)) {
             // Nothing the user can pick would help (not a core, truncated, unreadable): say so and end.
@@ -125,29 +227,43 @@ export async function openCoreDump(
             });
             return undefined;
           }
-          const again = await vscode.window.showErrorMessage(`Cannot open ${name}: ${msg}`, 'Choose Executable…', 'Show Log');
-          if (again === 'Show Log') void vscode.commands.executeCommand(Commands.showLog);
-          if (again !== 'Choose Executable…') return undefined;
-          binary = await pickBinary(corePath, `Choose the executable that produced ${name}.`);
+          binary = await pickBinary(corePath, `Cannot open ${name} with ${binary ? basename(binary) : 'that executable'}.`, msg);
           if (!binary) return undefined;
+          chosen = true;
         }
       }
       if (!engine) return undefined;
+      if (chosen && binary) await rememberBinary(deps.state, corePath, binary);
       const core = deps.sessions.add(engine);
       const goVersion = core.report.go.version ?? undefined;
-      const mapper = deps.mapperFor(core);
+      const how = chosen
+        ? 'chosen by you'
+        : binaryPath
+          ? 'given'
+          : binary === remembered && remembered
+            ? 'chosen earlier for this core'
+            : foundHow(core);
+      deps.logger.info(`${corePath}: executable ${core.binaryPath} (${how}; matched by ${core.report.executable.verification}), ${goVersion ?? 'Go version unknown'}`);
+      const mapper = deps.sources.for(core);
       deps.onOpened?.(core);
       void vscode.commands.executeCommand(`${Views.panicFrames}.focus`);
       const origin = originOf(core.report.crash.frames);
-      const mapped = origin?.file ? mapper.map(origin.file) : undefined;
-      if (mapped && origin?.line) {
-        const doc = await vscode.workspace.openTextDocument(mapped.path);
+      const source = origin?.file && origin.line ? mapper.explainFrame(origin) : undefined;
+      if (source?.found && origin?.line) {
+        const doc = await vscode.workspace.openTextDocument(source.found.path);
         const pos = new vscode.Position(origin.line - 1, 0);
         await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), preview: true });
+      } else if (origin?.file) {
+        deps.logger.info(
+          `source of ${origin.function} (${origin.file}:${origin.line}) not found` +
+            (source?.rejected.length ? `: ${source.rejected.map((r) => `${r.path} (${r.why})`).join('; ')}` : ''),
+        );
       }
       if (token.isCancellationRequested) return core;
 
       progress.report({ message: 'starting Delve' });
+      const ignored = ignoredMachineSettings();
+      ignored.forEach((m) => deps.logger.warn(m));
       try {
         const pick = await findDelveFor(goVersion, {
           dlvPath: options.dlvPath ?? (Object.keys(settings.dlvPaths).length ? settings.dlvPaths : settings.dlvPath),
@@ -160,6 +276,8 @@ export async function openCoreDump(
           goVersion,
           dlv: pick,
           timeoutMs: settings.requestTimeoutMs,
+          // Closing a core ends its Delve at once: disconnect, then SIGTERM and SIGKILL 300 ms apart.
+          killGraceMs: 300,
           trace: settings.trace,
           substitutePath: [
             ...(options.substitutePath ?? settings.substitutePath),
@@ -184,7 +302,7 @@ export async function openCoreDump(
         deps.sessions.update(core);
       } catch (e) {
         if (token.isCancellationRequested) return core;
-        const msg = e instanceof Error ? e.message : String(e);
+        const msg = formatError(e, 'editor') + (ignored.length ? ` (${ignored.join(' ')})` : '');
         deps.logger.error(`Delve for ${corePath}: ${msg}`);
         core.notes.push(`No Delve session: ${msg.split('\n')[0]}`);
         deps.sessions.update(core);
@@ -199,7 +317,7 @@ export async function openCoreDump(
           {
             type: DEBUG_TYPE,
             request: 'launch',
-            name: `Core: ${core.label}`,
+            name: sessionName(core, deps.sessions.all.map((c) => c.corePath)),
             coreFilePath: corePath,
             program: core.binaryPath,
             [CORE_ID_KEY]: core.id,

@@ -76,9 +76,13 @@ export function registerGoCoreDebugger(
         );
       }
       core.debugSession = session;
-      const adapter = new ProxyDebugAdapter(core.delve, () => {
-        if (core.debugSession === session) core.debugSession = undefined;
-      });
+      const adapter = new ProxyDebugAdapter(
+        core.delve,
+        () => {
+          if (core.debugSession === session) core.debugSession = undefined;
+        },
+        core.crash,
+      );
       return new vscode.DebugAdapterInlineImplementation(adapter);
     },
   };

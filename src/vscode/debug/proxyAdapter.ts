@@ -5,10 +5,46 @@
 // the core; every other request is forwarded with its own sequence number.
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as vscode from 'vscode';
+import type { CrashSummary } from '../../analysis/crashSummary.js';
 import type { CoreSession, SessionEndInfo } from '../../delve/coreSession.js';
 
 /** Events of Delve's that must not reach VS Code a second time (they belong to our own handshake). */
 const SWALLOWED_EVENTS = new Set(['initialized', 'stopped']);
+
+/**
+ * Requests that would run the process. A core never runs: they are answered here with an error and
+ * never reach Delve (whose "can not continue execution of core process" would replace the panic in
+ * VS Code's exception widget).
+ */
+export const RUN_REQUESTS = new Set([
+  'continue',
+  'next',
+  'stepIn',
+  'stepOut',
+  'stepBack',
+  'reverseContinue',
+  'pause',
+  'restart',
+  'restartFrame',
+  'goto',
+]);
+
+export const CORE_CANNOT_RUN = 'A core cannot run: it is a snapshot of the process when it crashed.';
+
+/** The exceptionInfo answer: the crash kind and the messages the runtime printed (from the engine). */
+export function exceptionInfo(crash: CrashSummary): DebugProtocol.ExceptionInfoResponse['body'] {
+  const messages = crash.messages.length ? crash.messages : [crash.kind === 'signal' && crash.signal ? `signal ${crash.signal.name}` : crash.kind];
+  return {
+    exceptionId: crash.kind,
+    description: messages.join('\n'),
+    breakMode: 'unhandled',
+    details: {
+      message: messages.join('\n'),
+      typeName: crash.panics[0]?.type ?? crash.kind,
+      ...(crash.signal ? { fullTypeName: `signal ${crash.signal.name} addr=${crash.signal.address} pc=${crash.signal.pc}` } : {}),
+    },
+  };
+}
 
 export class ProxyDebugAdapter implements vscode.DebugAdapter {
   private readonly emitter = new vscode.EventEmitter<vscode.DebugProtocolMessage>();
@@ -21,6 +57,8 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
     private readonly session: CoreSession,
     /** Called when VS Code ends the debug session (disconnect/terminate). */
     private readonly onDisconnect: () => void,
+    /** The engine's crash summary of this core: the exception widget shows it. */
+    private readonly crash?: CrashSummary,
   ) {
     const onEnded = ({ reason }: SessionEndInfo): void => {
       if (this.ended) return;
@@ -45,17 +83,32 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
   private async handleRequest(req: DebugProtocol.Request): Promise<void> {
     switch (req.command) {
       case 'initialize':
-        this.respond(req, { ...this.session.capabilities, supportsConfigurationDoneRequest: true });
+        this.respond(req, {
+          ...this.session.capabilities,
+          supportsConfigurationDoneRequest: true,
+          supportsExceptionInfoRequest: this.crash !== undefined || this.session.capabilities.supportsExceptionInfoRequest,
+          supportsStepBack: false,
+          supportsRestartRequest: false,
+          supportsGotoTargetsRequest: false,
+          supportsRestartFrame: false,
+        });
         this.event('initialized', {});
         return;
       case 'launch':
       case 'attach':
         this.respond(req, undefined);
         return;
-      case 'configurationDone':
+      case 'configurationDone': {
         this.respond(req, undefined);
         this.event('stopped', { ...this.session.stoppedEvent.body, allThreadsStopped: true });
         return;
+      }
+      case 'exceptionInfo':
+        if (this.crash) {
+          this.respond(req, exceptionInfo(this.crash));
+          return;
+        }
+        break;
       case 'setBreakpoints':
         // A core is a snapshot: nothing will ever run, so breakpoints are accepted and never verified.
         this.respond(req, {
@@ -75,14 +128,17 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
         this.respond(req, undefined);
         this.onDisconnect();
         return;
-      default:
-        try {
-          const res = await this.session.client.forward(req);
-          const out: DebugProtocol.Response = { ...res, seq: this.seq++, request_seq: req.seq };
-          this.send(out);
-        } catch (err) {
-          this.respondError(req, err instanceof Error ? err.message : String(err));
-        }
+    }
+    if (RUN_REQUESTS.has(req.command)) {
+      this.respondError(req, CORE_CANNOT_RUN, true);
+      return;
+    }
+    try {
+      const res = await this.session.client.forward(req);
+      const out: DebugProtocol.Response = { ...res, seq: this.seq++, request_seq: req.seq };
+      this.send(out);
+    } catch (err) {
+      this.respondError(req, err instanceof Error ? err.message : String(err));
     }
   }
 
@@ -98,7 +154,7 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
     this.send(out);
   }
 
-  private respondError(req: DebugProtocol.Request, message: string): void {
+  private respondError(req: DebugProtocol.Request, message: string, showUser = false): void {
     const out: DebugProtocol.ErrorResponse = {
       type: 'response',
       seq: this.seq++,
@@ -106,7 +162,7 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
       command: req.command,
       success: false,
       message,
-      body: { error: { id: 1, format: message, showUser: false } },
+      body: { error: { id: 1, format: message, showUser } },
     };
     this.send(out);
   }

@@ -1,16 +1,21 @@
-// Decorations on the source lines of the crash frames of the active core: the origin frame stands out
-// (message, PC, instruction, SSA value), the other frames are quieter. Cleared when the core closes.
+// Decorations on the source lines of the crash frames: the origin frame stands out (message, PC,
+// instruction, SSA value), the other frames are quieter. Every open core is decorated, each in the
+// files its own mapper finds (by module and content: src/analysis/pathMapping.ts), so two programs'
+// cores never annotate each other's files; where two cores map to the same file (two cores of one
+// program) the active core's line wins. A core's annotations go when it closes.
 import * as vscode from 'vscode';
 import { originOf, type CrashSummary } from '../../analysis/crashSummary.js';
-import type { SourcePathMapper } from '../../analysis/pathMapping.js';
 import type { ReportFrame } from '../../analysis/report.js';
 import type { PcMapping } from '../../ssa/pcToSsa.js';
-import type { CoreSessions } from '../session/coreSessions.js';
+import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
+import type { SourceMappers } from '../session/sourceMappers.js';
 import { crashHeadline } from '../views/frameText.js';
 import { ssaText } from './ssaAnnotator.js';
 
 /** What one decorated frame shows: the frame, whether it is the origin, its pc's annotation. */
 export interface DecoratedFrame {
+  /** The core the frame belongs to. */
+  core: OpenCore;
   frame: ReportFrame;
   origin: boolean;
   mapping: PcMapping | undefined;
@@ -40,6 +45,7 @@ export function annotationHover(d: DecoratedFrame, crash: CrashSummary): vscode.
     md.appendMarkdown(`**SSA** ${mapping.verified ? '$(verified) verified: rebuilt code equals the binary' : `$(warning) unverified${mapping.reason ? `: ${mapping.reason}` : ''}`}\n`);
     md.appendCodeblock([ssa, ...mapping.neighbours.map((n) => `  ${n.text}`)].join('\n'), 'text');
   }
+  md.appendMarkdown(`\n\n$(file-binary) ${d.core.label}`);
   return md;
 }
 
@@ -50,7 +56,7 @@ export class CrashDecorations implements vscode.Disposable {
 
   constructor(
     private readonly sessions: CoreSessions,
-    private readonly mapperFor: (corePath: string) => SourcePathMapper | undefined,
+    private readonly sources: SourceMappers,
     iconPath: vscode.Uri,
   ) {
     this.origin = vscode.window.createTextEditorDecorationType({
@@ -72,41 +78,40 @@ export class CrashDecorations implements vscode.Disposable {
       vscode.window.onDidChangeVisibleTextEditors(() => this.refresh()),
       sessions.onDidChange(() => this.refresh()),
       sessions.onDidAnnotate(() => this.refresh()),
+      sources.onDidChange(() => this.refresh()),
     );
     this.refresh();
   }
 
-  /** Frames of the active core whose (mapped) source file is `fsPath`, with their lines. */
+  /** Frames of the open cores whose source file (found by each core's mapper) is `fsPath`: the active core's first. */
   framesIn(fsPath: string): DecoratedFrame[] {
-    const core = this.sessions.active;
-    if (!core) return [];
-    const mapper = this.mapperFor(core.corePath);
-    const frames = core.report.crash.frames;
-    const origin = originOf(frames);
-    return frames
-      .filter((f) => f.file && f.line && (mapper?.map(f.file)?.path ?? f.file) === fsPath)
-      .map((frame) => ({ frame, origin: frame === origin, mapping: core.annotations.get(frame.pc) }));
+    const active = this.sessions.active;
+    const cores = [...(active ? [active] : []), ...this.sessions.all.filter((c) => c !== active)];
+    return cores.flatMap((core) => {
+      const frames = core.report.crash.frames;
+      const origin = originOf(frames);
+      return frames
+        .filter((f) => f.file && f.line && this.sources.sourceOf(core, f) === fsPath)
+        .map((frame) => ({ core, frame, origin: frame === origin, mapping: core.annotations.get(frame.pc) }));
+    });
   }
 
   refresh(): void {
-    const core = this.sessions.active;
     for (const editor of vscode.window.visibleTextEditors) {
       const origin: vscode.DecorationOptions[] = [];
       const other: vscode.DecorationOptions[] = [];
-      if (core) {
-        const seen = new Set<number>();
-        for (const d of this.framesIn(editor.document.uri.fsPath)) {
-          const line = d.frame.line - 1;
-          if (line < 0 || line >= editor.document.lineCount || seen.has(line)) continue;
-          seen.add(line);
-          const range = editor.document.lineAt(line).range;
-          const opt: vscode.DecorationOptions = {
-            range,
-            hoverMessage: annotationHover(d, core.crash),
-            renderOptions: { after: { contentText: annotationText(d, core.crash) } },
-          };
-          (d.origin ? origin : other).push(opt);
-        }
+      const seen = new Set<number>();
+      for (const d of this.framesIn(editor.document.uri.fsPath)) {
+        const line = d.frame.line - 1;
+        if (line < 0 || line >= editor.document.lineCount || seen.has(line)) continue;
+        seen.add(line);
+        const range = editor.document.lineAt(line).range;
+        const opt: vscode.DecorationOptions = {
+          range,
+          hoverMessage: annotationHover(d, d.core.crash),
+          renderOptions: { after: { contentText: annotationText(d, d.core.crash) } },
+        };
+        (d.origin ? origin : other).push(opt);
       }
       editor.setDecorations(this.origin, origin);
       editor.setDecorations(this.other, other);

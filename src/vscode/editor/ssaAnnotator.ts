@@ -11,6 +11,7 @@ import { isReturnAddress } from '../../analysis/pcRules.js';
 import type { ReportFrame } from '../../analysis/report.js';
 import { findModuleRoot, RebuildNotAllowedError, type PcMapping } from '../../ssa/pcToSsa.js';
 import type { Logger } from '../log.js';
+import { ignoredMachineSettings } from '../settings.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
 import { frameFunction, isRuntimeFrame, type ShownFrame } from '../views/frameText.js';
 import type { SsaConsent } from './ssaConsent.js';
@@ -53,14 +54,39 @@ export function consentKey(core: OpenCore): string {
   return ids.go ?? ids.gnu ?? `path:${core.binaryPath}`;
 }
 
-/** Replaces the view's SSA note (one at a time: a retry never adds a second one). */
-function setSsaNote(core: OpenCore, note: string | undefined): void {
-  const i = core.notes.findIndex((n) => n.startsWith('SSA'));
-  if (i >= 0) core.notes.splice(i, 1);
-  if (note) core.notes.push(note);
+/**
+ * Replaces the view's SSA note: every earlier SSA note goes (a retry or a second pass never adds
+ * another), and the new one is one line (a multi-line reason, e.g. "… Looked at:" and its list,
+ * is folded onto the line so the row does not end at the colon).
+ */
+export function setSsaNote(core: Pick<OpenCore, 'notes'>, note: string | undefined): void {
+  for (let i = core.notes.length - 1; i >= 0; i--) if (core.notes[i]!.startsWith('SSA')) core.notes.splice(i, 1);
+  if (note) core.notes.push(note.replace(/\s*\n\s*/g, ' ').trim());
 }
 
+/** The pass running per core: a second pass (the command while the automatic one runs) waits for it. */
+const running = new WeakMap<OpenCore, Promise<void>>();
+
 export async function annotateCoreWithSsa(
+  sessions: CoreSessions,
+  core: OpenCore,
+  opts: SsaAnnotatorOptions,
+  token?: vscode.CancellationToken,
+): Promise<void> {
+  const before = running.get(core);
+  const pass = (async () => {
+    await before?.catch(() => undefined);
+    await annotatePass(sessions, core, opts, token);
+  })();
+  running.set(core, pass);
+  try {
+    await pass;
+  } finally {
+    if (running.get(core) === pass) running.delete(core);
+  }
+}
+
+async function annotatePass(
   sessions: CoreSessions,
   core: OpenCore,
   opts: SsaAnnotatorOptions,
@@ -77,7 +103,7 @@ export async function annotateCoreWithSsa(
       progressToken.onCancellationRequested(() => abort.abort());
       for (const frame of frames) {
         if (abort.signal.aborted || !sessions.get(core.id)) return;
-        const local = frame.file ? opts.mapper.map(frame.file)?.path : undefined;
+        const local = frame.file ? opts.mapper.mapFrame(frame)?.path : undefined;
         const root = local ? findModuleRoot(dirname(local))?.root : undefined;
         if (!root) {
           opts.logger.info(`SSA: no local source for ${frame.function} (${frame.file || '?'}); not rebuilt`);
@@ -106,7 +132,11 @@ export async function annotateCoreWithSsa(
           });
           // Keyed by the physical pc: the inlined frames of that physical frame share it.
           core.annotations.set(frame.pc, m);
-          if (frame === origin) setSsaNote(core, undefined);
+          // SSA works: no "not available" or "waiting" row stays (the views refresh).
+          if (frame === origin || core.notes.some((n) => n.startsWith('SSA: waiting'))) {
+            setSsaNote(core, undefined);
+            sessions.update(core);
+          }
           sessions.annotate(core);
           opts.logger.info(
             `SSA for ${frame.function} at ${frame.pc}: ${m.verified ? 'verified' : 'not verified'} (${m.reason})` +
@@ -128,7 +158,7 @@ export async function annotateCoreWithSsa(
             sessions.update(core);
             return;
           }
-          if (frame === origin) setSsaNote(core, `SSA not available: ${msg.split('\n')[0]}`);
+          if (frame === origin) setSsaNote(core, `SSA not available: ${msg}${ignoredMachineSettings().length ? ` (${ignoredMachineSettings().join(' ')})` : ''}`);
           sessions.update(core);
         }
       }

@@ -15,12 +15,14 @@ export class ExecutableNotFoundError extends InspectorError {
   override name = 'ExecutableNotFoundError';
   constructor(
     readonly corePath: string,
-    readonly rejected: { path: string; reason: string }[],
+    readonly rejected: readonly { path: string; reason: string }[],
+    /** The engine's error (ExecutableMissingError: the path the core records, the candidates rejected). */
+    cause?: unknown,
   ) {
     super(
       `No executable matching ${corePath} was found` +
-        (rejected.length ? ` (rejected: ${rejected.map((r) => `${r.path}: ${r.reason}`).join('; ')})` : '') +
-        '. Choose the binary that crashed.',
+        (rejected.length ? ` (rejected: ${rejected.map((r) => `${r.path}: ${r.reason}`).join('; ')})` : ''),
+      { file: corePath, hint: { editor: 'choose the binary that crashed' }, ...(cause !== undefined ? { cause } : {}) },
     );
   }
 }

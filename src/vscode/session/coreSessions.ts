@@ -120,6 +120,7 @@ export class CoreSessions implements vscode.Disposable {
 
   private fire(): void {
     void vscode.commands.executeCommand('setContext', ContextKeys.sessionActive, this.cores.size > 0);
+    void vscode.commands.executeCommand('setContext', ContextKeys.severalCores, this.cores.size > 1);
     this.changed.fire();
   }
 

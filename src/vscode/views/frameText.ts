@@ -85,3 +85,18 @@ export function crashHeadline(crash: CrashSummary): string {
   }
   return crash.kind === 'unknown' ? 'crash' : `${crash.kind} (message not found in the core)`;
 }
+
+/** How many characters of the crash message the Panic Frames header row shows (a 300 px side bar). */
+export const SHORT_HEADLINE = 36;
+
+/**
+ * The crash header row: the kind and the first words of the message, cut at a word boundary with
+ * an ellipsis (`panic: runtime error: index out of…`); the whole message is in the tooltip.
+ */
+export function crashShortHeadline(crash: CrashSummary, max = SHORT_HEADLINE): string {
+  const full = crashHeadline(crash);
+  if (full.length <= max) return full;
+  const cut = full.slice(0, max + 1);
+  const at = cut.lastIndexOf(' ');
+  return `${(at > max / 2 ? cut.slice(0, at) : full.slice(0, max)).replace(/[\s:,;]+$/, '')}…`;
+}

@@ -6,8 +6,10 @@ import { originOf, type SummaryGroup } from '../../analysis/crashSummary.js';
 import type { ReportFrame } from '../../analysis/report.js';
 import { Commands } from '../constants.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
+import type { SourceMappers } from '../session/sourceMappers.js';
 import {
   crashHeadline,
+  crashShortHeadline,
   frameDescription,
   frameFunction,
   frameLabel,
@@ -21,6 +23,7 @@ export type PanicFramesNode =
   | { kind: 'crash'; core: OpenCore }
   | { kind: 'message'; text: string }
   | { kind: 'note'; text: string }
+  | { kind: 'sourceNotFound'; core: OpenCore; frame: ReportFrame }
   | { kind: 'section'; label: string; description?: string; frames: ReportFrame[]; stack: 'goroutine' | 'g0' | 'gsignal'; expanded: boolean }
   | { kind: 'runtimeGroup'; frames: ReportFrame[] }
   | { kind: 'repeat'; frame: ReportFrame; count: number }
@@ -67,8 +70,18 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
   private readonly changed = new vscode.EventEmitter<PanicFramesNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
-  constructor(private readonly sessions: CoreSessions) {
+  constructor(
+    private readonly sessions: CoreSessions,
+    private readonly sources?: SourceMappers,
+  ) {
     sessions.onDidChange(() => this.changed.fire(undefined));
+    sources?.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  /** False when a user frame's source was looked for and not found (by module and content). */
+  private sourceFound(core: OpenCore, f: ShownFrame): boolean {
+    if (!this.sources || !f.file || !f.line || isRuntimeFrame(f)) return true;
+    return this.sources.sourceOf(core, { file: f.file, line: f.line, function: frameFunction(f) }) !== undefined;
   }
 
   getChildren(node?: PanicFramesNode): PanicFramesNode[] {
@@ -79,6 +92,7 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
     if (!node) {
       const top: PanicFramesNode[] = [{ kind: 'crash', core }];
       for (const n of coreNotes(core)) top.push({ kind: 'note', text: n });
+      if (origin && origin.file && !this.sourceFound(core, origin)) top.push({ kind: 'sourceNotFound', core, frame: origin });
       const goroutine = frames.filter((f) => !onSystemStack(f));
       if (goroutine.length < frames.length) {
         const g0 = frames.filter((f) => f.stack === 'g0');
@@ -138,13 +152,17 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
     switch (node.kind) {
       case 'crash': {
         const { crash, report } = node.core;
+        // Short (kind and the first words): the side bar is narrow; the whole message is in the tooltip
+        // and "Copy Message".
         const item = new vscode.TreeItem(
-          crashHeadline(crash),
+          crashShortHeadline(crash),
           crash.messages.length > 1 || crash.signal ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
         );
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
-        item.description = report.crash.goroutine !== null ? `goroutine ${report.crash.goroutine}` : undefined;
-        item.tooltip = `${crash.kind}\n${crash.messages.join('\n')}\n\ncore: ${node.core.corePath}\nbinary: ${node.core.binaryPath}${report.go.version ? `\n${report.go.version}` : ''}`;
+        const parts = [report.crash.goroutine !== null ? `goroutine ${report.crash.goroutine}` : undefined, this.sessions.all.length > 1 ? node.core.label : undefined];
+        item.description = parts.filter(Boolean).join(' · ') || undefined;
+        const messages = crash.messages.length ? crash.messages : [crashHeadline(crash)];
+        item.tooltip = `${messages.join('\n')}\n\n${crash.kind} · core: ${node.core.corePath}\nbinary: ${node.core.binaryPath}${report.go.version ? `\n${report.go.version}` : ''}`;
         item.contextValue = 'crash';
         return item;
       }
@@ -156,7 +174,22 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
       case 'note': {
         const item = new vscode.TreeItem(node.text);
         item.iconPath = new vscode.ThemeIcon('info');
+        item.tooltip = node.text;
         item.contextValue = 'note';
+        return item;
+      }
+      case 'sourceNotFound': {
+        const f = node.frame;
+        const item = new vscode.TreeItem(`Source not found: ${f.file.split('/').pop()}:${f.line}`);
+        item.description = 'Choose Source Folder…';
+        const why = this.sources?.for(node.core).explainFrame({ file: f.file, line: f.line, function: f.function }).rejected[0];
+        item.tooltip =
+          `The source of ${f.function} (${f.file}:${f.line}) is not in the workspace` +
+          (why ? `: ${why.path} is not it (${why.why})` : '') +
+          '. Click to choose the folder of its module.';
+        item.iconPath = new vscode.ThemeIcon('warning');
+        item.contextValue = 'note sourceNotFound';
+        item.command = { command: Commands.chooseSourceFolder, title: 'Choose Source Folder…', arguments: [node.core.id] };
         return item;
       }
       case 'section': {
@@ -182,7 +215,8 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
       case 'frame': {
         const f = node.frame;
         const item = new vscode.TreeItem(frameLabel(f));
-        item.description = frameDescription(f);
+        const core = this.sessions.active;
+        item.description = core && !this.sourceFound(core, f) ? `${frameDescription(f)} · source not found` : frameDescription(f);
         item.tooltip = frameTooltip(f, node.origin);
         item.iconPath = node.origin
           ? new vscode.ThemeIcon('debug-stackframe-focused', new vscode.ThemeColor('debugIcon.stopForeground'))

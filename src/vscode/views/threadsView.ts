@@ -2,7 +2,7 @@
 // sched.pc, whether the crash PC lies on the g0 stack), curg (goid, status, wait reason, sched pc/sp),
 // gsignal, and the M's flags (throwing, mallocing, locks, p).
 import * as vscode from 'vscode';
-import type { SummaryM } from '../../analysis/crashSummary.js';
+import type { SummaryG, SummaryM } from '../../analysis/crashSummary.js';
 import type { CoreSessions } from '../session/coreSessions.js';
 
 export type ThreadsNode =
@@ -16,6 +16,14 @@ function row(label: string, description: string, icon: string, children?: Thread
 /** The M's p: its address and id, `none` when it holds none. */
 export function pText(m: SummaryM): string {
   return m.pId !== null ? `${m.p} (P${m.pId})` : m.p === '0x0' ? 'none' : m.p;
+}
+
+/**
+ * A goroutine's wait reason, only while it waits: g.waitreason is not cleared when a goroutine runs
+ * again (src/runtime/proc.go, ready/casgstatus), so a running goroutine's is stale.
+ */
+export function waitReasonShown(g: Pick<SummaryG, 'status' | 'waitReason'>): string | null {
+  return /^waiting|^leaked/.test(g.status) && g.waitReason ? g.waitReason : null;
 }
 
 export function mChildren(m: SummaryM): ThreadsNode[] {
@@ -36,15 +44,16 @@ export function mChildren(m: SummaryM): ThreadsNode[] {
   }
   if (m.curg) {
     const g = m.curg;
+    const wait = waitReasonShown(g);
     const kids: ThreadsNode[] = [row('status', g.status, 'circle-filled')];
-    if (g.waitReason) kids.push(row('wait reason', g.waitReason, 'watch'));
+    if (wait) kids.push(row('wait reason', wait, 'watch'));
     if (g.schedPc)
       kids.push(
         row('sched.pc', `${g.schedPc}${g.schedFunction ? ` ${g.schedFunction}` : ''}${g.schedLine ? ` (${g.schedLine})` : ''}`, 'debug-stackframe'),
       );
     if (g.schedSp) kids.push(row('sched.sp', g.schedSp, 'arrow-down'));
     if (g.address) kids.push(row('address', g.address, 'symbol-variable'));
-    out.push(row('curg', `goroutine ${g.goid} [${g.status}${g.waitReason ? `, ${g.waitReason}` : ''}]`, 'symbol-event', kids));
+    out.push(row('curg', `goroutine ${g.goid} [${g.status}${wait ? `, ${wait}` : ''}]`, 'symbol-event', kids));
   } else {
     out.push(row('curg', 'none (idle M)', 'circle-outline'));
   }

@@ -204,14 +204,16 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
         }
         if (!annotation.includes('panic:')) throw new Error(`no crash annotation in the editor; after-texts: ${annotation}`);
         process.stderr.write(`[test-vscode] annotation: ${annotation}\n`);
-        // Hover the text of the annotated line (the decoration covers the whole line).
+        // Hover the annotation after the line's text, as a person reads it. (Not the code: the debug
+        // session is stopped in this file, and VS Code's debug hover owns hovers on its words.)
         const box = await page.evaluate<{ x: number; y: number } | undefined>(
           `(() => {
              for (const line of Array.from(document.querySelectorAll('.view-line'))) {
                const spans = Array.from(line.querySelectorAll('span'));
-               if (!spans.some((el) => String(getComputedStyle(el, '::after').content).includes('panic:'))) continue;
-               const r = line.getBoundingClientRect();
-               return { x: r.left + 30, y: r.top + r.height / 2 };
+               const annotated = spans.find((el) => String(getComputedStyle(el, '::after').content).includes('panic:'));
+               if (!annotated) continue;
+               const r = annotated.getBoundingClientRect();
+               return { x: Math.min(r.right + 80, window.innerWidth - 200), y: r.top + r.height / 2 };
              }
              return undefined;
            })()`,

@@ -103,7 +103,9 @@ describe('Open Core Dump', function () {
     assert.match(labelOf(crash), /^panic: /);
     const panicLine = tb.panics[0];
     assert.ok(panicLine, 'the oracle has a panic line');
-    assert.equal(labelOf(crash), panicLine.text.replace(/^\t+/, ''), 'the headline is the panic line the runtime printed');
+    // The row is short (kind and first words); the tooltip holds the line as the runtime printed it.
+    assert.ok(panicLine.text.replace(/^\t+/, '').startsWith(labelOf(crash).replace(/…$/, '')), `the headline ${labelOf(crash)} starts the panic line`);
+    assert.ok(String(crash.tooltip).includes(panicLine.text.replace(/^\t+/, '')), 'the tooltip holds the panic line the runtime printed');
     assert.equal(crash.description, `goroutine ${g.id}`);
     const frames = frameItems(a);
     const originItems = frames.filter((f) => f.item.contextValue === 'frame origin');
@@ -190,14 +192,19 @@ describe('Open Core Dump', function () {
     utimesSync(join(workspace, 'main.go'), now, now);
     await vscode.commands.executeCommand('goCoreInspector.openCoreDump', vscode.Uri.file(join(workspace, 'core')));
     const core = await waitFor('the core to open', () => a.sessions.active);
-    // Nothing is rebuilt before the user allows this binary: the automatic pass only says so.
-    await waitFor('the note that SSA waits for permission', () => core.notes.find((n) => /SSA: waiting for your permission/.test(n)), 60_000);
     const frames = core.report.crash.frames;
     const ssaOf = (pc: string) => {
       const m = core.annotations.get(pc);
       return m && ssaText(m) ? { mapping: m, value: ssaText(m)! } : undefined;
     };
-    assert.equal(frames.some((f) => ssaOf(f.pc)), false, 'no SSA before the user allowed the rebuild');
+    // Nothing is rebuilt before the user allows this binary: the automatic pass only says so, or
+    // shows a result an earlier, allowed rebuild left in the SSA cache (nothing is run for it).
+    const first = await waitFor(
+      'the note that SSA waits for permission, or a cached SSA result',
+      () => core.notes.find((n) => /SSA: waiting for your permission/.test(n)) ?? frames.map((f) => ssaOf(f.pc)).find((x) => x !== undefined),
+      60_000,
+    );
+    if (typeof first !== 'string') assert.equal(first.mapping.rebuild.cached, true, 'an SSA result before the user allowed the rebuild must come from the cache');
     // The user allows it (the modal's "Allow for This Binary"); the command then rebuilds with the
     // binary's exact toolchain (found in the project cache).
     await a.ssaConsent.set(core.report.executable.goBuildId!, 'allowed');
