@@ -12,10 +12,12 @@ import { fatalErrorMessage } from '../runtime/throwMessage.js';
 import type { CoreAnalysis } from './coreAnalysis.js';
 import { originIndex } from './pcRules.js';
 import { reportFrames, type Report, type ReportFrame } from './report.js';
-import { isRuntimeFunction } from '../traceback/crash.js';
+import { isRuntimeFunction, isStandardLibrary } from '../traceback/crash.js';
 import { unwind } from '../core/unwind.js';
 
-export type CrashKind = 'panic' | 'fatal error' | 'signal' | 'unknown';
+import type { CrashKind } from '../traceback/types.js';
+
+export type { CrashKind };
 
 export interface SummaryField {
   name: string;
@@ -157,13 +159,6 @@ export function raisingFrameIndex(frames: readonly ReportFrame[], record: bigint
 }
 
 /** A function of the standard library (its import path's first element has no dot), not main. */
-export function isStandardLibrary(func: string): boolean {
-  const slash = func.lastIndexOf('/');
-  const pkgEnd = func.indexOf('.', slash + 1);
-  const pkg = pkgEnd < 0 ? func : func.slice(0, pkgEnd);
-  if (pkg === 'main') return false;
-  return !pkg.split('/')[0]!.includes('.');
-}
 
 /** The first frame of the program's own code (not runtime, not standard library), else the origin. */
 export function blockingFrame(frames: readonly ReportFrame[]): ReportFrame | null {

@@ -7,7 +7,7 @@ import { delimiter } from 'node:path';
 import { debuginfodUrls } from '../analysis/debuginfod.js';
 import { openCoreAsync, type CoreEngine, type OpenCoreAsyncOptions } from '../analysis/engine.js';
 import { annotateFrames, type FrameAnnotation } from '../analysis/annotate.js';
-import { isStandardLibrary } from '../analysis/crashSummary.js';
+import { isStandardLibrary } from '../traceback/crash.js';
 import { describePlan } from '../ssa/rebuild.js';
 import { defaultSourceRoot, runPcCommand } from './pcCommand.js';
 import { HEAP_USAGE, parseHeapArgs, runHeapCommand } from './heapCommand.js';

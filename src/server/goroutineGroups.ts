@@ -1,33 +1,13 @@
 // Groups the goroutines of a traceback by identical stacks (the list of function names, in order),
 // like panicparse's buckets, and names each goroutine's top user frame.
 import { createHash } from 'node:crypto';
+import { isStandardLibrary } from '../traceback/crash.js';
 import type { Frame, Goroutine, Traceback } from '../traceback/types.js';
 import type { GoroutineGroup, GroupFrame } from './protocol.js';
 
-/** The package path of a printed function name: up to the last slash, then up to the first dot. */
-export function packageOf(func: string): string {
-  const slash = func.lastIndexOf('/');
-  const dot = func.indexOf('.', slash + 1);
-  return dot < 0 ? '' : func.slice(0, dot);
-}
-
-/**
- * True for functions of the standard library and the runtime: the package's first path element has
- * no dot and the package is not `main`. `panic(...)` (how Go 1.21+ prints runtime.gopanic) counts too.
- */
-export function isStdlibFunc(func: string): boolean {
-  const pkg = packageOf(func);
-  if (pkg === '') return true;
-  if (pkg === 'main') return false;
-  // The first path element (no array: this runs on every frame of every goroutine).
-  const slash = pkg.indexOf('/');
-  const dot = pkg.indexOf('.');
-  return dot < 0 || (slash >= 0 && dot > slash);
-}
-
 /** The first frame outside the standard library, innermost first. */
 export function topUserFrame(frames: readonly Frame[]): Frame | undefined {
-  return frames.find((f) => !isStdlibFunc(f.func));
+  return frames.find((f) => !isStandardLibrary(f.func));
 }
 
 export function groupFrame(f: Frame): GroupFrame {

@@ -26,6 +26,26 @@ export function isRuntimeFunction(func: string): boolean {
 }
 
 /**
+ * Whether a function belongs to the standard library (the runtime included): its package's first
+ * path element has no dot and the package is not `main`; `panic` (Go 1.21+'s name for
+ * runtime.gopanic) counts too. This is wider than isRuntimeFunction on purpose: the origin of a
+ * crash is the first frame outside the runtime (a panic raised in `strconv` or `sync` has its origin
+ * there), while a goroutine's *user* frame, which labels groups and blocked goroutines, is the first
+ * frame outside the whole standard library (a goroutine parked in `sync.(*Mutex).Lock` is labelled
+ * by the program's caller).
+ */
+export function isStandardLibrary(func: string): boolean {
+  if (func === 'panic') return true;
+  const slash = func.lastIndexOf('/');
+  const dot = func.indexOf('.', slash + 1);
+  if (dot < 0) return true;
+  const pkg = func.slice(0, dot);
+  if (pkg === 'main') return false;
+  const first = pkg.indexOf('/') < 0 ? pkg : pkg.slice(0, pkg.indexOf('/'));
+  return !first.includes('.');
+}
+
+/**
  * The origin frame of a goroutine's crash: the first frame, from the top of the stack, whose
  * function is not in the runtime (see isRuntimeFunction). Above it sit only the runtime's panic
  * and throw machinery (gopanic/`panic`, panicIndex-style helpers, panicmem, sigpanic, throw,

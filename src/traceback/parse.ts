@@ -279,7 +279,7 @@ export function parseTraceback(text: string): Traceback {
 
 function crashKind(tb: Traceback): CrashKind {
   if (tb.panics.length > 0) return 'panic';
-  if (tb.fatalErrors.length > 0) return 'fatal';
+  if (tb.fatalErrors.length > 0) return 'fatal error';
   if (tb.signal) return 'signal';
   return 'unknown';
 }

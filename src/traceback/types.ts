@@ -249,7 +249,11 @@ export interface RegisterDump {
   lastLine: number;
 }
 
-export type CrashKind = 'panic' | 'fatal' | 'signal' | 'unknown';
+/**
+ * What kind of crash: one type for the traceback parser, the engine and every surface. `fatal error`
+ * is spelled as the runtime prints it (a throw: not recoverable, `m.throwing` set).
+ */
+export type CrashKind = 'panic' | 'fatal error' | 'signal' | 'unknown';
 
 export interface Traceback {
   /** Every line, in input order: `lines[i].line === i`. */
@@ -269,6 +273,6 @@ export interface Traceback {
   registerDumps: RegisterDump[];
   /** Lines that are none of the above (kept so that nothing is lost). */
   others: OtherLine[];
-  /** panic when a panic line is printed, fatal when only a fatal error, signal when only a signal. */
+  /** panic when a panic line is printed, fatal error when only a fatal error, signal when only a signal. */
   kind: CrashKind;
 }

@@ -16,7 +16,7 @@ const VARIANTS: Record<string, { program: string; variant: string; buildArgs: st
 };
 
 /** What the first line of each program's traceback says, and which crash kind that is. */
-const EXPECTED: Record<string, { first: RegExp; kind: 'panic' | 'fatal'; also?: RegExp }> = {
+const EXPECTED: Record<string, { first: RegExp; kind: 'panic' | 'fatal error'; also?: RegExp }> = {
   index: { first: /^panic: runtime error: index out of range \[5\] with length 3$/, kind: 'panic' },
   'nilptr-goroutine': {
     first: /^panic: runtime error: invalid memory address or nil pointer dereference$/,
@@ -30,15 +30,15 @@ const EXPECTED: Record<string, { first: RegExp; kind: 'panic' | 'fatal'; also?: 
     also: /^\tpanic: second, after recovering first$/m,
   },
   'defer-panic': { first: /^panic: original$/, kind: 'panic', also: /^\tpanic: deferred cleanup failed$/m },
-  'map-writes': { first: /^fatal error: concurrent map writes$/, kind: 'fatal' },
+  'map-writes': { first: /^fatal error: concurrent map writes$/, kind: 'fatal error' },
   'stack-overflow': {
     first: /^runtime: goroutine stack exceeds 1000000000-byte limit$/,
-    kind: 'fatal',
+    kind: 'fatal error',
     also: /^fatal error: stack overflow$/m,
   },
   'many-goroutines': { first: /^panic: giving up with 10000 goroutines blocked$/, kind: 'panic' },
   'nested-panics': { first: /^panic: A$/, kind: 'panic', also: /^\tpanic: B \[recovered\]\n\tpanic: C after B$/m },
-  'mutex-deadlock': { first: /^fatal error: all goroutines are asleep - deadlock!$/, kind: 'fatal' },
+  'mutex-deadlock': { first: /^fatal error: all goroutines are asleep - deadlock!$/, kind: 'fatal error' },
   'inlined-nilptr': {
     first: /^panic: runtime error: invalid memory address or nil pointer dereference$/,
     kind: 'panic',
@@ -48,11 +48,11 @@ const EXPECTED: Record<string, { first: RegExp; kind: 'panic' | 'fatal'; also?: 
     first: /^panic: heap fixture: HeapObjects=\d+ HeapAlloc=\d+ main\.Small=500 main\.Node=3000 main\.Record=2000 main\.Blob=40 main\.Garbage=0 record0=0x[0-9a-f]+$/,
     kind: 'panic',
   },
-  'wait-mutex-exited': { first: /^fatal error: all goroutines are asleep - deadlock!$/, kind: 'fatal', also: /^goroutine 1 (gp=\S+ m=\S+ )?\[(sync\.Mutex\.Lock|semacquire)\]:$/m },
-  'wait-chan-cycle': { first: /^fatal error: all goroutines are asleep - deadlock!$/, kind: 'fatal', also: /^goroutine \d+ (gp=\S+ m=\S+ )?\[chan send\]:$/m },
+  'wait-mutex-exited': { first: /^fatal error: all goroutines are asleep - deadlock!$/, kind: 'fatal error', also: /^goroutine 1 (gp=\S+ m=\S+ )?\[(sync\.Mutex\.Lock|semacquire)\]:$/m },
+  'wait-chan-cycle': { first: /^fatal error: all goroutines are asleep - deadlock!$/, kind: 'fatal error', also: /^goroutine \d+ (gp=\S+ m=\S+ )?\[chan send\]:$/m },
   'wait-chan-leak': { first: /^panic: leaked 5 workers$/, kind: 'panic', also: /^goroutine \d+ (gp=\S+ m=\S+ )?\[chan receive\]:$/m },
-  'wait-waitgroup': { first: /^fatal error: all goroutines are asleep - deadlock!$/, kind: 'fatal', also: /^goroutine 1 (gp=\S+ m=\S+ )?\[(sync\.WaitGroup\.Wait|semacquire)\]:$/m },
-  'map-writers': { first: /^fatal error: concurrent map writes$/, kind: 'fatal' },
+  'wait-waitgroup': { first: /^fatal error: all goroutines are asleep - deadlock!$/, kind: 'fatal error', also: /^goroutine 1 (gp=\S+ m=\S+ )?\[(sync\.WaitGroup\.Wait|semacquire)\]:$/m },
+  'map-writers': { first: /^fatal error: concurrent map writes$/, kind: 'fatal error' },
 };
 
 function readHead(path: string, n: number): Buffer {

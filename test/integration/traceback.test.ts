@@ -75,7 +75,7 @@ describe('parseTraceback on every fixture traceback', () => {
         assert.equal(tb.signal.fields.find((x) => x.key === 'addr')?.value, addr);
         assert.equal(tb.signal.signal.value, /^\[signal (SIG\w+)/.exec(raw[sig]!)![1]);
       }
-      const expectedKind = raw[0]!.startsWith('panic: ') ? 'panic' : 'fatal';
+      const expectedKind = raw[0]!.startsWith('panic: ') ? 'panic' : 'fatal error';
       assert.equal(tb.kind, expectedKind);
 
       // Goroutine blocks and runtime stacks.
