@@ -244,6 +244,15 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
             const fn = w !== undefined ? tab.funcForPC(w) : undefined;
             if (fn && RACECALL_FUNCS.has(fn.name)) {
               slot = sp + i * 8n;
+              // R12 was racecall's SP before the alignment: 0 or 8 bytes above the aligned SP,
+              // where the return address into racecall's caller lies.
+              for (const cand of [slot + 8n, slot + 16n]) {
+                const back = word(mem, cand);
+                if (back !== undefined && tab.funcForPC(back)) {
+                  dregs.set(DW_REG_R12, cand);
+                  break;
+                }
+              }
               break;
             }
           }

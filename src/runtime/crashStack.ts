@@ -144,11 +144,20 @@ export function unwindThread(tab: Pclntab, mem: Memory, layout: RuntimeLayout | 
       const g0 = readField(mem, cur.m, o.m.g0);
       const g0sp = g0 ? readField(mem, g0, o.g.schedSp) : undefined;
       const delta = tab.spDelta(frame.func, frame.pc);
-      if (!g0sp || delta === undefined || delta < 0) return undefined;
-      const cfa = g0sp + BigInt(delta) + 8n;
-      const pc = word(mem, cfa - 8n);
-      if (!pc) return undefined;
-      return { pc, sp: cfa, bp: word(mem, cfa - 16n) ?? 0n, label: 'g0' };
+      if (delta === undefined || delta < 0) return undefined;
+      if (g0sp) {
+        const cfa = g0sp + BigInt(delta) + 8n;
+        const pc = word(mem, cfa - 8n);
+        // The caller on g0 is crosscall2 (runtime/cgo/asm_amd64.s) when g0.sched.sp is still
+        // cgocallback's (a panic's systemstack can have reset it).
+        if (pc && tab.funcForPC(pc)?.name === 'crosscall2') return { pc, sp: cfa, bp: word(mem, cfa - 16n) ?? 0n, label: 'g0' };
+      }
+      // As the runtime's traceback does: cgocallback pushed curg.sched.pc (the systemstack_switch
+      // of asmcgocall) as the return address above its frame on the goroutine stack: the C frames
+      // on g0 are skipped.
+      const pc = word(mem, frame.fp - 8n);
+      if (!pc || !tab.funcForPC(pc)) return undefined;
+      return { pc, sp: frame.fp, bp: word(mem, frame.fp - 16n) ?? 0n, label: frame.stackLabel };
     }
     if (cur.kind === 'user' || cur.curg === 0n || switchedTo) return undefined;
     const sp = readField(mem, cur.curg, o.g.schedSp);
