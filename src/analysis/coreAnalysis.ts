@@ -6,6 +6,7 @@ import { executableMapping, openCoreWithBinary, type CoreWithBinary, type FoundB
 import type { ThreadStatus } from '../core/notes.js';
 import { GoSymbols } from '../core/symbols.js';
 import { dirname, resolve } from 'node:path';
+import { NativeCode } from '../core/native.js';
 import { CoreReadError, ExecutableMissingError } from '../core/errors.js';
 import { currentG, unwindThread, type CurrentG, type ThreadStack } from '../runtime/crashStack.js';
 import { layoutFor, LayoutError, type RuntimeLayout } from '../runtime/layout.js';
@@ -43,6 +44,8 @@ export interface CoreAnalysis {
   maxFrames: number;
   /** The g the thread runs (from R14), memoised. */
   current(t: ThreadStatus): CurrentG | undefined;
+  /** Native code of the process (C in the executable, shared libraries), built on first use. */
+  native(): NativeCode;
   /** The thread's stack (g0 frames, then its goroutine's after a switch), memoised. */
   stack(t: ThreadStatus): ThreadStack;
   close(): void;
@@ -87,6 +90,10 @@ export function analyzeCore(corePath: string, opts: AnalyzeOptions = {}): CoreAn
     }
     const maxFrames = opts.maxFrames ?? 1000;
     const stacks = new Map<ThreadStatus, ThreadStack>();
+    let nativeCode: NativeCode | undefined;
+    const binary = cw.binary;
+    const native = () =>
+      (nativeCode ??= NativeCode.forProcess({ exe: binary, exePath: binary.name, exeBias: cw.bias ?? 0n, files: cw.core.files, memory: cw.memory }));
     const currents = new Map<ThreadStatus, CurrentG | undefined>();
     return {
       cw,
@@ -97,6 +104,7 @@ export function analyzeCore(corePath: string, opts: AnalyzeOptions = {}): CoreAn
       layout,
       layoutProblem,
       maxFrames,
+      native,
       current(t) {
         if (!currents.has(t)) currents.set(t, layout ? currentG(cw.memory, layout, t.regs) : undefined);
         return currents.get(t);
@@ -104,7 +112,7 @@ export function analyzeCore(corePath: string, opts: AnalyzeOptions = {}): CoreAn
       stack(t) {
         let s = stacks.get(t);
         if (!s) {
-          s = unwindThread(syms.pclntab, cw.memory, layout, t, maxFrames);
+          s = unwindThread(syms.pclntab, cw.memory, layout, t, maxFrames, native());
           stacks.set(t, s);
         }
         return s;

@@ -14,6 +14,7 @@ import { originIndex } from './pcRules.js';
 import { reportFrames, type Report, type ReportFrame } from './report.js';
 import { isRuntimeFunction, isStandardLibrary } from '../traceback/crash.js';
 import { unwind } from '../core/unwind.js';
+import { throwSignalLine, unhandledSignal, unhandledSignalLines } from './signalHeader.js';
 
 import type { CrashKind } from '../traceback/types.js';
 
@@ -123,6 +124,12 @@ export interface CrashSummary {
   ms: SummaryM[];
   goroutines: { total: number; groups: SummaryGroup[] };
   notes: string[];
+  /**
+   * A fault outside Go code or on the system stack (issue 12): the g the signal arrived on (R14
+   * of the interrupted context: g0, gsignal or a user g), its M and racectx (race builds), and the
+   * M's curg. Null when the crash is not such a fault.
+   */
+  fault: { m: number | null; g: string; gKind: 'g0' | 'gsignal' | 'user' | 'unknown'; curg: number | null; racectx: string | null; function: string } | null;
 }
 
 const hx = (n: bigint): string => '0x' + n.toString(16);
@@ -205,7 +212,7 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
   const funcs = st.frames.map((f) => f.funcName);
   let origin = originOf(report.crash.frames);
   let goroutine = report.crash.goroutine;
-  const base: CrashSummary = { kind: crashKind(funcs, 0, false), messages: [], signal: null, goroutine, origin, blocked: [], panics: [], ms: [], goroutines: { total: 0, groups: [] }, notes };
+  const base: CrashSummary = { kind: crashKind(funcs, 0, false), messages: [], signal: null, goroutine, origin, blocked: [], panics: [], ms: [], goroutines: { total: 0, groups: [] }, notes, fault: null };
   if (!a.layout || !a.goVersion) {
     notes.push(`runtime state not read: ${a.layoutProblem ?? 'unknown Go version'}`);
     return base;
@@ -247,14 +254,18 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
   let signal: CrashSummary['signal'] = null;
   const og = layout.offsets.g;
   const sigF = og.sig;
-  if (gAddr && sigF) {
-    const sig = attempt(notes, 'g.sig', () => readField(mem, gAddr, sigF));
+  const sigG = cur?.kind === 'g0' ? cur.g : gAddr;
+  if (sigG && sigF) {
+    const sig = attempt(notes, 'g.sig', () => readField(mem, sigG, sigF));
     if (sig) {
       const rd = (n: 'sigcode0' | 'sigcode1' | 'sigpc') => {
         const ref = og[n];
-        return ref ? (attempt(notes, `g.${n}`, () => readField(mem, gAddr, ref)) ?? 0n) : 0n;
+        return ref ? (attempt(notes, `g.${n}`, () => readField(mem, sigG, ref)) ?? 0n) : 0n;
       };
       signal = { number: Number(sig), name: signalName(Number(sig)), code: hx(rd('sigcode0')), address: hx(rd('sigcode1')), pc: hx(rd('sigpc')) };
+      if (kind === 'fatal error' && messages[0] === 'fatal error: unexpected signal during runtime execution') {
+        messages.splice(1, 0, throwSignalLine(Number(sig), rd('sigcode0'), rd('sigcode1'), rd('sigpc')));
+      }
     }
   }
 
@@ -364,6 +375,70 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
       groups.push({ count: gr.goids.length, goids: gr.goids.slice(0, 100).map(Number), status: gr.status, frames: gr.frames });
     }
   }
+  // A signal the runtime could not turn into a panic (Go 1.21+ prints it as it is).
+  let crashKindOut = kind;
+  const unhandled = kind === 'unknown' ? unhandledSignal(st.frames, mem) : undefined;
+  if (unhandled) {
+    crashKindOut = 'signal';
+    messages.push(...unhandledSignalLines(unhandled, crashM ? Number(crashM.id) : 0));
+    signal = { number: unhandled.number, name: signalName(unhandled.number), code: hx(unhandled.code), address: hx(unhandled.address), pc: hx(unhandled.pc) };
+  }
+  const fault = faultContext(a, st.frames, cur, crashM ? Number(crashM.id) : null, notes);
+  if (fault?.note) notes.push(fault.note);
+  if (fault) origin = faultOrigin(report.crash.frames, st.frames[fault.index]!.pc) ?? origin;
   const frames = report.crash.frames;
-  return { kind, messages, signal, goroutine, origin, blocked, panics: chains.panics.map((p) => summaryPanic(p, frames)), ms, goroutines: { total, groups }, notes };
+  return { kind: crashKindOut, messages, signal, goroutine, origin, blocked, panics: chains.panics.map((p) => summaryPanic(p, frames)), ms, goroutines: { total, groups }, notes, fault: fault?.summary ?? null };
+}
+
+/** Runtime-owned code outside Go: the race runtime and its entry points (runtime/race_amd64.s). */
+const RUNTIME_OWNED_C = /^(__tsan_|__sanitizer|racecall$|racefuncenter$|racecalladdr$|runtime\.race)/;
+
+/**
+ * The g a fault arrived on, for a signal frame outside Go code or on g0 (issue 12): R14 of the
+ * interrupted context, which g of its M it is, its racectx, and, for a fault in the race runtime
+ * with racectx 0, the note naming the Go function that ran on the system stack.
+ */
+function faultContext(
+  a: CoreAnalysis,
+  frames: readonly import('../core/unwind.js').PhysicalFrame[],
+  cur: ReturnType<CoreAnalysis['current']>,
+  mId: number | null,
+  notes: string[],
+): { summary: NonNullable<CrashSummary['fault']>; index: number; note?: string } | undefined {
+  const index = frames.findIndex((f) => f.isSignalFrame && f.native !== undefined);
+  if (index < 0 || !a.layout || !cur) return undefined;
+  const f = frames[index]!;
+  const o = a.layout.offsets;
+  const mem = a.cw.memory;
+  // R14 of the interrupted context: the ucontext the walk read (the sigtramp frame's cfa).
+  const tramp = frames.slice(0, index).reverse().find((x) => x.funcName === 'runtime.sigtramp' || x.funcName === 'runtime.cgoSigtramp');
+  const r14 = tramp ? mem.tryRead(tramp.fp + 40n + 6n * 8n, 8)?.readBigUInt64LE(0) : undefined;
+  const g = r14 ?? cur.g;
+  const g0 = readField(mem, cur.m, o.m.g0);
+  const gsignal = readField(mem, cur.m, o.m.gsignal);
+  const gKind = g === g0 ? 'g0' : g === gsignal ? 'gsignal' : g === cur.curg && g !== 0n ? 'user' : 'unknown';
+  const racectxF = o.g.racectx;
+  const race = a.cw.buildInfo?.settings.some((x) => x.key === '-race' && x.value === 'true') ?? false;
+  const racectx = race && racectxF && gKind !== 'unknown' ? (attempt(notes, 'g.racectx', () => readField(mem, g, racectxF)) ?? null) : null;
+  const summary = { m: mId, g: hx(g), gKind, curg: cur.curgGoid !== undefined ? Number(cur.curgGoid) : null, racectx: racectx !== null ? hx(racectx) : null, function: f.funcName } as const;
+  let note: string | undefined;
+  if (RUNTIME_OWNED_C.test(f.funcName) && racectx === 0n) {
+    const goFn = frames.slice(index + 1).find((x) => !x.native && !isRuntimeFunction(x.funcName) && !RUNTIME_OWNED_C.test(x.funcName));
+    if (goFn) {
+      note = `The fault is in the race runtime (${f.funcName}) with racectx = 0 in the g in R14 (${gKind}): ${goFn.logical[goFn.logical.length - 1]?.function ?? goFn.funcName} is race-instrumented and ran on the system stack, where racectx is 0.`;
+    }
+  }
+  return { summary: { ...summary }, index, ...(note ? { note } : {}) };
+}
+
+/**
+ * The origin of a fault outside Go code: the C function itself for C reached through cgo; for the
+ * race runtime or runtime-owned C, the first Go function outside the runtime below it.
+ */
+function faultOrigin(frames: readonly ReportFrame[], pc: bigint): ReportFrame | null {
+  const at = frames.findIndex((f) => BigInt(f.pc) === pc && f.signalFrame);
+  if (at < 0) return null;
+  const f = frames[at]!;
+  if (!RUNTIME_OWNED_C.test(f.function)) return f.language === 'c' ? f : null;
+  return frames.slice(at + 1).find((x) => x.language !== 'c' && !isRuntimeFunction(x.function) && !RUNTIME_OWNED_C.test(x.function)) ?? null;
 }

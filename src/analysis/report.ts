@@ -58,6 +58,10 @@ export interface ReportFrame {
    * recursion: the walk counts it by return addresses instead of listing it).
    */
   repeat: number;
+  /** `c` for a frame of native code (C through cgo, the race runtime, a shared library); absent for Go. */
+  language?: 'c';
+  /** The file the native frame's code is in (`prog`, `libc.so.6`); absent for Go frames. */
+  module?: string;
 }
 
 export interface ReportThread {
@@ -165,6 +169,26 @@ function toNum(v: bigint | undefined): number | null {
 export function reportFrames(frames: readonly PhysicalFrame[]): ReportFrame[] {
   const out: ReportFrame[] = [];
   for (const f of frames) {
+    if (f.native) {
+      // A frame of native code (C): its symbol and module; no Go source line.
+      out.push({
+        function: f.funcName,
+        file: '',
+        line: 0,
+        pc: hx(f.pc),
+        sp: hx(f.sp),
+        fp: hx(f.fp),
+        offset: hx(f.pc - f.entry),
+        inlined: false,
+        stack: f.stackLabel,
+        signalFrame: f.isSignalFrame,
+        returnAddress: isReturnAddress(f),
+        repeat: f.repeat,
+        language: 'c',
+        module: f.native.module,
+      });
+      continue;
+    }
     for (const l of f.logical) {
       out.push({
         function: l.function,

@@ -15,6 +15,7 @@ import {
   SHT_NOBITS,
   SHT_NOTE,
   SHT_SYMTAB,
+  SHT_DYNSYM,
   type ElfHeader,
   type ElfNote,
   type ElfSymbol,
@@ -42,6 +43,7 @@ export class ElfFile {
   readonly programHeaders: readonly ProgramHeader[];
   private sectionCache: SectionHeader[] | undefined;
   private symbolCache: ElfSymbol[] | undefined;
+  private dynamicSymbolCache: ElfSymbol[] | undefined;
   private symbolByName: Map<string, ElfSymbol> | undefined;
 
   /** Opens a file by path (lazy reads) or parses a Buffer. Throws CoreReadError. */
@@ -281,21 +283,31 @@ export class ElfFile {
   symbols(): readonly ElfSymbol[] {
     if (this.symbolCache) return this.symbolCache;
     const symtab = this.sections.find((s) => s.type === SHT_SYMTAB);
-    if (!symtab) return (this.symbolCache = []);
+    return (this.symbolCache = symtab ? this.readSymbolTable(symtab, '.symtab') : []);
+  }
+
+  /** `.dynsym` symbols (the exported ones of a shared library; empty when there is none). */
+  dynamicSymbols(): readonly ElfSymbol[] {
+    if (this.dynamicSymbolCache) return this.dynamicSymbolCache;
+    const dynsym = this.sections.find((s) => s.type === SHT_DYNSYM);
+    return (this.dynamicSymbolCache = dynsym ? this.readSymbolTable(dynsym, '.dynsym') : []);
+  }
+
+  private readSymbolTable(symtab: SectionHeader, what: string): ElfSymbol[] {
     const strtab = this.sections[symtab.link];
     if (!strtab)
       throw new CoreReadError(
         'corrupt',
         this.name,
-        `${this.name}: .symtab links to missing string table section ${symtab.link}`,
+        `${this.name}: ${what} links to missing string table section ${symtab.link}`,
       );
-    const data = this.sectionData(symtab)!;
-    const strs = this.sectionData(strtab)!;
+    const data = this.sectionData(symtab) ?? Buffer.alloc(0);
+    const strs = this.sectionData(strtab) ?? Buffer.alloc(0);
     const strR = this.reader(strs, `string table ${strtab.name}`);
-    const r = this.reader(data, '.symtab', symtab.offset);
+    const r = this.reader(data, what, symtab.offset);
     const entsize = symtab.entsize || 24;
     if (entsize < 24)
-      throw new CoreReadError('corrupt', this.name, `${this.name}: .symtab entry size ${entsize} is smaller than 24`);
+      throw new CoreReadError('corrupt', this.name, `${this.name}: ${what} entry size ${entsize} is smaller than 24`);
     const out: ElfSymbol[] = [];
     for (let off = 0; off + 24 <= data.length; off += entsize) {
       const nameOff = r.u32(off);
@@ -310,7 +322,7 @@ export class ElfFile {
         size: r.u64(off + 16),
       });
     }
-    return (this.symbolCache = out);
+    return out;
   }
 
   /** The first `.symtab` symbol with this name. */

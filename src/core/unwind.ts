@@ -27,11 +27,19 @@
 // stack (main.main, runtime.main) and says how many frames lie between, as the runtime's
 // `...N frames elided...` does (runtime/traceback.go, tracebackInnerFrames/OuterFrames).
 //
+// Native code (C through cgo, the race runtime, shared libraries: no pclntab) is walked with its
+// call frame information (src/core/native.ts, src/core/cfi.ts), carrying the callee-saved
+// registers across C frames. runtime.racecall (runtime/race_amd64.s, the same in Go 1.19–1.27)
+// keeps the caller's SP in R12, callee-saved, before it aligns the stack for C: when the walk
+// comes back from C into racecall, its caller's frame starts at R12 (the return address there).
+//
 // Stack switches (g0 → goroutine across systemstack/morestack/mcall) are Go runtime knowledge:
 // when the walk reaches a function flagged SPWRITE (it writes SP: systemstack, morestack, mcall,
 // ...) other than the innermost frame, `onStackSwitch` may return the registers to continue from
 // (src/runtime/crashStack.ts does it with g.m.curg.sched); otherwise the walk stops there.
+import { DW_REG_NAMES, DW_REG_RBP, DW_REG_RSP, type RegisterFile } from './cfi.js';
 import { CoreReadError } from './errors.js';
+import { nativeStep, type NativeCode, type NativeLocation } from './native.js';
 import type { FuncInfo, LogicalFrame, Pclntab } from './pclntab.js';
 
 /** Registers the unwinder needs (the rest are carried along for callers that want them). */
@@ -39,6 +47,8 @@ export interface UnwindRegs {
   pc: bigint;
   sp: bigint;
   bp: bigint;
+  /** Every register by name (rbx, r12, ...), when known: C frames restore callee-saved ones. */
+  regs?: Record<string, bigint>;
 }
 
 /** Memory the unwinder reads (B1's Memory satisfies it). */
@@ -56,6 +66,7 @@ export type StopReason =
   | 'sp-not-increasing' // the caller's sp is not above the callee's: garbage, stop
   | 'stack-switch' // an SPWRITE function with no switch target (e.g. systemstack with no curg)
   | 'max-frames'
+  | 'no-cfi' // native code without call frame information for the pc
   | 'corrupt'; // the binary's tables could not be decoded at this pc
 
 export interface PhysicalFrame {
@@ -78,8 +89,10 @@ export interface PhysicalFrame {
   stackIndex: number;
   /** Label of that stack given by the switch hook ('g0', 'goroutine 1', ...); '' for the first. */
   stackLabel: string;
-  /** Source-level frames at pc, innermost inlined call first, the physical function last. */
+  /** Source-level frames at pc, innermost inlined call first, the physical function last (Go frames). */
   logical: LogicalFrame[];
+  /** A frame of native code (C, assembly of a shared library): its module; undefined for Go frames. */
+  native?: NativeLocation;
   /**
    * How many identical physical frames (same pc, same frame size) this entry stands for: 1, or
    * the exact length of the rest of a recursion run, the first at sp, each `fp - sp` bytes above
@@ -112,6 +125,8 @@ export interface UnwindOptions {
    * source frames up themselves (and cache them: thousands of goroutines share a few pcs).
    */
   logicalFrames?: boolean;
+  /** Native code of the process: C frames are walked with their CFI (otherwise the walk stops). */
+  native?: NativeCode;
 }
 
 export interface UnwindResult {
@@ -146,16 +161,31 @@ function word(mem: StackMemory, addr: bigint): bigint | undefined {
   return b ? b.readBigUInt64LE(0) : undefined;
 }
 
-/** Registers saved in the ucontext_t at `uc`, or undefined when unreadable. */
+/** uc_mcontext.gregs order (sys/ucontext.h, REG_R8 = 0 ... REG_RIP = 16). */
+const UCONTEXT_GREGS = ['r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rdi', 'rsi', 'rbp', 'rbx', 'rdx', 'rax', 'rcx', 'rsp', 'rip'] as const;
+const UCONTEXT_GREGS_AT = 40;
+
+/** Registers saved in the ucontext_t at `uc` (all general registers in `regs`), or undefined when unreadable. */
 export function readUcontext(mem: StackMemory, uc: bigint): UnwindRegs | undefined {
-  const b = mem.tryRead(uc + BigInt(UCONTEXT_RBP), UCONTEXT_RIP + 8 - UCONTEXT_RBP);
+  const b = mem.tryRead(uc + BigInt(UCONTEXT_GREGS_AT), UCONTEXT_GREGS.length * 8);
   if (!b) return undefined;
-  return {
-    bp: b.readBigUInt64LE(0),
-    sp: b.readBigUInt64LE(UCONTEXT_RSP - UCONTEXT_RBP),
-    pc: b.readBigUInt64LE(UCONTEXT_RIP - UCONTEXT_RBP),
-  };
+  const regs: Record<string, bigint> = {};
+  UCONTEXT_GREGS.forEach((n, i) => (regs[n] = b.readBigUInt64LE(i * 8)));
+  return { bp: regs.rbp!, sp: regs.rsp!, pc: regs.rip!, regs };
 }
+
+/** DWARF-numbered registers from named ones (and pc/sp/bp). */
+function registerFile(r: UnwindRegs): RegisterFile {
+  const m: RegisterFile = new Map();
+  if (r.regs) DW_REG_NAMES.forEach((n, i) => { const v = r.regs![n]; if (v !== undefined) m.set(i, v); });
+  m.set(DW_REG_RSP, r.sp);
+  m.set(DW_REG_RBP, r.bp);
+  return m;
+}
+
+/** runtime.racecall's name in pclntab (an assembly function local to the runtime: `racecall<>`). */
+const RACECALL_FUNCS = new Set(['racecall', 'runtime.racecall']);
+const DW_REG_R12 = 12;
 
 function hexs(n: bigint): string {
   return '0x' + n.toString(16);
@@ -174,6 +204,7 @@ export function unwind(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: 
 function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOptions, frames: PhysicalFrame[]): UnwindResult {
   const maxFrames = opts.maxFrames ?? DEFAULT_MAX_FRAMES;
   let { pc, sp, bp } = start;
+  let dregs = registerFile(start);
   let exact = !opts.innermostIsCallReturn; // look up pc itself (innermost, or interrupted by a signal)
   let signalled = false;
   let stackIndex = 0;
@@ -183,8 +214,70 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
 
   for (;;) {
     if (frames.length >= maxFrames) return end('max-frames', `stopped after ${maxFrames} frames`);
-    const f = tab.funcForPC(pc);
-    if (!f) return end('unknown-pc', `pc ${hexs(pc)} is not in any Go function`);
+    const goFunc = tab.funcForPC(pc);
+    // C from host objects (the race runtime's .syso, cgo objects linked internally) has a pclntab
+    // entry without tables (pcsp = pcln = 0): walk it with its CFI like any native code.
+    const hostCode = goFunc !== undefined && goFunc.pcsp === 0 && goFunc.pcln === 0 && opts.native?.moduleFor(pc) !== undefined;
+    const f = hostCode ? undefined : goFunc;
+    if (!f) {
+      const mod = opts.native?.moduleFor(pc);
+      if (!mod) return end('unknown-pc', `pc ${hexs(pc)} is not in any Go function${opts.native ? ' nor in a mapped module' : ''}`);
+      dregs.set(DW_REG_RSP, sp);
+      const step = nativeStep(mod, mem, pc, dregs, !exact);
+      const loc = mod.describe(pc);
+      frames.push({
+        pc, sp, fp: step.ok ? step.cfa : sp, bp, funcName: loc.function, entry: loc.entry, func: undefined,
+        isSignalFrame: signalled, returnAddress: !exact, stackIndex, stackLabel, logical: [], repeat: 1, native: loc,
+      });
+      if (!step.ok && step.reason === 'no-cfi') {
+        // No CFI (Go's internal linker drops the .eh_frame of host objects such as the race
+        // runtime's .syso). racecall called this C code with `ANDQ $~15, SP; CALL AX` right after
+        // `MOVQ SP, R12` (runtime/race_amd64.s): when R12 still holds its SP and the slot below
+        // the aligned SP holds a return address into racecall, that is this frame's caller.
+        // Where R12 is unknown (Go 1.19 injected a sigpanic call, whose Go frames clobber it),
+        // the first word of the 64 above sp that returns into racecall is taken.
+        const r12 = dregs.get(DW_REG_R12);
+        let slot = r12 !== undefined ? (r12 & ~15n) - 8n : undefined;
+        if (slot === undefined && signalled) {
+          for (let i = 0n; i < 64n; i++) {
+            const w = word(mem, sp + i * 8n);
+            const fn = w !== undefined ? tab.funcForPC(w) : undefined;
+            if (fn && RACECALL_FUNCS.has(fn.name)) {
+              slot = sp + i * 8n;
+              // R12 was racecall's SP before the alignment: 0 or 8 bytes above the aligned SP,
+              // where the return address into racecall's caller lies.
+              for (const cand of [slot + 8n, slot + 16n]) {
+                const back = word(mem, cand);
+                if (back !== undefined && tab.funcForPC(back)) {
+                  dregs.set(DW_REG_R12, cand);
+                  break;
+                }
+              }
+              break;
+            }
+          }
+        }
+        const ret = slot !== undefined && slot >= sp ? word(mem, slot) : undefined;
+        const caller = ret !== undefined ? tab.funcForPC(ret) : undefined;
+        if (slot !== undefined && ret !== undefined && caller && RACECALL_FUNCS.has(caller.name)) {
+          frames[frames.length - 1]!.fp = slot + 8n;
+          pc = ret;
+          sp = slot + 8n;
+          exact = false;
+          signalled = false;
+          continue;
+        }
+      }
+      if (!step.ok) return end(step.reason === 'no-cfi' ? 'no-cfi' : step.reason === 'top' ? 'top' : step.reason === 'unreadable' ? 'unreadable' : 'corrupt', step.detail);
+      if (step.cfa <= sp) return end('sp-not-increasing', `sp did not increase above ${hexs(sp)} in ${loc.function}`);
+      dregs = step.regs;
+      pc = step.pc;
+      sp = step.cfa;
+      bp = dregs.get(DW_REG_RBP) ?? bp;
+      exact = step.signalFrame;
+      signalled = step.signalFrame;
+      continue;
+    }
     const innermost = frames.length === 0 || frames[frames.length - 1]!.stackIndex !== stackIndex;
     // In the signal restorer, the ucontext is at sp.
     if (RESTORER_FUNCS.has(f.name)) {
@@ -193,6 +286,7 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
       if (!regs) return end('unreadable', `cannot read the signal context at ${hexs(sp)}`);
       markSignalHandler(frames, stackIndex);
       ({ pc, sp, bp } = regs);
+      dregs = registerFile(regs);
       exact = true;
       signalled = true;
       continue;
@@ -211,15 +305,31 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
       if (!regs) return end('unreadable', `cannot read the signal context at ${hexs(cfa)}`);
       markSignalHandler(frames, stackIndex);
       ({ pc, sp, bp } = regs);
+      dregs = registerFile(regs);
       exact = true;
       signalled = true;
       continue;
     }
     if ((f.flag & FUNC_FLAG_TOPFRAME) !== 0 || TOP_FUNCS.has(f.name)) return end('top', `reached ${f.name}`);
+    const r12 = dregs.get(DW_REG_R12);
+    if (RACECALL_FUNCS.has(f.name) && !innermost && r12 !== undefined && frames.length > 1 && frames[frames.length - 2]!.native) {
+      // Back from C: racecall's caller SP is in R12 (runtime/race_amd64.s), its return address at R12.
+      frame.fp = r12 + 8n;
+      const ret = word(mem, r12);
+      if (ret === undefined) return end('unreadable', `cannot read the return address of ${f.name} at ${hexs(r12)}`);
+      if (r12 === 0n) return end('corrupt', `racecall's saved SP (R12) is 0`);
+      pc = ret;
+      sp = r12 + 8n;
+      dregs = new Map([[DW_REG_RSP, sp], [DW_REG_RBP, bp]]);
+      exact = false;
+      signalled = false;
+      continue;
+    }
     if ((f.flag & FUNC_FLAG_SPWRITE) !== 0 && !innermost) {
       const next = opts.onStackSwitch?.(frame, frames);
       if (!next) return end('stack-switch', `${f.name} switches stacks and no other stack to continue on`);
       ({ pc, sp, bp } = next);
+      dregs = new Map([[DW_REG_RSP, sp], [DW_REG_RBP, bp]]);
       stackIndex++;
       stackLabel = next.label;
       exact = false;
@@ -248,6 +358,7 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
     }
     pc = ret;
     sp = cfa;
+    dregs = new Map([[DW_REG_RSP, sp], [DW_REG_RBP, bp]]);
     // sigpanic is "called" by the signal handler with the faulting pc as its return address.
     exact = f.name === 'runtime.sigpanic';
     signalled = exact;

@@ -7,8 +7,23 @@
 // reaches an SPWRITE function (systemstack, morestack, mcall, ...) on g0/gsignal, it continues at
 // curg.sched, once. The first frame there is looked up as a return address (pc-1), as the
 // runtime's own traceback does for a saved context.
+//
+// Switches between C and Go (runtime/asm_amd64.s of each version; runtime/cgocall.go):
+// - runtime.asmcgocall reached from C on g0: the C function was called on g0 after asmcgocall
+//   saved, at the aligned g0 SP it called from, the goroutine's g and its depth in the goroutine
+//   stack (stack.hi − SP after asmcgocall's prologue; the return address is above it by the
+//   frame size pcsp gives): Go 1.19 at 48(SP) and 40(SP) (SUBQ $64), Go 1.21+ at 8(SP) and
+//   0(SP) (SUBQ $16). The goroutine's SP at asmcgocall's entry is g.stack.hi − depth, where the
+//   return address into runtime.cgocall lies. (curg.sched cannot be used: a panic in a callback
+//   overwrites it with its own systemstack switch.)
+// - runtime.cgocallback reached on the goroutine (C called back into Go): cgocallback stored its
+//   g0 SP in g0.sched.sp; its frame on g0 has the size pcsp gives at the call of cgocallbackg, and
+//   the return address into the C caller (crosscall2) at its top.
+// After a signal, the interrupted frames are labelled by the stack their SP lies in (g0, the
+// goroutine) rather than gsignal.
 import type { Memory } from '../core/memory.js';
 import type { Pclntab } from '../core/pclntab.js';
+import type { NativeCode } from '../core/native.js';
 import { unwind, type PhysicalFrame, type StackSwitch, type StopReason } from '../core/unwind.js';
 import type { FieldRef, RuntimeLayout } from './layout.js';
 
@@ -84,21 +99,96 @@ export function currentG(mem: Memory, layout: RuntimeLayout, regs: Record<string
   };
 }
 
-/** Unwinds a thread from its registers, switching once from g0/gsignal to m.curg. */
-export function unwindThread(tab: Pclntab, mem: Memory, layout: RuntimeLayout | undefined, thread: ThreadRegs, maxFrames?: number): ThreadStack {
+/** Stack switches followed in one thread walk (C → Go → C ... nests rarely more than twice). */
+const MAX_SWITCHES = 16;
+
+function word(mem: Memory, addr: bigint): bigint | undefined {
+  const b = mem.tryRead(addr, 8);
+  return b ? b.readBigUInt64LE(0) : undefined;
+}
+
+/** Unwinds a thread from its registers, across g0/gsignal → curg and the cgo switches. */
+export function unwindThread(tab: Pclntab, mem: Memory, layout: RuntimeLayout | undefined, thread: ThreadRegs, maxFrames?: number, native?: NativeCode): ThreadStack {
   const cur = layout ? currentG(mem, layout, thread.regs) : undefined;
   let switchedTo: ThreadStack['switchedTo'];
-  const onStackSwitch = (): StackSwitch | undefined => {
-    if (!layout || !cur || switchedTo || cur.kind === 'user' || cur.curg === 0n) return undefined;
-    const o = layout.offsets.g;
-    const sp = readField(mem, cur.curg, o.schedSp);
-    const pc = readField(mem, cur.curg, o.schedPc);
-    const bp = readField(mem, cur.curg, o.schedBp) ?? 0n;
+  let switches = 0;
+  const gLabel = (g: bigint) => {
+    const goid = layout ? readField(mem, g, layout.offsets.g.goid) : undefined;
+    return goid !== undefined ? `goroutine ${goid}` : 'curg';
+  };
+  const onStackSwitch = (frame: PhysicalFrame): StackSwitch | undefined => {
+    if (!layout || !cur || ++switches > MAX_SWITCHES) return undefined;
+    const o = layout.offsets;
+    if (frame.funcName === 'runtime.asmcgocall') {
+      // C ran on g0: back to the goroutine that called asmcgocall.
+      for (const [gAt, depthAt] of [[8n, 0n], [48n, 40n]] as const) {
+        const g = word(mem, frame.sp + gAt);
+        const depth = word(mem, frame.sp + depthAt);
+        if (!g || depth === undefined || depth > 1n << 30n) continue;
+        if (readField(mem, g, o.g.m) !== cur.m) continue;
+        const hi = readField(mem, g, o.g.stackHi);
+        if (!hi) continue;
+        // DX is asmcgocall's SP after its prologue (which pushes BP on Go 1.21+): the return
+        // address into cgocall lies above by the frame size pcsp gives at the call.
+        const delta = frame.func ? (tab.spDelta(frame.func, frame.pc) ?? 0) : 0;
+        const sp = hi - depth + BigInt(Math.max(0, delta));
+        const pc = word(mem, sp);
+        if (!pc || !tab.funcForPC(pc)) continue;
+        const goid = readField(mem, g, o.g.goid);
+        switchedTo = { goid, g };
+        return { pc, sp: sp + 8n, bp: frame.bp, label: gLabel(g) };
+      }
+    }
+    if (frame.funcName === 'runtime.cgocallback' && frame.func) {
+      // Go called back from C: continue on g0 at cgocallback's frame there.
+      const g0 = readField(mem, cur.m, o.m.g0);
+      const g0sp = g0 ? readField(mem, g0, o.g.schedSp) : undefined;
+      const delta = tab.spDelta(frame.func, frame.pc);
+      if (delta === undefined || delta < 0) return undefined;
+      if (g0sp) {
+        const cfa = g0sp + BigInt(delta) + 8n;
+        const pc = word(mem, cfa - 8n);
+        // The caller on g0 is crosscall2 (runtime/cgo/asm_amd64.s) when g0.sched.sp is still
+        // cgocallback's (a panic's systemstack can have reset it).
+        if (pc && tab.funcForPC(pc)?.name === 'crosscall2') return { pc, sp: cfa, bp: word(mem, cfa - 16n) ?? 0n, label: 'g0' };
+      }
+      // As the runtime's traceback does: cgocallback pushed curg.sched.pc (the systemstack_switch
+      // of asmcgocall) as the return address above its frame on the goroutine stack: the C frames
+      // on g0 are skipped.
+      const pc = word(mem, frame.fp - 8n);
+      if (!pc || !tab.funcForPC(pc)) return undefined;
+      return { pc, sp: frame.fp, bp: word(mem, frame.fp - 16n) ?? 0n, label: frame.stackLabel };
+    }
+    if (cur.kind === 'user' || cur.curg === 0n || switchedTo) return undefined;
+    const sp = readField(mem, cur.curg, o.g.schedSp);
+    const pc = readField(mem, cur.curg, o.g.schedPc);
+    const bp = readField(mem, cur.curg, o.g.schedBp) ?? 0n;
     if (!sp || !pc) return undefined;
     switchedTo = { goid: cur.curgGoid, g: cur.curg };
     return { pc, sp, bp, label: cur.curgGoid !== undefined ? `goroutine ${cur.curgGoid}` : 'curg' };
   };
   const firstStackLabel = !cur ? '' : cur.kind === 'user' ? `goroutine ${cur.goid ?? '?'}` : cur.kind;
-  const r = unwind(tab, mem, { pc: thread.pc, sp: thread.sp, bp: thread.fp }, { onStackSwitch, firstStackLabel, maxFrames });
+  const r = unwind(tab, mem, { pc: thread.pc, sp: thread.sp, bp: thread.fp, regs: thread.regs }, { onStackSwitch, firstStackLabel, maxFrames, native });
+  if (layout && cur) labelInterrupted(r.frames, mem, layout, cur);
   return { ...r, current: cur, switchedTo };
+}
+
+/** Frames a signal interrupted (after the handler's) get the label of the stack their SP is in. */
+function labelInterrupted(frames: PhysicalFrame[], mem: Memory, layout: RuntimeLayout, cur: CurrentG): void {
+  const o = layout.offsets;
+  const g0 = readField(mem, cur.m, o.m.g0);
+  const stacks: { label: string; lo: bigint; hi: bigint }[] = [];
+  for (const [label, g] of [['g0', g0], [cur.curgGoid !== undefined ? `goroutine ${cur.curgGoid}` : 'curg', cur.curg]] as const) {
+    if (!g) continue;
+    const lo = readField(mem, g, o.g.stackLo);
+    const hi = readField(mem, g, o.g.stackHi);
+    if (lo !== undefined && hi !== undefined && hi > lo) stacks.push({ label, lo, hi });
+  }
+  const first = frames.findIndex((f) => f.isSignalFrame);
+  if (first < 0) return;
+  for (const f of frames.slice(first)) {
+    if (f.stackIndex !== frames[first]!.stackIndex) break;
+    const s = stacks.find((x) => f.sp >= x.lo && f.sp < x.hi);
+    if (s) f.stackLabel = s.label;
+  }
 }

@@ -107,6 +107,9 @@ function loadFixture(dir: string): Fixture {
  * fixtures that do not exist must fail, not pass vacuously. The crafted `attack-*` fixtures (build
  * info a rebuild must refuse) are listed only when asked for by their exact name.
  */
+/** Fixtures of crashes outside Go code (issue 12), listed only when asked for by name. */
+export const OUTSIDE_GO = new Set(['cgo-inlined-fault', 'cgo-callback-panic', 'cgo-libc-fault', 'race-systemstack']);
+
 export function listFixtures(filter: { fixture?: string | RegExp; goMinor?: string } = {}): Fixture[] {
   const root = join(cacheDir(), 'cores');
   const out: Fixture[] = [];
@@ -117,6 +120,9 @@ export function listFixtures(filter: { fixture?: string | RegExp; goMinor?: stri
       if (!known.has(name)) continue;
       if (typeof filter.fixture === 'string' && name !== filter.fixture) continue;
       if (name.startsWith('attack-') && filter.fixture !== name) continue;
+      // Crashes outside Go code (issue 12) are checked by test/integration/cgoFrames.test.ts; the
+      // traceback oracle of the other tests (src/traceback) does not read their header forms yet.
+      if (OUTSIDE_GO.has(name) && filter.fixture !== name) continue;
       if (filter.fixture instanceof RegExp && !filter.fixture.test(name)) continue;
       for (const v of readdirSync(join(root, name)).sort()) {
         if (filter.goMinor && v !== `go${filter.goMinor}`) continue;
