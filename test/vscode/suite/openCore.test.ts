@@ -269,21 +269,29 @@ describe('Open Core Dump', function () {
     assert.equal(alive.delve?.ended, false, 'the other Delve session is alive');
   });
 
-  it('bad input (a source file, a truncated core) gives an error, no session, and the extension keeps working', async () => {
+  it('bad input (a source file, a core cut inside its headers) gives an error, no session; a core cut later opens what is there', async () => {
     const a = await api();
     const before = a.sessions.all.length;
     const dir = mkdtempSync(join(tmpdir(), 'gci-bad-'));
     try {
-      const truncated = join(dir, 'core');
       const whole = readFileSync(join(workspace, 'core'));
-      writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length / 3)));
-      for (const bad of [join(workspace, 'main.go'), truncated]) {
+      const headerCut = join(dir, 'core.1');
+      writeFileSync(headerCut, whole.subarray(0, 200));
+      for (const bad of [join(workspace, 'main.go'), headerCut]) {
         const started = Date.now();
         const r = await vscode.commands.executeCommand('goCoreInspector.openAsCoreDump', vscode.Uri.file(bad), join(workspace, 'prog'));
         assert.equal(r, undefined, `${bad} must not open`);
         assert.ok(Date.now() - started < 10_000, `${bad}: the command returns promptly`);
         assert.equal(a.sessions.all.length, before, 'no session was added');
       }
+      // A core cut after its notes (a full disk, ulimit -c): opened as far as it goes, and it says so.
+      const truncated = join(dir, 'core');
+      writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length / 3)));
+      await vscode.commands.executeCommand('goCoreInspector.openAsCoreDump', vscode.Uri.file(truncated), join(workspace, 'prog'));
+      const partial = await waitFor('the truncated core to open', () => a.sessions.all.find((c) => c.corePath === truncated));
+      assert.ok(partial.report.truncated, 'the report names the truncation');
+      assert.equal(partial.report.truncated.actualBytes, Math.floor(whole.length / 3));
+      await a.sessions.close(partial.id);
       // Still working: the real core opens.
       await vscode.commands.executeCommand('goCoreInspector.openCoreDump', vscode.Uri.file(join(workspace, 'core')));
       await waitFor('the core to open after the errors', () => a.sessions.active);
