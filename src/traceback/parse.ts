@@ -281,5 +281,11 @@ function crashKind(tb: Traceback): CrashKind {
   if (tb.panics.length > 0) return 'panic';
   if (tb.fatalErrors.length > 0) return 'fatal error';
   if (tb.signal) return 'signal';
+  // A fault outside Go code or on g0 (Go 1.21+): the log starts with `SIGSEGV: segmentation
+  // violation` and `PC=… m=… sigcode=… addr=…` (signal_unix.go sighandler → dieFromSignal path).
+  // It precedes every goroutine block (a register dump after a goroutine belongs to another thread).
+  const first = tb.registerDumps[0];
+  const firstGoroutine = tb.goroutines[0]?.header.line ?? Infinity;
+  if (first?.title && first.firstLine < firstGoroutine) return 'signal';
   return 'unknown';
 }

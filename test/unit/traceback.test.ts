@@ -310,3 +310,22 @@ describe('framesAsTraceback', () => {
     );
   });
 });
+
+it('a fault outside Go code (Go 1.21+ header: SIGSEGV + PC= line) is a signal crash', () => {
+  // The shape the runtime prints for a fault in C code or on g0 (FIELD_NOTES; cgo-* fixtures).
+  const text = [
+    'SIGSEGV: segmentation violation',
+    'PC=0x493bd8 m=0 sigcode=1 addr=0x10',
+    'signal arrived during cgo execution',
+    '',
+    'goroutine 1 gp=0xc000002380 m=0 mp=0x5677c0 [syscall]:',
+    'runtime.cgocall(0x493c00, 0xc000052ee0)',
+    '\t/usr/lib/go/src/runtime/cgocall.go:167 +0x4b fp=0xc000052eb8 sp=0xc000052e80 pc=0x4679cb',
+    '',
+  ].join('\n');
+  const tb = parseTraceback(text);
+  assert.equal(tb.kind, 'signal');
+  assert.equal(tb.registerDumps[0]?.pcLine?.fields.find((f) => f.key === 'addr')?.value, '0x10');
+  // Output that merely contains such lines after the goroutines is not the crash header.
+  assert.equal(parseTraceback(['goroutine 1 [running]:', 'main.main()', '\t/x.go:1 +0x1', '', 'SIGSEGV: segmentation violation', 'PC=0x1 m=0'].join('\n')).kind, 'unknown');
+});
