@@ -98,7 +98,8 @@ export interface SummaryGroup {
   /** Up to 100 goroutine ids, ascending. */
   goids: number[];
   status: string;
-  frames: StackFrameLite[];
+  /** The frames of the group's first goroutine, in the report's one frame shape. */
+  frames: ReportFrame[];
 }
 
 export interface CrashSummary {
@@ -372,7 +373,8 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
     }
     total = grouper.count;
     for (const gr of grouper.result()) {
-      groups.push({ count: gr.goids.length, goids: gr.goids.slice(0, 100).map(Number), status: gr.status, frames: gr.frames });
+      const first = Number(gr.goids[0] ?? 0);
+      groups.push({ count: gr.goids.length, goids: gr.goids.slice(0, 100).map(Number), status: gr.status, frames: gr.frames.map((f) => groupFrame(f, first)) });
     }
   }
   // A signal the runtime could not turn into a panic (Go 1.21+ prints it as it is).
@@ -441,4 +443,25 @@ function faultOrigin(frames: readonly ReportFrame[], pc: bigint): ReportFrame | 
   const f = frames[at]!;
   if (!RUNTIME_OWNED_C.test(f.function)) return f.language === 'c' ? f : null;
   return frames.slice(at + 1).find((x) => x.language !== 'c' && !isRuntimeFunction(x.function) && !RUNTIME_OWNED_C.test(x.function)) ?? null;
+}
+
+/**
+ * A frame of a parked goroutine's stack in the report's one frame shape: its pc is a saved return
+ * address (the goroutine stopped inside a call) and no signal interrupted it.
+ */
+function groupFrame(f: StackFrameLite, goid: number): ReportFrame {
+  return {
+    function: f.func,
+    file: f.file,
+    line: f.line,
+    pc: f.pc,
+    sp: f.sp,
+    fp: f.fp,
+    offset: hx(BigInt(f.offset)),
+    inlined: f.inlined,
+    stack: `goroutine ${goid}`,
+    signalFrame: false,
+    returnAddress: true,
+    repeat: f.repeat ?? 1,
+  };
 }

@@ -138,8 +138,8 @@ export function runtimeDetails(s: CrashSummary): string[] {
   if (s.goroutines.total) {
     out.push('', `other goroutines: ${s.goroutines.total} in ${s.goroutines.groups.length} groups`);
     for (const g of s.goroutines.groups.slice(0, 20)) {
-      const top = g.frames.find((f) => !isRuntimeFunction(f.func)) ?? g.frames[0];
-      out.push(`  ${String(g.count).padStart(6)} × [${g.status}]  ${top ? `${top.func} ${top.file.slice(top.file.lastIndexOf('/') + 1)}:${top.line}` : ''}`);
+      const top = g.frames.find((f) => !isRuntimeFunction(f.function)) ?? g.frames[0];
+      out.push(`  ${String(g.count).padStart(6)} × [${g.status}]  ${top ? `${top.function} ${top.file.slice(top.file.lastIndexOf('/') + 1)}:${top.line}` : ''}`);
     }
   }
   for (const n of s.notes) out.push(`note: ${n}`);

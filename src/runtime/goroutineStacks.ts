@@ -4,6 +4,7 @@
 import type { Pclntab } from '../core/pclntab.js';
 import { unwind, type PhysicalFrame, type StackMemory } from '../core/unwind.js';
 import type { GoroutineInfo } from './goroutines.js';
+import { stackSignature } from '../traceback/crash.js';
 
 export interface StackFrameLite {
   func: string;
@@ -13,6 +14,8 @@ export interface StackFrameLite {
   /** Physical frame's pc, hex. */
   pc: string;
   sp: string;
+  /** The caller's sp (cfa), hex: the runtime's `fp=`. */
+  fp: string;
   /** Offset of pc in its physical function. */
   offset: number;
   /** Identical frames this entry stands for, when more than one (a deep recursion, counted). */
@@ -82,15 +85,17 @@ export function goroutineStack(tab: Pclntab, mem: StackMemory, g: GoroutineInfo,
   const frames: StackFrameLite[] = [];
   for (const f of r.frames) {
     const sp = hx(f.sp);
+    const fp = hx(f.fp);
     for (const t of templatesFor(tab, f)) {
-      frames.push({ func: t.func, file: t.file, line: t.line, inlined: t.inlined, pc: t.pc, sp, offset: t.offset, ...(f.repeat > 1 ? { repeat: f.repeat } : {}) });
+      frames.push({ func: t.func, file: t.file, line: t.line, inlined: t.inlined, pc: t.pc, sp, fp, offset: t.offset, ...(f.repeat > 1 ? { repeat: f.repeat } : {}) });
     }
   }
   return { goid: g.goid, status: g.tracebackStatus, frames, stop: r.stop };
 }
 
+/** The grouping signature of a stack (the one rule for cores and crash logs: src/traceback/crash.ts). */
 export function stackKey(frames: readonly StackFrameLite[]): string {
-  return frames.map((f) => `${f.func}:${f.line}${f.repeat !== undefined ? `×${f.repeat}` : ''}`).join('|');
+  return stackSignature(frames);
 }
 
 /**

@@ -1,7 +1,7 @@
 // Groups the goroutines of a traceback by identical stacks (the list of function names, in order),
 // like panicparse's buckets, and names each goroutine's top user frame.
 import { createHash } from 'node:crypto';
-import { isStandardLibrary } from '../traceback/crash.js';
+import { isStandardLibrary, stackSignature } from '../traceback/crash.js';
 import type { Frame, Goroutine, Traceback } from '../traceback/types.js';
 import type { GoroutineGroup, GroupFrame } from './protocol.js';
 
@@ -14,10 +14,9 @@ export function groupFrame(f: Frame): GroupFrame {
   return { func: f.func, file: f.file, line: f.lineNumber };
 }
 
-/** The stack signature: function names in order, and whether frames were elided. */
-export function stackSignature(g: Goroutine): string {
-  const parts = g.items.map((it) => (it.kind === 'frame' ? it.frame.func : `…${it.kind}`));
-  return parts.join('\n');
+/** The stack signature of a printed goroutine (the one rule: src/traceback/crash.ts stackSignature). */
+export function goroutineSignature(g: Goroutine): string {
+  return stackSignature(g.items.map((it) => (it.kind === 'frame' ? it.frame.func : { marker: it.kind })));
 }
 
 export function signatureKey(signature: string): string {
@@ -38,7 +37,7 @@ export function groupGoroutines(tb: Traceback): GroupIndex {
   const keyOf: string[] = [];
   const sigKeys = new Map<string, string>();
   for (const g of tb.goroutines) {
-    const sig = stackSignature(g);
+    const sig = goroutineSignature(g);
     let key = sigKeys.get(sig);
     if (key === undefined) {
       key = signatureKey(sig);

@@ -58,3 +58,17 @@ export function isStandardLibrary(func: string): boolean {
 export function originFrame(g: { frames: Frame[] }): Frame | undefined {
   return g.frames.find((f) => !isRuntimeFunction(f.func));
 }
+
+/**
+ * The signature goroutines are grouped by, in crash logs (src/server) and in cores (the engine):
+ * the functions of the stack in order, innermost first, like panicparse's buckets; a counted run
+ * of identical frames (`× N`) or an elided part (`…elided`) is part of the signature. Lines are
+ * not: goroutines parked at the same calls are one group even when a frame's line differs.
+ */
+export function stackSignature(items: readonly (string | { func: string; repeat?: number } | { marker: string })[]): string {
+  return items
+    .map((it) =>
+      typeof it === 'string' ? it : 'marker' in it ? `…${it.marker}` : it.repeat !== undefined && it.repeat > 1 ? `${it.func}×${it.repeat}` : it.func,
+    )
+    .join('\n');
+}

@@ -1,25 +1,17 @@
 // How the views, decorations and frame commands print the engine's frames and crash (pure; no
-// state): labels, descriptions, tooltips, the headline. The crash frames are the report's
-// ReportFrame; the frames of a goroutine group are the crash summary's (`func`, a numeric offset:
-// schemas/report.schema.json, runtime.goroutines.groups). Both are rendered as they are.
+// state): labels, descriptions, tooltips, the headline. Every frame is the report's one frame shape
+// (ReportFrame): the crash's and those of the other goroutines' groups alike.
 import * as vscode from 'vscode';
-import type { CrashSummary, SummaryGroup } from '../../analysis/crashSummary.js';
+import type { CrashSummary } from '../../analysis/crashSummary.js';
 import type { ReportFrame } from '../../analysis/report.js';
 import { isRuntimeFunction } from '../../traceback/crash.js';
 import type { PrintableFrame } from '../../traceback/format.js';
 
-/** A frame of another goroutine's group, as the crash summary holds it. */
-export type GroupFrame = SummaryGroup['frames'][number];
-
-/** A frame a view shows: one of the crash (the report's) or one of a goroutine group. */
-export type ShownFrame = ReportFrame | GroupFrame;
-
-export function isGroupFrame(f: ShownFrame): f is GroupFrame {
-  return 'func' in f;
-}
+/** A frame a view shows: one of the crash or of a goroutine group (the same shape). */
+export type ShownFrame = ReportFrame;
 
 export function frameFunction(f: ShownFrame): string {
-  return isGroupFrame(f) ? f.func : f.function;
+  return f.function;
 }
 
 /** In package runtime (or runtime/internal/...): folded in the views. */
@@ -30,12 +22,12 @@ export function isRuntimeFrame(f: ShownFrame): boolean {
 /** Hex offset of pc in its physical function; undefined for an inlined frame (it has no pc of its own). */
 export function frameOffset(f: ShownFrame): string | undefined {
   if (f.inlined) return undefined;
-  return isGroupFrame(f) ? '0x' + f.offset.toString(16) : f.offset;
+  return f.offset;
 }
 
 /** The frame as the runtime's traceback prints it (framesAsTraceback). */
 export function printableFrame(f: ShownFrame): PrintableFrame {
-  return isGroupFrame(f) ? { function: f.func, file: f.file, line: f.line, inlined: f.inlined, offset: frameOffset(f) ?? '' } : f;
+  return f;
 }
 
 /** Frames that ran on the system stack (g0) or the signal stack (gsignal), not on the goroutine's. */
@@ -63,15 +55,15 @@ export function frameTooltip(f: ShownFrame, origin: boolean): vscode.MarkdownStr
   if (f.file) md.appendMarkdown(`${escape(f.file)}:${f.line || '?'}\n\n`);
   const rows = [`PC ${f.pc}`];
   if (f.sp) rows.push(`SP ${f.sp}`);
-  if (!isGroupFrame(f) && f.fp) rows.push(`FP ${f.fp}`);
+  if (f.fp) rows.push(`FP ${f.fp}`);
   md.appendCodeblock(rows.join('\n'), 'text');
   // Every logical frame of a physical frame shares its rule (the engine's `returnAddress`).
-  const signal = !isGroupFrame(f) && !f.returnAddress;
+  const signal = !f.returnAddress;
   const tags = [
     origin ? 'origin of the crash' : undefined,
     f.inlined ? 'inlined call' : undefined,
     signal ? 'faulting instruction (PC is the instruction itself)' : 'PC is a return address',
-    !isGroupFrame(f) && onSystemStack(f) ? `on the ${f.stack} stack` : undefined,
+    onSystemStack(f) ? `on the ${f.stack} stack` : undefined,
   ].filter(Boolean);
   md.appendMarkdown(tags.join(' · '));
   return md;
