@@ -327,7 +327,8 @@ export function registerHeapCommands(provider: HeapProvider, sessions: CoreSessi
         void vscode.window.showInformationMessage('Go Core: no core dump is open.');
         return undefined;
       }
-      const h = await provider.heapOf(core);
+      // The Heap view may be collapsed (its own progress bar unseen): say it in a notification too.
+      const h = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Go Core: walking the heap…' }, () => provider.heapOf(core));
       if ('error' in h) {
         void vscode.window.showErrorMessage(`Go Core: the heap profile was not written: ${h.error}`);
         return undefined;
