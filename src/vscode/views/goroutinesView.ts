@@ -327,7 +327,7 @@ export class GoroutinesProvider implements vscode.TreeDataProvider<GoroutinesNod
         const item = new vscode.TreeItem(`${count} × ${title}`, Collapsed);
         item.description = node.by === 'userFrame' ? (uf ? fileName(uf.file) : undefined) : node.by === 'object' && g.objects.length > 0 ? g.title : node.by === 'object' ? undefined : g.title;
         item.tooltip = `${g.title}\n${plural(g.goids.length, 'goroutine')}${g.goids.length !== g.total ? ` of ${n(g.total)} (filtered)` : ''}${uf ? `\nfirst user frame: ${uf.function} (${uf.file}:${uf.line})` : ''}`;
-        item.iconPath = new vscode.ThemeIcon(g.objects[0] ? objectIcon(g.objects[0]) : 'symbol-array');
+        item.iconPath = new vscode.ThemeIcon(g.objects[0] ? objectIcon(g.objects[0]) : 'symbol-event');
         item.contextValue = 'goroutineGroup';
         return item;
       }
