@@ -126,7 +126,17 @@ describe('Goroutines and Heap views', function () {
     }
     const user = frames.map((f) => a.goroutines.getTreeItem(f)).find((i) => /^main\./.test(labelOf(i)))!;
     assert.equal(user.command?.command, 'goCoreInspector.revealFrame');
-    const opened = await vscode.commands.executeCommand(user.command.command, ...(user.command.arguments ?? []));
+    // Opening the core also opens the origin line and starts the debug session, which opens its own
+    // editor: VS Code refuses a showTextDocument when another editor opened meanwhile. Let them settle.
+    await waitFor('the debug session', () => (vscode.debug.activeDebugSession?.type === 'go-core' ? true : undefined));
+    const opened = await waitFor('Go to Frame to open the source', async () => {
+      try {
+        return (await vscode.commands.executeCommand(user.command!.command, ...(user.command!.arguments ?? []))) as boolean;
+      } catch (e) {
+        if (/another editor opened in the meantime/.test(String(e))) return undefined;
+        throw e;
+      }
+    }, 30_000);
     assert.equal(opened, true, 'Go to Frame opened the source');
     assert.ok(vscode.window.activeTextEditor?.document.uri.fsPath.endsWith('main.go'));
 
