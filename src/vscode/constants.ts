@@ -23,6 +23,15 @@ export const Commands = {
   selectCore: 'goCoreInspector.selectCore',
   copyMessage: 'goCoreInspector.copyMessage',
   copyForIssue: 'goCoreInspector.copyForIssue',
+  goroutinesGroupBy: 'goCoreInspector.goroutinesGroupBy',
+  goroutinesFilter: 'goCoreInspector.goroutinesFilter',
+  goroutinesClearFilter: 'goCoreInspector.goroutinesClearFilter',
+  heapFilter: 'goCoreInspector.heapFilter',
+  heapClearFilter: 'goCoreInspector.heapClearFilter',
+  heapOpenInPprof: 'goCoreInspector.heapOpenInPprof',
+  heapOpenRetentionPath: 'goCoreInspector.heapOpenRetentionPath',
+  /** The "Show 500 more…" row of a long list (Goroutines and Heap views). */
+  showMore: 'goCoreInspector.showMore',
 } as const;
 
 /** Keys of the extension's global state (user scope, never the workspace's). */
@@ -33,6 +42,8 @@ export const StateKeys = {
   sourceFolders: 'goCoreInspector.sourceFolders',
   /** `core path|size|mtime` → the executable the user chose for that core (workspace state). */
   chosenBinaries: 'goCoreInspector.chosenBinaries',
+  /** How the Goroutines view groups goroutines: object | reason | userFrame | creator (global state). */
+  goroutinesGrouping: 'goCoreInspector.goroutinesGrouping',
 } as const;
 
 export const Views = {
@@ -40,6 +51,8 @@ export const Views = {
   panicFrames: 'goCoreInspector.panicFrames',
   threads: 'goCoreInspector.threads',
   panicChain: 'goCoreInspector.panicChain',
+  goroutines: 'goCoreInspector.goroutines',
+  heap: 'goCoreInspector.heap',
 } as const;
 
 export const Settings = {
@@ -61,6 +74,10 @@ export const ContextKeys = {
   sessionActive: 'goCoreInspector.sessionActive',
   /** More than one core is open: the view title offers the core picker. */
   severalCores: 'goCoreInspector.severalCores',
+  /** The Goroutines view has a filter: its title offers Clear Filter. */
+  goroutinesFiltered: 'goCoreInspector.goroutinesFiltered',
+  /** The Heap view has a filter: its title offers Clear Filter. */
+  heapFiltered: 'goCoreInspector.heapFiltered',
 } as const;
 
 export const DEBUG_TYPE = 'go-core';

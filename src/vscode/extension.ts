@@ -23,6 +23,9 @@ import { CoreSessions, type OpenCore } from './session/coreSessions.js';
 import { PanicChainProvider } from './views/panicChainView.js';
 import { PanicFramesProvider } from './views/panicFramesView.js';
 import { ThreadsProvider } from './views/threadsView.js';
+import { registerForensicViews } from './views/forensicViews.js';
+import type { GoroutinesProvider } from './views/goroutinesView.js';
+import type { HeapProvider } from './views/heapView.js';
 
 /** What tests in the extension host reach through `extension.exports`. */
 export interface ExtensionApi {
@@ -30,6 +33,10 @@ export interface ExtensionApi {
   panicFrames: PanicFramesProvider;
   threads: ThreadsProvider;
   panicChain: PanicChainProvider;
+  /** The Goroutines view (waits model, groupings, filter). */
+  goroutines: GoroutinesProvider;
+  /** The Heap view (types by bytes, retainers, retention paths, pprof). */
+  heap: HeapProvider;
   decorations: CrashDecorations;
   hover: PcHoverProvider;
   mapperFor(corePath: string): SourcePathMapper | undefined;
@@ -152,6 +159,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   );
   registerFrameCommands(context, sessions, sources);
   registerCoreCommands(context, sessions, sources);
+  const { goroutines, heap } = registerForensicViews(context, sessions);
   registerTracebackDetection(context);
   openCoreOnStartup(deps, context.extensionMode !== vscode.ExtensionMode.Production);
   registerGoCoreDebugger(context, sessions, (core, binary, options) => openCoreDump(deps, core, binary, options), logger);
@@ -162,6 +170,8 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     panicFrames,
     threads,
     panicChain,
+    goroutines,
+    heap,
     decorations,
     hover,
     mapperFor,

@@ -42,7 +42,7 @@ test('views and container match the constants', () => {
     [Views.container],
   );
   const ids = (manifest.contributes.views[Views.container] ?? []).map((v) => v.id).sort();
-  assert.deepEqual(ids, [Views.panicFrames, Views.panicChain, Views.threads].sort());
+  assert.deepEqual(ids, [Views.panicFrames, Views.goroutines, Views.panicChain, Views.threads, Views.heap].sort());
 });
 
 test('settings match the constants', () => {
