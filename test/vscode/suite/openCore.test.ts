@@ -269,14 +269,16 @@ describe('Open Core Dump', function () {
     assert.equal(alive.delve?.ended, false, 'the other Delve session is alive');
   });
 
-  it('bad input (a source file, a truncated core) gives an error, no session, and the extension keeps working', async () => {
+  it('bad input (a source file, a core cut inside its ELF header) gives an error, no session, and the extension keeps working', async () => {
     const a = await api();
     const before = a.sessions.all.length;
     const dir = mkdtempSync(join(tmpdir(), 'gci-bad-'));
     try {
       const truncated = join(dir, 'core');
       const whole = readFileSync(join(workspace, 'core'));
-      writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length / 3)));
+      // A core cut short past its headers opens with what it has (engineViews.test.ts); one cut
+      // inside its ELF header is no core at all.
+      writeFileSync(truncated, whole.subarray(0, 40));
       for (const bad of [join(workspace, 'main.go'), truncated]) {
         const started = Date.now();
         const r = await vscode.commands.executeCommand('goCoreInspector.openAsCoreDump', vscode.Uri.file(bad), join(workspace, 'prog'));
