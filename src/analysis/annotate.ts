@@ -65,6 +65,12 @@ export interface AnnotateOptions {
   onProgress?: (message: string) => void;
   /** Also the runtime's frames (default: only frames outside the runtime, as the editor annotates). */
   runtimeFrames?: boolean;
+  /**
+   * Called as each frame is done (the origin first): its annotation, the mapping it came from (the
+   * whole answer: neighbours, genssa listing) or the error that left it unmapped. The editor shows
+   * results as they come and stops on a refused rebuild.
+   */
+  onFrame?: (annotation: FrameAnnotation, mapping: PcMapping | undefined, error: unknown) => void;
 }
 
 const hx = (n: bigint | number): string => '0x' + n.toString(16);
@@ -132,7 +138,9 @@ export async function annotateFrames(engine: CoreEngine, frames: readonly Report
     const none = { lookupPc: null, physicalFunction: null, instruction: null, ssaValue: null, ssaBlock: null, verified: false, reason: '', cached: false };
     const root = opts.sourceRoot(f);
     if (root === undefined) {
-      out.set(i, { ...base, ...none, error: `no source for ${f.file}${opts.noSourceHint ? `: ${opts.noSourceHint}` : ''}` });
+      const a: FrameAnnotation = { ...base, ...none, error: `no source for ${f.file}${opts.noSourceHint ? `: ${opts.noSourceHint}` : ''}` };
+      out.set(i, a);
+      opts.onFrame?.(a, undefined, undefined);
       continue;
     }
     const key = `${f.pc}|${f.returnAddress}|${root}`;
@@ -155,12 +163,19 @@ export async function annotateFrames(engine: CoreEngine, frames: readonly Report
       });
       results.set(key, p);
     }
+    let mapping: PcMapping;
     try {
-      out.set(i, { ...base, ...fromMapping(await p), error: null });
+      mapping = await p;
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
-      out.set(i, { ...base, ...none, error: msg.replace(/\s*\n\s*/g, ' ') });
+      const a: FrameAnnotation = { ...base, ...none, error: msg.replace(/\s*\n\s*/g, ' ') };
+      out.set(i, a);
+      opts.onFrame?.(a, undefined, e);
+      continue;
     }
+    const a: FrameAnnotation = { ...base, ...fromMapping(mapping), error: null };
+    out.set(i, a);
+    opts.onFrame?.(a, mapping, undefined);
   }
   return [...out.values()].sort((a, b) => a.frame - b.frame);
 }

@@ -46,6 +46,8 @@ export interface ExtensionApi {
   copyForIssue(): string | undefined;
   /** The per-binary SSA rebuild permissions (tests allow a fixture's binary through it). */
   ssaConsent: SsaConsent;
+  /** The latest lines of the Go Core log (info, warn, error). */
+  logLines(): string[];
 }
 
 export function activate(context: vscode.ExtensionContext): ExtensionApi {
@@ -177,6 +179,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     mapperFor,
     sources,
     ssaConsent,
+    logLines: () => logger.recent(),
     copyForIssue: () => (sessions.active ? copyForIssue(sessions.active) : undefined),
   };
 }

@@ -4,20 +4,22 @@ import { statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { originOf } from '../../analysis/crashSummary.js';
-import type { CoreEngine } from '../../analysis/engine.js';
+import type { CoreEngine, OpenCoreProgress } from '../../analysis/engine.js';
 import type { SourcePathMapper } from '../../analysis/pathMapping.js';
 import type { ReportFrame } from '../../analysis/report.js';
 import { CoreReadError, ExecutableMissingError, formatError, type CoreErrorKind } from '../../core/errors.js';
 import { isRuntimeFunction } from '../../traceback/crash.js';
 import { CoreSession } from '../../delve/coreSession.js';
 import { findDelveFor } from '../../delve/dlvDiscovery.js';
-import { Commands, DEBUG_TYPE, StateKeys, Views } from '../constants.js';
+import { Commands, DEBUG_TYPE, Settings, StateKeys, Views } from '../constants.js';
 import { CORE_ID_KEY } from '../debug/goCoreDebugger.js';
 import type { Logger } from '../log.js';
 import { ignoredMachineSettings, readSettings } from '../settings.js';
 import { ExecutableNotFoundError, type Analyzer } from '../session/analyzer.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
 import type { SourceMappers } from '../session/sourceMappers.js';
+import { executableLookup, type ExecutableLookup } from '../productionInputs.js';
+import { truncatedText } from '../views/frameText.js';
 
 export interface OpenCoreDeps {
   sessions: CoreSessions;
@@ -56,13 +58,56 @@ export function sessionName(core: OpenCore, others: readonly string[] = []): str
   return `${coreName(core.corePath, others)} · ${basename(core.binaryPath)}${core.report.go.version ? ` (${core.report.go.version})` : ''}`;
 }
 
-/** How the engine found the executable: the path the core records, beside the core, or a workspace file. */
-function foundHow(core: OpenCore): string {
-  const exe = core.binaryPath;
-  const recorded = core.engine.analysis.cw.core.files.find((f) => f.path === exe);
-  if (recorded) return 'the path recorded in the core';
-  if (dirname(exe) === dirname(core.corePath)) return 'beside the core';
-  return 'found among the workspace files';
+/** How the engine found the executable (the report's `executable.foundBy`), in words. */
+export function foundByText(foundBy: string): string {
+  const words: Record<string, string> = {
+    given: 'given',
+    'core-path': 'the path recorded in the core',
+    'beside-core': 'beside the core',
+    candidate: 'a workspace file',
+    'build-id-dir': 'a build-ID directory',
+    debuginfod: 'downloaded from debuginfod',
+  };
+  return `${words[foundBy] ?? foundBy} (foundBy: ${foundBy})`;
+}
+
+/** What the log says once when a core opens: how it was read, how the executable was found, where the sources come from. */
+export function openedLines(core: OpenCore, how: string, workspaceFolders: readonly string[]): string[] {
+  const r = core.report;
+  const lines = [
+    `${core.corePath}: executable ${core.binaryPath} (${how}; matched by ${r.executable.verification}), ${r.go.version ?? 'Go version unknown'}`,
+  ];
+  const c = r.core.compression;
+  if (c) lines.push(`${core.corePath}: ${c.format} core read from ${c.decompressedPath} (${c.decompressedBytes.toLocaleString('en-US')} bytes${c.cached ? ', decompressed earlier' : ''})`);
+  if (r.truncated) lines.push(`${core.corePath}: ${truncatedText(r.truncated)}`);
+  const src = r.sources;
+  if (src) {
+    const here = workspaceFolders.includes(src.localRoot) ? 'this workspace' : src.localRoot;
+    lines.push(`sources from ${src.recordedRoot} → ${here} (module ${src.module}, ${src.localRoot})`);
+  }
+  return lines;
+}
+
+/** The progress notification's message for a stage of openCoreAsync. */
+export function progressMessage(p: OpenCoreProgress): string {
+  const mb = (n: number) => `${(n / 1048576).toFixed(n < 10 * 1048576 ? 1 : 0)} MB`;
+  if (p.stage === 'decompress') {
+    return `decompressing the ${p.format} core: ${mb(p.readBytes)} of ${mb(p.totalBytes)} read, ${mb(p.writtenBytes)} written`;
+  }
+  return `downloading the executable from ${p.url}: ${mb(p.receivedBytes)}${p.totalBytes ? ` of ${mb(p.totalBytes)}` : ''}`;
+}
+
+/** Where the executable may be looked for beyond the core's own places: user settings and $DEBUGINFOD_URLS, never when untrusted. */
+function lookupFromSettings(logger: Logger): ExecutableLookup {
+  const config = vscode.workspace.getConfiguration(Settings.section);
+  const lookup = executableLookup({
+    buildIdDirs: config.inspect<unknown>(Settings.buildIdDirs) ?? {},
+    debuginfodUrls: config.inspect<unknown>(Settings.debuginfodUrls) ?? {},
+    env: process.env,
+    trusted: vscode.workspace.isTrusted,
+  });
+  lookup.info.forEach((m) => logger.info(m));
+  return lookup;
 }
 
 /** Errors about the executable, where choosing another one can help. */
@@ -140,12 +185,19 @@ async function rememberBinary(state: vscode.Memento, corePath: string, binary: s
 }
 
 /** The places the executable was looked for, one line each (the "binary not found" dialog). */
-export function placesSearched(corePath: string, e: ExecutableMissingError | undefined, candidates: number): string[] {
+export function placesSearched(
+  corePath: string,
+  e: ExecutableMissingError | undefined,
+  candidates: number,
+  lookup?: Pick<ExecutableLookup, 'buildIdDirs' | 'debuginfod'>,
+): string[] {
   const lines: string[] = [];
   if (e?.recordedPath) lines.push(`the path recorded in the core: ${e.recordedPath}`);
   else lines.push('the path recorded in the core: none (the core names no executable file)');
   lines.push(`beside the core: ${dirname(corePath)}`);
   lines.push(`${candidates} file${candidates === 1 ? '' : 's'} of the workspace`);
+  for (const d of lookup?.buildIdDirs ?? []) lines.push(`build-ID directory ${d}`);
+  for (const u of lookup?.debuginfod.urls ?? []) lines.push(`debuginfod server ${u}`);
   for (const r of e?.rejected ?? []) lines.push(`rejected ${r.path}: ${r.reason}`);
   return lines;
 }
@@ -193,6 +245,21 @@ export async function openCoreDump(
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
       progress.report({ message: 'reading the core' });
+      const lookup = lookupFromSettings(deps.logger);
+      const workspaceFolders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+      let lastStage = '';
+      let lastPct = 0;
+      const onProgress = (p: OpenCoreProgress) => {
+        // A bar that moves: increments of the stage's fraction done (decompressing, downloading).
+        const done = p.stage === 'decompress' ? p.readBytes / Math.max(1, p.totalBytes) : p.totalBytes ? p.receivedBytes / p.totalBytes : 0;
+        if (p.stage !== lastStage) {
+          lastStage = p.stage;
+          lastPct = 0;
+        }
+        const pct = Math.min(100, Math.floor(done * 100));
+        progress.report({ message: progressMessage(p), ...(pct > lastPct ? { increment: pct - lastPct } : {}) });
+        lastPct = Math.max(lastPct, pct);
+      };
       let engine: CoreEngine | undefined;
       const remembered = binaryPath ? undefined : rememberedBinary(deps.state, corePath);
       let binary = binaryPath ?? remembered;
@@ -201,7 +268,14 @@ export async function openCoreDump(
         let candidates: string[] = [];
         try {
           candidates = binary ? [] : await executableCandidates(corePath);
-          engine = await deps.analyze(corePath, binary, { candidates });
+          engine = await deps.analyze(corePath, binary, {
+            candidates,
+            buildIdDirs: lookup.buildIdDirs,
+            debuginfod: lookup.debuginfod,
+            workspaceFolders,
+            onProgress,
+            signal: abort.signal,
+          });
         } catch (e) {
           if (token.isCancellationRequested) return undefined;
           if (binary && binary === remembered && !chosen) {
@@ -211,7 +285,7 @@ export async function openCoreDump(
             continue;
           }
           if (e instanceof ExecutableNotFoundError) {
-            const places = placesSearched(corePath, e.cause instanceof ExecutableMissingError ? e.cause : undefined, candidates.length);
+            const places = placesSearched(corePath, e.cause instanceof ExecutableMissingError ? e.cause : undefined, candidates.length, lookup);
             deps.logger.warn(`no executable matching ${corePath}; looked at:\n  ${places.join('\n  ')}`);
             binary = await pickBinary(corePath, `No executable matching ${name} was found. Which binary crashed?`, `Looked at:\n${places.map((p) => `• ${p}`).join('\n')}`);
             if (!binary) return undefined;
@@ -242,8 +316,8 @@ export async function openCoreDump(
           ? 'given'
           : binary === remembered && remembered
             ? 'chosen earlier for this core'
-            : foundHow(core);
-      deps.logger.info(`${corePath}: executable ${core.binaryPath} (${how}; matched by ${core.report.executable.verification}), ${goVersion ?? 'Go version unknown'}`);
+            : foundByText(core.report.executable.foundBy);
+      openedLines(core, how, workspaceFolders).forEach((l) => deps.logger.info(l));
       const mapper = deps.sources.for(core);
       deps.onOpened?.(core);
       void vscode.commands.executeCommand(`${Views.panicFrames}.focus`);
@@ -271,7 +345,8 @@ export async function openCoreDump(
         });
         if (!pick.inRange) core.notes.push(`Delve ${pick.version} does not support ${goVersion ?? 'this Go version'}: running it with --check-go-version=false`);
         const session = await CoreSession.open({
-          corePath,
+          // Delve reads the decompressed copy of a compressed core.
+          corePath: core.report.core.compression?.decompressedPath ?? corePath,
           programPath: core.binaryPath,
           goVersion,
           dlv: pick,

@@ -4,12 +4,13 @@
 // cores never annotate each other's files; where two cores map to the same file (two cores of one
 // program) the active core's line wins. A core's annotations go when it closes.
 import * as vscode from 'vscode';
-import { originOf, type CrashSummary } from '../../analysis/crashSummary.js';
+import { instructionJson, type FrameAnnotation } from '../../analysis/annotate.js';
+import type { CrashSummary, SummaryBlocked, SummaryPanic } from '../../analysis/crashSummary.js';
 import type { ReportFrame } from '../../analysis/report.js';
 import type { PcMapping } from '../../ssa/pcToSsa.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
 import type { SourceMappers } from '../session/sourceMappers.js';
-import { crashHeadline } from '../views/frameText.js';
+import { blockedText, crashHeadline, panicLine } from '../views/frameText.js';
 import { ssaText } from './ssaAnnotator.js';
 
 /** What one decorated frame shows: the frame, whether it is the origin, its pc's annotation. */
@@ -19,30 +20,53 @@ export interface DecoratedFrame {
   frame: ReportFrame;
   origin: boolean;
   mapping: PcMapping | undefined;
+  /** The editor's annotation of the frame (src/analysis/annotate.ts): instruction, SSA value, verified, rule. */
+  annotation?: FrameAnnotation | undefined;
+  /** The _panic records this frame raised (nested panics: each raising line has its own). */
+  raised?: SummaryPanic[];
+  /** The blocked goroutine whose blocking line this is (a deadlock). */
+  blocked?: SummaryBlocked | undefined;
+}
+
+/** What the frame's line says first: the panic it raised, the goroutine it blocks, else (origin) the crash. */
+export function frameHeadline(d: DecoratedFrame, crash: CrashSummary): string | undefined {
+  if (d.raised?.length) return d.raised.map(panicLine).join(' · ');
+  if (d.blocked) return blockedText(d.blocked, crash);
+  return d.origin ? crashHeadline(crash) : undefined;
 }
 
 export function annotationText(d: DecoratedFrame, crash: CrashSummary): string {
   const parts: string[] = [];
-  if (d.origin) parts.push(crashHeadline(crash));
+  const head = frameHeadline(d, crash);
+  if (head) parts.push(head);
   parts.push(`pc ${d.frame.pc}`);
-  if (d.mapping?.instruction) parts.push(d.mapping.instruction.text);
+  const ins = d.annotation?.instruction?.text ?? d.mapping?.instruction?.text;
+  if (ins) parts.push(ins);
   const ssa = d.mapping && ssaText(d.mapping);
-  if (ssa) parts.push(`${ssa}${d.mapping!.verified ? '' : ' (unverified)'}`);
+  const verified = d.annotation ? d.annotation.verified : d.mapping?.verified;
+  if (ssa) parts.push(`${ssa}${verified ? '' : ' (unverified)'}`);
   return `  ◀ ${parts.join(' · ')}`;
 }
 
 export function annotationHover(d: DecoratedFrame, crash: CrashSummary): vscode.MarkdownString {
-  const { frame, mapping } = d;
+  const { frame, mapping, annotation } = d;
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(`$(debug-stackframe) **${d.origin ? 'Crash origin' : 'Crash frame'}** — ${frame.function}\n\n`);
-  if (d.origin) md.appendCodeblock(crashHeadline(crash), 'text');
+  const title = d.origin ? 'Crash origin' : d.blocked ? 'Blocked goroutine' : d.raised?.length ? 'Panic raised here' : 'Crash frame';
+  md.appendMarkdown(`$(debug-stackframe) **${title}** — ${frame.function}\n\n`);
+  const head = frameHeadline(d, crash);
+  if (head) md.appendCodeblock(head, 'text');
   const rows = [`pc  ${frame.pc}${frame.inlined ? '' : `  (${frame.function}+${frame.offset})`}`];
   if (frame.sp) rows.push(`sp  ${frame.sp}`);
-  if (mapping?.instruction) rows.push(`ins ${mapping.instruction.text}`);
+  const ins = annotation?.instruction ?? (mapping ? instructionJson(mapping) : null);
+  if (ins) rows.push(`ins ${ins.pc}  ${ins.text}`);
   md.appendCodeblock(rows.join('\n'), 'text');
+  // The rule the engine applied to this frame's pc (shared by every logical frame of one physical frame).
+  md.appendMarkdown(`${frame.returnAddress ? 'PC is a return address' : 'faulting instruction (PC is the instruction itself)'}${annotation ? `: ${annotation.rule}` : ''}\n\n`);
   const ssa = mapping && ssaText(mapping);
   if (ssa) {
-    md.appendMarkdown(`**SSA** ${mapping.verified ? '$(verified) verified: rebuilt code equals the binary' : `$(warning) unverified${mapping.reason ? `: ${mapping.reason}` : ''}`}\n`);
+    const verified = annotation ? annotation.verified : mapping.verified;
+    const reason = annotation ? annotation.reason : mapping.reason;
+    md.appendMarkdown(`**SSA** ${verified ? '$(verified) verified: this mapping (pc → instruction → SSA value) was checked against the binary' : `$(warning) unverified${reason ? `: ${reason}` : ''}`}\n`);
     md.appendCodeblock([ssa, ...mapping.neighbours.map((n) => `  ${n.text}`)].join('\n'), 'text');
   }
   md.appendMarkdown(`\n\n$(file-binary) ${d.core.label}`);
@@ -88,11 +112,22 @@ export class CrashDecorations implements vscode.Disposable {
     const active = this.sessions.active;
     const cores = [...(active ? [active] : []), ...this.sessions.all.filter((c) => c !== active)];
     return cores.flatMap((core) => {
-      const frames = core.report.crash.frames;
-      const origin = originOf(frames);
+      const crash = core.crash;
+      // The crash's frames, then (a deadlock) each blocked goroutine's blocking line; the origin is the engine's.
+      const blocking = crash.blocked.filter((b) => b.blockingFrame).map((b) => ({ frame: b.blockingFrame!, blocked: b as SummaryBlocked | undefined }));
+      const frames = [...core.report.crash.frames.map((frame) => ({ frame, blocked: undefined as SummaryBlocked | undefined })), ...blocking];
+      if (crash.origin && !frames.some((x) => x.frame === crash.origin)) frames.push({ frame: crash.origin, blocked: undefined });
       return frames
-        .filter((f) => f.file && f.line && this.sources.sourceOf(core, f) === fsPath)
-        .map((frame) => ({ core, frame, origin: frame === origin, mapping: core.annotations.get(frame.pc) }));
+        .filter(({ frame: f }) => f.file && f.line && this.sources.sourceOf(core, f) === fsPath)
+        .map(({ frame, blocked }): DecoratedFrame => ({
+          core,
+          frame,
+          origin: frame === crash.origin,
+          mapping: core.annotations.get(frame.pc),
+          annotation: core.frameAnnotations.get(frame),
+          raised: crash.panics.filter((p) => p.raisingFrame === frame),
+          blocked,
+        }));
     });
   }
 

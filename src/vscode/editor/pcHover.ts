@@ -84,7 +84,9 @@ export function describeMarkdown(c: PcHoverContent): vscode.MarkdownString {
 export async function describePcOfCore(core: OpenCore, pc: bigint, isReturnAddress: boolean): Promise<PcHoverContent | undefined> {
   const d = core.engine.describePc(pc, { returnAddress: isReturnAddress });
   if (!d) return undefined;
-  const mapping = core.annotations.get('0x' + pc.toString(16));
+  // A crash frame's mapping, only when it looked up the same address (the rule of that frame).
+  const m = core.annotations.get('0x' + pc.toString(16));
+  const mapping = m && m.lookupPc === (isReturnAddress ? pc - 1n : pc) ? m : undefined;
   let instruction = mapping?.instruction?.text;
   if (!instruction && core.delve && !core.delve.ended) {
     instruction = await core.delve.instructionAt(pc, isReturnAddress).catch(() => undefined);

@@ -6,8 +6,8 @@
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { originOf } from '../../analysis/crashSummary.js';
+import { annotateFrames } from '../../analysis/annotate.js';
 import type { SourcePathMapper } from '../../analysis/pathMapping.js';
-import { isReturnAddress } from '../../analysis/pcRules.js';
 import type { ReportFrame } from '../../analysis/report.js';
 import { findModuleRoot, RebuildNotAllowedError, type PcMapping } from '../../ssa/pcToSsa.js';
 import type { Logger } from '../log.js';
@@ -92,76 +92,76 @@ async function annotatePass(
   opts: SsaAnnotatorOptions,
   token?: vscode.CancellationToken,
 ): Promise<void> {
-  const frames = framesToMap(core.report.crash.frames);
-  const origin = originOf(core.report.crash.frames);
-  if (frames.length === 0) return;
+  const frames = core.report.crash.frames;
+  if (framesToMap(frames).length === 0) return;
   const abort = new AbortController();
   token?.onCancellationRequested(() => abort.abort());
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: 'Go Core: rebuilding for SSA', cancellable: true },
     async (progress, progressToken) => {
       progressToken.onCancellationRequested(() => abort.abort());
-      for (const frame of frames) {
-        if (abort.signal.aborted || !sessions.get(core.id)) return;
-        const local = frame.file ? opts.mapper.mapFrame(frame)?.path : undefined;
-        const root = local ? findModuleRoot(dirname(local))?.root : undefined;
-        if (!root) {
-          opts.logger.info(`SSA: no local source for ${frame.function} (${frame.file || '?'}); not rebuilt`);
-          continue;
-        }
-        progress.report({ message: frame.function });
-        try {
-          if (!core.engine) return;
-          const m = await core.engine.mapSsa({
-            pc: BigInt(frame.pc),
-            isReturnAddress: isReturnAddress(frame),
-            sourceRoot: root,
-            goroots: opts.goroots,
-            allowRebuild: opts.trusted,
-            allowedRoots: opts.allowedRoots,
-            confirmRebuild: (plan) =>
-              opts.consent.confirm(
-                consentKey(core),
-                core.binaryPath,
-                plan,
-                opts.interactive,
-                opts.onAllowed,
-              ),
-            signal: abort.signal,
-            onProgress: (msg) => progress.report({ message: `${frame.function}: ${msg}` }),
-          });
-          // Keyed by the physical pc: the inlined frames of that physical frame share it.
-          core.annotations.set(frame.pc, m);
+      // The one code path of `go-core report --ssa` (src/analysis/annotate.ts): each physical pc
+      // mapped once with its frame's rule, the origin first; its inlined frames share the answer.
+      let refused = false;
+      await annotateFrames(core.engine, frames, {
+        sourceRoot: (frame) => {
+          const local = frame.file ? opts.mapper.mapFrame(frame)?.path : undefined;
+          const root = local ? findModuleRoot(dirname(local))?.root : undefined;
+          if (!root) opts.logger.info(`SSA: no local source for ${frame.function} (${frame.file || '?'}); not rebuilt`);
+          return root;
+        },
+        noSourceHint: 'its module is not in this workspace (Choose Source Folder…)',
+        goroots: opts.goroots,
+        allowRebuild: opts.trusted,
+        allowedRoots: opts.allowedRoots,
+        confirmRebuild: (plan) => opts.consent.confirm(consentKey(core), core.binaryPath, plan, opts.interactive, opts.onAllowed),
+        signal: abort.signal,
+        onProgress: (msg) => progress.report({ message: msg }),
+        onFrame: (a, m, e) => {
+          if (abort.signal.aborted || !sessions.get(core.id)) {
+            abort.abort();
+            return;
+          }
+          const frame = frames[a.frame]!;
+          if (!m) {
+            if (e === undefined) return; // no local source: logged above
+            const msg = e instanceof Error ? e.message : String(e);
+            if (refused) return;
+            opts.logger.warn(`SSA for ${a.function} at ${a.pc}: ${msg}`);
+            if (e instanceof RebuildNotAllowedError) {
+              // Nothing else is rebuilt in this pass: say why once.
+              refused = true;
+              abort.abort();
+              const denied = opts.consent.decision(consentKey(core)) === 'denied';
+              setSsaNote(
+                core,
+                denied
+                  ? 'SSA: rebuilding is not allowed for this binary (Go Core: Reset SSA Rebuild Permissions to be asked again)'
+                  : 'SSA: waiting for your permission to rebuild (Show SSA for This Frame asks)',
+              );
+            } else if (a.origin) {
+              setSsaNote(core, `SSA not available: ${msg}${ignoredMachineSettings().length ? ` (${ignoredMachineSettings().join(' ')})` : ''}`);
+            }
+            sessions.update(core);
+            return;
+          }
+          // Keyed by the physical pc: the inlined frames of that physical frame share it and its rule.
+          core.annotations.set(a.pc, m);
+          core.frameAnnotations.set(frame, a);
           // SSA works: no "not available" or "waiting" row stays (the views refresh).
-          if (frame === origin || core.notes.some((n) => n.startsWith('SSA: waiting'))) {
+          if (a.origin || core.notes.some((n) => n.startsWith('SSA: waiting'))) {
             setSsaNote(core, undefined);
             sessions.update(core);
           }
           sessions.annotate(core);
+          if (a.inlined && frames.some((f, i) => i !== a.frame && f.pc === a.pc && core.frameAnnotations.has(f))) return; // logged once per pc
           opts.logger.info(
-            `SSA for ${frame.function} at ${frame.pc}: ${m.verified ? 'verified' : 'not verified'} (${m.reason})` +
+            `SSA for ${a.function} at ${a.pc} (${a.rule}): ${a.instruction?.text ?? 'no instruction'} · ${a.verified ? 'verified' : 'not verified'} (${a.reason})` +
               (m.rebuild.cached ? ', from the cache' : `; rebuilt with go ${m.rebuild.args.join(' ')}`) +
               (m.rebuild.ignoredSettings.length ? `; not taken from the binary: ${m.rebuild.ignoredSettings.join('; ')}` : ''),
           );
-        } catch (e) {
-          if (abort.signal.aborted) return;
-          const msg = e instanceof Error ? e.message : String(e);
-          opts.logger.warn(`SSA for ${frame.function} at ${frame.pc}: ${msg}`);
-          if (e instanceof RebuildNotAllowedError) {
-            const denied = opts.consent.decision(consentKey(core)) === 'denied';
-            setSsaNote(
-              core,
-              denied
-                ? 'SSA: rebuilding is not allowed for this binary (Go Core: Reset SSA Rebuild Permissions to be asked again)'
-                : 'SSA: waiting for your permission to rebuild (Show SSA for This Frame asks)',
-            );
-            sessions.update(core);
-            return;
-          }
-          if (frame === origin) setSsaNote(core, `SSA not available: ${msg}${ignoredMachineSettings().length ? ` (${ignoredMachineSettings().join(' ')})` : ''}`);
-          sessions.update(core);
-        }
-      }
+        },
+      });
     },
   );
 }

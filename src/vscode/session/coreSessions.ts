@@ -8,7 +8,8 @@ import * as vscode from 'vscode';
 import { ContextKeys } from '../constants.js';
 import type { CoreEngine } from '../../analysis/engine.js';
 import type { CrashSummary } from '../../analysis/crashSummary.js';
-import type { Report } from '../../analysis/report.js';
+import type { FrameAnnotation } from '../../analysis/annotate.js';
+import type { Report, ReportFrame } from '../../analysis/report.js';
 import type { CoreSession } from '../../delve/coreSession.js';
 import type { PcMapping } from '../../ssa/pcToSsa.js';
 
@@ -24,6 +25,11 @@ export class OpenCore implements vscode.Disposable {
    * every logical (inlined) frame of a physical frame shares it (src/analysis/pcRules.ts).
    */
   readonly annotations = new Map<string, PcMapping>();
+  /**
+   * What the editor annotates on each crash frame (src/analysis/annotate.ts, the answers of
+   * `go-core report --ssa`): the instruction, SSA value, verified, and the rule applied.
+   */
+  readonly frameAnnotations = new Map<ReportFrame, FrameAnnotation>();
   /** Delve's session on this core, shared by the views and VS Code's debug session (proxyAdapter.ts). */
   delve: CoreSession | undefined;
   debugSession: vscode.DebugSession | undefined;

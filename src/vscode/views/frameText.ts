@@ -2,8 +2,8 @@
 // state): labels, descriptions, tooltips, the headline. Every frame is the report's one frame shape
 // (ReportFrame): the crash's and those of the other goroutines' groups alike.
 import * as vscode from 'vscode';
-import type { CrashSummary } from '../../analysis/crashSummary.js';
-import type { ReportFrame } from '../../analysis/report.js';
+import type { CrashSummary, SummaryBlocked, SummaryPanic } from '../../analysis/crashSummary.js';
+import type { Report, ReportFrame } from '../../analysis/report.js';
 import { isRuntimeFunction } from '../../traceback/crash.js';
 import type { PrintableFrame } from '../../traceback/format.js';
 
@@ -91,4 +91,39 @@ export function crashShortHeadline(crash: CrashSummary, max = SHORT_HEADLINE): s
   const cut = full.slice(0, max + 1);
   const at = cut.lastIndexOf(' ');
   return `${(at > max / 2 ? cut.slice(0, at) : full.slice(0, max)).replace(/[\s:,;]+$/, '')}…`;
+}
+
+/** A _panic record's line as the runtime prints it in the header (`panic: B [recovered]`). */
+export function panicLine(p: Pick<SummaryPanic, 'value' | 'recovered' | 'repanicked' | 'goexit'>): string {
+  if (p.goexit) return 'runtime.Goexit';
+  return `panic: ${p.value}${p.recovered ? (p.repanicked ? ' [recovered, repanicked]' : ' [recovered]') : ''}`;
+}
+
+/**
+ * What a blocked goroutine's line says in a deadlock: what it waits in (the status the traceback
+ * prints in brackets) and the runtime's verdict (`blocked: sync.Mutex.Lock — all goroutines are asleep`).
+ */
+export function blockedText(b: Pick<SummaryBlocked, 'status' | 'waitReason'>, crash: Pick<CrashSummary, 'messages'>): string {
+  const verdict = crash.messages[0]?.replace(/^fatal error: /, '').replace(/ - deadlock!$/, '');
+  return `blocked: ${b.status || b.waitReason || 'waiting'}${verdict ? ` — ${verdict}` : ''}`;
+}
+
+/** A cut walk in words (`walk cut: unreadable at 0xc000…`); undefined when the walk reached the top. */
+export function walkCutText(stop: { reason: string; detail: string }): string | undefined {
+  return stop.reason === 'top' ? undefined : `walk cut: ${stop.reason}${stop.detail ? ` at ${stop.detail}` : ''}`;
+}
+
+/** The row of a truncated core: how many bytes are missing and who falls in them. */
+export function truncatedText(t: NonNullable<Report['truncated']>): string {
+  const missing = Math.max(0, t.expectedBytes - t.actualBytes);
+  const segs = t.missingSegments.length;
+  const who = t.missingSegments.flatMap((s) => [
+    ...(s.crashFrames ? [`${s.crashFrames} crash frame${s.crashFrames === 1 ? '' : 's'}`] : []),
+    ...(s.goroutines.length ? [`${s.goroutines.length} goroutine${s.goroutines.length === 1 ? '' : 's'}`] : []),
+    ...(s.threads.length ? [`${s.threads.length} thread stack${s.threads.length === 1 ? '' : 's'}`] : []),
+  ]);
+  return (
+    `core truncated: ${missing.toLocaleString('en-US')} bytes missing (${segs} segment${segs === 1 ? '' : 's'} cut off` +
+    `${who.length ? `; in them: ${who.join(', ')}` : ''})`
+  );
 }

@@ -2,9 +2,13 @@
 // recovered/aborted/goexit; children: every field with its byte offset in this Go version's layout.
 import * as vscode from 'vscode';
 import type { SummaryField, SummaryPanic } from '../../analysis/crashSummary.js';
+import { Commands } from '../constants.js';
 import type { CoreSessions } from '../session/coreSessions.js';
 
-export type PanicChainNode = { kind: 'panic'; record: SummaryPanic; index: number } | { kind: 'field'; field: SummaryField };
+export type PanicChainNode =
+  | { kind: 'panic'; record: SummaryPanic; index: number }
+  | { kind: 'raisedBy'; record: SummaryPanic }
+  | { kind: 'field'; field: SummaryField };
 
 export function fieldLabel(f: SummaryField): string {
   return `${f.name} @+0x${f.offset.toString(16)}`;
@@ -14,9 +18,16 @@ export function fieldDescription(f: SummaryField): string {
   return `${f.type} = ${f.value}${f.symbol ? ` (${f.symbol})` : ''}`;
 }
 
+/** The frame that raised the record, as `main.run (main.go:21)`; undefined when the engine found none. */
+export function raisingFrameText(r: SummaryPanic): string | undefined {
+  const f = r.raisingFrame;
+  return f ? `${f.function} (${f.file.split('/').pop()}:${f.line})` : undefined;
+}
+
 export function panicDescription(r: SummaryPanic): string {
   const flags = [r.recovered ? 'recovered' : undefined, r.aborted ? 'aborted' : undefined, r.goexit ? 'goexit' : undefined];
-  return flags.filter(Boolean).join(' · ') || r.address;
+  const at = raisingFrameText(r);
+  return [...flags, at ? `raised in ${at}` : undefined].filter(Boolean).join(' · ') || r.address;
 }
 
 export class PanicChainProvider implements vscode.TreeDataProvider<PanicChainNode> {
@@ -31,7 +42,9 @@ export class PanicChainProvider implements vscode.TreeDataProvider<PanicChainNod
     const core = this.sessions.active;
     if (!core) return [];
     if (!node) return core.crash.panics.map((record, index) => ({ kind: 'panic', record, index }));
-    return node.kind === 'panic' ? node.record.fields.map((field) => ({ kind: 'field', field })) : [];
+    if (node.kind !== 'panic') return [];
+    const raised: PanicChainNode[] = node.record.raisingFrame ? [{ kind: 'raisedBy', record: node.record }] : [];
+    return [...raised, ...node.record.fields.map((field): PanicChainNode => ({ kind: 'field', field }))];
   }
 
   getTreeItem(node: PanicChainNode): vscode.TreeItem {
@@ -41,9 +54,20 @@ export class PanicChainProvider implements vscode.TreeDataProvider<PanicChainNod
         node.index === 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
       );
       item.description = panicDescription(node.record);
-      item.tooltip = `runtime._panic at ${node.record.address}`;
+      const at = node.record.raisingFrame;
+      item.tooltip = `runtime._panic at ${node.record.address}${at ? `\nraised by ${at.function} at ${at.file}:${at.line}` : '\nthe frame that raised it is not on the crashing stack'}`;
       item.iconPath = new vscode.ThemeIcon(node.record.recovered ? 'debug-restart' : 'error');
       item.contextValue = 'panic';
+      return item;
+    }
+    if (node.kind === 'raisedBy') {
+      const f = node.record.raisingFrame!;
+      const item = new vscode.TreeItem(`raised by ${f.function}`);
+      item.description = `${f.file.split('/').pop()}:${f.line}${f.inlined ? ' (inlined)' : ''}`;
+      item.tooltip = `${f.function}\n${f.file}:${f.line}\npc ${f.pc}: the first frame outside the runtime below the runtime.gopanic that holds this record`;
+      item.iconPath = new vscode.ThemeIcon('debug-stackframe');
+      item.contextValue = 'raisingFrame';
+      item.command = { command: Commands.revealFrame, title: 'Go to Frame', arguments: [f] };
       return item;
     }
     const item = new vscode.TreeItem(fieldLabel(node.field));

@@ -16,6 +16,8 @@ import {
   frameTooltip,
   isRuntimeFrame,
   onSystemStack,
+  truncatedText,
+  walkCutText,
   type ShownFrame,
 } from './frameText.js';
 
@@ -26,36 +28,60 @@ export type PanicFramesNode =
   | { kind: 'sourceNotFound'; core: OpenCore; frame: ReportFrame }
   | { kind: 'section'; label: string; description?: string; frames: ReportFrame[]; stack: 'goroutine' | 'g0' | 'gsignal'; expanded: boolean }
   | { kind: 'runtimeGroup'; frames: ReportFrame[] }
-  | { kind: 'repeat'; frame: ReportFrame; count: number }
+  | { kind: 'repeat'; frame: ReportFrame; count: number; depth: number }
+  | { kind: 'truncated'; core: OpenCore }
+  | { kind: 'walkCut'; text: string }
   | { kind: 'frame'; frame: ShownFrame; origin: boolean }
   | { kind: 'groups'; core: OpenCore }
   | { kind: 'group'; group: SummaryGroup };
 
 const MAX_IDS_SHOWN = 8;
 
-export type FoldedFrame = { frame: ReportFrame } | { runtime: ReportFrame[] } | { repeat: ReportFrame; count: number };
+export type FoldedFrame =
+  | { frame: ReportFrame }
+  | { runtime: ReportFrame[] }
+  /** `count` identical frames (the sum of the engine's `repeat`); `depth` adds the frames of the same function just above (a recursion's top). */
+  | { repeat: ReportFrame; count: number; depth: number };
+
+const sameFrame = (a: ReportFrame, b: ReportFrame) => a.function === b.function && a.line === b.line && a.file === b.file;
 
 /**
  * Splits frames into shown user frames, folded runs of consecutive runtime frames, and runs of one
- * frame repeated (deep recursion: a stack overflow shows thousands of identical frames). The origin
- * frame is never folded.
+ * frame repeated (deep recursion: a stack overflow's walk gives one entry standing for millions of
+ * identical frames, `repeat`; the count is the sum of `repeat`, exact). The origin frame is never folded.
  */
 export function foldRuntimeFrames(frames: readonly ReportFrame[], origin: ReportFrame | undefined): FoldedFrame[] {
   const out: FoldedFrame[] = [];
   for (const f of frames) {
     const last = out[out.length - 1];
     const prev = last && 'frame' in last ? last.frame : last && 'repeat' in last ? last.repeat : undefined;
-    if (prev && f !== origin && prev !== origin && prev.function === f.function && prev.line === f.line && prev.file === f.file) {
-      if (last && 'repeat' in last) last.count++;
-      else out[out.length - 1] = { repeat: prev, count: 2 };
+    if (prev && f !== origin && prev !== origin && sameFrame(prev, f)) {
+      if (last && 'repeat' in last) last.count += f.repeat;
+      else out[out.length - 1] = { repeat: prev, count: prev.repeat + f.repeat, depth: 0 };
       continue;
     }
-    if (isRuntimeFrame(f) && f !== origin) {
+    if (f.repeat > 1 && f !== origin) {
+      out.push({ repeat: f, count: f.repeat, depth: 0 });
+    } else if (isRuntimeFrame(f) && f !== origin) {
       if (last && 'runtime' in last) last.runtime.push(f);
       else out.push({ runtime: [f] });
     } else {
       out.push({ frame: f });
     }
+  }
+  // A recursion's depth: the run's count plus the frames of the same function right above it (the
+  // innermost call, often the origin on another line), as the runtime counts `...N frames elided...`
+  // plus the frames it printed.
+  for (let i = 0; i < out.length; i++) {
+    const x = out[i]!;
+    if (!('repeat' in x)) continue;
+    let above = 0;
+    for (let j = i - 1; j >= 0; j--) {
+      const y = out[j]!;
+      if ('frame' in y && y.frame.function === x.repeat.function) above += y.frame.repeat;
+      else break;
+    }
+    x.depth = x.count + above;
   }
   return out;
 }
@@ -84,31 +110,64 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
     return this.sources.sourceOf(core, { file: f.file, line: f.line, function: frameFunction(f) }) !== undefined;
   }
 
+  /** The origin the view marks: the engine's, when it is among the frames shown (else the crash thread's first user frame). */
+  private originShown(core: OpenCore): ReportFrame | undefined {
+    const o = core.crash.origin;
+    const shown = [...core.report.crash.frames, ...core.crash.blocked.flatMap((b) => b.frames)];
+    return o && shown.includes(o) ? o : (originOf(core.report.crash.frames) ?? undefined);
+  }
+
   getChildren(node?: PanicFramesNode): PanicFramesNode[] {
     const core = this.sessions.active;
     if (!core) return [];
     const frames = core.report.crash.frames;
-    const origin = originOf(frames) ?? undefined;
+    const origin = this.originShown(core);
     if (!node) {
-      const top: PanicFramesNode[] = [{ kind: 'crash', core }];
+      const top: PanicFramesNode[] = [];
+      // A core cut short says so first: what follows may lack what fell in the missing bytes.
+      if (core.report.truncated) top.push({ kind: 'truncated', core });
+      top.push({ kind: 'crash', core });
       for (const n of coreNotes(core)) top.push({ kind: 'note', text: n });
+      const cut = walkCutText(core.report.crash.stop);
+      if (cut) top.push({ kind: 'walkCut', text: `${cut} (thread ${core.report.crash.tid})` });
       if (origin && origin.file && !this.sourceFound(core, origin)) top.push({ kind: 'sourceNotFound', core, frame: origin });
+      // A deadlock: no goroutine ran; the program's blocked goroutines are the story, listed first.
+      for (const b of core.crash.blocked) {
+        top.push({
+          kind: 'section',
+          label: `goroutine ${b.goid} [${b.status}]`,
+          description: b.blockingFrame ? `blocked at ${b.blockingFrame.function}:${b.blockingFrame.line}` : 'blocked',
+          frames: b.frames,
+          stack: 'goroutine',
+          expanded: true,
+        });
+      }
       const goroutine = frames.filter((f) => !onSystemStack(f));
       if (goroutine.length < frames.length) {
         const g0 = frames.filter((f) => f.stack === 'g0');
         const gsignal = frames.filter((f) => f.stack === 'gsignal');
+        const deadlock = core.crash.blocked.length > 0;
         if (gsignal.length)
           top.push({ kind: 'section', label: 'signal handler (gsignal)', description: 'raising the crash signal', frames: gsignal, stack: 'gsignal', expanded: false });
         if (g0.length)
-          top.push({ kind: 'section', label: 'system stack (g0)', description: 'the crash ran here', frames: g0, stack: 'g0', expanded: true });
-        top.push({
-          kind: 'section',
-          label: `goroutine ${core.report.crash.goroutine ?? '?'}`,
-          description: g0.length ? 'switched from' : 'crashing goroutine',
-          frames: goroutine,
-          stack: 'goroutine',
-          expanded: true,
-        });
+          top.push({
+            kind: 'section',
+            label: 'system stack (g0)',
+            description: deadlock ? 'the runtime found the deadlock here' : 'the crash ran here',
+            frames: g0,
+            stack: 'g0',
+            expanded: !deadlock,
+          });
+        // The goroutine the crashing thread switched from; none on a thread that ran no goroutine.
+        if (goroutine.length > 0)
+          top.push({
+            kind: 'section',
+            label: core.report.crash.goroutine !== null ? `goroutine ${core.report.crash.goroutine}` : 'goroutine frames',
+            description: g0.length ? 'switched from' : 'crashing goroutine',
+            frames: goroutine,
+            stack: 'goroutine',
+            expanded: true,
+          });
       } else {
         top.push(...this.frameNodes(goroutine, origin));
       }
@@ -143,7 +202,7 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
       'frame' in x
         ? { kind: 'frame', frame: x.frame, origin: x.frame === origin }
         : 'repeat' in x
-          ? { kind: 'repeat', frame: x.repeat, count: x.count }
+          ? { kind: 'repeat', frame: x.repeat, count: x.count, depth: x.depth }
           : { kind: 'runtimeGroup', frames: x.runtime },
     );
   }
@@ -159,11 +218,38 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
           crash.messages.length > 1 || crash.signal ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
         );
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
-        const parts = [report.crash.goroutine !== null ? `goroutine ${report.crash.goroutine}` : undefined, this.sessions.all.length > 1 ? node.core.label : undefined];
+        // The crash's goroutine as the engine decided it (a deadlock: the first blocked one).
+        const goid = crash.goroutine ?? report.crash.goroutine;
+        const parts = [goid !== null ? `goroutine ${goid}` : undefined, this.sessions.all.length > 1 ? node.core.label : undefined];
         item.description = parts.filter(Boolean).join(' · ') || undefined;
         const messages = crash.messages.length ? crash.messages : [crashHeadline(crash)];
         item.tooltip = `${messages.join('\n')}\n\n${crash.kind} · core: ${node.core.corePath}\nbinary: ${node.core.binaryPath}${report.go.version ? `\n${report.go.version}` : ''}`;
         item.contextValue = 'crash';
+        return item;
+      }
+      case 'truncated': {
+        const t = node.core.report.truncated!;
+        const item = new vscode.TreeItem(truncatedText(t));
+        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+        item.tooltip = [
+          `The core file has ${t.actualBytes.toLocaleString('en-US')} of the ${t.expectedBytes.toLocaleString('en-US')} bytes its segments need: it was cut short (ulimit -c, a full disk).`,
+          ...t.missingSegments.map(
+            (m) =>
+              `segment ${m.index} at ${m.address} (${m.flags}): ${m.presentBytes.toLocaleString('en-US')} of ${m.fileBytes.toLocaleString('en-US')} bytes` +
+              (m.goroutines.length ? `; goroutines ${m.goroutines.slice(0, 20).join(', ')}${m.goroutines.length > 20 ? ', …' : ''}` : '') +
+              (m.threads.length ? `; threads ${m.threads.join(', ')}` : '') +
+              (m.crashFrames ? `; ${m.crashFrames} crash frames` : ''),
+          ),
+          ...t.notes,
+        ].join('\n');
+        item.contextValue = 'note truncated';
+        return item;
+      }
+      case 'walkCut': {
+        const item = new vscode.TreeItem(node.text);
+        item.iconPath = new vscode.ThemeIcon('debug-disconnect');
+        item.tooltip = `${node.text}: the crashing thread's frames below this point were not walked; the list is not the whole stack.`;
+        item.contextValue = 'note walkCut';
         return item;
       }
       case 'message': {
@@ -226,9 +312,17 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
         return item;
       }
       case 'repeat': {
-        const item = new vscode.TreeItem(`${frameLabel(node.frame)} × ${node.count.toLocaleString('en-US')}`);
-        item.description = `${frameDescription(node.frame)} (repeated)`;
-        item.tooltip = frameTooltip(node.frame, false);
+        const n = (x: number) => x.toLocaleString('en-US');
+        const above = node.depth - node.count;
+        const item = new vscode.TreeItem(`${frameLabel(node.frame)} × ${n(node.depth)}`);
+        item.description = above > 0 ? `${frameDescription(node.frame)} × ${n(node.count)}, ${n(above)} above` : `${frameDescription(node.frame)} (repeated)`;
+        const md = frameTooltip(node.frame, false);
+        md.appendMarkdown(
+          `\n\n${n(node.depth)} frames of ${frameLabel(node.frame)} in a row` +
+            (above > 0 ? ` (${n(node.count)} at this line and ${n(above)} just above)` : '') +
+            ', counted exactly by the walk, as the runtime counts them (its `...N frames elided...` plus the frames it printed).',
+        );
+        item.tooltip = md;
         item.iconPath = new vscode.ThemeIcon('debug-restart-frame');
         item.contextValue = 'frame repeat';
         item.command = { command: Commands.revealFrame, title: 'Go to Frame', arguments: [node.frame] };
