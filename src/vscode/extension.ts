@@ -10,7 +10,8 @@ import { registerTracebackDetection } from './language/tracebackDetection.js';
 import { SourceMappers } from './session/sourceMappers.js';
 import { registerGoCoreDebugger } from './debug/goCoreDebugger.js';
 import { CrashDecorations } from './editor/crashDecorations.js';
-import { annotateCoreWithSsa, SsaDocuments, ssaText } from './editor/ssaAnnotator.js';
+import { annotateCoreWithSsa, consentKey, SsaDocuments, ssaText } from './editor/ssaAnnotator.js';
+import { sourceRootOf } from '../analysis/sourceRoot.js';
 import { PcHoverProvider } from './editor/pcHover.js';
 import { SsaConsent } from './editor/ssaConsent.js';
 import { startTracebackClient } from './language/tracebackClient.js';
@@ -101,7 +102,26 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const threads = new ThreadsProvider(sessions);
   const panicChain = new PanicChainProvider(sessions);
   const decorations = new CrashDecorations(sessions, sources, vscode.Uri.joinPath(context.extensionUri, 'media', 'frame-origin.svg'));
-  const hover = new PcHoverProvider(sessions);
+  // Any pc of an open core gets its instruction and SSA value in the hover, without a question:
+  // from the SSA cache, or rebuilt when the user already allowed this binary (trusted workspaces,
+  // modules inside a workspace folder only).
+  const hover = new PcHoverProvider(sessions, async (core, pc, isReturnAddress) => {
+    const mapper = mapperFor(core.corePath);
+    const root = mapper ? sourceRootOf(core.engine.binary, mapper).root : undefined;
+    if (!root) return undefined;
+    const trusted = vscode.workspace.isTrusted;
+    const allowed = trusted && ssaConsent.decision(consentKey(core)) === 'allowed';
+    return core.engine.mapSsa({
+      pc,
+      isReturnAddress,
+      sourceRoot: root,
+      allowedRoots: trusted ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath) : [],
+      goroots: readSettings().goroots,
+      allowRebuild: trusted,
+      ...(allowed ? { confirmRebuild: () => true } : {}),
+      timeoutMs: 60_000,
+    });
+  });
 
   context.subscriptions.push(
     sessions,

@@ -76,17 +76,28 @@ export function describeMarkdown(c: PcHoverContent): vscode.MarkdownString {
   return md;
 }
 
+/** The SSA mapping of any pc of a core, without asking anything (cached, or a binary already allowed). */
+export type PcSsaLookup = (core: OpenCore, pc: bigint, isReturnAddress: boolean) => Promise<PcMapping | undefined>;
+
 /**
  * Everything known about a PC of an open core: the engine's answer (pclntab, the return-address
- * rule), the instruction and SSA value when a crash frame at that PC was mapped, else Delve's
+ * rule), the instruction and SSA value of that PC (a crash frame's mapping, else the engine's SSA
+ * mapping of that PC when it needs no question: cached, or the binary was allowed), else Delve's
  * disassembly when its session is live.
  */
-export async function describePcOfCore(core: OpenCore, pc: bigint, isReturnAddress: boolean): Promise<PcHoverContent | undefined> {
+export async function describePcOfCore(
+  core: OpenCore,
+  pc: bigint,
+  isReturnAddress: boolean,
+  ssaFor?: PcSsaLookup,
+): Promise<PcHoverContent | undefined> {
   const d = core.engine.describePc(pc, { returnAddress: isReturnAddress });
   if (!d) return undefined;
   // A crash frame's mapping, only when it looked up the same address (the rule of that frame).
   const m = core.annotations.get('0x' + pc.toString(16));
-  const mapping = m && m.lookupPc === (isReturnAddress ? pc - 1n : pc) ? m : undefined;
+  const mapping =
+    (m && m.lookupPc === (isReturnAddress ? pc - 1n : pc) ? m : undefined) ??
+    (ssaFor ? await ssaFor(core, pc, isReturnAddress).catch(() => undefined) : undefined);
   let instruction = mapping?.instruction?.text;
   if (!instruction && core.delve && !core.delve.ended) {
     instruction = await core.delve.instructionAt(pc, isReturnAddress).catch(() => undefined);
@@ -95,7 +106,10 @@ export async function describePcOfCore(core: OpenCore, pc: bigint, isReturnAddre
 }
 
 export class PcHoverProvider implements vscode.HoverProvider {
-  constructor(private readonly sessions: CoreSessions) {}
+  constructor(
+    private readonly sessions: CoreSessions,
+    private readonly ssaFor?: PcSsaLookup,
+  ) {}
 
   async provideHover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
     const core = this.sessions.active;
@@ -108,7 +122,7 @@ export class PcHoverProvider implements vscode.HoverProvider {
       if (entry !== undefined) pc = entry + BigInt(ref.offset);
     }
     if (pc === undefined) return undefined;
-    const d = await describePcOfCore(core, pc, ref.isReturnAddress);
+    const d = await describePcOfCore(core, pc, ref.isReturnAddress, this.ssaFor);
     if (!d) return undefined;
     return new vscode.Hover(describeMarkdown(d), new vscode.Range(position.line, ref.range[0], position.line, ref.range[1]));
   }

@@ -222,6 +222,36 @@ describe('Open Core Dump', function () {
     assert.ok(editor.document.lineAt(editor.selection.active.line).text.includes(ssa.value.split(' ')[0]!), 'the crash row is selected');
   });
 
+  it('hovering any pc of the open core in a Go file shows its instruction and SSA value, not only crash frames', async () => {
+    const a = await api();
+    const core = a.sessions.active ?? (await (async () => {
+      await vscode.commands.executeCommand('goCoreInspector.openCoreDump', vscode.Uri.file(join(workspace, 'core')));
+      return waitFor('the core to open', () => a.sessions.active);
+    })());
+    // The user allowed this binary (the Show SSA test's question): hovers may use its rebuild.
+    await a.ssaConsent.set(core.report.executable.goBuildId!, 'allowed');
+    const entry = core.engine.binary.entryOf('main.main');
+    assert.ok(entry !== undefined, 'main.main is in the binary');
+    // A pc that is no crash frame: the instruction after main.main's first call (a return address).
+    const crashPcs = new Set(core.report.crash.frames.map((f) => f.pc));
+    let off = 0x10;
+    while (crashPcs.has('0x' + (entry + BigInt(off)).toString(16))) off += 4;
+    const file = join(workspace, 'pcs_hover.go');
+    writeFileSync(file, `package main\n\n// main.main+0x${off.toString(16)}\n`);
+    try {
+      const doc = await vscode.workspace.openTextDocument(file);
+      const pos = new vscode.Position(2, 6);
+      const text = await waitFor('the SSA value in the hover', async () => {
+        const hovers = (await vscode.commands.executeCommand('vscode.executeHoverProvider', doc.uri, pos)) as vscode.Hover[];
+        const t = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
+        return /SSA \((verified|unverified)/.test(t) ? t : undefined;
+      }, 120_000);
+      assert.match(text, /main\.main\+0x/, text);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
   it('a launch.json configuration of type go-core opens the core and its debug session', async () => {
     const a = await api();
     const folder = vscode.workspace.workspaceFolders![0]!;
