@@ -310,10 +310,18 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
   // Threads: which goroutine each runs, its frames, and which threads are throwing.
   const crashT = a.cw.core.crashingThread;
   const threadOf = new Map<bigint, (typeof a.cw.core.threads)[number]>();
+  // A thread that runs the goroutine itself (R14 is that g) wins over one whose M merely lists it
+  // as curg while on g0 (two Ms can name the same curg in a core: the crashing goroutine's M and
+  // an M parked on g0 since); the crashing thread wins over others.
+  const rank = new Map<bigint, number>();
   for (const t of a.cw.core.threads) {
     const cur = a.current(t);
     const g = cur ? (cur.kind === 'user' ? cur.g : cur.curg) : 0n;
-    if (g) threadOf.set(g, t);
+    if (!g) continue;
+    const r = (cur!.kind === 'user' ? 2 : 0) + (t === crashT ? 1 : 0);
+    if ((rank.get(g) ?? -1) >= r) continue;
+    rank.set(g, r);
+    threadOf.set(g, t);
   }
 
   // 1. Every goroutine: frames, user frame, creator.

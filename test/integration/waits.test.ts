@@ -179,3 +179,22 @@ describe('wait objects, deadlocks, leaks and throwers', () => {
     });
   }
 });
+
+describe('the running goroutine of a crash is read from its own thread', () => {
+  for (const minor of provisionedGoVersions().filter((m) => ['1.19', '1.22', '1.24', '1.27'].includes(m))) {
+    it(`index go${minor}: goroutine 1's user frame is the crash origin the runtime printed`, () => {
+      // Another M can still name the crashing goroutine as its curg while parked on g0: the frames
+      // come from the thread whose g register holds that goroutine (oracle: traceback.txt).
+      const f = fixture('index', minor);
+      const engine = openCore(f.core, { binary: f.prog });
+      try {
+        const g1 = engine.waits().goroutines.find((g) => g.goid === 1);
+        assert.ok(g1, 'goroutine 1 is listed');
+        const printed = /^main\.(\w+)\(/m.exec(f.traceback)?.[1];
+        assert.equal(g1.userFrame?.function, `main.${printed}`, JSON.stringify(g1.userFrame));
+      } finally {
+        engine.close();
+      }
+    });
+  }
+});

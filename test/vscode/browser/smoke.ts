@@ -234,6 +234,15 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
       shot('browser-failure-origin.png'),
     );
   }
+  await step(
+    results,
+    'no error notification after the walk-through',
+    async () => {
+      const errors = await errorNotifications(page);
+      if (errors.length > 0) throw new Error(`VS Code shows errors: ${errors.join(' | ')}`);
+    },
+    shot('browser-failure-errors.png'),
+  );
   await shot('browser-end.png')();
   return results;
 }
