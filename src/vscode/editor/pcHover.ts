@@ -68,6 +68,10 @@ export function describeMarkdown(c: PcHoverContent): vscode.MarkdownString {
   }
   if (c.instruction) md.appendCodeblock(c.instruction, 'text');
   const ssa = c.mapping && ssaText(c.mapping);
+  if (c.mapping && !ssa) {
+    // The instruction is known but no SSA value produced it (a prologue, a spill the assembler added).
+    md.appendMarkdown(`No SSA value: ${c.mapping.verified ? 'verified mapping; ' : ''}the instruction was added by the assembler\n`);
+  }
   if (ssa) {
     const m = c.mapping!;
     md.appendMarkdown(m.verified ? '$(verified) SSA (verified)\n' : `$(warning) SSA (unverified${m.reason ? `: ${m.reason}` : ''})\n`);
