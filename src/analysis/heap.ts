@@ -26,7 +26,7 @@ import { G_DEAD } from '../runtime/goroutines.js';
 import { heapOffsetsFor, LayoutError } from '../runtime/layout.js';
 import { readGoType } from '../runtime/panicValue.js';
 import { attempt, readRuntimeSnapshot } from '../runtime/snapshot.js';
-import { isAllocated, PAGE_SIZE, walkHeapSpans, type HeapSpan, type SpanWalk } from '../runtime/heapSpans.js';
+import { isAllocated, PAGE_SIZE, spanIndexAt, walkHeapSpans, type HeapSpan, type SpanWalk } from '../runtime/heapSpans.js';
 import { MALLOC_HEADER_SIZE, sizeClassesFor, TINY_SIZE } from '../runtime/sizeClasses.js';
 import type { CoreAnalysis } from './coreAnalysis.js';
 import { ShapeCache, type Shape } from './heapTypes.js';
@@ -147,21 +147,12 @@ interface Index {
 function indexOf(ix: Index, a: number): number {
   // Binary search the span; -1 when a is not inside an allocated object.
   if (a < ix.lo || a >= ix.hi) return -1;
-  const spans = ix.spans;
-  let lo = 0;
-  let hi = spans.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const s = spans[mid]!;
-    if (a < s.base) hi = mid - 1;
-    else if (a >= s.base + s.npages * PAGE_SIZE) lo = mid + 1;
-    else {
-      const i = Math.floor((a - s.base) / s.elemsize);
-      if (i >= s.nelems || !isAllocated(s, i)) return -1;
-      return ix.first[mid]! + i;
-    }
-  }
-  return -1;
+  const at = spanIndexAt(ix.spans, a);
+  if (at < 0) return -1;
+  const s = ix.spans[at]!;
+  const i = Math.floor((a - s.base) / s.elemsize);
+  if (i >= s.nelems || !isAllocated(s, i)) return -1;
+  return ix.first[at]! + i;
 }
 
 function spanIndexOf(ix: Index, id: number): number {

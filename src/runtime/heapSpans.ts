@@ -216,8 +216,8 @@ export function walkHeapSpans(mem: Memory, heap: HeapOffsets, mheapAddr: bigint,
   return { spans: out, allspansLen: len, read, notInUse, skipped, headers, notes };
 }
 
-/** The span holding address `a`, by binary search over sorted spans. */
-export function spanOf(spans: readonly HeapSpan[], a: number): HeapSpan | undefined {
+/** The index of the span holding address `a` in sorted spans (binary search); -1 when none. */
+export function spanIndexAt(spans: readonly HeapSpan[], a: number): number {
   let lo = 0;
   let hi = spans.length - 1;
   while (lo <= hi) {
@@ -225,9 +225,15 @@ export function spanOf(spans: readonly HeapSpan[], a: number): HeapSpan | undefi
     const s = spans[mid]!;
     if (a < s.base) hi = mid - 1;
     else if (a >= s.base + s.npages * PAGE_SIZE) lo = mid + 1;
-    else return s;
+    else return mid;
   }
-  return undefined;
+  return -1;
+}
+
+/** The span holding address `a`, by binary search over sorted spans. */
+export function spanOf(spans: readonly HeapSpan[], a: number): HeapSpan | undefined {
+  const i = spanIndexAt(spans, a);
+  return i < 0 ? undefined : spans[i];
 }
 
 /** The *_type address of object i of a span (its header, or largeType), 0n when it has none. */
