@@ -45,8 +45,13 @@ export class ToolchainNotFoundError extends InspectorError {
       .join('\n');
     super(
       `no Go toolchain ${version} found (the binary was built with exactly ${version}; it is needed to rebuild ` +
-        `the function byte for byte). Install it (e.g. as ~/sdk/${version}) or map "${version}" to its GOROOT in ` +
-        `the settings. Looked at:\n${where}`,
+        `the function byte for byte). Looked at:\n${where}`,
+      {
+        hint: {
+          cli: `install it (e.g. as ~/sdk/${version}) or put its bin directory first on PATH`,
+          editor: `install it (e.g. as ~/sdk/${version}) or map "${version}" to its GOROOT in the goCoreInspector.goroots setting`,
+        },
+      },
     );
     this.name = 'ToolchainNotFoundError';
   }

@@ -15,6 +15,7 @@ import { ignoredMachineSettings } from '../settings.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
 import { frameFunction, isRuntimeFrame, type ShownFrame } from '../views/frameText.js';
 import type { SsaConsent } from './ssaConsent.js';
+import { formatError } from '../../core/errors.js';
 
 /** The SSA that produced a pc's instruction: the value (`v16 = CALL ...`), or a branch's block; undefined when none. */
 export function ssaText(m: PcMapping): string | undefined {
@@ -125,7 +126,7 @@ async function annotatePass(
           const frame = frames[a.frame]!;
           if (!m) {
             if (e === undefined) return; // no local source: logged above
-            const msg = e instanceof Error ? e.message : String(e);
+            const msg = formatError(e, 'editor');
             if (refused) return;
             opts.logger.warn(`SSA for ${a.function} at ${a.pc}: ${msg}`);
             if (e instanceof RebuildNotAllowedError) {
