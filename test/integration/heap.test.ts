@@ -12,6 +12,7 @@ import { openCore, type CoreEngine } from '../../src/analysis/engine.js';
 import type { HeapModel } from '../../src/analysis/heap.js';
 import { runCli } from '../../src/report/cli.js';
 import { fixture, goBinary, type Fixture } from '../support/fixtures.js';
+import { validate, type Schema } from '../support/jsonSchema.js';
 
 const GO = ['1.19', '1.22', '1.24', '1.27'];
 const root = join(__dirname, '..', '..');
@@ -131,7 +132,7 @@ describe('heap walk on heap-population', () => {
         assert.equal(code, 0, err);
         const json = JSON.parse(out) as Record<string, unknown>;
         const errors: string[] = [];
-        validate(schema, json, '$', errors);
+        validate(schema, schema, json, '$', errors);
         assert.deepEqual(errors, [], 'the JSON follows schemas/heap.schema.json');
         const r = spawnSync(goBinary(minor), ['tool', 'pprof', '-top', '-sample_index=inuse_objects', '-nodecount=200', pb], {
           encoding: 'utf8',
@@ -147,32 +148,5 @@ describe('heap walk on heap-population', () => {
   }
 });
 
-type Schema = Record<string, unknown>;
 const schema = JSON.parse(readFileSync(join(root, 'schemas', 'heap.schema.json'), 'utf8')) as Schema;
 
-/** The subset of JSON Schema the file uses: $ref, oneOf, type, pattern, required, properties, items. */
-function validate(s: Schema, v: unknown, path: string, errors: string[]): void {
-  if (typeof s.$ref === 'string') return validate((schema.$defs as Record<string, Schema>)[s.$ref.replace('#/$defs/', '')]!, v, path, errors);
-  if (Array.isArray(s.oneOf)) {
-    const ok = (s.oneOf as Schema[]).filter((alt) => {
-      const e: string[] = [];
-      validate(alt, v, path, e);
-      return e.length === 0;
-    });
-    if (ok.length !== 1) errors.push(`${path}: matches ${ok.length} of oneOf`);
-    return;
-  }
-  if (s.type !== undefined) {
-    const types = Array.isArray(s.type) ? (s.type as string[]) : [s.type as string];
-    const actual = v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v;
-    if (!types.includes(actual) && !(actual === 'integer' && types.includes('number'))) errors.push(`${path}: ${actual} is not ${types.join('|')}`);
-  }
-  if (typeof s.pattern === 'string' && typeof v === 'string' && !new RegExp(s.pattern).test(v)) errors.push(`${path}: "${v}" !~ ${s.pattern}`);
-  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-    const o = v as Record<string, unknown>;
-    for (const k of (s.required as string[] | undefined) ?? []) if (!(k in o)) errors.push(`${path}: missing ${k}`);
-    const props = (s.properties as Record<string, Schema> | undefined) ?? {};
-    for (const [k, val] of Object.entries(o)) if (props[k]) validate(props[k], val, `${path}.${k}`, errors);
-  }
-  if (Array.isArray(v) && s.items) v.forEach((x, i) => validate(s.items as Schema, x, `${path}[${i}]`, errors));
-}

@@ -11,6 +11,7 @@ import { runCli } from '../../src/report/cli.js';
 import type { PcReport } from '../../src/report/pcCommand.js';
 import { crashingGoroutine, originFrame, parseTraceback, type Frame } from '../../src/traceback/parse.js';
 import { cacheDir, fixture, type Fixture } from '../support/fixtures.js';
+import { validate, type Schema } from '../support/jsonSchema.js';
 
 const root = join(__dirname, '..', '..');
 const CACHE = cacheDir();
@@ -42,44 +43,12 @@ async function runJson(argv: string[]): Promise<PcReport> {
   const rep = JSON.parse(r.out) as PcReport;
   if (!rep.rebuild.cached) assert.match(r.err, /^ {2}command: +go build /m, 'an uncached rebuild is announced');
   const errors: string[] = [];
-  validate(schema, rep, '$', errors);
+  validate(schema, schema, rep, '$', errors);
   assert.deepEqual(errors, [], 'the JSON follows schemas/pc.schema.json');
   return rep;
 }
 
-type Schema = Record<string, unknown>;
 const schema = JSON.parse(readFileSync(join(root, 'schemas', 'pc.schema.json'), 'utf8')) as Schema;
-
-/** The subset of JSON Schema the file uses: $ref, oneOf, const, type, pattern, required, properties, items. */
-function validate(s: Schema, v: unknown, path: string, errors: string[]): void {
-  if (typeof s.$ref === 'string')
-    return validate((schema.$defs as Record<string, Schema>)[s.$ref.replace('#/$defs/', '')]!, v, path, errors);
-  if (Array.isArray(s.oneOf)) {
-    const ok = (s.oneOf as Schema[]).filter((alt) => {
-      const e: string[] = [];
-      validate(alt, v, path, e);
-      return e.length === 0;
-    });
-    if (ok.length !== 1) errors.push(`${path}: matches ${ok.length} of oneOf`);
-    return;
-  }
-  if ('const' in s && v !== s.const) errors.push(`${path}: ${JSON.stringify(v)} !== ${JSON.stringify(s.const)}`);
-  if (s.type !== undefined) {
-    const types = Array.isArray(s.type) ? (s.type as string[]) : [s.type as string];
-    const actual = v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v;
-    if (!types.includes(actual) && !(actual === 'integer' && types.includes('number')))
-      errors.push(`${path}: ${actual} is not ${types.join('|')}`);
-  }
-  if (typeof s.pattern === 'string' && typeof v === 'string' && !new RegExp(s.pattern).test(v))
-    errors.push(`${path}: "${v}" !~ ${s.pattern}`);
-  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-    const o = v as Record<string, unknown>;
-    for (const k of (s.required as string[] | undefined) ?? []) if (!(k in o)) errors.push(`${path}: missing ${k}`);
-    const props = (s.properties as Record<string, Schema> | undefined) ?? {};
-    for (const [k, val] of Object.entries(o)) if (props[k]) validate(props[k], val, `${path}.${k}`, errors);
-  }
-  if (Array.isArray(v) && s.items) v.forEach((x, i) => validate(s.items as Schema, x, `${path}[${i}]`, errors));
-}
 
 /** The origin frame of the crashing goroutine and the physical frame (with pc=) that holds it. */
 function origin(fx: Fixture): { origin: Frame; physical: Frame; inlined: Frame[] } {

@@ -2,7 +2,6 @@
 // fields of allm (the newest M), of several allgs entries and of the crashing goroutine's _panic
 // chain. One `dlv core` per provisioned Go version (the recovered-repanic fixture: two panics).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { openCoreWithBinary } from '../../src/core/executable.js';
 import { GoSymbols } from '../../src/core/symbols.js';
@@ -11,29 +10,8 @@ import { findRuntimeGlobals } from '../../src/runtime/globals.js';
 import { walkGoroutines } from '../../src/runtime/goroutines.js';
 import { layoutFor } from '../../src/runtime/layout.js';
 import { walkPanicChain } from '../../src/runtime/panicChain.js';
-import { dlvForGo, fixture, provisionedGoVersions, type Fixture } from '../support/fixtures.js';
-
-/** Runs Delve's terminal on the core with one `print` per expression; returns each answer. */
-function delvePrint(fx: Fixture, exprs: string[]): string[] {
-  const dlv = dlvForGo(fx.goMinor);
-  const input = exprs.map((e) => `print ${e}\n`).join('') + 'exit\n';
-  const r = spawnSync(dlv, ['core', fx.prog, fx.core, '--allow-non-terminal-interactive=true'], {
-    input,
-    cwd: fx.dir,
-    encoding: 'utf8',
-    timeout: 120_000,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  if (r.error) throw new Error(`${dlv} core ${fx.core} failed: ${r.error.message}`);
-  const answers = r.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('(dlv) '))
-    .map((l) => l.slice('(dlv) '.length).trim());
-  if (answers.length < exprs.length) {
-    throw new Error(`Delve answered ${answers.length} of ${exprs.length} prints:\n${r.stdout}\n${r.stderr}`);
-  }
-  return answers.slice(0, exprs.length);
-}
+import { delvePrint } from '../support/delvePrint.js';
+import { fixture, provisionedGoVersions } from '../support/fixtures.js';
 
 /** `42`, `true`, `waitReasonSleep (19)` -> a bigint (booleans as 0/1). */
 function delveNumber(s: string, expr: string): bigint {

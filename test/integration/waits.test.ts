@@ -3,12 +3,12 @@
 // goroutine headers and their frames), the fixture's source (its globals, read through the symbol
 // table), and Delve (a channel's qcount/closed and a goroutine's wait reason, printed by `dlv core`).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { openCore, type CoreEngine } from '../../src/analysis/engine.js';
 import { runCli } from '../../src/report/cli.js';
 import type { Report } from '../../src/analysis/report.js';
-import { dlvForGo, fixture, provisionedGoVersions, type Fixture } from '../support/fixtures.js';
+import { delvePrint } from '../support/delvePrint.js';
+import { fixture, provisionedGoVersions, type Fixture } from '../support/fixtures.js';
 
 /** The traceback's goroutines: id, bracketed status, and the function names of its frames. */
 function printedGoroutines(tb: string): { goid: number; status: string; funcs: string[] }[] {
@@ -32,25 +32,6 @@ function printedIn(tb: string, fn: string): number[] {
     .filter((g) => g.funcs.slice(0, -1).includes(fn) || g.funcs.includes(fn))
     .map((g) => g.goid)
     .sort((a, b) => a - b);
-}
-
-/** Delve's answers to `print <expr>` on the fixture's core. */
-function delvePrint(fx: Fixture, exprs: string[]): string[] {
-  const dlv = dlvForGo(fx.goMinor);
-  const r = spawnSync(dlv, ['core', fx.prog, fx.core, '--allow-non-terminal-interactive=true'], {
-    input: exprs.map((e) => `print ${e}\n`).join('') + 'exit\n',
-    cwd: fx.dir,
-    encoding: 'utf8',
-    timeout: 120_000,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  if (r.error) throw new Error(`${dlv} core ${fx.core} failed: ${r.error.message}`);
-  const answers = r.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('(dlv) '))
-    .map((l) => l.slice('(dlv) '.length).trim());
-  if (answers.length < exprs.length) throw new Error(`Delve answered ${answers.length} of ${exprs.length} prints:\n${r.stdout}\n${r.stderr}`);
-  return answers.slice(0, exprs.length);
 }
 
 function withEngine<T>(fx: Fixture, f: (e: CoreEngine) => T): T {

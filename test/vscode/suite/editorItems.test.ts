@@ -9,7 +9,6 @@ import * as assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
-import pkg from '../../../package.json';
 import { originOf, type CrashSummary } from '../../../src/analysis/crashSummary';
 import type { ExtensionApi } from '../../../src/vscode/extension';
 import { setSsaNote } from '../../../src/vscode/editor/ssaAnnotator';
@@ -18,44 +17,11 @@ import { crashShortHeadline, SHORT_HEADLINE } from '../../../src/vscode/views/fr
 import { mChildren, waitReasonShown } from '../../../src/vscode/views/threadsView';
 import { crashingGoroutine, parseTraceback } from '../../../src/traceback/parse';
 import { fixture, type Fixture } from '../../support/fixtures';
-import { waitFor } from './helpers';
-
-const EXTENSION_ID = `${pkg.publisher}.${pkg.name}`;
-const workspace = process.env.GCI_VSCODE_WORKSPACE ?? '';
-
-async function api(): Promise<ExtensionApi> {
-  const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
-  assert.ok(ext, `${EXTENSION_ID} is not installed`);
-  return ext.activate();
-}
-
-async function closeAll(a: ExtensionApi): Promise<void> {
-  for (const c of a.sessions.all) {
-    if (c.debugSession) await vscode.debug.stopDebugging(c.debugSession);
-    await a.sessions.close(c.id);
-  }
-}
+import { waitFor, api, closeAll, childDelves, workspace } from './helpers';
 
 async function open(a: ExtensionApi, f: { core: string; prog: string }) {
   await vscode.commands.executeCommand('goCoreInspector.openCoreDump', vscode.Uri.file(f.core), f.prog);
   return waitFor(`the core ${f.core} to open`, () => a.sessions.all.find((c) => c.corePath === f.core));
-}
-
-/** Process ids of the dlv processes started by this extension host. */
-function childDelves(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (comm === 'dlv' && Number(fields[1]) === process.pid && fields[0] !== 'Z') out.push(Number(d));
-    } catch {
-      // gone
-    }
-  }
-  return out;
 }
 
 /** A copy of a fixture's source (go.mod, main.go) under the workspace. */

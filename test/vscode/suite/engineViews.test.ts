@@ -11,7 +11,6 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import pkg from '../../../package.json';
 import { annotateFrames } from '../../../src/analysis/annotate';
 import type { ExtensionApi } from '../../../src/vscode/extension';
 import { annotationHover, annotationText } from '../../../src/vscode/editor/crashDecorations';
@@ -20,25 +19,7 @@ import type { PanicChainNode } from '../../../src/vscode/views/panicChainView';
 import { frameTooltip } from '../../../src/vscode/views/frameText';
 import { parseTraceback } from '../../../src/traceback/parse';
 import { fixture, type Fixture } from '../../support/fixtures';
-import { waitFor } from './helpers';
-
-const EXTENSION_ID = `${pkg.publisher}.${pkg.name}`;
-const workspace = process.env.GCI_VSCODE_WORKSPACE ?? '';
-
-async function api(): Promise<ExtensionApi> {
-  const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
-  assert.ok(ext, `${EXTENSION_ID} is not installed`);
-  return ext.activate();
-}
-
-/** Closes every core and waits until no go-core debug session is left (the next suite waits for a new one). */
-async function closeAll(a: ExtensionApi): Promise<void> {
-  for (const c of a.sessions.all) {
-    if (c.debugSession) await vscode.debug.stopDebugging(c.debugSession);
-    await a.sessions.close(c.id);
-  }
-  await waitFor('the go-core debug sessions to end', () => (vscode.debug.activeDebugSession?.type === 'go-core' ? undefined : true), 30_000);
-}
+import { waitFor, api, closeAll, workspace } from './helpers';
 
 /** Opens a core and waits until its debug session is up (or Delve said why not): nothing is left starting behind a test. */
 async function open(a: ExtensionApi, core: string, prog?: string) {
@@ -274,7 +255,7 @@ describe('The existing views show what the engine knows', function () {
       const log = a.logLines().slice(before);
       assert.ok(log.some((l) => l.includes(`executable ${core.binaryPath}`) && l.includes(`foundBy: ${core.report.executable.foundBy}`)), log.join('\n'));
       assert.ok(log.some((l) => l.includes('zstd core read from')), log.join('\n'));
-      await closeAll(a);
+      await closeAll(a, { waitForDebugEnd: true });
 
       // The workspace's own core: its module is this workspace's, built in the fixture cache.
       const before2 = a.logLines().length;
@@ -283,7 +264,7 @@ describe('The existing views show what the engine knows', function () {
       const src = ws.report.sources;
       assert.ok(src, 'the report maps the recorded module root to the workspace');
       assert.equal(log2.filter((l) => l.includes(`sources from ${src.recordedRoot} → this workspace`)).length, 1, log2.join('\n'));
-      await closeAll(a);
+      await closeAll(a, { waitForDebugEnd: true });
 
       // Cut at 40 %: what is missing is said first.
       const cut = join(tmp, 'core');
@@ -297,7 +278,7 @@ describe('The existing views show what the engine knows', function () {
       const first = a.panicFrames.getTreeItem(a.panicFrames.getChildren()[0]!);
       assert.match(labelOf(first), new RegExp(`^core truncated: ${(tr.expectedBytes - tr.actualBytes).toLocaleString('en-US')} bytes missing`));
     } finally {
-      await closeAll(a);
+      await closeAll(a, { waitForDebugEnd: true });
       rmSync(tmp, { recursive: true, force: true });
     }
   });

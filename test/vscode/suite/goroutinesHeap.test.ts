@@ -9,28 +9,12 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import * as vscode from 'vscode';
-import pkg from '../../../package.json';
 import { parseTraceback } from '../../../src/traceback/parse';
 import type { ExtensionApi } from '../../../src/vscode/extension';
 import type { GoroutinesNode } from '../../../src/vscode/views/goroutinesView';
 import type { HeapNode } from '../../../src/vscode/views/heapView';
 import { goBinary, listFixtures, type Fixture } from '../../support/fixtures';
-import { waitFor } from './helpers';
-
-const EXTENSION_ID = `${pkg.publisher}.${pkg.name}`;
-
-async function api(): Promise<ExtensionApi> {
-  const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
-  assert.ok(ext, `${EXTENSION_ID} is not installed`);
-  return ext.activate();
-}
-
-async function closeAll(a: ExtensionApi): Promise<void> {
-  for (const c of a.sessions.all) {
-    if (c.debugSession) await vscode.debug.stopDebugging(c.debugSession);
-    await a.sessions.close(c.id);
-  }
-}
+import { waitFor, api, closeAll } from './helpers';
 
 function labelOf(item: vscode.TreeItem): string {
   return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');

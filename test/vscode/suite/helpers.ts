@@ -1,7 +1,9 @@
 // Helpers for extension-host tests (bundled into each *.test.ts; runs inside VS Code).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { readdirSync, readFileSync } from 'node:fs';
 import pkg from '../../../package.json';
+import type { ExtensionApi } from '../../../src/vscode/extension';
 
 /** `publisher.name` from package.json. */
 export const EXTENSION_ID = `${pkg.publisher}.${pkg.name}`;
@@ -39,4 +41,45 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** The workspace the runner opened (the fixture's source, `prog`, `core`, `traceback.txt`). */
+export const workspace = process.env.GCI_VSCODE_WORKSPACE ?? '';
+
+/** The extension's test API (`extension.exports`), activated. */
+export async function api(): Promise<ExtensionApi> {
+  const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is not installed`);
+  return ext.activate();
+}
+
+/**
+ * Closes every open core (and its debug session). With `waitForDebugEnd`, also waits until no
+ * go-core debug session is left, so that the next test waits for a new one.
+ */
+export async function closeAll(a: ExtensionApi, opts: { waitForDebugEnd?: boolean } = {}): Promise<void> {
+  for (const c of a.sessions.all) {
+    if (c.debugSession) await vscode.debug.stopDebugging(c.debugSession);
+    await a.sessions.close(c.id);
+  }
+  if (opts.waitForDebugEnd) {
+    await waitFor('the go-core debug sessions to end', () => (vscode.debug.activeDebugSession?.type === 'go-core' ? undefined : true), 30_000);
+  }
+}
+
+/** Process ids of the dlv processes started by this extension host. */
+export function childDelves(): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (comm === 'dlv' && Number(fields[1]) === process.pid && fields[0] !== 'Z') out.push(Number(d));
+    } catch {
+      // the process went away while we looked
+    }
+  }
+  return out;
 }

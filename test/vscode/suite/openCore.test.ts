@@ -3,26 +3,17 @@
 // vscode.debug), the decorations on the origin line, and the PC hover, each compared with the
 // traceback the Go runtime printed when the program crashed.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import pkg from '../../../package.json';
 import { originOf } from '../../../src/analysis/crashSummary';
 import type { ExtensionApi } from '../../../src/vscode/extension';
 import { ssaText } from '../../../src/vscode/editor/ssaAnnotator';
 import type { PanicFramesNode } from '../../../src/vscode/views/panicFramesView';
 import { crashingGoroutine, originFrame, parseTraceback, type Traceback } from '../../../src/traceback/parse';
 import { listFixtures } from '../../support/fixtures';
-import { waitFor } from './helpers';
-
-const EXTENSION_ID = `${pkg.publisher}.${pkg.name}`;
-
-async function api(): Promise<ExtensionApi> {
-  const ext = vscode.extensions.getExtension<ExtensionApi>(EXTENSION_ID);
-  assert.ok(ext, `${EXTENSION_ID} is not installed`);
-  return ext.activate();
-}
+import { waitFor, api, closeAll, childDelves, workspace } from './helpers';
 
 
 function labelOf(item: vscode.TreeItem): string {
@@ -41,32 +32,6 @@ function frameItems(a: ExtensionApi): { node: PanicFramesNode; item: vscode.Tree
     }
   };
   walk(a.panicFrames.getChildren());
-  return out;
-}
-
-async function closeAll(a: ExtensionApi): Promise<void> {
-  for (const c of a.sessions.all) {
-    if (c.debugSession) await vscode.debug.stopDebugging(c.debugSession);
-    await a.sessions.close(c.id);
-  }
-}
-
-const workspace = process.env.GCI_VSCODE_WORKSPACE ?? '';
-
-/** Process ids of the dlv processes started by this extension host. */
-function childDelves(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (comm === 'dlv' && Number(fields[1]) === process.pid && fields[0] !== 'Z') out.push(Number(d));
-    } catch {
-      // the process went away while we looked
-    }
-  }
   return out;
 }
 
