@@ -74,6 +74,17 @@ function notRegular(path: string, kind: string): CoreReadError {
   );
 }
 
+/** A failed stat() or open(): missing, or refused by the operating system. */
+function openError(path: string, e: unknown): CoreReadError {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new CoreReadError(
+    code === 'ENOENT' ? 'not-found' : 'io',
+    path,
+    code === 'ENOENT' ? `${path} does not exist` : `cannot open ${path}: ${(e as Error).message}`,
+    { cause: e },
+  );
+}
+
 /**
  * Opens a regular file for reading, refusing anything else before it is opened: opening a FIFO
  * blocks until a writer comes, and a device may never end. The file is looked at with stat()
@@ -85,13 +96,7 @@ export function openRegularFile(path: string): number {
   try {
     st = statSync(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CoreReadError(
-      code === 'ENOENT' ? 'not-found' : 'io',
-      path,
-      code === 'ENOENT' ? `${path} does not exist` : `cannot open ${path}: ${(e as Error).message}`,
-      { cause: e },
-    );
+    throw openError(path, e);
   }
   const kind = fileKind(st);
   if (kind) throw notRegular(path, kind);
@@ -99,13 +104,7 @@ export function openRegularFile(path: string): number {
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CoreReadError(
-      code === 'ENOENT' ? 'not-found' : 'io',
-      path,
-      code === 'ENOENT' ? `${path} does not exist` : `cannot open ${path}: ${(e as Error).message}`,
-      { cause: e },
-    );
+    throw openError(path, e);
   }
   try {
     const k = fileKind(fstatSync(fd));
