@@ -151,11 +151,6 @@ export function isUncLike(p: string): boolean {
   return /^[\\/]{2}/.test(p);
 }
 
-/** True when `p` is `root` or lies under it (the one containment rule, src/core/paths.ts). */
-export function isInsideRoot(p: string, root: string): boolean {
-  return isWithin(root, p);
-}
-
 /**
  * Where a crash log's source paths may lead: the workspace folders, the Go module cache
  * ($GOMODCACHE, else each $GOPATH entry's pkg/mod, else ~/go/pkg/mod), $GOROOT, the GOROOT of the
@@ -380,7 +375,7 @@ export class SourcePathMapper {
     if (!this.roots) return true;
     if (isUncLike(p) || !isAbsolute(p)) return false;
     const abs = resolve(p);
-    return this.roots.some((r) => isInsideRoot(abs, r));
+    return this.roots.some((r) => isWithin(r, abs));
   }
 
   /**
@@ -392,14 +387,14 @@ export class SourcePathMapper {
   private allowedReally(p: string): boolean {
     if (!this.roots) return true;
     const abs = resolve(p);
-    if (this.toolRoots.some((r) => isInsideRoot(abs, r))) return true;
+    if (this.toolRoots.some((r) => isWithin(r, abs))) return true;
     let real: string;
     try {
       real = this.realpath(p);
     } catch {
       return false;
     }
-    return this.roots.some((r) => isInsideRoot(real, r));
+    return this.roots.some((r) => isWithin(r, real));
   }
 
   /** The local file for a recorded path, or undefined when none exists (module rule applied; content not checked). */
