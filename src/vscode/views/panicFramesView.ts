@@ -100,8 +100,24 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
     private readonly sessions: CoreSessions,
     private readonly sources?: SourceMappers,
   ) {
-    sessions.onDidChange(() => this.changed.fire(undefined));
+    // Refresh only when what the view shows changed: every refresh re-creates the tree items and
+    // VS Code drops the commands of the old ones, so a click landing just then fails with "Actual
+    // command not found" (cores change often while they open: Delve starts, SSA notes come and go).
+    sessions.onDidChange(() => {
+      const key = this.shownKey();
+      if (key === this.lastShown) return;
+      this.lastShown = key;
+      this.changed.fire(undefined);
+    });
     sources?.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  private lastShown: string | undefined;
+
+  /** What the view's rows depend on besides the sources: the active core and its notes. */
+  private shownKey(): string {
+    const core = this.sessions.active;
+    return core ? `${core.id}\0${this.sessions.all.length}\0${coreNotes(core).join('\0')}` : `none\0${this.sessions.all.length}`;
   }
 
   /** False when a user frame's source was looked for and not found (by module and content). */
