@@ -46,6 +46,20 @@ export function exceptionInfo(crash: CrashSummary): DebugProtocol.ExceptionInfoR
   };
 }
 
+/**
+ * The stopped event VS Code gets: Delve's goroutine, with the crash in place of Delve's text. Delve
+ * stops a core with reason `exception` and the text of its own failed `continue` ("can not continue
+ * execution of core process"), which VS Code shows in the Call Stack and the exception widget.
+ */
+export function stoppedBody(
+  delve: DebugProtocol.StoppedEvent['body'],
+  crash: CrashSummary | undefined,
+): DebugProtocol.StoppedEvent['body'] {
+  if (!crash) return { ...delve, allThreadsStopped: true };
+  const info = exceptionInfo(crash);
+  return { ...delve, reason: 'exception', description: `Paused on ${crash.kind}`, text: info.description ?? crash.kind, allThreadsStopped: true };
+}
+
 export class ProxyDebugAdapter implements vscode.DebugAdapter {
   private readonly emitter = new vscode.EventEmitter<vscode.DebugProtocolMessage>();
   readonly onDidSendMessage = this.emitter.event;
@@ -100,7 +114,7 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
         return;
       case 'configurationDone': {
         this.respond(req, undefined);
-        this.event('stopped', { ...this.session.stoppedEvent.body, allThreadsStopped: true });
+        this.event('stopped', stoppedBody(this.session.stoppedEvent.body, this.crash));
         return;
       }
       case 'exceptionInfo':
