@@ -168,8 +168,13 @@ async function main(): Promise<number> {
   const removeTmp = opts.keep ? () => undefined : () => removeDirSync(tmp);
   const unhook = onExitKill(removeTmp);
   const workspace = join(tmp, 'workspace');
-  const fx = prepareWorkspace(workspace);
+  const fx = prepareWorkspace(workspace, '1.22');
   log(`workspace ${workspace}: fixture ${fx.fixture} go${fx.goMinor}`);
+  // The browser walks through a Go 1.19 core: Delve 1.20 serves it over the TCP dial-in, the path
+  // whose port VS Code could offer to forward. The host suite keeps Go 1.22 (Delve 1.24, Unix socket).
+  const browserWorkspace = join(tmp, 'workspace-browser');
+  const bfx = prepareWorkspace(browserWorkspace, '1.19');
+  log(`browser workspace ${browserWorkspace}: fixture ${bfx.fixture} go${bfx.goMinor}`);
   const resultsFile = join(tmp, 'host-results.json');
   const results: TestResult[] = [];
   let cs: CodeServer | undefined;
@@ -203,7 +208,7 @@ async function main(): Promise<number> {
           runBrowserSmoke({
             page: browser.page,
             origin: cs.origin,
-            workspace,
+            workspace: browserWorkspace,
             repo: REPO,
             installed: !!opts.vsix,
             resultsDir: RESULTS_DIR,

@@ -279,6 +279,24 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
   }
   await step(
     results,
+    'the PORTS count stays 0: the Delve connection is not offered for forwarding',
+    async () => {
+      // The status bar's forwarded-ports item (radio-tower icon) counts what VS Code forwards.
+      const item = page.locator('.part.statusbar .statusbar-item').filter({ has: page.locator('.codicon-radio-tower') });
+      await item.first().waitFor({ state: 'visible', timeout: 10_000 });
+      // VS Code's port detection polls: give it the time it needs to see a listener.
+      await page.waitForTimeout(5000);
+      const text = (await item.first().innerText()).trim();
+      process.stderr.write(`[test-vscode] ports item: ${JSON.stringify(text)}\n`);
+      if (text !== '0') {
+        await page.keyboard.press('Control+J');
+        throw new Error(`the PORTS count is ${JSON.stringify(text)}, expected 0`);
+      }
+    },
+    shot('browser-failure-ports.png'),
+  );
+  await step(
+    results,
     'no error notification after the walk-through',
     async () => {
       const errors = await errorNotifications(page);
