@@ -142,10 +142,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       // Immediate: the views drop the core at once and its Delve is ended (disconnect, then killed
       // after a short grace); the debug session is stopped without waiting for VS Code's round trip.
       const t0 = Date.now();
-      const debugSession = core.debugSession;
-      const closed = sessions.close(core.id);
-      if (debugSession) void vscode.debug.stopDebugging(debugSession);
-      await closed;
+      await sessions.close(core.id);
       logger.info(`closed ${core.corePath} in ${Date.now() - t0} ms`);
     }),
     vscode.commands.registerCommand(Commands.showLog, () => logger.channel.show()),

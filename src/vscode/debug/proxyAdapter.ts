@@ -66,6 +66,9 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
   private seq = 1;
   private readonly subscriptions: { dispose(): void }[] = [];
   private ended = false;
+  /** Delve ended before the handshake was over: `terminated` follows configurationDone instead of `stopped`. */
+  private delveEnded = false;
+  private handshakeDone = false;
 
   constructor(
     private readonly session: CoreSession,
@@ -75,9 +78,11 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
     private readonly crash?: CrashSummary,
   ) {
     const onEnded = ({ reason }: SessionEndInfo): void => {
-      if (this.ended) return;
+      if (this.ended || this.delveEnded) return;
+      this.delveEnded = true;
       this.event('output', { category: 'important', output: `Delve session ended: ${reason}\n` });
-      this.event('terminated', {});
+      // A `terminated` that VS Code gets before its handshake is over leaves the session hanging.
+      if (this.handshakeDone) this.event('terminated', {});
     };
     session.on('ended', onEnded);
     this.subscriptions.push(
@@ -114,7 +119,9 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
         return;
       case 'configurationDone': {
         this.respond(req, undefined);
-        this.event('stopped', stoppedBody(this.session.stoppedEvent.body, this.crash));
+        this.handshakeDone = true;
+        if (this.delveEnded) this.event('terminated', {});
+        else this.event('stopped', stoppedBody(this.session.stoppedEvent.body, this.crash));
         return;
       }
       case 'exceptionInfo':

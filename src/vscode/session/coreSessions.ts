@@ -121,6 +121,10 @@ export class CoreSessions implements vscode.Disposable {
     this.cores.delete(id);
     if (this.activeId === id) this.activeId = [...this.cores.keys()].pop();
     this.fire();
+    // The core's debug session ends with it, without waiting for VS Code's round trip.
+    const debugSession = core.debugSession;
+    core.debugSession = undefined;
+    if (debugSession) void vscode.debug.stopDebugging(debugSession);
     await core.dispose();
   }
 
