@@ -173,7 +173,9 @@ async function main(): Promise<number> {
   // The browser walks through a Go 1.19 core: Delve 1.20 serves it over the TCP dial-in, the path
   // whose port VS Code could offer to forward. The host suite keeps Go 1.22 (Delve 1.24, Unix socket).
   const browserWorkspace = join(tmp, 'workspace-browser');
-  const bfx = prepareWorkspace(browserWorkspace, '1.19');
+  // GCI_VSCODE_BROWSER_FIXTURE=<fixture>[@<go minor>] walks through another core (by hand, for screenshots).
+  const [bName, bGo] = (process.env.GCI_VSCODE_BROWSER_FIXTURE ?? 'index@1.19').split('@');
+  const bfx = prepareWorkspace(browserWorkspace, bGo ?? '1.19', bName);
   log(`browser workspace ${browserWorkspace}: fixture ${bfx.fixture} go${bfx.goMinor}`);
   const resultsFile = join(tmp, 'host-results.json');
   const results: TestResult[] = [];

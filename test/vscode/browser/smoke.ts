@@ -289,8 +289,12 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
       const text = (await item.first().innerText()).trim();
       process.stderr.write(`[test-vscode] ports item: ${JSON.stringify(text)}\n`);
       if (text !== '0') {
-        await page.keyboard.press('Control+J');
-        throw new Error(`the PORTS count is ${JSON.stringify(text)}, expected 0`);
+        await item.first().click();
+        const rows = page.locator('.part.panel .monaco-list-row, .part.panel tr');
+        await rows.first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+        const seen = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+        await shot('browser-ports.png')();
+        throw new Error(`the PORTS count is ${JSON.stringify(text)}, expected 0; forwarded: ${seen.join(' | ')}`);
       }
     },
     shot('browser-failure-ports.png'),
