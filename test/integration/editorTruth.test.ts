@@ -148,6 +148,13 @@ describe('deadlock: the blocked goroutines are the story', () => {
       const printed = tb.goroutines.filter((g) => g.frames.some((fr) => fr.func.startsWith('main.')));
       assert.equal(printed.length, 2, 'main and the worker are printed');
       assert.equal(s.goroutine, printedGoroutine(f).id, 'the goroutine the runtime printed first, not unknown');
+      // The thread that found the deadlock ran on g0 since park_m: its "runtime stack:" as printed
+      // ends at runtime.mcall, and so does our walk, complete (not "walk cut").
+      const runtimeStack = readFileSync(f.tracebackPath, 'utf8').split('\n\n').find((b) => b.startsWith('runtime stack:'));
+      const lastPrinted = runtimeStack?.split('\n').filter((l) => /^\S/.test(l)).pop();
+      assert.match(lastPrinted ?? '', /^runtime\.mcall\(/, 'the printed runtime stack ends at mcall');
+      assert.equal(r.crash.frames.at(-1)?.function, 'runtime.mcall');
+      assert.equal(r.crash.stop.reason, 'top', `the walk is complete: ${r.crash.stop.detail}`);
       assert.deepEqual(s.blocked.map((b) => b.goid), printed.map((g) => g.id), 'the blocked goroutines, in the printed order');
       s.blocked.forEach((b, i) => {
         const g = printed[i]!;
