@@ -1,7 +1,8 @@
 // Race reports of -race builds (issue 12) on what the race detector really printed: the
 // race-reports fixture (scripts/make-cores) for every provisioned Go version, its traceback.txt
-// (five reports, then the panic and its goroutines) and race-exit.txt (`go run -race . exit`: the
-// same reports, `Found 5 data race(s)`, `exit status 66`). The oracle is the printed text, read
+// (five reports, then the panic and its goroutines), race-exit.txt (`go run -race . exit`: the
+// same reports, `Found 5 data race(s)`, `exit status 66`) and race-test.txt (`go test -race -v`:
+// reports inside a test's output, then `--- FAIL` and `FAIL`). The oracle is the printed text, read
 // here line by line with the test's own patterns (the format of TSan's Go reports), and the
 // fixture's source (which lines race); the parser (src/traceback), the language server (driven by a
 // real LSP client, serverClient.ts), the grammar and the content detection are checked against it.
@@ -106,12 +107,12 @@ before(async () => {
     assert.ok(fixtures.some((f) => f.goMinor === v), `no race-reports fixture for Go ${v}: run scripts/make-cores`);
   }
   logs = fixtures.flatMap((f) => {
-    const exit = join(f.dir, 'race-exit.txt');
-    if (!existsSync(exit)) throw new Error(`${exit} is missing: run scripts/make-cores`);
-    return [
-      { where: `race-reports go${f.goMinor} traceback.txt`, fixture: f, path: f.tracebackPath, text: f.traceback },
-      { where: `race-reports go${f.goMinor} race-exit.txt`, fixture: f, path: exit, text: readFileSync(exit, 'utf8') },
-    ];
+    const extra = ['race-exit.txt', 'race-test.txt'].map((name) => {
+      const path = join(f.dir, name);
+      if (!existsSync(path)) throw new Error(`${path} is missing: run scripts/make-cores`);
+      return { where: `race-reports go${f.goMinor} ${name}`, fixture: f, path, text: readFileSync(path, 'utf8') };
+    });
+    return [{ where: `race-reports go${f.goMinor} traceback.txt`, fixture: f, path: f.tracebackPath, text: f.traceback }, ...extra];
   });
   client = await ServerClient.start({
     workspaceFolders: [...new Set(fixtures.map((f) => f.srcDir))],
@@ -166,12 +167,24 @@ test('the parser reads every printed race report: accesses, frames, creations, t
       }
     });
     // What the fixture's source says races: both counter fields in record (two reports of the same
-    // functions), the map (fill and lookup) and the flag main reads after finish exited.
+    // functions), the map (fill and lookup) and the flag main reads after finish exited; in the
+    // test, the counter fields only.
     const main = join(f.srcDir, 'main.go');
     const userLines = tb.races.map((r) => r.accesses.map((a) => a.frames.filter((x) => x.file === main).map((x) => x.lineNumber)[0]));
     for (const code of ['c.hits++', 'c.misses++']) {
       const line = sourceLine(f, code);
       assert.ok(userLines.some(([x, y]) => x === line && y === line), `${where}: no report of ${code} (line ${line}) against itself`);
+    }
+    if (log.path.endsWith('race-test.txt')) {
+      // The test's output around the reports stays as printed; the reports' code is the package's.
+      assert.equal(tb.races.length, 2, `${where}: one report per counter field`);
+      assert.ok(tb.races.every((r) => r.accesses.every((a) => a.frames[0]?.func === 'example.com/racereports.record')));
+      const fail = text.split('\n').findIndex((l) => l.startsWith('--- FAIL: TestRecord'));
+      assert.ok(fail > tb.races.at(-1)!.lastLine, `${where}: --- FAIL after the reports`);
+      assert.equal(tb.lines[fail]?.kind, 'other');
+      assert.equal(tb.raceFound, undefined);
+      assert.equal(tb.goroutines.length, 0);
+      continue;
     }
     assert.ok(
       userLines.some(([x, y]) => y === sourceLine(f, 'done = true') && x !== undefined),
@@ -290,7 +303,7 @@ test('language server: folding per report and section, links, symbols, hovers, g
         }
       }
     }
-    assert.ok(linked > 0 && intoGoroot > 0, `${where}: ${linked} race frame links, ${intoGoroot} into the GOROOT (map access frames)`);
+    assert.ok(linked > 0 && intoGoroot > 0, `${where}: ${linked} race frame links, ${intoGoroot} into the GOROOT (map access or testing frames)`);
 
     // Symbols: one per report with its two accesses as children.
     const rsyms = symbols.filter((s) => s.name.startsWith('DATA RACE: '));
@@ -304,8 +317,9 @@ test('language server: folding per report and section, links, symbols, hovers, g
         p.accesses.map((a) => ({ name: a.header.slice(0, -1), first: a.first, last: a.last })),
         `${where}: children of ${s.name}`,
       );
-      // The name gives each access's first frame of user code (here every stack has one: main.*).
-      const user = p.accesses.map((a) => a.frames.find((x) => x.func.startsWith('main.'))!.func);
+      // The name gives each access's first frame of user code (here every stack has one: the
+      // program's main.*, or its package example.com/racereports.* under go test).
+      const user = p.accesses.map((a) => a.frames.find((x) => /^(main|example\.com\/racereports)\./.test(x.func))!.func);
       assert.equal(
         s.name,
         `DATA RACE: ${p.accesses.map((a, k) => `${/^\S+( \S+)?(?= at)/.exec(a.header)![0].toLowerCase()} in ${user[k]}`).join(' / ')}`,
