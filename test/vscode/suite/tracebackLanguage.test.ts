@@ -95,6 +95,10 @@ describe('crash-log language', function () {
       assert.ok(md.includes(`report 1 of ${race.races.length}`), md);
       assert.ok(md.includes(`| | ${r.accesses.map((a) => `**${a.header.op.value}**`).join(' | ')} |`), md);
       for (const a of r.accesses) assert.ok(md.includes(`\`${a.frames[0]!.func}\``), md);
+      // The counter's two fields race in the same functions: their reports carry a group lens.
+      const lenses = (await vscode.commands.executeCommand('vscode.executeCodeLensProvider', uri)) as vscode.CodeLens[];
+      const grouped = lenses.filter((l) => l.command?.title.includes('race reports share these stacks'));
+      assert.ok(grouped.length >= 2, lenses.map((l) => l.command?.title).join('\n'));
     } finally {
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
       rmSync(logFile, { force: true });
