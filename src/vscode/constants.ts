@@ -68,6 +68,7 @@ export const Settings = {
   buildIdDirs: 'buildIdDirs',
   debuginfodUrls: 'debuginfodUrls',
   detectTracebacks: 'detectTracebacks',
+  debugAdapter: 'debugAdapter',
 } as const;
 
 export const ContextKeys = {

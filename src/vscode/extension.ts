@@ -184,7 +184,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const { goroutines, heap } = registerForensicViews(context, sessions);
   registerTracebackDetection(context);
   openCoreOnStartup(deps, context.extensionMode !== vscode.ExtensionMode.Production);
-  registerGoCoreDebugger(context, sessions, (core, binary, options) => openCoreDump(deps, core, binary, options), logger);
+  registerGoCoreDebugger(context, sessions, (core, binary, options) => openCoreDump(deps, core, binary, options), logger, sources);
   startTracebackClient(context, sessions, ssaConsent);
 
   return {
