@@ -9,6 +9,8 @@ export const EXTENSION_ID = 'go-core-inspector.go-core-inspector';
 export const Commands = {
   openCoreDump: 'goCoreInspector.openCoreDump',
   openAsCoreDump: 'goCoreInspector.openAsCoreDump',
+  /** Pick one of the machine's Go crashes kept by systemd-coredump. */
+  openSystemdCrash: 'goCoreInspector.openSystemdCrash',
   closeCoreDump: 'goCoreInspector.closeCoreDump',
   revealFrame: 'goCoreInspector.revealFrame',
   copyPc: 'goCoreInspector.copyPc',
