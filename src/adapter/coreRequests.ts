@@ -52,6 +52,11 @@ export function referenceAddress(ref: string): bigint | undefined {
 
 export class MemoryRequestError extends Error {}
 
+/** Whether the core holds the byte at an address (a variable showing it gets a memoryReference). */
+export function addressReadable(engine: CoreEngine, address: bigint): boolean {
+  return address > 0n && address < 2n ** 64n && readMemoryRange(engine, address, 1).data.length === 1;
+}
+
 /** The answer to DAP readMemory from the core (base64 of the readable prefix, the rest counted unreadable). */
 export function readMemoryBody(engine: CoreEngine, args: DebugProtocol.ReadMemoryArguments): DebugProtocol.ReadMemoryResponse['body'] {
   const base = referenceAddress(args.memoryReference);

@@ -88,14 +88,10 @@ function decodeRange(src: CodeSource, start: bigint, end: bigint): DisassembledI
           const sym = symbolOf(src, ins.ipRelMemoryAddress);
           text += sym ? ` ; ${hx(ins.ipRelMemoryAddress)} <${sym}>` : ` ; ${hx(ins.ipRelMemoryAddress)}`;
         }
-        const where = src.lineAt(ip);
-        const sym = symbolOf(src, ip);
         out.push({
           address: ip,
           bytes: [...bytes.subarray(off, off + len)].map((b) => b.toString(16).padStart(2, '0')).join(' '),
           text,
-          ...(sym ? { symbol: sym } : {}),
-          ...(where ? { file: where.file, line: where.line } : {}),
           ...(ins.isInvalid ? { invalid: true } : {}),
         });
       } finally {
@@ -151,7 +147,11 @@ export function disassemble(src: CodeSource, address: bigint, instructionOffset:
       const end = last.address + BigInt(last.bytes ? last.bytes.split(' ').length : 1);
       out.push(placeholder(end + BigInt(k - decoded.length)));
     } else {
-      out.push(decoded[k]!);
+      // Symbol and source line only for the instructions answered (a line lookup walks its function's table).
+      const ins = decoded[k]!;
+      const where = src.lineAt(ins.address);
+      const sym = symbolOf(src, ins.address);
+      out.push({ ...ins, ...(sym ? { symbol: sym } : {}), ...(where ? { file: where.file, line: where.line } : {}) });
     }
   }
   return out;

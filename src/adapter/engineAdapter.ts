@@ -19,7 +19,7 @@ import { debugTargets, readMemoryRange, type DebugTargets } from '../analysis/de
 import type { CoreEngine } from '../analysis/engine.js';
 import type { ReportFrame } from '../analysis/report.js';
 import { isRuntimeFunction } from '../traceback/crash.js';
-import { BREAKPOINTS_NEVER_HIT, CORE_CANNOT_RUN, exceptionInfo, MemoryRequestError, readMemoryBody, referenceAddress, RUN_REQUESTS } from './coreRequests.js';
+import { addressReadable, BREAKPOINTS_NEVER_HIT, CORE_CANNOT_RUN, exceptionInfo, MemoryRequestError, readMemoryBody, referenceAddress, RUN_REQUESTS } from './coreRequests.js';
 import { disassemble, type CodeSource } from './disassembly.js';
 
 export interface EngineAdapterOptions {
@@ -149,7 +149,7 @@ export class EngineDebugSession extends DebugSession {
 
   /** A variable showing an address, with a memoryReference when the core holds bytes there (VS Code's memory view opens it). */
   private addressVar(name: string, value: bigint, extra = ''): DebugProtocol.Variable {
-    const readable = readMemoryRange(this.engine, value, 1).data.length === 1;
+    const readable = addressReadable(this.engine, value);
     return {
       name,
       value: `${hx(value)}${extra}`,
@@ -218,7 +218,7 @@ export class EngineDebugSession extends DebugSession {
           const addr = referenceAddress(fd.value);
           const value = `${fd.value}${fd.symbol ? ` <${fd.symbol}>` : ''}`;
           const base: DebugProtocol.Variable = { name: `${fd.name} (+${fd.offset}, ${fd.type})`, value, variablesReference: 0 };
-          return addr !== undefined && addr !== 0n && fd.size === 8 && readMemoryRange(this.engine, addr, 1).data.length === 1
+          return addr !== undefined && fd.size === 8 && addressReadable(this.engine, addr)
             ? { ...base, memoryReference: fd.value }
             : base;
         }),

@@ -130,7 +130,7 @@ export function debugTargets(engine: CoreEngine): DebugTargets {
       {
         id: crashGoid,
         goid: crashGoid,
-        name: `goroutine ${crashGoid} [${crashG?.tracebackStatus ?? 'running'}] ${where} (thread ${crashT.tid}, crashed)`.replace('  ', ' '),
+        name: `goroutine ${crashGoid} [${crashG?.tracebackStatus ?? 'running'}]${where ? ` ${where}` : ''} (thread ${crashT.tid}, crashed)`,
         status: crashG?.tracebackStatus ?? 'running',
         tid: crashT.tid,
         crashing: true,

@@ -11,7 +11,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as vscode from 'vscode';
 import type { CrashSummary } from '../../analysis/crashSummary.js';
 import type { CoreEngine } from '../../analysis/engine.js';
-import { BREAKPOINTS_NEVER_HIT, CORE_CANNOT_RUN, exceptionInfo, MemoryRequestError, readMemoryBody, RUN_REQUESTS } from '../../adapter/coreRequests.js';
+import { addressReadable, BREAKPOINTS_NEVER_HIT, CORE_CANNOT_RUN, exceptionInfo, MemoryRequestError, readMemoryBody, RUN_REQUESTS } from '../../adapter/coreRequests.js';
 import type { CoreSession, SessionEndInfo } from '../../delve/coreSession.js';
 
 /** Events of Delve's that must not reach VS Code a second time (they belong to our own handshake). */
@@ -134,14 +134,17 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
 
   /**
    * Remembers the memoryReferences Delve handed out (its readMemory answers only those), and gives
-   * a register of Delve's Registers scope (value `0x…`) a memoryReference our engine reads.
+   * a register of Delve's Registers scope (evaluateName `_RSP`, value `0x…`) that points into the
+   * core a memoryReference our engine reads (the memory view opens on it).
    */
   private noteMemoryReferences(res: DebugProtocol.Response): void {
     const body = res.body as { variables?: DebugProtocol.Variable[]; memoryReference?: string } | undefined;
     if (body?.memoryReference) this.delveRefs.add(body.memoryReference);
     for (const v of body?.variables ?? []) {
       if (v.memoryReference) this.delveRefs.add(v.memoryReference);
-      else if (this.engine && v.evaluateName?.startsWith('_') && /^0x[0-9a-f]+$/i.test(v.value)) v.memoryReference = v.value;
+      else if (this.engine && v.evaluateName?.startsWith('_') && /^0x[0-9a-f]+$/i.test(v.value) && addressReadable(this.engine, BigInt(v.value))) {
+        v.memoryReference = v.value;
+      }
     }
   }
 

@@ -97,4 +97,29 @@ describe('debug session without Delve', function () {
       c.report.crash.frames.map((f) => [f.function, f.line]),
     );
   });
+
+  it('Delve 1.24 serves a core with DWARF, and our proxy adds readMemory (Delve before 1.26 has none)', async () => {
+    const a = await api();
+    const fx = fixture('index', '1.22');
+    const { c, session } = await openAndWaitForSession(a, fx.core, fx.prog);
+    assert.equal(c.adapter?.adapter, 'delve', `adapter: ${JSON.stringify(c.adapter)}`);
+    assert.ok(c.delve, 'Delve runs');
+    assert.equal(c.delve.capabilities.supportsReadMemoryRequest, undefined, 'Delve 1.24 announces no readMemory');
+    const sp = c.engine.analysis.cw.core.crashingThread.sp;
+    const mem = (await session.customRequest('readMemory', { memoryReference: '0x' + sp.toString(16), count: 64 })) as { address: string; data: string };
+    assert.equal(BigInt(mem.address), sp);
+    assert.deepEqual(Buffer.from(mem.data, 'base64'), c.engine.analysis.cw.memory.read(sp, 64));
+    // Delve's Registers scope: its registers get a memoryReference, so the memory view opens on rsp.
+    const threadId = c.delve.stoppedEvent.body.threadId!;
+    const st = (await session.customRequest('stackTrace', { threadId, startFrame: 0, levels: 1 })) as { stackFrames: { id: number }[] };
+    const scopes = (await session.customRequest('scopes', { frameId: st.stackFrames[0]!.id })) as { scopes: { name: string; variablesReference: number }[] };
+    const regs = scopes.scopes.find((x) => /registers/i.test(x.name));
+    assert.ok(regs, `Delve gave no Registers scope: ${scopes.scopes.map((x) => x.name).join(', ')}`);
+    const vars = (await session.customRequest('variables', { variablesReference: regs.variablesReference })) as {
+      variables: { name: string; value: string; memoryReference?: string }[];
+    };
+    const rsp = vars.variables.find((v) => v.name.trim() === 'rsp');
+    assert.ok(rsp, `no rsp among ${vars.variables.map((v) => v.name.trim()).join(', ')}`);
+    assert.equal(rsp.memoryReference && BigInt(rsp.memoryReference), BigInt(rsp.value), `rsp ${JSON.stringify(rsp)}`);
+  });
 });
