@@ -140,7 +140,8 @@ export class EngineDebugSession extends DebugSession {
         line: f.line,
         column: source ? 1 : 0,
         instructionPointerReference: f.pc,
-        ...(f.language === 'c' || !source ? { presentationHint: 'subtle' as const } : isRuntimeFunction(f.function) ? { presentationHint: 'subtle' as const } : {}),
+        // Runtime, C and sourceless frames are dimmed, as Panic Frames folds them.
+        ...(f.language === 'c' || !source || isRuntimeFunction(f.function) ? { presentationHint: 'subtle' as const } : {}),
       });
     }
     response.body = { stackFrames: out, totalFrames: frames.length };
@@ -291,7 +292,7 @@ export class EngineDebugSession extends DebugSession {
     try {
       const st = statSync(local);
       if (!st.isFile() || st.size > MAX_SOURCE_BYTES) throw new Error(st.isFile() ? `larger than ${MAX_SOURCE_BYTES} bytes` : 'not a regular file');
-      response.body = { content: readFileSync(local, 'utf8'), mimeType: 'text/x-go' };
+      response.body = { content: readFileSync(local, 'utf8'), ...(local.endsWith('.go') ? { mimeType: 'text/x-go' } : {}) };
       this.sendResponse(response);
     } catch (e) {
       this.sendErrorResponse(

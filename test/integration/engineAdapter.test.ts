@@ -7,6 +7,7 @@
 // - `go-core pc --core --json` (the instruction it maps the crash pc to, from the rebuilt `-S`
 //   listing) for disassemble.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,7 +15,7 @@ import { after, describe, it } from 'node:test';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { originOf } from '../../src/analysis/crashSummary.js';
 import { openCore, type CoreEngine } from '../../src/analysis/engine.js';
-import { EngineDebugSession } from '../../src/adapter/engineAdapter.js';
+import { EngineDebugSession, type EngineAdapterOptions } from '../../src/adapter/engineAdapter.js';
 import { CoreSession } from '../../src/delve/coreSession.js';
 import { crashingGoroutine, originFrame } from '../../src/traceback/crash.js';
 import { parseTraceback } from '../../src/traceback/parse.js';
@@ -64,8 +65,8 @@ class DapDriver {
 }
 
 /** Opens a core in our adapter up to the stop on the crash, as VS Code does. */
-async function startSession(engine: CoreEngine): Promise<{ dap: DapDriver; caps: DebugProtocol.Capabilities; threadId: number }> {
-  const dap = new DapDriver(new EngineDebugSession(engine));
+async function startSession(engine: CoreEngine, opts: EngineAdapterOptions = {}): Promise<{ dap: DapDriver; caps: DebugProtocol.Capabilities; threadId: number }> {
+  const dap = new DapDriver(new EngineDebugSession(engine, opts));
   const caps = await dap.request<DebugProtocol.Capabilities>('initialize', { adapterID: 'go-core', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true });
   await dap.request('launch', {});
   await dap.request('configurationDone');
@@ -155,6 +156,26 @@ describe('our debug adapter on cores, without Delve', () => {
       assert.equal(disc.success, true);
     });
   }
+
+  it('source: a frame whose file is on disk is served from it; one that is not says so', async () => {
+    const fx = fixture('index-stripped', '1.24');
+    const engine = open(fx);
+    const { dap, threadId } = await startSession(engine);
+    const st = await dap.request<DebugProtocol.StackTraceResponse['body']>('stackTrace', { threadId });
+    const main = st.stackFrames.find((f) => f.name === 'main.main')!;
+    assert.equal(main.source?.path, join(fx.srcDir, 'main.go'));
+    assert.equal(main.source?.sourceReference ?? 0, 0, 'a file on disk needs no source request');
+    const src = await dap.request<DebugProtocol.SourceResponse['body']>('source', { source: main.source, sourceReference: 0 });
+    assert.equal(src.content, readFileSync(join(fx.srcDir, 'main.go'), 'utf8'));
+    // The same core where the sources are elsewhere (the editor's mapping finds nothing).
+    const away = await startSession(engine, { sourcePath: () => '/nonexistent/main.go' });
+    const st2 = await away.dap.request<DebugProtocol.StackTraceResponse['body']>('stackTrace', { threadId: away.threadId });
+    const m2 = st2.stackFrames.find((f) => f.name === 'main.main')!;
+    assert.ok(m2.source?.sourceReference, 'a missing file gets a source reference');
+    const r = await away.dap.raw('source', { source: m2.source, sourceReference: m2.source!.sourceReference });
+    assert.equal(r.success, false);
+    assert.match(r.message ?? '', /is not on this machine \(looked at \/nonexistent\/main\.go\)/);
+  });
 
   it('readMemory returns the bytes the engine reads at that address, and says where the core has none', async () => {
     const fx = fixture('index-stripped', '1.27');
