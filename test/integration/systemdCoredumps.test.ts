@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { crashLabel, goCrashes, listGoCrashes, parseCoredumpList, CoredumpctlError } from '../../src/analysis/systemdCoredumps.js';
+import { runCli } from '../../src/report/cli.js';
 import { fixture } from '../support/fixtures.js';
 
 const index = fixture('index', '1.24');
@@ -50,5 +51,14 @@ describe('systemd-coredump list', () => {
       assert.match(e.message, /coredumpctl is not installed on this machine/);
       return true;
     });
+  });
+
+  it('go-core crashes says the same and exits 1', async () => {
+    let out = '';
+    let err = '';
+    const code = await runCli(['crashes'], { out: (t) => (out += t), err: (t) => (err += t), env: { PATH: '/nonexistent' } });
+    assert.equal(code, 1);
+    assert.equal(out, '');
+    assert.match(err, /^go-core: coredumpctl is not installed on this machine .*; pass a core file to `go-core report`\n$/);
   });
 });
