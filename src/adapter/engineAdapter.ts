@@ -126,16 +126,24 @@ export class EngineDebugSession extends DebugSession {
   }
 
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
-    const { frames } = this.targets.frames(args.threadId);
+    const { frames, stop } = this.targets.frames(args.threadId);
+    // A walk that did not reach the stack's first function says so in a last row (as Panic Frames does).
+    const cut = stop.reason === 'top' ? undefined : `walk cut: ${stop.reason}${stop.detail ? ` at ${stop.detail}` : ''}`;
+    const total = frames.length + (cut ? 1 : 0);
     const start = Math.max(0, args.startFrame ?? 0);
-    const end = args.levels ? Math.min(frames.length, start + args.levels) : frames.length;
+    const end = args.levels ? Math.min(total, start + args.levels) : total;
     const out: DebugProtocol.StackFrame[] = [];
     for (let i = start; i < end; i++) {
-      const f = frames[i]!;
+      const f = frames[i];
+      if (!f) {
+        out.push({ id: this.frameHandles.create({ thread: args.threadId, index: -1 }), name: cut!, line: 0, column: 0, presentationHint: 'label' });
+        continue;
+      }
       const source = this.sourceOf(f.file);
       out.push({
         id: this.frameHandles.create({ thread: args.threadId, index: i }),
-        name: f.function,
+        // One entry for a run of identical frames (deep recursion), counted exactly, as Panic Frames shows it.
+        name: f.repeat > 1 ? `${f.function} × ${f.repeat.toLocaleString('en-US')}` : f.function,
         ...(source ? { source } : {}),
         line: f.line,
         column: source ? 1 : 0,
@@ -144,7 +152,7 @@ export class EngineDebugSession extends DebugSession {
         ...(f.language === 'c' || !source || isRuntimeFunction(f.function) ? { presentationHint: 'subtle' as const } : {}),
       });
     }
-    response.body = { stackFrames: out, totalFrames: frames.length };
+    response.body = { stackFrames: out, totalFrames: total };
     this.sendResponse(response);
   }
 
@@ -171,7 +179,12 @@ export class EngineDebugSession extends DebugSession {
       return;
     }
     const { frames } = this.targets.frames(h.thread);
-    const f = frames[h.index]!;
+    const f = frames[h.index];
+    if (!f) {
+      response.body = { scopes: [] };
+      this.sendResponse(response);
+      return;
+    }
     const scopes: DebugProtocol.Scope[] = [];
     scopes.push({ name: 'Frame', variablesReference: this.varHandles.create(() => this.frameVars(f)), expensive: false });
     // The registers belong to the innermost physical frame (and its inlined frames: same pc and sp).

@@ -40,6 +40,11 @@ export interface DebugGoroutine {
   g: bigint;
 }
 
+export interface GoroutineFrames {
+  frames: ReportFrame[];
+  stop: { reason: string; detail: string };
+}
+
 /** Thread ids for threads that run no goroutine (a goroutine id never gets this large in a core). */
 export const THREAD_ID_BASE = 2 ** 30;
 /** Goroutines listed at most (Delve's DAP server caps its threads answer the same way). */
@@ -51,8 +56,11 @@ export interface DebugTargets {
   /** How many goroutines the core holds in all (the list may be cut), and why some are missing. */
   readonly total: number;
   readonly notes: readonly string[];
-  /** Logical frames of a goroutine, innermost first (memoised); the crashing one's equal report().crash.frames. */
-  frames(id: number): { frames: ReportFrame[]; stop: string };
+  /**
+   * Logical frames of a goroutine, innermost first (memoised); the crashing one's equal
+   * report().crash.frames. `stop` is why the walk ended (`top`: the stack's first function).
+   */
+  frames(id: number): GoroutineFrames;
   /** The registers of a goroutine's innermost frame, and where they were read. */
   registers(id: number): DebugRegisters | undefined;
 }
@@ -162,7 +170,7 @@ export function debugTargets(engine: CoreEngine): DebugTargets {
     );
   }
   if (total > order.length) notes.push(`${order.length} of ${total} goroutines listed (the first ${MAX_DEBUG_GOROUTINES})`);
-  const frameCache = new Map<number, { frames: ReportFrame[]; stop: string }>();
+  const frameCache = new Map<number, GoroutineFrames>();
   return {
     goroutines: order,
     total: Math.max(total, order.length),
@@ -171,24 +179,24 @@ export function debugTargets(engine: CoreEngine): DebugTargets {
       const hit = frameCache.get(id);
       if (hit) return hit;
       const e = byId.get(id);
-      let out: { frames: ReportFrame[]; stop: string };
-      if (!e) out = { frames: [], stop: `no goroutine or thread ${id}` };
-      else if (e.info.crashing) out = { frames: report.crash.frames, stop: `${report.crash.stop.reason}: ${report.crash.stop.detail}` };
+      let out: GoroutineFrames;
+      if (!e) out = { frames: [], stop: { reason: 'unknown', detail: `no goroutine or thread ${id}` } };
+      else if (e.info.crashing) out = { frames: report.crash.frames, stop: report.crash.stop };
       else if (e.thread) {
         const st = a.stack(e.thread);
-        out = { frames: reportFrames(st.frames), stop: `${st.stop}: ${st.stopDetail}` };
+        out = { frames: reportFrames(st.frames), stop: { reason: st.stop, detail: st.stopDetail } };
       } else if (e.g) {
         const g = e.g;
         const start = g.syscallsp !== 0n ? { pc: g.syscallpc, sp: g.syscallsp, bp: g.schedBp } : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp };
         const label = `goroutine ${g.goid}`;
         try {
           const r = unwind(a.syms.pclntab, a.cw.memory, start, { innermostIsCallReturn: true, firstStackLabel: label, maxFrames: a.maxFrames });
-          out = { frames: reportFrames(r.frames), stop: `${r.stop}: ${r.stopDetail}` };
+          out = { frames: reportFrames(r.frames), stop: { reason: r.stop, detail: r.stopDetail } };
         } catch (err) {
           if (!(err instanceof CoreReadError)) throw err;
-          out = { frames: [], stop: `unreadable: ${err.message}` };
+          out = { frames: [], stop: { reason: 'unreadable', detail: err.message } };
         }
-      } else out = { frames: [], stop: 'nothing to unwind' };
+      } else out = { frames: [], stop: { reason: 'unknown', detail: 'nothing to unwind' } };
       frameCache.set(id, out);
       return out;
     },

@@ -103,6 +103,7 @@ describe('our debug adapter on cores, without Delve', () => {
       for (const g of tb.goroutines) assert.ok(threads.some((t) => t.id === g.id), `goroutine ${g.id} of the traceback is not a thread`);
       const st = await dap.request<DebugProtocol.StackTraceResponse['body']>('stackTrace', { threadId, startFrame: 0, levels: 1000 });
       const frames = report.crash.frames;
+      assert.equal(report.crash.stop.reason, 'top', 'these walks reach the first function of the stack');
       assert.equal(st.totalFrames, frames.length);
       assert.deepEqual(
         st.stackFrames.map((f) => [f.name, f.source?.path ?? '', f.line, f.instructionPointerReference]),
@@ -154,6 +155,45 @@ describe('our debug adapter on cores, without Delve', () => {
       assert.match(cont.message ?? '', /cannot run/);
       const disc = await dap.raw('disconnect', {});
       assert.equal(disc.success, true);
+    });
+  }
+
+  for (const [name, minor] of [['mutex-deadlock', '1.22'], ['stack-overflow', '1.27']] as const) {
+    it(`${name} go${minor}: a walk cut short ends with a "walk cut" row and a recursion is one counted row, as Panic Frames shows them`, async () => {
+      const fx = fixture(name, minor);
+      const engine = open(fx);
+      const report = engine.report();
+      const { dap, threadId } = await startSession(engine);
+      const st = await dap.request<DebugProtocol.StackTraceResponse['body']>('stackTrace', { threadId });
+      const frames = report.crash.frames;
+      const cut = report.crash.stop.reason !== 'top';
+      assert.equal(st.totalFrames, frames.length + (cut ? 1 : 0));
+      assert.deepEqual(
+        st.stackFrames.filter((f) => f.presentationHint !== 'label').map((f) => f.name),
+        frames.map((f) => (f.repeat > 1 ? `${f.function} × ${f.repeat.toLocaleString('en-US')}` : f.function)),
+      );
+      const labels = st.stackFrames.filter((f) => f.presentationHint === 'label');
+      assert.deepEqual(labels.map((f) => f.name), cut ? [`walk cut: ${report.crash.stop.reason}${report.crash.stop.detail ? ` at ${report.crash.stop.detail}` : ''}`] : []);
+      if (name === 'mutex-deadlock') {
+        // No goroutine runs on the crashing thread (checkdead on g0): the thread itself is the stop.
+        assert.equal(report.crash.goroutine, null);
+        assert.ok(cut, 'the g0 walk ends at a stack switch with no goroutine to switch to');
+        const tb = parseTraceback(fx.traceback);
+        const { threads } = await dap.request<DebugProtocol.ThreadsResponse['body']>('threads');
+        assert.equal(threads[0]!.id, threadId);
+        for (const g of tb.goroutines) assert.ok(threads.some((t) => t.id === g.id), `goroutine ${g.id} of the traceback is not a thread`);
+      } else {
+        const counted = frames.filter((f) => f.repeat > 1);
+        assert.ok(counted.length > 0, 'the overflow is counted');
+        // The runtime printed the frames nearest both ends and `...N frames elided...` between them:
+        // the rows of the recursing function stand for exactly as many frames as it printed plus N.
+        const fn = counted[0]!.function;
+        const g = crashingGoroutine(parseTraceback(fx.traceback))!;
+        const elided = /\.\.\.(\d+) frames elided\.\.\./.exec(fx.traceback);
+        assert.ok(elided, 'the runtime elided frames');
+        const printed = g.frames.filter((f) => tbFunc(f) === fn).length;
+        assert.equal(frames.filter((f) => f.function === fn).reduce((n, f) => n + f.repeat, 0), printed + Number(elided[1]));
+      }
     });
   }
 
