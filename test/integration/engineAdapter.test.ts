@@ -17,6 +17,9 @@ import { originOf } from '../../src/analysis/crashSummary.js';
 import { openCore, type CoreEngine } from '../../src/analysis/engine.js';
 import { EngineDebugSession, type EngineAdapterOptions } from '../../src/adapter/engineAdapter.js';
 import { CoreSession } from '../../src/delve/coreSession.js';
+import { findDelveFor } from '../../src/delve/dlvDiscovery.js';
+import { formatRange } from '../../src/delve/goRange.js';
+import { chooseAfterLookup, chooseBeforeDelve } from '../../src/adapter/adapterChoice.js';
 import { crashingGoroutine, originFrame } from '../../src/traceback/crash.js';
 import { parseTraceback } from '../../src/traceback/parse.js';
 import type { Frame } from '../../src/traceback/types.js';
@@ -196,6 +199,27 @@ describe('our debug adapter on cores, without Delve', () => {
       }
     });
   }
+
+  it('which adapter: a stripped binary, and a Go newer than every Delve found, go to ours; a Delve in range keeps the session', async () => {
+    const stripped = open(fixture('index-stripped', '1.27'));
+    assert.equal(stripped.binary.hasDwarf, false);
+    assert.match(chooseBeforeDelve('auto', { hasDwarf: stripped.binary.hasDwarf, path: stripped.binary.path })!.reason, /no DWARF/);
+    const plain = open(fixture('index', '1.27'));
+    assert.equal(plain.binary.hasDwarf, true);
+    assert.equal(chooseBeforeDelve('auto', { hasDwarf: true, path: plain.binary.path }), undefined);
+    // Only Delve 1.24.0 on this "machine" (no PATH, no cache): go1.27 is newer than it supports.
+    const go = plain.report().go.version!;
+    const home = join(root, 'no-such-home');
+    const old = await findDelveFor(go, { dlvPath: dlvPath('1.24.0'), env: {}, homeDir: home });
+    assert.equal(old.inRange, false);
+    const d = chooseAfterLookup('auto', { found: true, version: old.version, path: old.path, inRange: old.inRange, rangeText: formatRange(old.goRange) }, go);
+    assert.equal(d.adapter, 'goCore');
+    assert.match(d.reason, new RegExp(`no Delve found supports ${go.replace(/\./g, '\\.')} \\(the nearest, Delve 1\\.24\\.0`));
+    const fit = await findDelveFor(go, { dlvPath: dlvPath('1.27.1'), env: {}, homeDir: home });
+    assert.equal(chooseAfterLookup('auto', { found: true, version: fit.version, path: fit.path, inRange: fit.inRange, rangeText: formatRange(fit.goRange) }, go).adapter, 'delve');
+    // No Delve at all.
+    await assert.rejects(findDelveFor(go, { env: {}, homeDir: home }));
+  });
 
   it('source: a frame whose file is on disk is served from it; one that is not says so', async () => {
     const fx = fixture('index-stripped', '1.24');
