@@ -9,6 +9,7 @@ import { copyForIssue, registerCoreCommands } from './commands/coreCommands.js';
 import { registerTracebackDetection } from './language/tracebackDetection.js';
 import { SourceMappers } from './session/sourceMappers.js';
 import { registerGoCoreDebugger } from './debug/goCoreDebugger.js';
+import { registerSystemdCrashes } from './commands/systemdCrashes.js';
 import { CrashDecorations } from './editor/crashDecorations.js';
 import { annotateCoreWithSsa, consentKey, SsaDocuments, ssaText } from './editor/ssaAnnotator.js';
 import { sourceRootOf } from '../analysis/sourceRoot.js';
@@ -178,10 +179,11 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   );
   registerFrameCommands(context, sessions, sources);
   registerCoreCommands(context, sessions, sources);
+  registerSystemdCrashes(context, deps);
   const { goroutines, heap } = registerForensicViews(context, sessions);
   registerTracebackDetection(context);
   openCoreOnStartup(deps, context.extensionMode !== vscode.ExtensionMode.Production);
-  registerGoCoreDebugger(context, sessions, (core, binary, options) => openCoreDump(deps, core, binary, options), logger);
+  registerGoCoreDebugger(context, sessions, (core, binary, options) => openCoreDump(deps, core, binary, options), logger, sources);
   startTracebackClient(context, sessions, ssaConsent);
 
   return {

@@ -10,6 +10,7 @@ import type { CoreEngine } from '../../analysis/engine.js';
 import type { CrashSummary } from '../../analysis/crashSummary.js';
 import type { FrameAnnotation } from '../../analysis/annotate.js';
 import type { Report, ReportFrame } from '../../analysis/report.js';
+import type { AdapterDecision } from '../../adapter/adapterChoice.js';
 import type { CoreSession } from '../../delve/coreSession.js';
 import type { PcMapping } from '../../ssa/pcToSsa.js';
 
@@ -35,6 +36,8 @@ export class OpenCore implements vscode.Disposable {
   debugSession: vscode.DebugSession | undefined;
   /** Set when the Delve session ended on its own (crash, exit). */
   delveEndedReason: string | undefined;
+  /** Which adapter serves this core's debug session (Delve or ours) and why; set once Delve was looked for. */
+  adapter: AdapterDecision | undefined;
 
   constructor(
     readonly id: string,
