@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import tseslint from 'typescript-eslint';
 
 /** The layers of DESIGN.md, top to bottom. */
-export const LAYERS = ['vscode', 'adapter', 'server', 'report', 'delve', 'analysis', 'ssa', 'runtime', 'traceback', 'core'];
+export const LAYERS = ['vscode', 'server', 'report', 'delve', 'analysis', 'ssa', 'runtime', 'traceback', 'core'];
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), 'src');
 

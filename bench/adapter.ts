@@ -1,4 +1,4 @@
-// Benchmark (figures printed, not a test) of our own debug adapter (src/adapter/engineAdapter.ts) on
+// Benchmark (figures printed, not a test) of our own debug adapter (src/vscode/debug/engineAdapter.ts) on
 // the 10,000-goroutine core: the DAP requests VS Code sends when a session starts, each timed as the
 // adapter answers it in this process (no Delve): initialize → configurationDone (stop on the crash),
 // threads (allgs read once; at most 1000 listed), stackTrace of the crashing goroutine and of a
@@ -8,7 +8,7 @@
 // Usage: node --import tsx bench/adapter.ts [goMinor ...]   (default 1.22 1.27)
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { openCore } from '../src/analysis/engine.js';
-import { EngineDebugSession } from '../src/adapter/engineAdapter.js';
+import { EngineDebugSession } from '../src/vscode/debug/engineAdapter.js';
 import { fixture } from '../test/support/fixtures.js';
 
 async function main(): Promise<void> {

@@ -1,4 +1,4 @@
-// Our own debug adapter (src/adapter/engineAdapter.ts) driven over DAP on real fixture cores, with no
+// Our own debug adapter (src/vscode/debug/engineAdapter.ts) driven over DAP on real fixture cores, with no
 // Delve: what each request answers is checked against
 // - the report's crash frames (Panic Frames shows exactly those) and the runtime's printed
 //   traceback (its crashing goroutine's origin frame) for threads and stackTrace;
@@ -15,11 +15,11 @@ import { after, describe, it } from 'node:test';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { originOf } from '../../src/analysis/crashSummary.js';
 import { openCore, type CoreEngine } from '../../src/analysis/engine.js';
-import { EngineDebugSession, type EngineAdapterOptions } from '../../src/adapter/engineAdapter.js';
+import { EngineDebugSession, type EngineAdapterOptions } from '../../src/vscode/debug/engineAdapter.js';
 import { CoreSession } from '../../src/delve/coreSession.js';
 import { findDelveFor } from '../../src/delve/dlvDiscovery.js';
 import { formatRange } from '../../src/delve/goRange.js';
-import { chooseAfterLookup, chooseBeforeDelve } from '../../src/adapter/adapterChoice.js';
+import { chooseAfterLookup, chooseBeforeDelve } from '../../src/vscode/debug/adapterChoice.js';
 import { crashingGoroutine, originFrame } from '../../src/traceback/crash.js';
 import { parseTraceback } from '../../src/traceback/parse.js';
 import type { Frame } from '../../src/traceback/types.js';

@@ -1,9 +1,9 @@
-// Which adapter serves a core's debug session (src/adapter/adapterChoice.ts): the rules in the words
+// Which adapter serves a core's debug session (src/vscode/debug/adapterChoice.ts): the rules in the words
 // the log prints. The facts behind them (Delve on a stripped binary shows no lines; Delve before
 // 1.26 has no readMemory) are checked on real cores in test/integration/engineAdapter.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { adapterSetting, chooseAfterDelveFailed, chooseAfterLookup, chooseBeforeDelve, decisionLine } from '../../src/adapter/adapterChoice.js';
+import { adapterSetting, chooseAfterDelveFailed, chooseAfterLookup, chooseBeforeDelve, decisionLine } from '../../src/vscode/debug/adapterChoice.js';
 
 const delve = (inRange: boolean) => ({ found: true as const, version: '1.24.0', path: '/usr/bin/dlv', inRange, rangeText: 'go1.21 – go1.24' });
 

@@ -19,7 +19,7 @@ import {
   chooseBeforeDelve,
   decisionLine,
   type AdapterDecision,
-} from '../../adapter/adapterChoice.js';
+} from '../debug/adapterChoice.js';
 import { Commands, DEBUG_TYPE, Settings, StateKeys, Views } from '../constants.js';
 import { CORE_ID_KEY } from '../debug/goCoreDebugger.js';
 import type { Logger } from '../log.js';

@@ -10,8 +10,8 @@ import type { Logger } from '../log.js';
 import { launchDlvPath } from '../trustPolicy.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
 import { ProxyDebugAdapter } from './proxyAdapter.js';
-import { EngineDebugSession } from '../../adapter/engineAdapter.js';
-import { decisionLine } from '../../adapter/adapterChoice.js';
+import { EngineDebugSession } from './engineAdapter.js';
+import { decisionLine } from './adapterChoice.js';
 import type { SourceMappers } from '../session/sourceMappers.js';
 
 export const CORE_ID_KEY = '__goCoreInspectorCoreId';

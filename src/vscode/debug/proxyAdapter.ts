@@ -11,7 +11,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as vscode from 'vscode';
 import type { CrashSummary } from '../../analysis/crashSummary.js';
 import type { CoreEngine } from '../../analysis/engine.js';
-import { addressReadable, BREAKPOINTS_NEVER_HIT, CORE_CANNOT_RUN, exceptionInfo, MemoryRequestError, readMemoryBody, RUN_REQUESTS, stoppedBody } from '../../adapter/coreRequests.js';
+import { addressReadable, BREAKPOINTS_NEVER_HIT, CORE_CANNOT_RUN, exceptionInfo, MemoryRequestError, readMemoryBody, RUN_REQUESTS, stoppedBody } from './coreRequests.js';
 import type { CoreSession, SessionEndInfo } from '../../delve/coreSession.js';
 
 /** Events of Delve's that must not reach VS Code a second time (they belong to our own handshake). */

@@ -10,7 +10,7 @@ import type { CoreEngine } from '../../analysis/engine.js';
 import type { CrashSummary } from '../../analysis/crashSummary.js';
 import type { FrameAnnotation } from '../../analysis/annotate.js';
 import type { Report, ReportFrame } from '../../analysis/report.js';
-import type { AdapterDecision } from '../../adapter/adapterChoice.js';
+import type { AdapterDecision } from '../debug/adapterChoice.js';
 import type { CoreSession } from '../../delve/coreSession.js';
 import type { PcMapping } from '../../ssa/pcToSsa.js';
 

@@ -1,5 +1,5 @@
 // The debug session without Delve, inside a real VS Code: a stripped binary's core (index-stripped,
-// no DWARF) is served by our own adapter (src/adapter/engineAdapter.ts), and no dlv process is
+// no DWARF) is served by our own adapter (src/vscode/debug/engineAdapter.ts), and no dlv process is
 // started for it. VS Code's Call Stack (asked through the debug session, as the view does) equals
 // the Panic Frames view's frames; the memory view's readMemory returns the core's bytes; the
 // Disassembly view's disassemble holds the crash pc. The same with the setting debugAdapter=goCore

@@ -14,11 +14,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DebugSession, Handles, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { CrashSummary } from '../analysis/crashSummary.js';
-import { debugTargets, readMemoryRange, type DebugTargets } from '../analysis/debugTargets.js';
-import type { CoreEngine } from '../analysis/engine.js';
-import type { ReportFrame } from '../analysis/report.js';
-import { isRuntimeFunction } from '../traceback/crash.js';
+import type { CrashSummary } from '../../analysis/crashSummary.js';
+import { debugTargets, readMemoryRange, type DebugTargets } from '../../analysis/debugTargets.js';
+import type { CoreEngine } from '../../analysis/engine.js';
+import type { ReportFrame } from '../../analysis/report.js';
+import { isRuntimeFunction } from '../../traceback/crash.js';
 import { addressReadable, BREAKPOINTS_NEVER_HIT, CORE_CANNOT_RUN, exceptionInfo, MemoryRequestError, readMemoryBody, referenceAddress, RUN_REQUESTS, stoppedBody } from './coreRequests.js';
 import { disassemble, type CodeSource } from './disassembly.js';
 

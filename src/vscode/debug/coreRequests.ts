@@ -2,9 +2,9 @@
 // our proxy, or our own engine adapter): a core never runs, breakpoints never hit, the exception
 // is the crash the engine read, and `readMemory` reads the core by address.
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { CrashSummary } from '../analysis/crashSummary.js';
-import { readMemoryRange, type MemoryRange } from '../analysis/debugTargets.js';
-import type { CoreEngine } from '../analysis/engine.js';
+import type { CrashSummary } from '../../analysis/crashSummary.js';
+import { readMemoryRange, type MemoryRange } from '../../analysis/debugTargets.js';
+import type { CoreEngine } from '../../analysis/engine.js';
 
 /**
  * Requests that would run the process. A core never runs: they are answered with an error (for
