@@ -11,7 +11,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { CodeLens, DocumentLink, DocumentSymbol, FoldingRange, Hover, MarkupContent } from 'vscode-languageserver/node';
+import type { Hover, MarkupContent } from 'vscode-languageserver/node';
 import type { RaceGroupsResult } from '../../src/server/protocol.js';
 import { looksLikeCrashLog } from '../../src/traceback/detect.js';
 import { formatTraceback, parseTraceback } from '../../src/traceback/parse.js';
@@ -260,13 +260,7 @@ test('language server: folding per report and section, links, symbols, hovers, g
     const printed = printedReports(text);
     await client.open(uri, text);
     const doc = { textDocument: { uri } };
-    const [unresolved, folds, symbols, lenses, groups] = await Promise.all([
-      client.request<DocumentLink[]>('textDocument/documentLink', doc),
-      client.request<FoldingRange[]>('textDocument/foldingRange', doc),
-      client.request<DocumentSymbol[]>('textDocument/documentSymbol', doc),
-      client.request<CodeLens[]>('textDocument/codeLens', doc),
-      client.request<RaceGroupsResult>('goTraceback/raceGroups', { uri }),
-    ]);
+    const [unresolved, folds, symbols, lenses, groups] = await client.documentFeatures<RaceGroupsResult>(uri, 'goTraceback/raceGroups');
 
     // Folding: each report from banner to banner, and each section with frames.
     const foldSet = new Set(folds.map((r) => `${r.startLine}-${r.endLine}`));
