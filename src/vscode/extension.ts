@@ -8,7 +8,7 @@ import { Commands, DEBUG_TYPE, Settings, Views } from './constants.js';
 import { copyForIssue, registerCoreCommands } from './commands/coreCommands.js';
 import { registerTracebackDetection } from './language/tracebackDetection.js';
 import { SourceMappers } from './session/sourceMappers.js';
-import { registerGoCoreDebugger } from './debug/goCoreDebugger.js';
+import { CORE_ID_KEY, registerGoCoreDebugger, type GoCoreLaunchConfig } from './debug/goCoreDebugger.js';
 import { registerSystemdCrashes } from './commands/systemdCrashes.js';
 import { CrashDecorations } from './editor/crashDecorations.js';
 import { annotateCoreWithSsa, consentKey, SsaDocuments, ssaText } from './editor/ssaAnnotator.js';
@@ -170,6 +170,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       editor.selection = new vscode.Selection(line.range.start, line.range.end);
       editor.revealRange(line.range, vscode.TextEditorRevealType.InCenter);
       return doc.uri;
+    }),
+    // A session that VS Code starts for a core closed meanwhile (the user closed it while the session
+    // was on its way) ends at once instead of staying behind with no core.
+    vscode.debug.onDidStartDebugSession((s) => {
+      const id = s.type === DEBUG_TYPE ? (s.configuration as GoCoreLaunchConfig)[CORE_ID_KEY] : undefined;
+      if (id && !sessions.get(id)) void vscode.debug.stopDebugging(s);
     }),
     vscode.debug.onDidTerminateDebugSession((s) => {
       if (s.type !== DEBUG_TYPE) return;

@@ -349,7 +349,8 @@ export async function openCoreDump(
       deps.logger.info(decisionLine(corePath, decision));
       deps.sessions.update(core);
       if (token.isCancellationRequested) return core;
-      if (options.startDebugSession) {
+      // Closed while Delve was starting: no debug session for a core that is gone.
+      if (options.startDebugSession && deps.sessions.get(core.id) === core) {
         const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(corePath)) ?? vscode.workspace.workspaceFolders?.[0];
         // The Go Core views stay in front; Call Stack, Variables and Disassembly are one click away.
         await vscode.debug.startDebugging(

@@ -122,8 +122,15 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
       case 'terminate':
         this.ended = true;
         this.respond(req, undefined);
+        // DAP: a terminated debuggee is announced after `terminate`; `disconnect` ends without it.
+        if (req.command === 'terminate') this.event('terminated', {});
         this.onDisconnect();
         return;
+    }
+    if (this.ended) {
+      // VS Code may still ask (the threads of the last stop) while it tears the session down.
+      this.respondError(req, 'The debug session has ended.');
+      return;
     }
     if (RUN_REQUESTS.has(req.command)) {
       this.respondError(req, CORE_CANNOT_RUN, true);

@@ -58,12 +58,16 @@ export async function api(): Promise<ExtensionApi> {
  * go-core debug session is left, so that the next test waits for a new one.
  */
 export async function closeAll(a: ExtensionApi, opts: { waitForDebugEnd?: boolean } = {}): Promise<void> {
-  for (const c of a.sessions.all) {
-    if (c.debugSession) await vscode.debug.stopDebugging(c.debugSession);
-    await a.sessions.close(c.id);
-  }
+  // Closing a core stops its debug session (CoreSessions.close), as Close Core Dump does.
+  for (const c of a.sessions.all) await a.sessions.close(c.id);
   if (opts.waitForDebugEnd) {
-    await waitFor('the go-core debug sessions to end', () => (vscode.debug.activeDebugSession?.type === 'go-core' ? undefined : true), 30_000);
+    try {
+      await waitFor('the go-core debug sessions to end', () => (vscode.debug.activeDebugSession?.type === 'go-core' ? undefined : true), 30_000);
+    } catch (e) {
+      const s = vscode.debug.activeDebugSession;
+      const id = (s?.configuration as Record<string, unknown> | undefined)?.__goCoreInspectorCoreId;
+      throw new Error(`${(e as Error).message}; still active: "${s?.name}" (core id ${String(id)}, open cores: ${a.sessions.all.map((c) => c.id).join(', ') || 'none'})`);
+    }
   }
 }
 
