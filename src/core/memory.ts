@@ -216,6 +216,12 @@ export class CoreMemory extends MemoryBase {
       const fast = this.copyOut(addr, len);
       if (fast) return fast;
     }
+    // A large read from one file region: the file's own fresh buffer, not a second copy (the heap
+    // walk reads megabytes at a time: src/analysis/heapGraph.ts).
+    if (len > FAST_READ_MAX) {
+      const o = this.origin(addr);
+      if (o.kind !== 'zero' && o.available >= len && o.source instanceof FileSource) return o.source.read(o.offset, len, 'memory');
+    }
     const out = Buffer.alloc(len);
     let done = 0;
     while (done < len) {

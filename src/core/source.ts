@@ -137,7 +137,8 @@ export class FileSource implements ByteSource {
   read(offset: number, len: number, what = 'data'): Buffer {
     checkRange(this, offset, len, what);
     if (this.fd === undefined) throw new CoreReadError('io', this.name, `${this.name} was already closed`);
-    const out = Buffer.alloc(len);
+    // Not zero-filled: the loop below writes every byte or throws.
+    const out = Buffer.allocUnsafe(len);
     let done = 0;
     while (done < len) {
       let n: number;
