@@ -165,8 +165,11 @@ export function stackRoots(a: CoreAnalysis, dwarf: Dwarf | undefined, notes: str
           typed = { buf, type: l.type };
         }
         const first = l.pieces[0]!;
+        // Go 1.25+ DWARF names the words of a decomposed slice or string `conns.ptr`, `conns.len`:
+        // the pointer word is the value's root.
+        const name = l.name.endsWith('.ptr') ? l.name.slice(0, -4) : l.name;
         out.frames.push({
-          label: `${who} frame ${f.func} ${l.param ? 'arg' : 'local'} ${l.name}`,
+          label: `${who} frame ${f.func} ${l.param ? 'arg' : 'local'} ${name}`,
           kind: 'local',
           addr: Number(f.fp) + first.cfaOffset,
           slots: Float64Array.from(ls),

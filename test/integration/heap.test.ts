@@ -40,7 +40,7 @@ function oracle(fx: Fixture): Oracle {
 }
 
 /** Size of each type's slot, from the fixture's source (sizes on 64-bit and runtime/sizeclasses.go). */
-const SLOT: Record<string, number> = { 'main.Small': 24, 'main.Node': 32, 'main.Record': 704, 'main.Blob': 40960 };
+const SLOT: Record<string, number> = { 'main.Small': 24, 'main.Node': 32, 'main.Record': 704, 'main.Blob': 40960, 'main.Conn': 16 };
 
 function row(m: HeapModel, type: string): { count: number; bytes: number; source: string } | undefined {
   return m.byType.find((r) => r.type === type);
@@ -75,10 +75,12 @@ describe('heap walk on heap-population', () => {
         const o = oracle(fx);
         const m = heap().model;
         // Typed on every version: Node (the global map's values: hash/bucket or Swiss table internals
-        // from DWARF), Blob (the global slice). From 1.22: Record (its header) and Small (the
-        // channel buffer's header types its elements). On 1.19 Records are typed only when a Blob
-        // points to them, and Smalls not at all: they are counted in their size class.
-        const typed = minor === '1.19' ? ['main.Node', 'main.Blob'] : ['main.Node', 'main.Blob', 'main.Record', 'main.Small'];
+        // from DWARF), Blob (the global slice), Conn (the local slice `conns` of main.serve, typed by
+        // that frame's DWARF local). From 1.22: Record (its header) and Small (the channel buffer's
+        // header types its elements). On 1.19 Records are typed only when a Blob points to them, and
+        // Smalls not at all (the channel is held only by a dead argument): they are counted in their
+        // size class.
+        const typed = minor === '1.19' ? ['main.Node', 'main.Blob', 'main.Conn'] : ['main.Node', 'main.Blob', 'main.Record', 'main.Small', 'main.Conn'];
         for (const t of typed) {
           const r = row(m, t);
           assert.ok(r, `${t} is typed`);
@@ -110,14 +112,51 @@ describe('heap walk on heap-population', () => {
         const o = oracle(fx);
         assert.equal(h.path({ type: 'main.Node' })?.root, 'global main.registry');
         assert.equal(h.path({ type: 'main.Blob' })?.root, 'global main.blobs');
+        // The fixture's goroutine running main.serve holds its Conns only in its local `conns`: the
+        // root is that frame's local (stack map slot + DWARF location list), then the slice's array.
+        const conn = h.path({ type: 'main.Conn' });
+        assert.ok(conn, 'main.Conn has a retention path');
+        assert.match(conn.root, /^goroutine \d+ frame main\.serve local conns$/);
+        assert.equal(conn.rootKind, 'local');
+        assert.deepEqual(
+          conn.steps.map((s) => s.type.replace(/^\[\d+\]/, '[N]')),
+          ['[N]*main.Conn', 'main.Conn'],
+        );
+        assert.match(conn.steps[0]!.field ?? '', /^\[\d+\]$/, 'the array step names the element holding the pointer');
+        // Blob → Ref → Record: the field holding each pointer is named from DWARF.
+        const blobRef = h.path({ type: 'main.Blob' })!;
+        assert.match(blobRef.steps[0]!.field ?? '', /^\[\d+\]$/);
         if (minor !== '1.19') {
-          assert.match(h.path({ type: 'main.Record' })?.root ?? '', /^goroutine 1 stack/);
-          assert.match(h.path({ type: 'main.Small' })?.root ?? '', /^goroutine 1 stack/);
+          assert.match(h.path({ type: 'main.Record' })?.root ?? '', /^goroutine 1 (stack|frame)/);
+          assert.match(h.path({ type: 'main.Small' })?.root ?? '', /^goroutine 1 (stack|frame)/);
         }
         const p = h.path({ address: o.record0 });
         assert.ok(p, 'the object printed as record0 is reached');
         assert.equal(BigInt(p.steps.at(-1)!.address), o.record0);
         assert.equal(h.objectAt(o.record0)?.size, 704);
+      });
+
+      it("decodes each object's fields with its type (main.Conn{ID, Peer *main.Node})", () => {
+        const h = heap();
+        const o = oracle(fx);
+        const conns = h.objectsOf('main.Conn', 1000);
+        assert.equal(conns.length, o.counts['main.Conn']);
+        const ids = new Set<string>();
+        for (const c of conns) {
+          const f = h.fields(c.address);
+          assert.deepEqual(
+            f.map((x) => [x.name, x.offset, x.type]),
+            [
+              ['ID', 0, 'int64'],
+              ['Peer', 8, '*main.Node'],
+            ],
+          );
+          ids.add(f[0]!.value);
+          // Peer = registry[ID] (the fixture's source): a main.Node.
+          assert.equal(h.objectAt(BigInt(f[1]!.value))?.type, 'main.Node');
+        }
+        // serve set ID = 0 .. nConns-1, each once.
+        assert.equal(ids.size, o.counts['main.Conn']);
       });
 
       it('go-core heap --json --pprof: the JSON follows the schema; go tool pprof -top lists the types', async () => {
@@ -139,7 +178,7 @@ describe('heap walk on heap-population', () => {
           env: { ...process.env, PPROF_TMPDIR: tmp },
         });
         assert.equal(r.status, 0, r.stderr);
-        const typed = minor === '1.19' ? ['main.Node', 'main.Blob'] : ['main.Node', 'main.Blob', 'main.Record', 'main.Small'];
+        const typed = minor === '1.19' ? ['main.Node', 'main.Blob', 'main.Conn'] : ['main.Node', 'main.Blob', 'main.Record', 'main.Small', 'main.Conn'];
         for (const t of typed) {
           assert.match(r.stdout, new RegExp(`^\\s+${o.counts[t]} .* ${t.replace('.', '\\.')}$`, 'm'), `pprof -top lists ${t} with its count`);
         }
