@@ -57,7 +57,9 @@ function runOne(dir: string): void {
   const h = e.heap();
   const c = process.cpuUsage(c0);
   const t2 = performance.now();
-  const m = /HeapObjects=(\d+) HeapAlloc=(\d+)/.exec(spawnSync('head', ['-n', '1', join(dir, 'traceback.txt')], { encoding: 'utf8' }).stdout);
+  const m = /HeapObjects=(\d+) HeapAlloc=(\d+)/.exec(
+    spawnSync('head', ['-n', '1', join(dir, 'traceback.txt')], { encoding: 'utf8' }).stdout,
+  );
   const out: OneResult = {
     objects: h.model.totals.objects,
     bytes: h.model.totals.bytes,
@@ -99,12 +101,21 @@ function scale(): void {
     });
     if (r.status !== 0) throw new Error(`scripts/make-cores failed for ${missing.join(' ')}`);
   }
-  console.log(`heap-scale on Go ${minor}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on this machine`);
-  console.log('fixture           objects   pointers  heap MiB   wall s    CPU s  µs/obj CPU  ns/ptr CPU  peak RSS MiB  vs HeapObjects  vs HeapAlloc');
+  console.log(
+    `heap-scale on Go ${minor}; load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} on this machine`,
+  );
+  console.log(
+    'fixture           objects   pointers  heap MiB   wall s    CPU s  µs/obj CPU  ns/ptr CPU  peak RSS MiB  vs HeapObjects  vs HeapAlloc',
+  );
   const rows: { name: string; r: OneResult }[] = [];
   for (const name of names) {
     const fx = fixture(name, minor)!;
-    const child = spawnSync(process.execPath, [...process.execArgv, __filename, '--one', fx.dir], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const child = spawnSync(process.execPath, [...process.execArgv, __filename, '--one', fx.dir], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
     if (child.status !== 0) throw new Error(`${name}: ${child.stderr}`);
     const r = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as OneResult;
     rows.push({ name, r });
@@ -116,7 +127,9 @@ function scale(): void {
   const phases = Object.keys(rows[0]?.r.phases ?? {});
   console.log(`${'phase'.padEnd(10)} ${rows.map((x) => x.name.replace('heap-scale-', '').padStart(18)).join(' ')}`);
   for (const p of phases) {
-    console.log(`${p.padEnd(10)} ${rows.map((x) => `${x.r.phases[p]!.cpuMs.toFixed(0)} (${x.r.phases[p]!.wallMs.toFixed(0)})`.padStart(18)).join(' ')}`);
+    console.log(
+      `${p.padEnd(10)} ${rows.map((x) => `${x.r.phases[p]!.cpuMs.toFixed(0)} (${x.r.phases[p]!.wallMs.toFixed(0)})`.padStart(18)).join(' ')}`,
+    );
   }
   if (rows.length >= 2) {
     const a = rows[0]!.r;
@@ -135,7 +148,10 @@ function population(): void {
   console.log('Go    objects      bytes  open ms  heap ms (median)  µs/object  ms/MiB  peak RSS MiB');
   for (const minor of versions) {
     const fx = fixture('heap-population', minor);
-    if (!fx) throw new Error(`fixture heap-population go${minor} is missing: run GCI_FIXTURES=heap-population scripts/make-cores`);
+    if (!fx)
+      throw new Error(
+        `fixture heap-population go${minor} is missing: run GCI_FIXTURES=heap-population scripts/make-cores`,
+      );
     const opens: number[] = [];
     const heaps: number[] = [];
     let objects = 0;

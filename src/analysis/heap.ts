@@ -15,13 +15,15 @@
 // Typed roots are the DWARF globals and the goroutine frames' DWARF locals (heapRoots.ts); the
 // channel buffers are typed through hchan<T>'s element type (heapTypes.ts).
 // Reachability (retention paths) is separate from typing: the roots (heapRoots.ts: globals,
-// goroutine frames by their stack maps, whole stacks, thread registers, finalizers and cleanups)
-// and the edges of the object graph (heapGraph.ts: every word of a pointer-holding object that
-// points into an allocated object: conservative, so a path can pass through a stale word, never
-// miss a real one). The walk is breadth-first, each kind of root to the end before the next
-// (globals, then frames, then whole stacks, registers, specials): a path is a shortest one from
-// the first kind of root that reaches the object. Everything is bounded by the objects in the
-// spans, and held in typed arrays (no JS object per heap object: bench/heap.ts, 10 M objects).
+// goroutine frames by their stack maps, finalizers and cleanups, then the conservative ones:
+// whole stacks, thread registers) and the edges of the object graph (heapGraph.ts: every word of
+// a pointer-holding object that points into an allocated object). A typed object is followed only
+// through the pointer words of its type (a stale uintptr, the runtime's write-barrier buffer, is
+// no reference); an untyped one through every word (conservative: a path can pass through a
+// stale word, never miss a real one). The walk is breadth-first, each kind of root to the end
+// before the next, precise kinds first: a path is a shortest one from the first kind of root that
+// reaches the object. Everything is bounded by the objects in the spans, and held in typed arrays
+// (no JS object per heap object: bench/heap.ts, 10 M objects).
 import { Dwarf, type DwarfEntry } from '../core/dwarf.js';
 import { CoreReadError, hex, InspectorError } from '../core/errors.js';
 import type { Memory } from '../core/memory.js';
@@ -33,7 +35,7 @@ import { sizeClassesFor, TINY_SIZE } from '../runtime/sizeClasses.js';
 import type { CoreAnalysis } from './coreAnalysis.js';
 import { buildHeapGraph, EDGE_EXACT, rowStart } from './heapGraph.js';
 import { decodeFields, type HeapField } from './heapFields.js';
-import { globalRoots, specialRoots, stackRoots, type HeapRoot, type RootKind } from './heapRoots.js';
+import { globalRoots, specialKinds, specialRoots, stackRoots, type HeapRoot, type RootKind } from './heapRoots.js';
 import { ShapeCache, type Shape, type Slot } from './heapTypes.js';
 
 export type { HeapField } from './heapFields.js';
@@ -153,6 +155,8 @@ export interface HeapOptions {
   dwarf?: boolean;
 }
 
+/** Shapes up to this size get a pointer-word mask (bigger ones: every word is followed). */
+const MAX_MASK_BYTES = 1 << 20;
 
 /** A growable Int32 array (work queues with millions of entries, no JS object per entry). */
 class IntList {
@@ -211,7 +215,10 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
   }
   notes.push(...walk.notes);
   const classes = sizeClassesFor(a.layout.minor);
-  if (!classes.exact) notes.push(`no size class table for Go ${a.layout.minor ?? '?'}: classes labelled with Go ${classes.table.releases.at(-1)}'s`);
+  if (!classes.exact)
+    notes.push(
+      `no size class table for Go ${a.layout.minor ?? '?'}: classes labelled with Go ${classes.table.releases.at(-1)}'s`,
+    );
 
   const spans = walk.spans;
   phase('spans');
@@ -245,7 +252,10 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
     if (r === undefined) {
       try {
         const gt = readGoType(mem, BigInt(t), typesBase);
-        r = gt.name !== undefined && gt.size > 0n && gt.size < 1n << 40n ? { name: gt.name, size: Number(gt.size) } : null;
+        r =
+          gt.name !== undefined && gt.size > 0n && gt.size < 1n << 40n
+            ? { name: gt.name, size: Number(gt.size) }
+            : null;
       } catch (e) {
         if (!(e instanceof CoreReadError)) throw e;
         r = null;
@@ -292,7 +302,8 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
         sourceOf[id] = 1;
       }
     }
-    if (badHeaders > 0) notes.push(`${badHeaders} allocation headers do not point to a readable type: those objects are untyped`);
+    if (badHeaders > 0)
+      notes.push(`${badHeaders} allocation headers do not point to a readable type: those objects are untyped`);
     g.headerType = undefined; // read once: 8 bytes per object freed before the walk
   }
 
@@ -300,11 +311,17 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
   // 2. Types from DWARF: typed roots (globals, frame locals), then typed pointers between objects.
   const shapes = dwarf ? new ShapeCache(dwarf) : undefined;
   const globals = dwarf ? (attempt(notes, 'globals', () => globalRoots(a, dwarf)) ?? []) : [];
-  const stacks = attempt(notes, 'goroutine stacks', () => stackRoots(a, dwarf, notes)) ?? { frames: [], stacks: [], registers: [] };
+  const stacks = attempt(notes, 'goroutine stacks', () => stackRoots(a, dwarf, notes)) ?? {
+    frames: [],
+    stacks: [],
+    registers: [],
+  };
   phase('roots');
   const shapeList: Shape[] = [];
   const shapeIds = new Map<Shape, number>();
   const slotMaps: Map<number, Slot>[] = [];
+  /** Per shape: 1 for each word that may hold a heap pointer (pointer slots, interface data words); undefined: scan every word. */
+  const ptrMasks: (Uint8Array | undefined)[] = [];
   const shapeTids: Map<number, number>[] = [];
   const shapeIdOf = (sh: Shape): number => {
     let i = shapeIds.get(sh);
@@ -315,12 +332,24 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
       const m = new Map<number, Slot>();
       for (const sl of sh.slots) if (!m.has(sl.off)) m.set(sl.off, sl);
       slotMaps.push(m);
+      let mask: Uint8Array | undefined;
+      if (!sh.truncated && sh.size % 8 === 0 && sh.size <= MAX_MASK_BYTES) {
+        mask = new Uint8Array(sh.size / 8);
+        for (const sl of sh.slots) {
+          const w = (sl.kind === 'ptr' ? sl.off : sl.off + 8) / 8;
+          if (Number.isInteger(w) && w < mask.length) mask[w] = 1;
+          else mask = undefined;
+          if (!mask) break;
+        }
+      }
+      ptrMasks.push(mask);
       shapeTids.push(new Map());
     }
     return i;
   };
   const jobs = new IntList(); // pairs: object id, shape id
-  const queued = new Uint8Array(total);
+  /** Per object: the shape its type gives it (-1: none), queued once for typing and used to follow only its pointer words. */
+  const shapeOf = new Int32Array(total).fill(-1);
   /** Types object `id` (a typed pointer to its Go address reached it) as `target`. */
   const entryShape = new Map<DwarfEntry, number>();
   const typeObject = (id: number, target: DwarfEntry): void => {
@@ -344,8 +373,8 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
       typeOf[id] = tid;
       sourceOf[id] = 2;
     }
-    if (!queued[id] && shape.slots.length > 0) {
-      queued[id] = 1;
+    if (shapeOf[id] === -1 && shape.slots.length > 0) {
+      shapeOf[id] = si;
       jobs.push(id);
       jobs.push(si);
     }
@@ -397,7 +426,7 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
     // Header-typed objects whose type DWARF knows are typed roots too.
     const tidShape = new Map<number, number>(); // header type id -> shape id, -1 when DWARF lacks it
     for (let id = 0; id < total; id++) {
-      if (sourceOf[id] !== 1 || queued[id]) continue;
+      if (sourceOf[id] !== 1 || shapeOf[id] !== -1) continue;
       const tid = typeOf[id]!;
       let si = tidShape.get(tid);
       if (si === undefined) {
@@ -412,7 +441,7 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
         tidShape.set(tid, si);
       }
       if (si < 0) continue;
-      queued[id] = 1;
+      shapeOf[id] = si;
       jobs.push(id);
       jobs.push(si);
     }
@@ -473,7 +502,17 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
       const id = queue[qh]!;
       const ri = link[2 * id + 1]!;
       const e1 = rowEnd[id]!;
+      // A typed object is followed only through its pointer words (a stale uintptr or a dead
+      // buffer word is not a reference); an untyped one through every word.
+      const si = shapeOf[id]!;
+      const mask = si >= 0 ? ptrMasks[si] : undefined;
+      const h = mask ? hdr[spanIdx[id]!]! : 0;
+      const size = mask ? shapeList[si]!.size : 0;
       for (let e = id === 0 ? 0 : rowEnd[id - 1]!; e < e1; e++) {
+        if (mask) {
+          const rel = (edgeOff[e]! & 0x7fffffff) - h;
+          if (rel < 0 || mask[(rel % size) >> 3] !== 1) continue;
+        }
         const t = edgeTo[e]!;
         if (link[2 * t + 1] !== -1) continue;
         link[2 * t] = id;
@@ -486,28 +525,41 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
   drain();
   for (const r of stacks.frames) fromRoot(r);
   drain();
+  phase('reach');
+  const minor = Number(a.layout.minor?.split('.')[1] ?? 0);
+  const specials =
+    attempt(notes, 'specials', () =>
+      specialRoots(
+        mem,
+        heapLayout.offsets,
+        spans,
+        specialKinds(dwarf, minor),
+        (x) => {
+          const id = g.lookup(x);
+          if (id < 0) return undefined;
+          const k = g.spanOf(id);
+          return { addr: g.slotAddr(id), size: spans[k]!.elemsize };
+        },
+        notes,
+      ),
+    ) ?? [];
+  for (const r of specials) fromRoot(r);
+  drain();
+  phase('specials');
+  // Then the conservative roots: every stack word, every register.
   for (const r of stacks.stacks) fromRoot(r);
   drain();
   for (const r of stacks.registers) fromRoot(r);
   drain();
   phase('reach');
-  const minor = Number(a.layout.minor?.split('.')[1] ?? 0);
-  const specials = attempt(notes, 'specials', () =>
-    specialRoots(mem, heapLayout.offsets, spans, minor, (x) => {
-      const id = g.lookup(x);
-      if (id < 0) return undefined;
-      const k = g.spanOf(id);
-      return { addr: g.slotAddr(id), size: spans[k]!.elemsize };
-    }, notes),
-  ) ?? [];
-  for (const r of specials) fromRoot(r);
-  drain();
-  phase('specials');
+
   // 4. Summaries.
   const untypedTid = new Int32Array(spans.length);
   for (let k = 0; k < spans.length; k++) {
     const s = spans[k]!;
-    untypedTid[k] = nameId(`(class ${s.sizeclass === 0 ? 'large' : s.elemsize}${s.noscan ? ', no pointers' : ', pointers'})`);
+    untypedTid[k] = nameId(
+      `(class ${s.sizeclass === 0 ? 'large' : s.elemsize}${s.noscan ? ', no pointers' : ', pointers'})`,
+    );
   }
   const tidOf = (k: number, id: number): number => (sourceOf[id] !== 0 ? typeOf[id]! : untypedTid[k]!);
   const tCount = new Float64Array(names.length);
@@ -572,7 +624,13 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
   const byType: HeapTypeRow[] = [];
   for (let tid = 0; tid < names.length; tid++) {
     if (tCount[tid] === 0) continue;
-    byType.push({ type: names[tid]!, source: SOURCES[tSource[tid]!] ?? 'untyped', count: tCount[tid]!, bytes: tBytes[tid]!, share: bytes > 0 ? tBytes[tid]! / bytes : 0 });
+    byType.push({
+      type: names[tid]!,
+      source: SOURCES[tSource[tid]!] ?? 'untyped',
+      count: tCount[tid]!,
+      bytes: tBytes[tid]!,
+      share: bytes > 0 ? tBytes[tid]! / bytes : 0,
+    });
   }
   byType.sort((x, y) => y.bytes - x.bytes || y.count - x.count || (x.type < y.type ? -1 : 1));
   const byRootMerged = new Map<string, HeapRootRow>();
@@ -591,7 +649,9 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
     totals: { objects, bytes, spans: spans.length, reachedObjects, reachedBytes, pointers: g.edges },
     typing,
     byType,
-    bySizeClass: [...classRows.values()].sort((x, y) => x.sizeclass - y.sizeclass || Number(x.noscan) - Number(y.noscan)),
+    bySizeClass: [...classRows.values()].sort(
+      (x, y) => x.sizeclass - y.sizeclass || Number(x.noscan) - Number(y.noscan),
+    ),
     byRoot: [...byRootMerged.values()].sort((x, y) => y.bytes - x.bytes),
     notes,
   };
@@ -718,7 +778,16 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
           const r = rootOfId(id);
           const key = tid * nr + (r + 1);
           let row = rows.get(key);
-          if (!row) rows.set(key, (row = { type: names[tid]!, root: r >= 0 ? roots[r]!.label : 'not reached from a root', count: 0, bytes: 0 }));
+          if (!row)
+            rows.set(
+              key,
+              (row = {
+                type: names[tid]!,
+                root: r >= 0 ? roots[r]!.label : 'not reached from a root',
+                count: 0,
+                bytes: 0,
+              }),
+            );
           row.count++;
           row.bytes += s.elemsize;
         }

@@ -36,9 +36,21 @@ function valueOf(mem: Memory, dwarf: Dwarf, t: DwarfEntry, b: Buffer, off: numbe
     case 'bool':
       return b[off] ? 'true' : 'false';
     case 'int':
-      return size === 8 ? b.readBigInt64LE(off).toString() : size === 4 ? String(b.readInt32LE(off)) : size === 2 ? String(b.readInt16LE(off)) : String(b.readInt8(off));
+      return size === 8
+        ? b.readBigInt64LE(off).toString()
+        : size === 4
+          ? String(b.readInt32LE(off))
+          : size === 2
+            ? String(b.readInt16LE(off))
+            : String(b.readInt8(off));
     case 'uint':
-      return size === 8 ? u64(b, off).toString() : size === 4 ? String(b.readUInt32LE(off)) : size === 2 ? String(b.readUInt16LE(off)) : String(b[off]);
+      return size === 8
+        ? u64(b, off).toString()
+        : size === 4
+          ? String(b.readUInt32LE(off))
+          : size === 2
+            ? String(b.readUInt16LE(off))
+            : String(b[off]);
     case 'float':
       return size === 8 ? String(b.readDoubleLE(off)) : String(b.readFloatLE(off));
     case 'string': {
@@ -47,7 +59,9 @@ function valueOf(mem: Memory, dwarf: Dwarf, t: DwarfEntry, b: Buffer, off: numbe
       if (n === 0n) return '""';
       if (n > 1n << 40n) return `(string ${hex(p)}, len ${n})`;
       const s = mem.tryRead(p, Number(n < BigInt(MAX_STRING) ? n : BigInt(MAX_STRING)));
-      return s ? JSON.stringify(s.toString('utf8')) + (n > BigInt(MAX_STRING) ? `… (len ${n})` : '') : `(string ${hex(p)}, len ${n}, not in the core)`;
+      return s
+        ? JSON.stringify(s.toString('utf8')) + (n > BigInt(MAX_STRING) ? `… (len ${n})` : '')
+        : `(string ${hex(p)}, len ${n}, not in the core)`;
     }
     case 'slice':
       return `{ptr ${hex(u64(b, off))}, len ${u64(b, off + 8)}, cap ${u64(b, off + 16)}}`;
@@ -69,7 +83,14 @@ function members(dwarf: Dwarf, t: DwarfEntry): { name: string; offset: number; t
     const mt = dwarf.typeOf(m);
     const name = m.attrs.get(0x03);
     const loc = m.attrs.get(0x38);
-    const offset = typeof loc === 'bigint' ? Number(loc) : typeof loc === 'number' ? loc : loc instanceof Buffer && loc[0] === 0x23 ? (loc[1] ?? 0) & 0x7f : 0;
+    const offset =
+      typeof loc === 'bigint'
+        ? Number(loc)
+        : typeof loc === 'number'
+          ? loc
+          : loc instanceof Buffer && loc[0] === 0x23
+            ? (loc[1] ?? 0) & 0x7f
+            : 0;
     if (mt && typeof name === 'string') out.push({ name, offset, type: mt });
   }
   return out;
@@ -80,7 +101,14 @@ function members(dwarf: Dwarf, t: DwarfEntry): { name: string; offset: number; t
  * `nameOnly`, only the field holding that offset (from the object's Go address) is returned, with
  * no memory read.
  */
-export function decodeFields(mem: Memory, dwarf: Dwarf, t: DwarfEntry, at: number, room: number, opts: { nameOnly?: number } = {}): HeapField[] {
+export function decodeFields(
+  mem: Memory,
+  dwarf: Dwarf,
+  t: DwarfEntry,
+  at: number,
+  room: number,
+  opts: { nameOnly?: number } = {},
+): HeapField[] {
   const size = dwarf.typeSize(t);
   if (size <= 0) return [];
   const reps = Math.max(1, Math.floor(room / size));
@@ -107,10 +135,20 @@ export function decodeFields(mem: Memory, dwarf: Dwarf, t: DwarfEntry, at: numbe
       for (let j = 0; j < ms.length; j++) {
         const m = ms[j]!;
         const msize = dwarf.typeSize(m.type);
-        out.push({ name: `${pre}${pre ? '.' : ''}${m.name}`, offset: base + m.offset, type: dwarf.typeName(m.type), value: valueOf(mem, dwarf, m.type, buf, base + m.offset, msize) });
+        out.push({
+          name: `${pre}${pre ? '.' : ''}${m.name}`,
+          offset: base + m.offset,
+          type: dwarf.typeName(m.type),
+          value: valueOf(mem, dwarf, m.type, buf, base + m.offset, msize),
+        });
       }
     } else {
-      out.push({ name: pre || '(value)', offset: base, type: dwarf.typeName(t), value: valueOf(mem, dwarf, t, buf, base, size) });
+      out.push({
+        name: pre || '(value)',
+        offset: base,
+        type: dwarf.typeName(t),
+        value: valueOf(mem, dwarf, t, buf, base, size),
+      });
     }
   }
   return out;

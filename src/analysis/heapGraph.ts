@@ -240,8 +240,10 @@ export function buildHeapGraph(mem: Memory, spans: readonly HeapSpan[], headers:
     if (rowEnd[id] === -1) rowEnd[id] = prev;
     else prev = rowEnd[id]!;
   }
-  if (unread > 0) notes.push(`${unread} spans with pointers could not be read from the core: their objects have no outgoing edges`);
-  if (cut) notes.push(`the heap has more than ${MAX_EDGES} pointers: edges beyond were not kept (paths may be missing)`);
+  if (unread > 0)
+    notes.push(`${unread} spans with pointers could not be read from the core: their objects have no outgoing edges`);
+  if (cut)
+    notes.push(`the heap has more than ${MAX_EDGES} pointers: edges beyond were not kept (paths may be missing)`);
   return {
     spans,
     total,

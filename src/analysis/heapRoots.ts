@@ -5,11 +5,14 @@
 //     (FUNCDATA_LocalsPointerMaps / ArgsPointerMaps at PCDATA_StackMapIndex, stackRoots.ts), named
 //     and typed by the frame's DWARF locals where a local's stack piece holds the slot
 //     (`goroutine 12 frame main.serve local conns`), otherwise `goroutine 12 frame main.serve`;
-//  3. goroutine stacks, conservatively: every word from sp to the stack's top (stack objects of
-//     address-taken locals, frames without stack maps, assembly);
+//     Each frame's stack objects (address-taken locals, FUNCDATA_StackObjects) by their pointer
+//     bitmaps, named by the DWARF local at their address (`... local buf`) or `stack object`;
+//  3. goroutine stacks, conservatively: every word of a frame without stack maps (assembly), and
+//     of the stack above the last frame unwound;
 //  4. registers of each thread (conservative: any register word pointing into an object);
 //  5. specials: each finalizer's function and the words of the object it is set on (markrootSpans
-//     marks what the object points to, not the object), each cleanup's function (Go 1.24+).
+//     marks what the object points to, not the object), each cleanup's function (Go 1.24+); the
+//     kinds' values changed in 1.25 (specialKinds).
 import { Dwarf, type DwarfEntry } from '../core/dwarf.js';
 import { FrameLocals } from '../core/dwarfLocals.js';
 import { CoreReadError, hex } from '../core/errors.js';
@@ -19,7 +22,7 @@ import { G_DEAD } from '../runtime/goroutines.js';
 import type { HeapOffsets } from '../runtime/layout.js';
 import type { HeapSpan } from '../runtime/heapSpans.js';
 import { attempt, readRuntimeSnapshot } from '../runtime/snapshot.js';
-import { liveStackPointers } from '../runtime/stackRoots.js';
+import { frameHasStackMaps, frameStackObjects, liveStackPointers } from '../runtime/stackRoots.js';
 import type { CoreAnalysis } from './coreAnalysis.js';
 
 export type RootKind = 'global' | 'local' | 'frame' | 'stack' | 'register' | 'special';
@@ -37,10 +40,26 @@ export interface HeapRoot {
   typed?: { buf: Buffer; type: DwarfEntry };
 }
 
-/** runtime/mheap.go: _KindSpecialFinalizer (1 in every release 1.19–1.27). */
-const KIND_FINALIZER = 1;
-/** runtime/mheap.go (Go 1.24+): _KindSpecialCleanup. */
-const KIND_CLEANUP = 6;
+/** The special kinds that hold roots (runtime/mheap.go `_KindSpecial*`). */
+export interface SpecialKinds {
+  finalizer: number;
+  /** -1 before Go 1.24 (no cleanups). */
+  cleanup: number;
+}
+
+/**
+ * The kinds of a release: from the binary's DWARF constants when present, else runtime/mheap.go of
+ * the release: _KindSpecialFinalizer 1 and _KindSpecialCleanup 6 (from 1.24) up to 1.24; from 1.25
+ * _KindSpecialTinyBlock takes 1, finalizer 2, cleanup 7.
+ */
+export function specialKinds(dwarf: Dwarf | undefined, minor: number): SpecialKinds {
+  const f = dwarf?.constant('runtime._KindSpecialFinalizer');
+  const c = dwarf?.constant('runtime._KindSpecialCleanup');
+  return {
+    finalizer: f !== undefined ? Number(f) : minor >= 25 ? 2 : 1,
+    cleanup: c !== undefined ? Number(c) : minor >= 25 ? 7 : minor >= 24 ? 6 : -1,
+  };
+}
 const MAX_SPECIALS = 1 << 20;
 const MAX_FRAMES = 1000;
 const MAX_STACK = 1 << 30;
@@ -92,6 +111,7 @@ export function stackRoots(a: CoreAnalysis, dwarf: Dwarf | undefined, notes: str
     readRuntimeSnapshot({ memory: mem, goVersion: a.goVersion!, exe: a.cw.binary, bias: syms.bias, symbols: syms }),
   );
   const locals = dwarf && a.cw.binary ? new FrameLocals(dwarf, a.cw.binary) : undefined;
+  const rodata = syms.moduledata ? syms.moduledata.rodata + syms.bias : undefined;
   // The thread that runs each goroutine (its frames come from the thread's registers).
   const threadOf = new Map<bigint, (typeof a.cw.core.threads)[number]>();
   const goidOfThread = new Map<number, bigint>();
@@ -113,8 +133,15 @@ export function stackRoots(a: CoreAnalysis, dwarf: Dwarf | undefined, notes: str
           .map((f) => ({ pc: f.pc, sp: f.sp, fp: f.fp, exact: f.isSignalFrame, func: f.funcName }));
       }
       if (phys.length === 0) {
-        const start = g.syscallsp !== 0n ? { pc: g.syscallpc, sp: g.syscallsp, bp: g.schedBp } : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp };
-        phys = unwind(syms.pclntab, mem, start, { maxFrames: MAX_FRAMES, innermostIsCallReturn: true, logicalFrames: false }).frames.map((f) => ({
+        const start =
+          g.syscallsp !== 0n
+            ? { pc: g.syscallpc, sp: g.syscallsp, bp: g.schedBp }
+            : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp };
+        phys = unwind(syms.pclntab, mem, start, {
+          maxFrames: MAX_FRAMES,
+          innermostIsCallReturn: true,
+          logicalFrames: false,
+        }).frames.map((f) => ({
           pc: f.pc,
           sp: f.sp,
           fp: f.fp,
@@ -133,10 +160,35 @@ export function stackRoots(a: CoreAnalysis, dwarf: Dwarf | undefined, notes: str
         slots.push(Number(slot));
         values.push(Number(value));
       });
+      const pc = f.pc - syms.bias - (f.exact ? 0n : 1n);
+      const frameLocals = locals?.at(f.func, pc) ?? [];
+      if (rodata !== undefined) {
+        for (const so of frameStackObjects(syms.pclntab, mem, f, rodata)) {
+          if (so.slots.length === 0) continue;
+          const buf = mem.tryRead(so.addr, so.size);
+          if (!buf) continue;
+          const vs = so.slots.map((a) => {
+            const o = Number(a - so.addr);
+            return buf.readUInt32LE(o) + buf.readUInt32LE(o + 4) * 0x100000000;
+          });
+          const l = frameLocals.find(
+            (x) =>
+              x.pieces.length === 1 && f.fp + BigInt(x.pieces[0]!.cfaOffset) === so.addr && !x.name.startsWith('.'),
+          );
+          const size = l?.type ? dwarf!.typeSize(l.type) : 0;
+          out.frames.push({
+            label: `${who} frame ${f.func} ${l ? `${l.param ? 'arg' : 'local'} ${l.name}` : 'stack object'}`,
+            kind: l ? 'local' : 'frame',
+            addr: Number(so.addr),
+            slots: Float64Array.from(so.slots, Number),
+            values: Float64Array.from(vs),
+            ...(l?.type && size > 0 && size <= so.size ? { typed: { buf: buf.subarray(0, size), type: l.type } } : {}),
+          });
+        }
+      }
       if (slots.length === 0) continue;
       const taken = new Uint8Array(slots.length);
-      const pc = f.pc - syms.bias - (f.exact ? 0n : 1n);
-      for (const l of locals?.at(f.func, pc) ?? []) {
+      for (const l of frameLocals) {
         const size = l.type ? dwarf!.typeSize(l.type) : 0;
         const ls: number[] = [];
         const lv: number[] = [];
@@ -184,27 +236,44 @@ export function stackRoots(a: CoreAnalysis, dwarf: Dwarf | undefined, notes: str
         rs.push(slots[i]!);
         rv.push(values[i]!);
       }
-      if (rs.length > 0) out.frames.push({ label: `${who} frame ${f.func}`, kind: 'frame', addr: rs[0]!, slots: Float64Array.from(rs), values: Float64Array.from(rv) });
+      if (rs.length > 0)
+        out.frames.push({
+          label: `${who} frame ${f.func}`,
+          kind: 'frame',
+          addr: rs[0]!,
+          slots: Float64Array.from(rs),
+          values: Float64Array.from(rv),
+        });
     }
-    // Conservative: the whole live stack, attributed to the frame that holds each word.
+    // Conservative: the words of frames without stack maps, and of the stack above the last
+    // frame unwound (a walk cut short), attributed to the frame that holds each word.
     const lo = g.schedSp > g.stackLo && g.schedSp < g.stackHi ? g.schedSp : g.stackLo;
     if (g.stackHi <= lo || g.stackHi - lo > BigInt(MAX_STACK)) continue;
     const buf = mem.tryRead(lo, Number(g.stackHi - lo));
     if (!buf) continue;
     const all = wordsOf(buf, Number(lo));
     const bySp = [...phys].sort((x, y) => (x.sp < y.sp ? -1 : 1));
+    const precise = bySp.map((f) => frameHasStackMaps(syms.pclntab, f));
     let start = 0;
     for (let fi = -1; fi < bySp.length; fi++) {
       const endAddr = fi + 1 < bySp.length ? Number(bySp[fi + 1]!.sp) : Number(g.stackHi);
       let end = start;
       while (end < all.slots.length && all.slots[end]! < endAddr) end++;
-      if (end > start) {
+      // Words below the innermost frame are dead; a frame with stack maps was read precisely
+      // (up to its fp: what lies above, up to the next frame, is the caller's).
+      let from = start;
+      if (fi < 0) from = end;
+      else if (precise[fi]) {
+        const fp = Number(bySp[fi]!.fp);
+        while (from < end && all.slots[from]! < fp) from++;
+      }
+      if (end > from) {
         out.stacks.push({
           label: `${who} stack${fi >= 0 ? ` (${bySp[fi]!.func})` : ''}`,
           kind: 'stack',
-          addr: all.slots[start]!,
-          slots: all.slots.subarray(start, end),
-          values: all.values.subarray(start, end),
+          addr: all.slots[from]!,
+          slots: all.slots.subarray(from, end),
+          values: all.values.subarray(from, end),
         });
       }
       start = end;
@@ -227,7 +296,14 @@ export function stackRoots(a: CoreAnalysis, dwarf: Dwarf | undefined, notes: str
 }
 
 /** Finalizers and cleanups of the spans (mspan.specials lists). */
-export function specialRoots(mem: Memory, heap: HeapOffsets, spans: readonly HeapSpan[], minor: number, objectAt: (a: number) => { addr: number; size: number } | undefined, notes: string[]): HeapRoot[] {
+export function specialRoots(
+  mem: Memory,
+  heap: HeapOffsets,
+  spans: readonly HeapSpan[],
+  kinds: SpecialKinds,
+  objectAt: (a: number) => { addr: number; size: number } | undefined,
+  notes: string[],
+): HeapRoot[] {
   const out: HeapRoot[] = [];
   const sp = heap.special;
   let seen = 0;
@@ -241,16 +317,29 @@ export function specialRoots(mem: Memory, heap: HeapOffsets, spans: readonly Hea
         break;
       }
       const next = raw.readBigUInt64LE(sp.next.offset);
-      const offset = sp.offset.size === 2 ? raw.readUInt16LE(sp.offset.offset) : Number(raw.readBigUInt64LE(sp.offset.offset));
+      const offset =
+        sp.offset.size === 2 ? raw.readUInt16LE(sp.offset.offset) : Number(raw.readBigUInt64LE(sp.offset.offset));
       const kind = raw[sp.kind.offset]!;
       const fn = Number(raw.readBigUInt64LE(sp.size));
-      if (kind === KIND_FINALIZER || (kind === KIND_CLEANUP && minor >= 24)) {
-        const what = kind === KIND_FINALIZER ? 'finalizer' : 'cleanup';
+      if (kind === kinds.finalizer || kind === kinds.cleanup) {
+        const what = kind === kinds.finalizer ? 'finalizer' : 'cleanup';
         const objAddr = s.base + offset;
-        out.push({ label: `${what} of ${hex(BigInt(objAddr))} (function)`, kind: 'special', addr: Number(p) + sp.size, slots: Float64Array.of(Number(p) + sp.size), values: Float64Array.of(fn) });
-        const o = kind === KIND_FINALIZER ? objectAt(objAddr) : undefined;
+        out.push({
+          label: `${what} of ${hex(BigInt(objAddr))} (function)`,
+          kind: 'special',
+          addr: Number(p) + sp.size,
+          slots: Float64Array.of(Number(p) + sp.size),
+          values: Float64Array.of(fn),
+        });
+        const o = kind === kinds.finalizer ? objectAt(objAddr) : undefined;
         const buf = o ? mem.tryRead(BigInt(o.addr), Math.min(o.size, 1 << 20)) : undefined;
-        if (o && buf) out.push({ label: `finalizer of ${hex(BigInt(objAddr))} (what the object points to)`, kind: 'special', addr: o.addr, ...wordsOf(buf, o.addr) });
+        if (o && buf)
+          out.push({
+            label: `finalizer of ${hex(BigInt(objAddr))} (what the object points to)`,
+            kind: 'special',
+            addr: o.addr,
+            ...wordsOf(buf, o.addr),
+          });
       }
       p = next;
     }

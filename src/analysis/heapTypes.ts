@@ -93,7 +93,9 @@ export class ShapeCache {
         out.push({ kind, off: base });
         return;
       case 'string':
-        // The bytes are pointer-free; left to the untyped count.
+        // The bytes are pointer-free (left to the untyped count), but the data word is a pointer
+        // the reachability walk follows.
+        out.push({ kind: 'ptr', off: base, target: undefined });
         return;
       case 'slice':
       case 'struct': {

@@ -102,7 +102,8 @@ export class FrameLocals {
           name,
           param: c.tag === DW_TAG_formal_parameter,
           type: t instanceof DieRef ? (this.dwarf.entryAt(t.offset) ?? undefined) : undefined,
-          loc: loc instanceof Buffer ? loc : typeof loc === 'number' || typeof loc === 'bigint' ? Number(loc) : undefined,
+          loc:
+            loc instanceof Buffer ? loc : typeof loc === 'number' || typeof loc === 'bigint' ? Number(loc) : undefined,
         });
       }
     };
@@ -243,7 +244,8 @@ export function stackPieces(expr: Buffer): StackPiece[] {
       if (at !== undefined) out.push({ offset, size, cfaOffset: at });
       offset += size;
       at = undefined;
-    } else if (op >= 0x50 && op <= 0x6f) at = undefined; // DW_OP_reg0..31
+    } else if (op >= 0x50 && op <= 0x6f)
+      at = undefined; // DW_OP_reg0..31
     else if (op === 0x90) {
       uleb(); // DW_OP_regx
       at = undefined;

@@ -24,19 +24,20 @@ interface Oracle {
   heapAlloc: number;
   counts: Record<string, number>;
   record0: bigint;
+  secret0: bigint;
 }
 
-/** The first line the program printed: `panic: heap fixture: HeapObjects=N HeapAlloc=N main.Small=N … record0=0x…`. */
+/** The first line the program printed: `panic: heap fixture: HeapObjects=N HeapAlloc=N main.Small=N … record0=0x… secret0=0x…`. */
 function oracle(fx: Fixture): Oracle {
   const line = fx.traceback.split('\n')[0]!;
-  const m = /^panic: heap fixture: HeapObjects=(\d+) HeapAlloc=(\d+) (.*) record0=(0x[0-9a-f]+)$/.exec(line);
+  const m = /^panic: heap fixture: HeapObjects=(\d+) HeapAlloc=(\d+) (.*) record0=(0x[0-9a-f]+) secret0=(0x[0-9a-f]+)$/.exec(line);
   assert.ok(m, `${fx.fixture} go${fx.goMinor}: the first line is not the oracle: ${line}`);
   const counts: Record<string, number> = {};
   for (const kv of m[3]!.split(' ')) {
     const [k, v] = kv.split('=');
     counts[k!] = Number(v);
   }
-  return { heapObjects: Number(m[1]), heapAlloc: Number(m[2]), counts, record0: BigInt(m[4]!) };
+  return { heapObjects: Number(m[1]), heapAlloc: Number(m[2]), counts, record0: BigInt(m[4]!), secret0: BigInt(m[5]!) };
 }
 
 /** Size of each type's slot, from the fixture's source (sizes on 64-bit and runtime/sizeclasses.go). */
@@ -76,11 +77,10 @@ describe('heap walk on heap-population', () => {
         const m = heap().model;
         // Typed on every version: Node (the global map's values: hash/bucket or Swiss table internals
         // from DWARF), Blob (the global slice), Conn (the local slice `conns` of main.serve, typed by
-        // that frame's DWARF local). From 1.22: Record (its header) and Small (the channel buffer's
-        // header types its elements). On 1.19 Records are typed only when a Blob points to them, and
-        // Smalls not at all (the channel is held only by a dead argument): they are counted in their
-        // size class.
-        const typed = minor === '1.19' ? ['main.Node', 'main.Blob', 'main.Conn'] : ['main.Node', 'main.Blob', 'main.Record', 'main.Small', 'main.Conn'];
+        // that frame's DWARF local), Small (the global channel's buffer, through hchan<*main.Small>).
+        // From 1.22 Record too (its header); on 1.19 Records are typed only when a Blob points to
+        // them, the others are counted in their size class.
+        const typed = minor === '1.19' ? ['main.Node', 'main.Blob', 'main.Conn', 'main.Small'] : ['main.Node', 'main.Blob', 'main.Record', 'main.Small', 'main.Conn'];
         for (const t of typed) {
           const r = row(m, t);
           assert.ok(r, `${t} is typed`);
@@ -91,8 +91,6 @@ describe('heap walk on heap-population', () => {
           assert.equal(row(m, 'main.Record')?.count, o.counts['main.Blob'], 'Records typed through Blob.Ref');
           const c704 = m.bySizeClass.find((c) => c.size === 704 && !c.noscan);
           assert.ok(c704 && c704.count >= o.counts['main.Record']!, 'every Record counted in class 704');
-          const c24 = m.bySizeClass.find((c) => c.size === 24 && c.noscan);
-          assert.ok(c24 && c24.count >= o.counts['main.Small']!, 'every Small counted in class 24 (no pointers)');
         } else {
           assert.equal(row(m, 'main.Record')?.source, 'header');
           assert.equal(row(m, 'main.Blob')?.source, 'header');
@@ -127,9 +125,27 @@ describe('heap walk on heap-population', () => {
         const blobRef = h.path({ type: 'main.Blob' })!;
         assert.match(blobRef.steps[0]!.field ?? '', /^\[\d+\]$/);
         if (minor !== '1.19') {
-          assert.match(h.path({ type: 'main.Record' })?.root ?? '', /^goroutine 1 (stack|frame)/);
-          assert.match(h.path({ type: 'main.Small' })?.root ?? '', /^goroutine 1 (stack|frame)/);
+          // main's local `records`: a constant-capacity slice, so its array is a stack object of main.main.
+          assert.equal(h.path({ type: 'main.Record' })?.root, 'goroutine 1 frame main.main stack object');
         }
+        // The global channel: hchan<*main.Small>.buf → the buffer → a Small.
+        const small = h.path({ type: 'main.Small' });
+        assert.equal(small?.root, 'global main.smalls');
+        assert.deepEqual(
+          small.steps.map((s) => [s.type.replace(/^\[\d+\]/, '[N]'), s.field]),
+          [
+            ['hchan<*main.Small>', 'buf'],
+            ['[N]*main.Small', '[0]'],
+            ['main.Small', undefined],
+          ],
+        );
+        // Each Secret is held only by the closure of a finalizer set on a Pinned (the fixture's source).
+        const secret = h.path({ address: o.secret0 });
+        assert.ok(secret, 'the object printed as secret0 is reached');
+        assert.match(secret.root, /^finalizer of 0x[0-9a-f]+ \(function\)$/);
+        assert.equal(secret.rootKind, 'special');
+        assert.equal(BigInt(secret.steps.at(-1)!.address), o.secret0);
+        assert.equal(secret.steps.length, 2, 'the finalizer function (a closure) → the Secret');
         const p = h.path({ address: o.record0 });
         assert.ok(p, 'the object printed as record0 is reached');
         assert.equal(BigInt(p.steps.at(-1)!.address), o.record0);
@@ -178,7 +194,7 @@ describe('heap walk on heap-population', () => {
           env: { ...process.env, PPROF_TMPDIR: tmp },
         });
         assert.equal(r.status, 0, r.stderr);
-        const typed = minor === '1.19' ? ['main.Node', 'main.Blob', 'main.Conn'] : ['main.Node', 'main.Blob', 'main.Record', 'main.Small', 'main.Conn'];
+        const typed = minor === '1.19' ? ['main.Node', 'main.Blob', 'main.Conn', 'main.Small'] : ['main.Node', 'main.Blob', 'main.Record', 'main.Small', 'main.Conn'];
         for (const t of typed) {
           assert.match(r.stdout, new RegExp(`^\\s+${o.counts[t]} .* ${t.replace('.', '\\.')}$`, 'm'), `pprof -top lists ${t} with its count`);
         }

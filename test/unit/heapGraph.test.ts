@@ -14,7 +14,13 @@ import type { HeapSpan } from '../../src/runtime/heapSpans.js';
 
 const HEAP = 0xc000000000;
 
-function span(base: number, elemsize: number, nelems: number, allocated: number[], o: Partial<HeapSpan> = {}): HeapSpan {
+function span(
+  base: number,
+  elemsize: number,
+  nelems: number,
+  allocated: number[],
+  o: Partial<HeapSpan> = {},
+): HeapSpan {
   const bits = new Uint8Array(Math.ceil(nelems / 8));
   for (const i of allocated) bits[i >> 3]! |= 1 << (i & 7);
   return {
@@ -38,7 +44,8 @@ function span(base: number, elemsize: number, nelems: number, allocated: number[
 
 function edgesOf(g: ReturnType<typeof buildHeapGraph>, id: number): [number, number, boolean][] {
   const out: [number, number, boolean][] = [];
-  for (let e = rowStart(g, id); e < g.rowEnd[id]!; e++) out.push([g.edgeTo[e]!, g.edgeOff[e]! & 0x7fffffff, (g.edgeOff[e]! & EDGE_EXACT) !== 0]);
+  for (let e = rowStart(g, id); e < g.rowEnd[id]!; e++)
+    out.push([g.edgeTo[e]!, g.edgeOff[e]! & 0x7fffffff, (g.edgeOff[e]! & EDGE_EXACT) !== 0]);
   return out;
 }
 
@@ -126,14 +133,28 @@ describe('specialRoots', () => {
     buf.writeBigUInt64LE(0x4b0000n, sp.size); // fn
     const mem = new BufferMemory(base, buf);
     const notes: string[] = [];
-    const roots = specialRoots(mem, heap, [span(HEAP, 32, 256, [0], { specials: base })], 24, () => undefined, notes);
+    const roots = specialRoots(
+      mem,
+      heap,
+      [span(HEAP, 32, 256, [0], { specials: base })],
+      { finalizer: 1, cleanup: 6 },
+      () => undefined,
+      notes,
+    );
     assert.ok(roots.length > 0 && roots.length <= 1 << 16);
     assert.equal(roots[0]!.label, `finalizer of 0x${(HEAP + 16).toString(16)} (function)`);
     assert.equal(roots[0]!.values[0], 0x4b0000);
   });
   it('a specials pointer outside the core: a note', () => {
     const notes: string[] = [];
-    specialRoots(new BufferMemory(0x1000n, Buffer.alloc(8)), heap, [span(HEAP, 32, 256, [0], { specials: 0xdead0000n })], 24, () => undefined, notes);
+    specialRoots(
+      new BufferMemory(0x1000n, Buffer.alloc(8)),
+      heap,
+      [span(HEAP, 32, 256, [0], { specials: 0xdead0000n })],
+      { finalizer: 1, cleanup: 6 },
+      () => undefined,
+      notes,
+    );
     assert.match(notes.join('\n'), /not in the core/);
   });
 });
