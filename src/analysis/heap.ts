@@ -446,10 +446,13 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
       jobs.push(si);
     }
     // Typed objects type what their pointer slots point to (through the graph's edges).
+    // A word that is no pointer of the object's type (a stale uintptr, the runtime's write-barrier
+    // buffer) is no reference: its edge is dropped (edgeTo -1) before the reachability walk.
     for (let j = 0; j < jobs.n; j += 2) {
       const id = jobs.a[j]!;
       const sh = shapeList[jobs.a[j + 1]!]!;
       const slots = slotMaps[jobs.a[j + 1]!]!;
+      const mask = ptrMasks[jobs.a[j + 1]!];
       const h = hdrOfId(id);
       const e1 = rowEnd[id]!;
       let at = -1;
@@ -458,6 +461,10 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
         const rel = (raw & 0x7fffffff) - h;
         if (rel < 0) continue;
         const within = rel % sh.size;
+        if (mask && mask[within >> 3] !== 1) {
+          edgeTo[e] = -1;
+          continue;
+        }
         const sl = slots.get(within);
         if (sl && sl.kind === 'ptr') {
           if ((raw & EDGE_EXACT) !== 0 && sl.target) typeObject(edgeTo[e]!, sl.target);
@@ -474,6 +481,8 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
     }
   }
 
+  let followed = 0;
+  for (let e = 0; e < g.edges; e++) if (edgeTo[e]! >= 0) followed++;
   phase('typing');
   // 3. Reachability, breadth-first from each kind of root in turn.
   const roots: HeapRoot[] = [];
@@ -502,19 +511,9 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
       const id = queue[qh]!;
       const ri = link[2 * id + 1]!;
       const e1 = rowEnd[id]!;
-      // A typed object is followed only through its pointer words (a stale uintptr or a dead
-      // buffer word is not a reference); an untyped one through every word.
-      const si = shapeOf[id]!;
-      const mask = si >= 0 ? ptrMasks[si] : undefined;
-      const h = mask ? hdr[spanIdx[id]!]! : 0;
-      const size = mask ? shapeList[si]!.size : 0;
       for (let e = id === 0 ? 0 : rowEnd[id - 1]!; e < e1; e++) {
-        if (mask) {
-          const rel = (edgeOff[e]! & 0x7fffffff) - h;
-          if (rel < 0 || mask[(rel % size) >> 3] !== 1) continue;
-        }
         const t = edgeTo[e]!;
-        if (link[2 * t + 1] !== -1) continue;
+        if (t < 0 || link[2 * t + 1] !== -1) continue;
         link[2 * t] = id;
         link[2 * t + 1] = ri;
         queue[qt++] = t;
@@ -646,7 +645,7 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
   const model: HeapModel = {
     goVersion: a.goVersion,
     allocationHeaders: walk.headers,
-    totals: { objects, bytes, spans: spans.length, reachedObjects, reachedBytes, pointers: g.edges },
+    totals: { objects, bytes, spans: spans.length, reachedObjects, reachedBytes, pointers: followed },
     typing,
     byType,
     bySizeClass: [...classRows.values()].sort(

@@ -163,6 +163,17 @@ export function buildHeapGraph(mem: Memory, spans: readonly HeapSpan[], headers:
       ne++;
     }
   };
+  // One buffer reused for every run (reading 1 GB through fresh buffers costs as much in page
+  // faults and garbage collection as the scan itself).
+  let scratch: Buffer | undefined;
+  const readRun = (addr: number, len: number): Buffer | undefined => {
+    if (mem.readInto) {
+      scratch ??= Buffer.allocUnsafe(RUN_BYTES);
+      const view = scratch.subarray(0, len);
+      if (mem.readInto(BigInt(addr), view)) return view;
+    }
+    return mem.tryRead(BigInt(addr), len);
+  };
   const words = (buf: Buffer): Uint32Array => {
     const b = buf.byteOffset % 4 === 0 ? buf : Buffer.from(buf);
     return new Uint32Array(b.buffer, b.byteOffset, b.length >> 2);
@@ -184,7 +195,7 @@ export function buildHeapGraph(mem: Memory, spans: readonly HeapSpan[], headers:
         const n = Math.min(s.elemsize, MAX_OBJECT_SCAN);
         for (let off = 0; off < n && !cut; off += RUN_BYTES) {
           const len = Math.min(RUN_BYTES, n - off);
-          const buf = mem.tryRead(BigInt(s.base + off), len);
+          const buf = readRun(s.base + off, len);
           if (!buf) {
             unread++;
             break;
@@ -206,7 +217,7 @@ export function buildHeapGraph(mem: Memory, spans: readonly HeapSpan[], headers:
       j++;
       end = t.base + t.npages * PAGE_SIZE;
     }
-    const buf = mem.tryRead(BigInt(s.base), end - s.base);
+    const buf = readRun(s.base, end - s.base);
     if (!buf) {
       unread += j - k + 1;
       k = j + 1;

@@ -43,7 +43,6 @@ interface LocalDecl {
 }
 
 export class FrameLocals {
-  private funcs: Map<string, number> | undefined;
   private readonly decls = new Map<string, LocalDecl[] | null>();
   private readonly loc: Buffer | undefined;
   private readonly loclists: Buffer | undefined;
@@ -74,16 +73,7 @@ export class FrameLocals {
   private declsOf(func: string): LocalDecl[] {
     const hit = this.decls.get(func);
     if (hit !== undefined) return hit ?? [];
-    if (!this.funcs) {
-      this.funcs = new Map();
-      for (const { entry, depth } of this.dwarf.entries()) {
-        if (depth !== 1 || entry.tag !== DW_TAG_subprogram) continue;
-        const n = entry.attrs.get(DW_AT_name);
-        if (typeof n === 'string' && !this.funcs.has(n)) this.funcs.set(n, entry.offset);
-      }
-    }
-    const off = this.funcs.get(func);
-    const sub = off === undefined ? null : this.dwarf.entryAt(off);
+    const sub = this.dwarf.findNamed(DW_TAG_subprogram, func);
     if (!sub) {
       this.decls.set(func, null);
       return [];

@@ -26,6 +26,11 @@ export interface Memory {
   readGoString(ptr: bigint, len: number | bigint, max?: number): string;
   /** Whether at least the byte at addr is readable. */
   isReadable(addr: bigint): boolean;
+  /**
+   * Reads out.length bytes at addr into out without allocating, when one region of one file holds
+   * them all; false when it cannot (the caller then uses tryRead). Optional: bulk readers only.
+   */
+  readInto?(addr: bigint, out: Buffer): boolean;
 }
 
 /** Helpers shared by Memory implementations: everything on top of read(). */
@@ -232,6 +237,18 @@ export class CoreMemory extends MemoryBase {
       done += n;
     }
     return out;
+  }
+
+  readInto(addr: bigint, out: Buffer): boolean {
+    try {
+      const o = this.origin(addr);
+      if (o.kind === 'zero' || o.available < out.length || !(o.source instanceof FileSource)) return false;
+      o.source.readInto(o.offset, out, 'memory');
+      return true;
+    } catch (e) {
+      if (e instanceof CoreReadError) return false;
+      throw e;
+    }
   }
 
   override tryRead(addr: bigint, len: number): Buffer | undefined {
