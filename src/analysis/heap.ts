@@ -35,7 +35,7 @@ import { sizeClassesFor, TINY_SIZE } from '../runtime/sizeClasses.js';
 import type { CoreAnalysis } from './coreAnalysis.js';
 import { buildHeapGraph, EDGE_EXACT, rowStart } from './heapGraph.js';
 import { decodeFields, type HeapField } from './heapFields.js';
-import { globalRoots, specialKinds, specialRoots, stackRoots, type HeapRoot, type RootKind } from './heapRoots.js';
+import { dataSectionRoots, globalRoots, specialKinds, specialRoots, stackRoots, type HeapRoot, type RootKind } from './heapRoots.js';
 import { ShapeCache, type Shape, type Slot } from './heapTypes.js';
 
 export type { HeapField } from './heapFields.js';
@@ -194,7 +194,7 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
   };
   if (!a.layout) throw new HeapError(`no runtime layout: ${a.layoutProblem ?? 'unknown Go version'}`);
   const dwarf = opts.dwarf === false ? undefined : attempt(notes, 'DWARF', () => Dwarf.fromElf(a.cw.binary!));
-  if (!dwarf) notes.push('the binary has no DWARF: no types from globals or locals, and globals are not roots');
+  if (!dwarf) notes.push('the binary has no DWARF: no types from globals or locals; the data and bss sections are untyped roots');
   phase('dwarf');
   let heapLayout;
   try {
@@ -310,7 +310,7 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
   phase('headers');
   // 2. Types from DWARF: typed roots (globals, frame locals), then typed pointers between objects.
   const shapes = dwarf ? new ShapeCache(dwarf) : undefined;
-  const globals = dwarf ? (attempt(notes, 'globals', () => globalRoots(a, dwarf)) ?? []) : [];
+  const globals = (dwarf ? attempt(notes, 'globals', () => globalRoots(a, dwarf)) : attempt(notes, 'data and bss', () => dataSectionRoots(a, notes))) ?? [];
   const stacks = attempt(notes, 'goroutine stacks', () => stackRoots(a, dwarf, notes)) ?? {
     frames: [],
     stacks: [],

@@ -1,6 +1,8 @@
 // The roots of the heap, in the order the reachability walk takes them (src/analysis/heap.ts), as
 // the garbage collector finds them (runtime/mgcmark.go markroot of Go 1.19 through 1.27):
-//  1. globals: every variable of the binary's DWARF (typed);
+//  1. globals: every variable of the binary's DWARF (typed); without DWARF (a stripped binary),
+//     every word of the module's data and bss sections (moduledata data..edata, bss..ebss: the
+//     sections with pointers), conservatively and untyped;
 //  2. goroutine frames, precisely: the live pointer slots of each frame by its stack maps
 //     (FUNCDATA_LocalsPointerMaps / ArgsPointerMaps at PCDATA_StackMapIndex, stackRoots.ts), named
 //     and typed by the frame's DWARF locals where a local's stack piece holds the slot
@@ -91,6 +93,31 @@ export function globalRoots(a: CoreAnalysis, dwarf: Dwarf): HeapRoot[] {
     out.push({ label: `global ${v.name}`, kind: 'global', addr, ...wordsOf(buf, addr), typed: { buf, type: t } });
   }
   return out.sort((x, y) => x.addr - y.addr);
+}
+
+/** Without DWARF: the module's data and bss sections as two untyped, conservative roots. */
+export function dataSectionRoots(a: CoreAnalysis, notes: string[]): HeapRoot[] {
+  const md = a.syms.moduledata;
+  if (!md) {
+    notes.push('no moduledata: the data and bss sections are not roots');
+    return [];
+  }
+  const out: HeapRoot[] = [];
+  for (const [name, lo, hi] of [
+    ['.data', md.data, md.edata],
+    ['.bss', md.bss, md.ebss],
+  ] as const) {
+    const size = Number(hi - lo);
+    if (size <= 0 || size > 1 << 30) continue;
+    const addr = Number(lo + a.syms.bias);
+    const buf = a.cw.memory.tryRead(BigInt(addr), size);
+    if (!buf) {
+      notes.push(`the ${name} section at ${hex(BigInt(addr))} is not in the core: its globals are not roots`);
+      continue;
+    }
+    out.push({ label: `global in ${name} (no DWARF: untyped)`, kind: 'global', addr, ...wordsOf(buf, addr) });
+  }
+  return out;
 }
 
 export interface StackRoots {

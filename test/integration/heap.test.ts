@@ -205,3 +205,35 @@ describe('heap walk on heap-population', () => {
 
 const schema = JSON.parse(readFileSync(join(root, 'schemas', 'heap.schema.json'), 'utf8')) as Schema;
 
+
+// The same program linked with -ldflags=-w (no DWARF, symbols kept): no DWARF types and no named
+// globals, but the heap walk, header types (1.22+), the data and bss sections as untyped roots,
+// stack maps and finalizers still answer.
+describe('heap walk on heap-population-nodwarf', () => {
+  for (const minor of GO) {
+    it(`go${minor}: totals, header types and roots without DWARF`, () => {
+      const fx = fixture('heap-population-nodwarf', minor);
+      const o = oracle(fx);
+      const e = openCore(fx.core, { binary: fx.prog });
+      try {
+        const h = e.heap();
+        const m = h.model;
+        within(m.totals.objects, o.heapObjects, 'objects vs HeapObjects');
+        within(m.totals.bytes, o.heapAlloc, 'bytes vs HeapAlloc');
+        assert.match(m.notes.join('\n'), /no DWARF/);
+        assert.equal(m.typing.dwarf, 0, 'nothing is typed from DWARF');
+        if (minor !== '1.19') assert.equal(row(m, 'main.Record')?.count, o.counts['main.Record'], 'Records typed by their allocation headers');
+        assert.ok(m.byRoot.some((r) => r.root === 'global in .bss (no DWARF: untyped)'), 'the bss section is a root');
+        // main.blobs and main.registry live in .bss: what they hold is reached from it.
+        const blob = h.path({ address: o.record0 });
+        assert.ok(blob, 'record0 is reached');
+        // Reached: from its finalizer, or (untyped runtime structures are scanned conservatively
+        // without DWARF) through a stale word the runtime keeps, such as a P's write-barrier buffer.
+        const secret = h.path({ address: o.secret0 });
+        assert.ok(secret && (secret.rootKind === 'special' || secret.rootKind === 'global'), `secret0 is reached: ${secret?.root}`);
+      } finally {
+        e.close();
+      }
+    });
+  }
+});
