@@ -7,13 +7,14 @@
 //     header, large objects in mspan.largeType (runtime/mbitmap.go); the name is the runtime type's
 //     string (moduledata.types + _type.str). An object larger than two of its type is an array:
 //     `[N]T` with N = the object's room / the type's size (how viewcore names them).
-//  2. `dwarf`: propagated from the typed roots (every global of the binary's DWARF) through typed
+//  2. `dwarf`: propagated from the typed roots (every global of the binary's DWARF, the goroutine
+//     frames' DWARF locals and stack objects) through typed
 //     pointers (src/analysis/heapTypes.ts: struct fields, arrays, slices, classic and Swiss map
 //     internals, interfaces by their dynamic type), and onwards from header-typed objects whose
 //     type DWARF knows. A pointer types its target only when it points at the object's start.
 //  3. untyped: counted by size class (`(class 48, pointers)`), never dropped.
-// Typed roots are the DWARF globals and the goroutine frames' DWARF locals (heapRoots.ts); the
-// channel buffers are typed through hchan<T>'s element type (heapTypes.ts).
+// Channel buffers are typed through hchan<T>'s element type (heapTypes.ts). Without DWARF, only
+// headers type objects, and the data and bss sections are untyped roots.
 // Reachability (retention paths) is separate from typing: the roots (heapRoots.ts: globals,
 // goroutine frames by their stack maps, finalizers and cleanups, then the conservative ones:
 // whole stacks, thread registers) and the edges of the object graph (heapGraph.ts: every word of

@@ -180,7 +180,6 @@ export function buildHeapGraph(mem: Memory, spans: readonly HeapSpan[], headers:
   };
   let unread = 0;
   let k = 0;
-  let prevId = -1;
   while (k < ns && !cut) {
     const s = spans[k]!;
     if (s.noscan) {
@@ -203,7 +202,6 @@ export function buildHeapGraph(mem: Memory, spans: readonly HeapSpan[], headers:
           scanWords(words(buf), 0, len >> 3, off);
         }
         rowEnd[id] = ne;
-        prevId = id;
       }
       k++;
       continue;
@@ -238,13 +236,11 @@ export function buildHeapGraph(mem: Memory, spans: readonly HeapSpan[], headers:
         if (headerType && h) headerType[id] = u32[2 * w + 1]! * 0x100000000 + u32[2 * w]!;
         scanWords(u32, w + (h >> 3), w + ewords, h);
         rowEnd[id] = ne;
-        prevId = id;
         if (cut) break;
       }
     }
     k = j + 1;
   }
-  void prevId;
   // Ids without a row (free, noscan, unread) get an empty one.
   let prev = 0;
   for (let id = 0; id < total; id++) {
