@@ -22,6 +22,7 @@ export const AMD64: ArchSpec = {
   lrReg: undefined,
   gReg: 'r14',
   callPushBytes: 8n,
+  minFrameSize: 0n,
   returnAddressAt: (_sp, fp) => fp - 8n,
   savedFramePointerAt: (_sp, fp) => fp - 16n,
   injectedCallBytes: 0n,

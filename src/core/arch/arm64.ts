@@ -22,6 +22,7 @@ export const ARM64: ArchSpec = {
   lrReg: 'x30',
   gReg: 'x28',
   callPushBytes: 0n,
+  minFrameSize: 8n,
   returnAddressAt: (sp) => sp,
   savedFramePointerAt: (sp) => sp - 8n,
   // alignUp(sys.MinFrameSize, sys.StackAlign) = alignUp(8, 16) (runtime/traceback.go).

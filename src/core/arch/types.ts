@@ -28,6 +28,11 @@ export interface ArchSpec {
    */
   callPushBytes: bigint;
   /**
+   * sys.MinFrameSize: bytes at the bottom of every frame below the arguments a frame passes on the
+   * stack (arm64: the saved LR slot); a frame's arguments start at fp + minFrameSize.
+   */
+  minFrameSize: bigint;
+  /**
    * Where a Go frame keeps its return address, from its sp and fp: amd64 at fp-8 (pushed by CALL),
    * arm64 at 0(sp) (the prologue stores R30 there) once the frame is allocated.
    */
