@@ -341,9 +341,10 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
       signalled = false;
       continue;
     }
-    // With a link register, an SPWRITE function with no frame yet (prologue) or any more
-    // (epilogue) has not switched: unwind it normally (runtime/traceback.go, FuncID_systemstack).
-    if ((f.flag & FUNC_FLAG_SPWRITE) !== 0 && !innermost && !(arch.lrReg && delta === 0)) {
+    // With a link register, systemstack with no frame yet (prologue) or any more (epilogue) has not
+    // switched: unwind it normally (runtime/traceback.go, FuncID_systemstack).
+    const unswitched = arch.lrReg !== undefined && delta === 0 && f.name === 'runtime.systemstack';
+    if ((f.flag & FUNC_FLAG_SPWRITE) !== 0 && !innermost && !unswitched) {
       const next = opts.onStackSwitch?.(frame, frames);
       if (!next) return end('stack-switch', `${f.name} switches stacks and no other stack to continue on`);
       ({ pc, sp, bp } = next);
