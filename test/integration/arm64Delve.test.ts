@@ -18,7 +18,7 @@
 //   limit): only that exact failure is let through, and the core is then checked through its
 //   parked goroutines. A deadlock's crashing goroutine is parked: compared as one.
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { analyzeCore, type CoreAnalysis } from '../../src/analysis/coreAnalysis.js';
 import { buildReport, type ReportFrame } from '../../src/analysis/report.js';
 import { crashSummary } from '../../src/analysis/crashSummary.js';
@@ -116,16 +116,12 @@ function matchFrom(ours: ReportFrame[], delve: Key[], start: number, dlv: string
 
 describe('linux/arm64 cores: our frames equal Delve\'s', () => {
   const fixtures = listFixtures({ goarch: 'arm64' });
-  const sessions: CoreSession[] = [];
-  after(async () => {
-    for (const s of sessions) await s.close();
-  });
   for (const f of fixtures) {
-    it(`${f.fixture} go${f.goMinor}`, async () => check(f, sessions));
+    it(`${f.fixture} go${f.goMinor}`, async () => check(f));
   }
 });
 
-async function check(f: Fixture, sessions: CoreSession[]): Promise<void> {
+async function check(f: Fixture): Promise<void> {
   const dlvPath = dlvForGo(f.goMinor);
   const dlv = await delveVersion(dlvPath);
   const where = `${f.fixture} go${f.goMinor}`;
@@ -134,7 +130,6 @@ async function check(f: Fixture, sessions: CoreSession[]): Promise<void> {
   assert.ok(g, `${where}: no crashing goroutine printed`);
   const a = analyzeCore(f.core, { binary: f.prog });
   const s = await CoreSession.open({ dlv: dlvPath, programPath: f.prog, corePath: f.core });
-  sessions.push(s);
   try {
     const report = buildReport(a);
     const summary = crashSummary(a, report, { groupGoroutines: false });
@@ -166,5 +161,6 @@ async function check(f: Fixture, sessions: CoreSession[]): Promise<void> {
     }
   } finally {
     a.close();
+    await s.close();
   }
 }
