@@ -133,7 +133,7 @@ describe('unwinder vs the runtime traceback (oracle)', () => {
   it('covers linux/arm64 for every Go version of the amd64 fixtures', () => {
     const minors = new Set(fixtures.filter((f) => f.goarch === 'amd64').map((f) => f.goMinor));
     for (const m of minors) {
-      for (const p of ['index', 'nilptr-goroutine', 'inlined-nilptr', 'nested-panics', 'custom-error', 'map-writes', 'mutex-deadlock']) {
+      for (const p of ['index', 'nilptr-goroutine', 'inlined-nilptr', 'nested-panics', 'custom-error', 'map-writes', 'mutex-deadlock', 'stack-overflow']) {
         assert.ok(fixtures.some((f) => f.goarch === 'arm64' && f.program === p && f.goMinor === m), `no ${p}-arm64 fixture for Go ${m}`);
       }
     }
