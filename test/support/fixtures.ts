@@ -117,6 +117,14 @@ function loadFixture(dir: string): Fixture {
 export const OUTSIDE_GO = new Set(['cgo-inlined-fault', 'cgo-callback-panic', 'cgo-libc-fault', 'race-systemstack']);
 
 /**
+ * Crash logs of -race builds (issue 12: race reports, then a panic), listed only when asked for by
+ * name: test/integration/raceLogs.test.ts checks them. Besides traceback.txt, each holds
+ * race-exit.txt, what `go run -race . exit` printed (the program exits normally: `Found N data
+ * race(s)`, `exit status 66`).
+ */
+export const RACE_LOGS = new Set(['race-reports']);
+
+/**
  * linux/arm64 fixtures (`*-arm64`, run under qemu-user; issue 14) are listed only when asked for:
  * by their exact name, or with `goarch: 'arm64'`.
  */
@@ -133,6 +141,7 @@ export function listFixtures(filter: { fixture?: string | RegExp; goMinor?: stri
       // Crashes outside Go code (issue 12) are checked by test/integration/cgoFrames.test.ts; the
       // traceback oracle of the other tests (src/traceback) does not read their header forms yet.
       if (OUTSIDE_GO.has(name) && filter.fixture !== name) continue;
+      if (RACE_LOGS.has(name) && filter.fixture !== name) continue;
       const arm64 = name.endsWith('-arm64');
       if (filter.goarch === 'arm64' ? !arm64 : arm64 && filter.fixture !== name) continue;
       if (filter.fixture instanceof RegExp && !filter.fixture.test(name)) continue;
