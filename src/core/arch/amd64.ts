@@ -16,6 +16,7 @@ const GREGS_AT = 40;
 export const AMD64: ArchSpec = {
   name: 'amd64',
   prstatusRegs: PRSTATUS_REGS,
+  registerOrder: ['rip', 'rsp', 'rbp', 'rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'eflags', 'cs', 'ss', 'ds', 'es', 'fs', 'gs', 'fs_base', 'gs_base', 'orig_rax'],
   pcReg: 'rip',
   spReg: 'rsp',
   fpReg: 'rbp',

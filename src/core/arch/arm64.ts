@@ -16,6 +16,7 @@ const MCONTEXT_AT = 176;
 export const ARM64: ArchSpec = {
   name: 'arm64',
   prstatusRegs: [...X, 'sp', 'pc', 'pstate'],
+  registerOrder: ['pc', 'sp', 'x29', 'x30', ...X.slice(0, 29), 'pstate'],
   pcReg: 'pc',
   spReg: 'sp',
   fpReg: 'x29',

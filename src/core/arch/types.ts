@@ -14,6 +14,8 @@ export interface ArchSpec {
   name: Exclude<Arch, 'unknown'>;
   /** Register names of NT_PRSTATUS's pr_reg, in order (the kernel's user_regs_struct / user_pt_regs). */
   prstatusRegs: readonly string[];
+  /** The registers in the order debuggers list them (pc, sp and the frame pointer first). */
+  registerOrder: readonly string[];
   /** Names of the pc, stack pointer and frame pointer registers in `prstatusRegs`. */
   pcReg: string;
   spReg: string;
