@@ -1,7 +1,8 @@
 // The live pointer words of a goroutine's stack, as the garbage collector sees them: per frame, the
 // locals and arguments pointer bitmaps (FUNCDATA_LocalsPointerMaps / FUNCDATA_ArgsPointerMaps,
 // indexed by PCDATA_StackMapIndex at the call's pc), following runtime/stkframe.go getStackMap
-// and traceback.go (varp = fp - return address - saved frame pointer; argp = fp on amd64) of
+// and traceback.go (varp = fp - return address (amd64 only) - saved frame pointer; argp = fp +
+// sys.MinFrameSize: fp on amd64, fp + 8 on arm64) of
 // Go 1.19 through 1.27. A dead slot holding a stale copy of a pointer is not a reference.
 // Stack objects (address-taken locals, FUNCDATA_StackObjects: runtime/stack.go stackObjectRecord
 // {off, size, ptrdata, gcdataoff int32/uint32}, the same 1.19 through 1.27; off < 0 from varp,
@@ -106,10 +107,10 @@ export function liveStackPointers(tab: Pclntab, mem: Memory, frames: readonly Ro
     if (fr.fp <= fr.sp) continue;
     const m = frameMaps(tab, mem, fr.pc, fr.exact ?? false);
     if (!m) continue;
-    let varp = fr.fp - 8n;
+    let varp = fr.fp - tab.arch.callPushBytes;
     if (varp > fr.sp) varp -= 8n;
     if (m.locals && varp > fr.sp) scanBits(mem, varp - BigInt(m.locals.nbit * 8), m.locals.nbit, m.locals.bits, visit);
-    if (m.args) scanBits(mem, fr.fp, m.args.nbit, m.args.bits, visit);
+    if (m.args) scanBits(mem, fr.fp + tab.arch.minFrameSize, m.args.nbit, m.args.bits, visit);
   }
 }
 
