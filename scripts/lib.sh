@@ -21,4 +21,7 @@ gci_go_versions() {
   esac
 }
 gci_goroot() { echo "$GCI_CACHE/toolchains/go$1/root/usr/lib/go-$1"; }
+# qemu-user (static) for the linux/arm64 fixtures, from this Debian suite.
+GCI_QEMU_SUITE=trixie
+gci_qemu_aarch64() { echo "$GCI_CACHE/qemu-user/root/usr/bin/qemu-aarch64"; }
 gci_dlv() { echo "$GCI_CACHE/delve/$1/root/usr/bin/dlv"; }

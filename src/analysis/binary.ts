@@ -9,7 +9,7 @@ import { ElfFile, ET_DYN } from '../core/elf.js';
 import { GoSymbols } from '../core/symbols.js';
 import { ssaBinaryOf, type SsaBinary } from '../ssa/binary.js';
 import { mapPc, type MapPcRequest, type PcMapping } from '../ssa/pcToSsa.js';
-import { lookupPc } from './pcRules.js';
+import { instructionPc, lookupPc } from './pcRules.js';
 
 /** One source frame at a pc: innermost (inlined) first, the physical function last. */
 export interface PcFrame {
@@ -25,6 +25,12 @@ export interface PcDescription {
   pc: bigint;
   /** pc−1 for a return address, else pc. */
   lookupPc: bigint;
+  /**
+   * Where the instruction the pc stands for starts: pc, or for a return address the call before
+   * it when instructions have a fixed size (arm64: pc−4); undefined on amd64 (the rebuilt code's
+   * listing finds it).
+   */
+  instructionPc: bigint | undefined;
   returnAddress: boolean;
   /** The physical function holding lookupPc, its entry, and pc − entry. */
   function: string;
@@ -95,7 +101,7 @@ export function goBinaryOf(parts: BinaryParts): GoBinary {
       const f = syms.funcForPC(at);
       if (!f) return undefined;
       const frames = syms.frames(at).map((fr) => ({ function: fr.function, file: fr.file, line: fr.line, inlined: fr.inlined }));
-      return { pc, lookupPc: at, returnAddress, function: f.name, entry: f.entry, offset: Number(pc - f.entry), frames };
+      return { pc, lookupPc: at, instructionPc: instructionPc(pc, returnAddress, syms.pclntab.arch), returnAddress, function: f.name, entry: f.entry, offset: Number(pc - f.entry), frames };
     },
     ssa() {
       if (!ssa) {

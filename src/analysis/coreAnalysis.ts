@@ -74,7 +74,7 @@ export function analyzeCore(corePath: string, opts: AnalyzeOptions = {}): CoreAn
         cw.coreBuildIds,
       );
     }
-    if (cw.core.arch !== 'amd64') {
+    if (cw.core.arch !== 'amd64' && cw.core.arch !== 'arm64') {
       throw new CoreReadError('unsupported', cw.core.name, `${cw.core.name} is an ${cw.core.arch} core; the unwinder supports amd64 only`);
     }
     const syms = GoSymbols.load(cw.binary, { bias: cw.bias ?? 0n });
@@ -82,7 +82,7 @@ export function analyzeCore(corePath: string, opts: AnalyzeOptions = {}): CoreAn
     let layout: RuntimeLayout | undefined;
     let layoutProblem: string | undefined;
     try {
-      layout = goVersion ? layoutFor(goVersion) : undefined;
+      layout = goVersion ? layoutFor(goVersion, { goarch: cw.core.arch }) : undefined;
       if (!goVersion) layoutProblem = 'the Go version is unknown (no build information)';
     } catch (e) {
       if (!(e instanceof LayoutError)) throw e;
@@ -106,7 +106,7 @@ export function analyzeCore(corePath: string, opts: AnalyzeOptions = {}): CoreAn
       maxFrames,
       native,
       current(t) {
-        if (!currents.has(t)) currents.set(t, layout ? currentG(cw.memory, layout, t.regs) : undefined);
+        if (!currents.has(t)) currents.set(t, layout ? currentG(cw.memory, layout, t.regs, syms.pclntab.arch) : undefined);
         return currents.get(t);
       },
       stack(t) {

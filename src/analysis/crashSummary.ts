@@ -14,6 +14,7 @@ import { originIndex } from './pcRules.js';
 import { reportFrames, type Report, type ReportFrame } from './report.js';
 import { isRuntimeFunction, isStandardLibrary } from '../traceback/crash.js';
 import { unwind } from '../core/unwind.js';
+import { readSavedRegisters } from '../core/arch/index.js';
 import { throwSignalLine, unhandledSignal, unhandledSignalLines } from './signalHeader.js';
 
 import type { CrashKind } from '../traceback/types.js';
@@ -379,7 +380,7 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
   }
   // A signal the runtime could not turn into a panic (Go 1.21+ prints it as it is).
   let crashKindOut = kind;
-  const unhandled = kind === 'unknown' ? unhandledSignal(st.frames, mem) : undefined;
+  const unhandled = kind === 'unknown' ? unhandledSignal(st.frames, mem, a.syms.pclntab.arch) : undefined;
   if (unhandled) {
     crashKindOut = 'signal';
     messages.push(...unhandledSignalLines(unhandled, crashM ? Number(crashM.id) : 0));
@@ -412,10 +413,11 @@ function faultContext(
   const f = frames[index]!;
   const o = a.layout.offsets;
   const mem = a.cw.memory;
-  // R14 of the interrupted context: the ucontext the walk read (the sigtramp frame's cfa).
+  // R14 (R28) of the interrupted context: the ucontext the walk read (at the sigtramp frame's fp).
+  const arch = a.syms.pclntab.arch;
   const tramp = frames.slice(0, index).reverse().find((x) => x.funcName === 'runtime.sigtramp' || x.funcName === 'runtime.cgoSigtramp');
-  const r14 = tramp ? mem.tryRead(tramp.fp + 40n + 6n * 8n, 8)?.readBigUInt64LE(0) : undefined;
-  const g = r14 ?? cur.g;
+  const saved = tramp ? readSavedRegisters(arch, mem, tramp.fp + arch.signal.ucontextFromSigtrampFp) : undefined;
+  const g = saved?.[arch.gReg] ?? cur.g;
   const g0 = readField(mem, cur.m, o.m.g0);
   const gsignal = readField(mem, cur.m, o.m.gsignal);
   const gKind = g === g0 ? 'g0' : g === gsignal ? 'gsignal' : g === cur.curg && g !== 0n ? 'user' : 'unknown';

@@ -6,6 +6,7 @@
 // they come from (the thread's NT_PRSTATUS when the goroutine runs on a thread, the saved gobuf
 // sp/pc/bp otherwise), and core memory by address range (readable prefix, then how many bytes are
 // not in the core). The debug adapter (src/adapter) renders this; it never reads bytes itself.
+import type { ArchSpec } from '../core/arch/index.js';
 import type { ThreadStatus } from '../core/notes.js';
 import { CoreReadError } from '../core/errors.js';
 import { unwind } from '../core/unwind.js';
@@ -67,11 +68,9 @@ export interface DebugTargets {
 
 const hx = (n: bigint): string => '0x' + n.toString(16);
 
-/** The amd64 registers in the order debuggers list them (a NT_PRSTATUS has them all). */
-const REGISTER_ORDER = ['rip', 'rsp', 'rbp', 'rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'eflags', 'cs', 'ss', 'ds', 'es', 'fs', 'gs', 'fs_base', 'gs_base', 'orig_rax'];
-
-function threadRegisters(t: ThreadStatus): DebugRegisters {
-  const known = REGISTER_ORDER.filter((r) => t.regs[r] !== undefined);
+/** A thread's registers from its NT_PRSTATUS, in the order debuggers list them (src/core/arch). */
+function threadRegisters(t: ThreadStatus, arch: ArchSpec): DebugRegisters {
+  const known = arch.registerOrder.filter((r) => t.regs[r] !== undefined);
   const rest = Object.keys(t.regs).filter((r) => !known.includes(r));
   return {
     source: { kind: 'thread', tid: t.tid, note: `thread ${t.tid}'s NT_PRSTATUS note` },
@@ -79,7 +78,8 @@ function threadRegisters(t: ThreadStatus): DebugRegisters {
   };
 }
 
-function gobufRegisters(g: GoroutineInfo): DebugRegisters {
+/** What g.sched (or g.syscallpc/sp) saved, under the architecture's register names; arm64 adds lr. */
+function gobufRegisters(g: GoroutineInfo, arch: ArchSpec): DebugRegisters {
   const inSyscall = g.syscallsp !== 0n;
   return {
     source: {
@@ -88,9 +88,10 @@ function gobufRegisters(g: GoroutineInfo): DebugRegisters {
       note: inSyscall ? `g.syscallpc/syscallsp of g ${hx(g.addr)} (in a system call) and g.sched.bp` : `g.sched (gobuf) of g ${hx(g.addr)}`,
     },
     values: [
-      ['rip', inSyscall ? g.syscallpc : g.schedPc],
-      ['rsp', inSyscall ? g.syscallsp : g.schedSp],
-      ['rbp', g.schedBp],
+      [arch.pcReg, inSyscall ? g.syscallpc : g.schedPc],
+      [arch.spReg, inSyscall ? g.syscallsp : g.schedSp],
+      [arch.fpReg, g.schedBp],
+      ...(arch.lrReg && !inSyscall ? [[arch.lrReg, g.schedLr] as [string, bigint]] : []),
     ],
   };
 }
@@ -203,8 +204,8 @@ export function debugTargets(engine: CoreEngine): DebugTargets {
     registers(id) {
       const e = byId.get(id);
       if (!e) return undefined;
-      if (e.thread) return threadRegisters(e.thread);
-      if (e.g) return gobufRegisters(e.g);
+      if (e.thread) return threadRegisters(e.thread, a.syms.pclntab.arch);
+      if (e.g) return gobufRegisters(e.g, a.syms.pclntab.arch);
       return undefined;
     },
   };

@@ -3,8 +3,10 @@
 // synthesised types make maps and channels followable (cmd/link/internal/ld/dwarf.go of each
 // release): a map is a pointer to hash<K,V> whose buckets are *bucket<K,V> (Go 1.19–1.23), or to
 // map<K,V> whose dirPtr is **table<K,V> and table.groups.data is *group<K,V> (Swiss tables, 1.24+);
-// a slice's `array` is *T; a channel's buf is unsafe.Pointer (not followed: its element type is
-// only in sudog<T>.elem). Interfaces are followed through their dynamic type: the type word
+// a slice's `array` is *T; a channel is a pointer to hchan<T>, whose buf (unsafe.Pointer in the
+// runtime) is followed here as a pointer to T, so that the separate buffer of a channel of
+// pointer-holding elements (chan.go makechan: mallocgc(mem, elem, true)) is typed `[N]T`; a
+// buffer of pointer-free elements lives inside the hchan object and is not typed. Interfaces are followed through their dynamic type: the type word
 // (eface) or itab._type (iface, offset 8 in runtime.itab / internal/abi.ITab 1.19–1.27) names the
 // type, looked up in DWARF by that name.
 import type { Dwarf, DwarfEntry } from '../core/dwarf.js';
@@ -80,7 +82,7 @@ export class ShapeCache {
       case 'chan': {
         // A typedef of a pointer to the synthesised hash<K,V> / map<K,V> / hchan<T>.
         const t = under.tag === 0x0f ? d.typeOf(under) : null;
-        out.push({ kind: 'ptr', off: base, target: kind === 'map' ? (t ?? undefined) : undefined });
+        out.push({ kind: 'ptr', off: base, target: t ?? undefined });
         return;
       }
       case 'func':
@@ -91,16 +93,23 @@ export class ShapeCache {
         out.push({ kind, off: base });
         return;
       case 'string':
-        // The bytes are pointer-free; left to the untyped count.
+        // The bytes are pointer-free (left to the untyped count), but the data word is a pointer
+        // the reachability walk follows.
+        out.push({ kind: 'ptr', off: base, target: undefined });
         return;
       case 'slice':
       case 'struct': {
+        const chanElem = /^hchan<(.*)>$/.exec(d.typeName(under))?.[1];
         for (const child of d.children(under)) {
           if (child.tag !== 0x0d) continue; // DW_TAG_member
           const t = d.typeOf(child);
           if (!t) continue;
           const off = memberOffset(child);
           if (off === undefined) continue;
+          if (chanElem !== undefined && child.attrs.get(0x03) === 'buf') {
+            out.push({ kind: 'ptr', off: base + off, target: this.named(chanElem) });
+            continue;
+          }
           this.collect(t, base + off, out, depth + 1, st);
         }
         return;

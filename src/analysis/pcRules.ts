@@ -6,7 +6,7 @@
 // - origin: the first frame outside the runtime, innermost first (the user code that crashed).
 import { isRuntimeFunction } from '../traceback/crash.js';
 
-export { lookupPc } from '../core/returnAddress.js';
+export { instructionPc, lookupPc } from '../core/returnAddress.js';
 
 /**
  * A physical frame's pc is a return address unless it is the instruction itself: a thread's pc

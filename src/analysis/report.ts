@@ -71,7 +71,7 @@ export interface ReportThread {
   sp: string;
   /** `runtime.futex+0x23`, or null when pc is in no Go function. */
   function: string | null;
-  /** The g in R14 and which g of its M it is; null when R14 holds no g. */
+  /** The g in the g register (R14 on amd64, R28 on arm64) and which g of its M it is; null when it holds no g. */
   g: string | null;
   gKind: 'g0' | 'gsignal' | 'user' | null;
   /** The goroutine the thread runs (its own goid, or its M's curg on g0/gsignal). */
@@ -85,6 +85,8 @@ export interface Report {
     path: string;
     pid: number | null;
     command: string | null;
+    /** The core's architecture (ELF machine): `amd64` or `arm64`. */
+    arch: 'amd64' | 'arm64';
     /** Set when the core was compressed: the format and the decompressed copy that was read. */
     compression: { format: string; decompressedPath: string; decompressedBytes: number; cached: boolean } | null;
   };
@@ -121,6 +123,11 @@ export interface Report {
     codeName: string | null;
     address: string | null;
     senderPid: number | null;
+    /**
+     * `siginfo`: NT_SIGINFO. `prstatus`: the core has no NT_SIGINFO (qemu-user's cores): the crashing
+     * thread's pr_cursig, with pr_info's code; no address or sender then.
+     */
+    source: 'siginfo' | 'prstatus';
   } | null;
   threads: ReportThread[];
   crash: {
@@ -255,6 +262,7 @@ export function buildReport(a: CoreAnalysis, opts: ReportOptions = {}): Report {
       path: a.input.original,
       pid: core.process?.pid ?? null,
       command: core.process?.psargs || null,
+      arch: core.arch === 'arm64' ? 'arm64' : 'amd64',
       compression: a.input.decompressed
         ? {
             format: a.input.decompressed.format,
@@ -289,8 +297,19 @@ export function buildReport(a: CoreAnalysis, opts: ReportOptions = {}): Report {
           codeName: codeName(sig.signo, sig.code),
           address: sig.addr !== undefined ? hx(sig.addr) : null,
           senderPid: sig.senderPid ?? null,
+          source: 'siginfo',
         }
-      : null,
+      : crashT.signal !== 0
+        ? {
+            number: crashT.signal,
+            name: signalName(crashT.signal),
+            code: crashT.infoCode,
+            codeName: crashT.infoSigno === crashT.signal ? codeName(crashT.signal, crashT.infoCode) : null,
+            address: null,
+            senderPid: null,
+            source: 'prstatus',
+          }
+        : null,
     threads,
     crash: {
       tid: crashT.tid,

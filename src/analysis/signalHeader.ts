@@ -9,9 +9,10 @@
 //   execution`; fatalthrow prints `[signal <name> code=<g.sigcode0> addr=<g.sigcode1> pc=<g.sigpc>]`
 //   from the g the signal arrived on.
 // The signal's code and address of the first form come from the siginfo the kernel put in the
-// rt_sigframe (arch/x86/include/asm/sigframe.h: pretcode, ucontext (304 bytes: flags, link,
-// stack, sigcontext, sigmask), siginfo): at the interrupted context's ucontext + 304; si_code at
-// +8, si_addr at +16.
+// rt_sigframe (amd64, arch/x86/include/asm/sigframe.h: pretcode, ucontext (304 bytes: flags, link,
+// stack, sigcontext, sigmask), siginfo: at the ucontext + 304; arm64: siginfo then ucontext, at the
+// ucontext − 128; the architecture's `signal` data, src/core/arch); si_code at +8, si_addr at +16.
+import type { ArchSpec } from '../core/arch/index.js';
 import type { PhysicalFrame, StackMemory } from '../core/unwind.js';
 
 /** sigtable names (runtime/sigtab_linux_generic.go) of the signals a fault raises. */
@@ -27,8 +28,6 @@ const SIGTABLE: Record<number, string> = {
 export function sigtableName(sig: number): string {
   return SIGTABLE[sig] ?? `signal ${sig}`;
 }
-
-const UCONTEXT_SIZE = 304n;
 
 export interface SignalHeader {
   number: number;
@@ -46,7 +45,7 @@ export interface SignalHeader {
  * the interrupted frame is the signal frame after the sighandler frame. `ucontextOf(i)` gives the
  * address of the ucontext the walk read for signal frame i (its sigtramp's cfa).
  */
-export function unhandledSignal(frames: readonly PhysicalFrame[], mem: StackMemory): SignalHeader | undefined {
+export function unhandledSignal(frames: readonly PhysicalFrame[], mem: StackMemory, arch: ArchSpec): SignalHeader | undefined {
   const h = frames.findIndex((f) => f.funcName === 'runtime.sighandler');
   if (h < 0 || frames.some((f) => f.funcName === 'runtime.sigpanic')) return undefined;
   let tramp = -1;
@@ -58,9 +57,8 @@ export function unhandledSignal(frames: readonly PhysicalFrame[], mem: StackMemo
   }
   const at = tramp + 1;
   if (tramp < 0 || at >= frames.length || !frames[at]!.isSignalFrame) return undefined;
-  // The rt_sigframe starts at the sigtramp frame's cfa - 8 (the restorer slot).
-  const uc = frames[tramp]!.fp;
-  const info = mem.tryRead(uc + UCONTEXT_SIZE, 24);
+  const uc = frames[tramp]!.fp + arch.signal.ucontextFromSigtrampFp;
+  const info = mem.tryRead(uc + arch.signal.siginfoFromUcontext, 24);
   if (!info) return undefined;
   const number = info.readInt32LE(0);
   return {

@@ -203,8 +203,8 @@ export class CoreFile {
   /**
    * The thread that crashed: the first thread whose NT_PRSTATUS pr_cursig equals NT_SIGINFO's
    * si_signo (the kernel writes the signalled, dumping thread first and stores the fatal signal
-   * as its siginfo); without NT_SIGINFO, the first thread with a non-zero pr_cursig; else the
-   * first thread.
+   * as its siginfo); without NT_SIGINFO (qemu-user's cores, whose thread order is its own), the
+   * first thread with a non-zero pr_cursig; else the first thread.
    */
   get crashingThread(): ThreadStatus {
     const signo = this.signal?.signo;

@@ -71,6 +71,7 @@ const {
   DW_TAG_member,
   DW_TAG_pointer_type,
   DW_TAG_structure_type,
+  DW_TAG_subprogram,
   DW_TAG_subroutine_type,
   DW_TAG_typedef,
   DW_TAG_variable,
@@ -192,6 +193,8 @@ const INDEXED_TAGS = new Set([
   DW_TAG_pointer_type,
   DW_TAG_variable,
   DW_TAG_constant,
+  // Functions, by name (their locals: src/core/dwarfLocals.ts).
+  DW_TAG_subprogram,
 ]);
 
 export class Dwarf {

@@ -2,14 +2,17 @@
 // mapping that contains AT_ENTRY (the path the kernel recorded), the first word of NT_PRPSINFO's
 // psargs and its fname (also looked up next to the core). A candidate is confirmed when its Go
 // build ID equals the one read from the core's memory (the kernel dumps the first page of every
-// ELF mapping, which holds the .note.go.buildid note).
+// ELF mapping, which holds the .note.go.buildid note). qemu-user's cores (linux/arm64 programs
+// run under emulation) hold no text page and no NT_FILE, but dump the read-only data: there a
+// candidate is confirmed when its read-only data equals the bytes the core holds at the same
+// addresses (`read-only-data`). A candidate of another architecture than the core's is rejected.
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { readBuildIds, readBuildIdsFromMemory, type BuildIds } from './buildid.js';
 import { findBuildInfoInMemory, readBuildInfo, type BuildInfo } from './buildinfo.js';
 import { CoreFile, AT_ENTRY, AT_PHDR, type OpenCoreOptions } from './coreFile.js';
 import { BuildIdMismatchError, CoreReadError } from './errors.js';
-import { ElfFile, ET_DYN, ET_EXEC, PF_W } from './elf.js';
+import { ElfFile, ET_DYN, ET_EXEC, PF_W, PF_X } from './elf.js';
 import { CoreMemory, loadBias } from './memory.js';
 import type { ByteSource } from './source.js';
 
@@ -188,8 +191,12 @@ export interface CoreWithBinary {
   coreBuildIds: BuildIds;
   /** Build IDs of the executable file. */
   binaryBuildIds: BuildIds | undefined;
-  /** How the binary was matched: 'go-build-id' / 'gnu-build-id', 'unverified' (the core holds no ID), or 'none'. */
-  verification: 'go-build-id' | 'gnu-build-id' | 'unverified' | 'none';
+  /**
+   * How the binary was matched: 'go-build-id' / 'gnu-build-id', 'read-only-data' (the core holds
+   * no ID, but its dumped read-only data equals the binary's), 'unverified' (nothing to compare),
+   * or 'none'.
+   */
+  verification: 'go-build-id' | 'gnu-build-id' | 'read-only-data' | 'unverified' | 'none';
   /** Go build information, from the binary or else from the core's memory. */
   buildInfo: BuildInfo | undefined;
   /** Candidate paths that were looked at and rejected, with the reason. */
@@ -223,6 +230,52 @@ function compare(core: BuildIds, bin: BuildIds): 'go-build-id' | 'gnu-build-id' 
   return 'unverified';
 }
 
+/** Bytes of each dumped read-only segment compared with the executable (bounded). */
+const READ_ONLY_COMPARED = 64 * 1024;
+
+/**
+ * The core's dumped read-only, non-executable segments (rodata: type data, strings, pclntab)
+ * against the executable's bytes at the same addresses: 'match' when at least one segment was
+ * compared and all were equal, 'mismatch' when one differs, 'none' when nothing could be compared.
+ */
+export function compareReadOnlyData(core: CoreFile, exe: ElfFile): 'match' | 'mismatch' | 'none' {
+  const bias = loadBias(core, exe);
+  const mem = new CoreMemory(core, { useMappedFiles: false });
+  let compared = 0;
+  for (const s of core.segments) {
+    if ((s.flags & (PF_W | PF_X)) !== 0 || s.filesz === 0) continue;
+    const n = Math.min(s.filesz, READ_ONLY_COMPARED);
+    let file: Buffer;
+    try {
+      file = exe.readVaddr(s.vaddr - bias, n);
+    } catch (e) {
+      if (!(e instanceof CoreReadError)) throw e;
+      // Inside the executable's own image but not its bytes there: another build.
+      const at = s.vaddr - bias;
+      if (exe.loads.some((l) => at >= l.vaddr && at < l.vaddr + l.memsz)) return 'mismatch';
+      continue; // another mapping
+    }
+    const dumped = mem.tryRead(s.vaddr, n);
+    if (!dumped) continue;
+    if (!dumped.equals(file)) return 'mismatch';
+    compared++;
+  }
+  return compared > 0 ? 'match' : 'none';
+}
+
+/** Why an executable cannot be the core's: another architecture; undefined when it can. */
+function archProblem(core: CoreFile, exe: ElfFile): string | undefined {
+  return exe.header.arch !== core.arch ? `it is an ${exe.header.arch} executable and the core is ${core.arch}` : undefined;
+}
+
+/** compare() plus, where the core holds no build ID, its read-only data. */
+function confirm(core: CoreFile, coreIds: BuildIds, exe: ElfFile, ids: BuildIds): CoreWithBinary['verification'] | 'mismatch' {
+  const c = compare(coreIds, ids);
+  if (c !== 'unverified') return c;
+  const r = compareReadOnlyData(core, exe);
+  return r === 'match' ? 'read-only-data' : r === 'mismatch' ? 'mismatch' : 'unverified';
+}
+
 /**
  * Opens a core and its executable. With `binaryPath` the binary must match the core (else
  * BuildIdMismatchError naming both IDs and files); without it, the candidates are tried and the
@@ -252,7 +305,12 @@ export function openCoreWithBinary(
       binary = openExecutable(binaryPath);
       const binaryName = binary.name;
       binaryIds = readBuildIds(binary);
-      const c = compare(coreIds, binaryIds);
+      const wrongArch = archProblem(core, binary);
+      if (wrongArch) throw new CoreReadError('unsupported', binaryName, `${binaryName} cannot be the executable of ${core.name}: ${wrongArch}`);
+      const c = confirm(core, coreIds, binary, binaryIds);
+      if (c === 'mismatch' && coreIds.go === undefined && coreIds.gnu === undefined) {
+        throw new CoreReadError('corrupt', binaryName, `${binaryName} is not the executable of ${core.name}: its read-only data differs from the bytes the core holds at the same addresses`);
+      }
       if (c === 'mismatch') {
         const useGo = coreIds.go !== undefined;
         throw new BuildIdMismatchError(
@@ -279,11 +337,20 @@ export function openCoreWithBinary(
           continue;
         }
         const ids = readBuildIds(elf);
-        const c = compare(coreIds, ids);
+        const wrongArch = archProblem(core, elf);
+        if (wrongArch) {
+          rejected.push({ path: p, reason: wrongArch });
+          elf.close();
+          continue;
+        }
+        const c = confirm(core, coreIds, elf, ids);
         if (c === 'mismatch') {
           rejected.push({
             path: p,
-            reason: `build ID ${ids.go ?? ids.gnu ?? '(none)'} differs from the core's ${coreIds.go ?? coreIds.gnu}`,
+            reason:
+              coreIds.go === undefined && coreIds.gnu === undefined
+                ? 'its read-only data differs from the bytes the core holds at the same addresses'
+                : `build ID ${ids.go ?? ids.gnu ?? '(none)'} differs from the core's ${coreIds.go ?? coreIds.gnu}`,
           });
           elf.close();
           continue;

@@ -26,6 +26,11 @@ export interface Memory {
   readGoString(ptr: bigint, len: number | bigint, max?: number): string;
   /** Whether at least the byte at addr is readable. */
   isReadable(addr: bigint): boolean;
+  /**
+   * Reads out.length bytes at addr into out without allocating, when one region of one file holds
+   * them all; false when it cannot (the caller then uses tryRead). Optional: bulk readers only.
+   */
+  readInto?(addr: bigint, out: Buffer): boolean;
 }
 
 /** Helpers shared by Memory implementations: everything on top of read(). */
@@ -216,6 +221,12 @@ export class CoreMemory extends MemoryBase {
       const fast = this.copyOut(addr, len);
       if (fast) return fast;
     }
+    // A large read from one file region: the file's own fresh buffer, not a second copy (the heap
+    // walk reads megabytes at a time: src/analysis/heapGraph.ts).
+    if (len > FAST_READ_MAX) {
+      const o = this.origin(addr);
+      if (o.kind !== 'zero' && o.available >= len && o.source instanceof FileSource) return o.source.read(o.offset, len, 'memory');
+    }
     const out = Buffer.alloc(len);
     let done = 0;
     while (done < len) {
@@ -226,6 +237,18 @@ export class CoreMemory extends MemoryBase {
       done += n;
     }
     return out;
+  }
+
+  readInto(addr: bigint, out: Buffer): boolean {
+    try {
+      const o = this.origin(addr);
+      if (o.kind === 'zero' || o.available < out.length || !(o.source instanceof FileSource)) return false;
+      o.source.readInto(o.offset, out, 'memory');
+      return true;
+    } catch (e) {
+      if (e instanceof CoreReadError) return false;
+      throw e;
+    }
   }
 
   override tryRead(addr: bigint, len: number): Buffer | undefined {

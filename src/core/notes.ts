@@ -4,6 +4,7 @@
 import { ByteReader } from './bytes.js';
 import { CoreReadError } from './errors.js';
 import type { Arch } from './elfTypes.js';
+import { AMD64, ARM64, archSpec } from './arch/index.js';
 
 export const NT_PRSTATUS = 1;
 export const NT_PRFPREG = 2;
@@ -27,37 +28,9 @@ export const AT_EXECFN = 31;
 export const AT_SYSINFO_EHDR = 33;
 
 /** amd64 `struct user_regs_struct` order (27 × u64). */
-export const AMD64_REGS = [
-  'r15',
-  'r14',
-  'r13',
-  'r12',
-  'rbp',
-  'rbx',
-  'r11',
-  'r10',
-  'r9',
-  'r8',
-  'rax',
-  'rcx',
-  'rdx',
-  'rsi',
-  'rdi',
-  'orig_rax',
-  'rip',
-  'cs',
-  'eflags',
-  'rsp',
-  'ss',
-  'fs_base',
-  'gs_base',
-  'ds',
-  'es',
-  'fs',
-  'gs',
-] as const;
+export const AMD64_REGS = AMD64.prstatusRegs;
 /** arm64 `struct user_pt_regs` order (34 × u64). */
-export const ARM64_REGS = [...Array.from({ length: 31 }, (_, i) => `x${i}`), 'sp', 'pc', 'pstate'] as const;
+export const ARM64_REGS = ARM64.prstatusRegs;
 
 /** Offset of pr_reg inside elf_prstatus on 64-bit Linux. */
 const PRSTATUS_REG_OFFSET = 112;
@@ -81,6 +54,8 @@ export interface ThreadStatus {
   sp: bigint;
   /** Frame pointer (rbp / x29). */
   fp: bigint;
+  /** The link register (arm64 x30), undefined where calls push the return address (amd64). */
+  lr?: bigint;
   /** Index of this thread's NT_PRSTATUS among the core's notes (0 = first, the dumping thread). */
   index: number;
 }
@@ -180,12 +155,12 @@ export function parsePrstatus(
   file: string,
   index: number,
 ): ThreadStatus {
-  const names: readonly string[] = arch === 'arm64' ? ARM64_REGS : AMD64_REGS;
+  const spec = archSpec(arch, file);
+  const names = spec.prstatusRegs;
   const r = reader(desc, littleEndian, file, 'NT_PRSTATUS note');
   r.check(0, PRSTATUS_REG_OFFSET + names.length * 8, 'registers');
   const regs: Record<string, bigint> = {};
   names.forEach((n, i) => (regs[n] = r.u64(PRSTATUS_REG_OFFSET + i * 8)));
-  const pick = (a: string, b: string) => (arch === 'arm64' ? regs[b]! : regs[a]!);
   return {
     tid: r.i32(32),
     ppid: r.i32(36),
@@ -195,9 +170,10 @@ export function parsePrstatus(
     infoSigno: r.i32(0),
     infoCode: r.i32(4),
     regs,
-    pc: pick('rip', 'pc'),
-    sp: pick('rsp', 'sp'),
-    fp: pick('rbp', 'x29'),
+    pc: regs[spec.pcReg]!,
+    sp: regs[spec.spReg]!,
+    fp: regs[spec.fpReg]!,
+    ...(spec.lrReg ? { lr: regs[spec.lrReg]! } : {}),
     index,
   };
 }

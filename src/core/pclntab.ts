@@ -15,6 +15,8 @@
 import { ByteReader } from './bytes.js';
 import { CoreReadError, hex } from './errors.js';
 import { decodeInlinedCall, inlinedCallSize } from './inline.js';
+import { AMD64, ARM64, archSpec, type ArchSpec } from './arch/index.js';
+import type { Arch } from './elfTypes.js';
 
 export const PCLNTAB_MAGIC_116 = 0xfffffffa;
 export const PCLNTAB_MAGIC_118 = 0xfffffff0;
@@ -111,6 +113,11 @@ export interface PclntabOptions {
    * the header (the field is 0); there it must be given (else entry addresses are offsets).
    */
   textStart?: bigint;
+  /**
+   * The executable's architecture (its ELF machine). Without it, the header's instruction size
+   * quantum decides: 1 for amd64, 4 for arm64 (the two architectures read here).
+   */
+  arch?: Arch;
 }
 
 const MAX_FUNCS = 10_000_000;
@@ -136,6 +143,8 @@ export class Pclntab {
   readonly header: PcHeader;
   readonly file: string;
   readonly bias: bigint;
+  /** Architecture of the code the table describes: frame layout and instruction size. */
+  readonly arch: ArchSpec;
   private readonly r: ByteReader;
   private readonly funcCache = new Map<number, FuncInfo>();
   private nameIndex: Map<string, number> | undefined;
@@ -158,6 +167,7 @@ export class Pclntab {
     this.bias = opts.bias ?? 0n;
     this.r = new ByteReader(data, { file: this.file, what: 'pclntab', kind: 'corrupt' });
     this.header = parsePcHeader(this.r, this.file);
+    this.arch = opts.arch ? archSpec(opts.arch, this.file) : this.header.minLC === 4 ? ARM64 : AMD64;
     this.linkTextStart = this.header.textStart !== 0n ? this.header.textStart : (opts.textStart ?? 0n);
     this.ftabOff = this.header.pclnOffset;
     this.r.check(this.ftabOff, (this.header.nfunc + 1) * 8, 'function table');

@@ -135,9 +135,15 @@ export class FileSource implements ByteSource {
   }
 
   read(offset: number, len: number, what = 'data'): Buffer {
+    // Not zero-filled: readInto writes every byte or throws.
+    return this.readInto(offset, Buffer.allocUnsafe(len), what);
+  }
+
+  /** Reads out.length bytes at offset into out (a caller's reused buffer); returns out. */
+  readInto(offset: number, out: Buffer, what = 'data'): Buffer {
+    const len = out.length;
     checkRange(this, offset, len, what);
     if (this.fd === undefined) throw new CoreReadError('io', this.name, `${this.name} was already closed`);
-    const out = Buffer.alloc(len);
     let done = 0;
     while (done < len) {
       let n: number;

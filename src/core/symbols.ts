@@ -46,14 +46,15 @@ export class GoSymbols {
   static load(exe: ElfFile, opts: GoSymbolsOptions = {}): GoSymbols {
     const bias = opts.bias ?? 0n;
     const { data, addr } = locatePclntab(exe);
-    let tab = new Pclntab(data, { file: exe.name, bias });
+    const arch = exe.header.arch === 'unknown' ? undefined : exe.header.arch;
+    let tab = new Pclntab(data, { file: exe.name, bias, ...(arch ? { arch } : {}) });
     const md = findModuleData(sectionRegions(exe), addr, tab) ?? findModuleData(writableLoadRegions(exe), addr, tab);
     if (!tab.hasTextStart) {
       const text = md?.text ?? exe.section('.text')?.addr;
       if (text === undefined) {
         throw new CoreReadError('corrupt', exe.name, `${exe.name}: cannot find the start of text (no moduledata, no .text section)`);
       }
-      tab = new Pclntab(data, { file: exe.name, bias, textStart: text });
+      tab = new Pclntab(data, { file: exe.name, bias, textStart: text, ...(arch ? { arch } : {}) });
     }
     if (md) tab.setGoFunc(md.gofunc + bias, (a, n) => exe.readVaddr(a - bias, n));
     return new GoSymbols(exe, tab, addr, md, bias);

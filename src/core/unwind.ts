@@ -1,8 +1,13 @@
-// Stack unwinding without DWARF and without Delve (amd64), from a register set, with the
+// Stack unwinding without DWARF and without Delve (amd64, arm64), from a register set, with the
 // pclntab's pc→sp-delta tables:
 //   frame size at pc = pcsp(pc) (0 at the entry); the caller's frame starts at
-//   cfa = sp + pcsp(pc) + 8, the return address is at cfa-8, the caller's sp is cfa and its saved
-//   frame pointer (when the frame has one) is at cfa-16.
+//   cfa = sp + pcsp(pc) + 8 on amd64 (CALL pushed the return address), the return address is at
+//   cfa-8, the caller's sp is cfa and its saved frame pointer (when the frame has one) is at cfa-16.
+//   On arm64 (link register; runtime/traceback.go with usesLR) cfa = sp + pcsp(pc), a frame that
+//   has allocated its frame (pcsp > 0) saved its return address at 0(sp) and its caller's frame
+//   pointer at -8(sp); a frameless one (pcsp = 0: a leaf, or a prologue) still has it in LR, which
+//   is known only for the innermost frame and a frame a signal interrupted. The architecture's
+//   numbers are data (src/core/arch), chosen by the pclntab's executable.
 // Stops, with a reason, at the top of a stack (runtime.goexit, mstart, rt0_go: the TOPFRAME flag
 // or these names), at an unknown pc, at unreadable memory, when sp does not increase, or after
 // maxFrames physical frames: garbage never makes it loop.
@@ -18,6 +23,12 @@
 // pc is the faulting/interrupted instruction, so it is looked up without the return-address -1.
 // The same holds for the caller of runtime.sigpanic: the handler makes the faulting instruction
 // look like a call of sigpanic, with the faulting pc as the return address.
+// On arm64 the kernel (and qemu-user) enters a handler with sp at the rt_sigframe: siginfo (128
+// bytes), then the ucontext, whose uc_mcontext at +176 holds fault_address, x0–x30, sp, pc,
+// pstate; sigtramp's fp is its entry sp. There sigpanic's fake call (runtime/signal_arm64.go
+// preparePanic) stored the interrupted LR in a 16-byte slot below the interrupted sp and set LR to
+// the faulting pc: the caller of sigpanic is the faulting pc, 16 bytes above sigpanic's fp, and a
+// frameless faulting function's return address is that saved LR (runtime/traceback.go, injectedCall).
 //
 // Repeated frames (deep recursion, a stack overflow): when a frame's caller has the very same pc,
 // the caller's frame has the same size, so the frames above are read by their return addresses
@@ -37,6 +48,7 @@
 // when the walk reaches a function flagged SPWRITE (it writes SP: systemstack, morestack, mcall,
 // ...) other than the innermost frame, `onStackSwitch` may return the registers to continue from
 // (src/runtime/crashStack.ts does it with g.m.curg.sched); otherwise the walk stops there.
+import { AMD64, readSavedRegisters, type ArchSpec } from './arch/index.js';
 import { DW_REG_NAMES, DW_REG_RBP, DW_REG_RSP, type RegisterFile } from './cfi.js';
 import { CoreReadError } from './errors.js';
 import { nativeStep, type NativeCode, type NativeLocation } from './native.js';
@@ -47,6 +59,11 @@ export interface UnwindRegs {
   pc: bigint;
   sp: bigint;
   bp: bigint;
+  /**
+   * The link register (arm64 x30) when known (a thread's registers, a signal context, a gobuf's
+   * lr): the return address of a frame that has not saved it. Ignored on amd64.
+   */
+  lr?: bigint;
   /** Every register by name (rbx, r12, ...), when known: C frames restore callee-saved ones. */
   regs?: Record<string, bigint>;
 }
@@ -72,7 +89,7 @@ export type StopReason =
 export interface PhysicalFrame {
   pc: bigint;
   sp: bigint;
-  /** The caller's sp (cfa): sp + frame size + 8. The runtime prints it as `fp=`. */
+  /** The caller's sp (cfa): sp + frame size (+ 8 on amd64). The runtime prints it as `fp=`. */
   fp: bigint;
   bp: bigint;
   funcName: string;
@@ -142,12 +159,11 @@ export const FUNC_FLAG_SPWRITE = 2;
 
 const TOP_FUNCS = new Set(['runtime.goexit', 'runtime.mstart', 'runtime.mstart0', 'runtime.rt0_go', 'runtime.mstart_stub']);
 const SIGTRAMP_FUNCS = new Set(['runtime.sigtramp', 'runtime.cgoSigtramp']);
-const RESTORER_FUNCS = new Set(['runtime.sigreturn__sigaction', 'runtime.sigreturn']);
-
-/** Offsets in the amd64 Linux ucontext_t (uc_mcontext.gregs). */
-export const UCONTEXT_RBP = 120;
-export const UCONTEXT_RSP = 160;
-export const UCONTEXT_RIP = 168;
+/**
+ * Functions a signal handler makes the interrupted code seem to call (runtime/traceback.go,
+ * injectedCall): their caller's pc is the interrupted instruction, not a return address.
+ */
+const INJECTED_FUNCS = new Set(['runtime.sigpanic', 'runtime.asyncPreempt', 'runtime.debugCallV2']);
 
 export const DEFAULT_MAX_FRAMES = 1000;
 /** Frames of one recursion run walked one by one before the rest of the run is counted. */
@@ -161,17 +177,11 @@ function word(mem: StackMemory, addr: bigint): bigint | undefined {
   return b ? b.readBigUInt64LE(0) : undefined;
 }
 
-/** uc_mcontext.gregs order (sys/ucontext.h, REG_R8 = 0 ... REG_RIP = 16). */
-const UCONTEXT_GREGS = ['r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rdi', 'rsi', 'rbp', 'rbx', 'rdx', 'rax', 'rcx', 'rsp', 'rip'] as const;
-const UCONTEXT_GREGS_AT = 40;
-
 /** Registers saved in the ucontext_t at `uc` (all general registers in `regs`), or undefined when unreadable. */
-export function readUcontext(mem: StackMemory, uc: bigint): UnwindRegs | undefined {
-  const b = mem.tryRead(uc + BigInt(UCONTEXT_GREGS_AT), UCONTEXT_GREGS.length * 8);
-  if (!b) return undefined;
-  const regs: Record<string, bigint> = {};
-  UCONTEXT_GREGS.forEach((n, i) => (regs[n] = b.readBigUInt64LE(i * 8)));
-  return { bp: regs.rbp!, sp: regs.rsp!, pc: regs.rip!, regs };
+export function readUcontext(mem: StackMemory, uc: bigint, arch: ArchSpec = AMD64): UnwindRegs | undefined {
+  const regs = readSavedRegisters(arch, mem, uc);
+  if (!regs) return undefined;
+  return { bp: regs[arch.fpReg]!, sp: regs[arch.spReg]!, pc: regs[arch.pcReg]!, ...(arch.lrReg ? { lr: regs[arch.lrReg]! } : {}), regs };
 }
 
 /** DWARF-numbered registers from named ones (and pc/sp/bp). */
@@ -203,7 +213,10 @@ export function unwind(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: 
 
 function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOptions, frames: PhysicalFrame[]): UnwindResult {
   const maxFrames = opts.maxFrames ?? DEFAULT_MAX_FRAMES;
+  const arch = tab.arch;
   let { pc, sp, bp } = start;
+  // The return address of a frame that has not stored it (arm64: LR), when known.
+  let lr = arch.lrReg ? start.lr : undefined;
   let dregs = registerFile(start);
   let exact = !opts.innermostIsCallReturn; // look up pc itself (innermost, or interrupted by a signal)
   let signalled = false;
@@ -280,12 +293,12 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
     }
     const innermost = frames.length === 0 || frames[frames.length - 1]!.stackIndex !== stackIndex;
     // In the signal restorer, the ucontext is at sp.
-    if (RESTORER_FUNCS.has(f.name)) {
+    if (arch.signal.restorers.has(f.name)) {
       frames.push(makeFrame(tab, f, pc, sp, sp, bp, exact, signalled, stackIndex, stackLabel, logical));
-      const regs = readUcontext(mem, sp);
+      const regs = readUcontext(mem, sp, arch);
       if (!regs) return end('unreadable', `cannot read the signal context at ${hexs(sp)}`);
       markSignalHandler(frames, stackIndex);
-      ({ pc, sp, bp } = regs);
+      ({ pc, sp, bp, lr } = regs);
       dregs = registerFile(regs);
       exact = true;
       signalled = true;
@@ -296,15 +309,17 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
       frames.push(makeFrame(tab, f, pc, sp, sp, bp, exact, signalled, stackIndex, stackLabel, logical));
       return end('no-sp-delta', `no frame size for ${f.name} at ${hexs(pc)}`);
     }
-    const cfa = sp + BigInt(delta) + 8n;
+    const cfa = sp + BigInt(delta) + arch.callPushBytes;
     const frame = makeFrame(tab, f, pc, sp, cfa, bp, exact, signalled, stackIndex, stackLabel, logical);
     frames.push(frame);
     if (SIGTRAMP_FUNCS.has(f.name)) {
-      // Entered by the kernel: the rt_sigframe's ucontext follows the restorer slot at cfa-8.
-      const regs = readUcontext(mem, cfa);
-      if (!regs) return end('unreadable', `cannot read the signal context at ${hexs(cfa)}`);
+      // Entered by the kernel: the rt_sigframe's ucontext follows the restorer slot at cfa-8
+      // (amd64), or the siginfo at cfa (arm64).
+      const uc = cfa + arch.signal.ucontextFromSigtrampFp;
+      const regs = readUcontext(mem, uc, arch);
+      if (!regs) return end('unreadable', `cannot read the signal context at ${hexs(uc)}`);
       markSignalHandler(frames, stackIndex);
-      ({ pc, sp, bp } = regs);
+      ({ pc, sp, bp, lr } = regs);
       dregs = registerFile(regs);
       exact = true;
       signalled = true;
@@ -320,18 +335,23 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
       if (r12 === 0n) return end('corrupt', `racecall's saved SP (R12) is 0`);
       pc = ret;
       sp = r12 + 8n;
+      lr = undefined;
       dregs = new Map([[DW_REG_RSP, sp], [DW_REG_RBP, bp]]);
       exact = false;
       signalled = false;
       continue;
     }
-    if ((f.flag & FUNC_FLAG_SPWRITE) !== 0 && !innermost) {
+    // With a link register, systemstack with no frame yet (prologue) or any more (epilogue) has not
+    // switched: unwind it normally (runtime/traceback.go, FuncID_systemstack).
+    const unswitched = arch.lrReg !== undefined && delta === 0 && f.name === 'runtime.systemstack';
+    if ((f.flag & FUNC_FLAG_SPWRITE) !== 0 && !innermost && !unswitched) {
       const next = opts.onStackSwitch?.(frame, frames);
       // mcall ran its function on g0 for a goroutine that is no longer this thread's (park_m dropped
       // it): g0's stack begins at mcall, and the runtime's own traceback ends there too.
       if (!next && f.name === 'runtime.mcall') return end('top', `reached ${f.name} (the goroutine it switched from is no longer running here)`);
       if (!next) return end('stack-switch', `${f.name} switches stacks and no other stack to continue on`);
       ({ pc, sp, bp } = next);
+      lr = arch.lrReg && next.lr ? next.lr : undefined;
       dregs = new Map([[DW_REG_RSP, sp], [DW_REG_RBP, bp]]);
       stackIndex++;
       stackLabel = next.label;
@@ -339,32 +359,52 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
       signalled = false;
       continue;
     }
-    const ret = word(mem, cfa - 8n);
-    if (ret === undefined) return end('unreadable', `cannot read the return address of ${f.name} at ${hexs(cfa - 8n)}`);
-    if (delta > 0) bp = word(mem, cfa - 16n) ?? bp;
-    if (cfa <= sp) return end('sp-not-increasing', `sp did not increase above ${hexs(sp)} in ${f.name}`);
+    // A frame that has not stored its return address (arm64, pcsp = 0) still has it in LR.
+    const raAt = arch.returnAddressAt(sp, cfa);
+    const ret = delta === 0 && lr ? lr : word(mem, raAt);
+    if (ret === undefined) return end('unreadable', `cannot read the return address of ${f.name} at ${hexs(raAt)}`);
+    if (delta > 0) bp = word(mem, arch.savedFramePointerAt(sp, cfa)) ?? bp;
+    // A frameless function (arm64 leaf) leaves sp as it is: progress is then the pc changing.
+    if (cfa < sp || (cfa === sp && (delta > 0 || arch.callPushBytes > 0n || ret === pc))) {
+      return end('sp-not-increasing', `sp did not increase above ${hexs(sp)} in ${f.name}`);
+    }
     if (ret === pc && delta > 0 && !signalled && runLength(frames) >= REPEATS_SHOWN) {
       // The caller is the same frame again: count the run by its return addresses alone.
       const size = cfa - sp;
-      const run = countRun(mem, cfa, size, BigInt(delta), pc);
+      const run = countRun(mem, cfa, size, raAt - sp, pc);
       const rep = makeFrame(tab, f, pc, cfa, cfa + size, bp, false, false, stackIndex, stackLabel, logical);
       rep.repeat = run.count;
       frames.push(rep);
-      if (run.next === undefined) return end('unreadable', `cannot read the return address of ${f.name} at ${hexs(run.lastSp + BigInt(delta))}`);
+      if (run.next === undefined) return end('unreadable', `cannot read the return address of ${f.name} at ${hexs(run.lastSp + (raAt - sp))}`);
       const lastCfa = run.lastSp + size;
-      bp = word(mem, lastCfa - 16n) ?? bp;
+      bp = word(mem, arch.savedFramePointerAt(run.lastSp, lastCfa)) ?? bp;
       pc = run.next;
       sp = lastCfa;
+      lr = undefined;
       exact = false;
       signalled = false;
       continue;
     }
     pc = ret;
     sp = cfa;
-    dregs = new Map([[DW_REG_RSP, sp], [DW_REG_RBP, bp]]);
-    // sigpanic is "called" by the signal handler with the faulting pc as its return address.
-    exact = f.name === 'runtime.sigpanic';
+    lr = undefined;
+    // sigpanic (and asyncPreempt) is "called" by the signal handler with the interrupted pc as its
+    // return address.
+    exact = INJECTED_FUNCS.has(f.name);
     signalled = exact;
+    if (exact && arch.injectedCallBytes > 0n) {
+      // The handler saved the interrupted LR below the interrupted sp (arm64 preparePanic).
+      const saved = word(mem, sp);
+      sp += arch.injectedCallBytes;
+      const interrupted = tab.funcForPC(pc);
+      if (!interrupted) {
+        if (saved === undefined) return end('unreadable', `cannot read the link register ${f.name} saved at ${hexs(sp - arch.injectedCallBytes)}`);
+        pc = saved;
+      } else if ((pc === interrupted.entry ? 0 : tab.spDelta(interrupted, pc)) === 0) {
+        lr = saved;
+      }
+    }
+    dregs = new Map([[DW_REG_RSP, sp], [DW_REG_RBP, bp]]);
   }
 }
 

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { formatError } from '../core/errors.js';
 import { openCore } from '../analysis/engine.js';
-import type { HeapModel, RetentionPath } from '../analysis/heap.js';
+import type { HeapField, HeapModel, RetentionPath } from '../analysis/heap.js';
 import { heapProfile } from './pprof.js';
 
 export const HEAP_USAGE = '       go-core heap <core> [--binary <exe>] [--json] [--pprof <out.pb.gz>] [--path <type|address>] [--top <n>]';
@@ -59,11 +59,18 @@ function mib(n: number): string {
 
 export function formatPath(target: string, p: RetentionPath | null): string {
   if (!p) return `no root reaches ${target}\n`;
-  const lines = [`retention path of ${target}:`, `  ${p.root} (word at ${p.rootAddress})`];
+  const lines = [`retention path of ${target}:`, `  ${p.root} (${p.rootKind}, word at ${p.rootAddress})`];
   for (const s of p.steps) {
-    lines.push(`  → ${s.type} at ${s.address} (${s.size} B)${s.pointerOffset !== undefined ? `, pointer at +${s.pointerOffset}` : ''}`);
+    const via = s.field !== undefined ? `, pointer in ${s.field} at +${s.pointerOffset}` : s.pointerOffset !== undefined ? `, pointer at +${s.pointerOffset}` : '';
+    lines.push(`  → ${s.type} at ${s.address} (${s.size} B)${via}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** An object's fields (heap.fields()), one per line; empty when it has none. */
+export function formatFields(fields: readonly HeapField[]): string {
+  if (fields.length === 0) return '';
+  return ['', 'fields:', ...fields.map((f) => `  +${String(f.offset).padEnd(5)} ${f.name} ${f.type} = ${f.value}`)].join('\n') + '\n';
 }
 
 export function formatHeapText(m: HeapModel, top: number): string {
@@ -104,6 +111,8 @@ export function runHeapCommand(args: HeapArgs, io: { out: (s: string) => void; e
         const p = h.path(target) ?? null;
         json.path = { target: args.path, path: p };
         pathText = formatPath(args.path, p);
+        const last = p?.steps.at(-1);
+        if (last) pathText += formatFields(h.fields(BigInt(last.address)));
       }
       if (args.pprof !== undefined) {
         writeFileSync(args.pprof, heapProfile(h.profileRows()));

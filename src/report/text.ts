@@ -10,7 +10,7 @@ import type { FrameAnnotation } from '../analysis/annotate.js';
 export function formatReportText(r: Report): string {
   const out: string[] = [];
   const pid = r.core.pid !== null ? ` (pid ${r.core.pid}${r.core.command ? `: ${r.core.command}` : ''})` : '';
-  out.push(`core:        ${r.core.path}${pid}`);
+  out.push(`core:        ${r.core.path}${pid}  linux/${r.core.arch}`);
   const z = r.core.compression;
   if (z) out.push(`             ${z.format}-compressed: read from ${z.decompressedPath}${z.cached ? ' (decompressed before)' : ''}`);
   const t = r.truncated;
@@ -41,7 +41,8 @@ export function formatReportText(r: Report): string {
     const s = r.signal;
     out.push(
       `signal:      ${s.name} (${s.number}) code=${s.code}${s.codeName ? ` (${s.codeName})` : ''}` +
-        `${s.address !== null ? ` addr=${s.address}` : ''}${s.senderPid !== null ? ` from pid ${s.senderPid}` : ''}`,
+        `${s.address !== null ? ` addr=${s.address}` : ''}${s.senderPid !== null ? ` from pid ${s.senderPid}` : ''}` +
+        `${s.source === 'prstatus' ? ' (no NT_SIGINFO in the core: from the crashing thread\'s status)' : ''}`,
     );
   }
   if (r.runtime) out.push('', ...runtimeHeader(r.runtime));

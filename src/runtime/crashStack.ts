@@ -1,12 +1,13 @@
 // The stack of a thread of a Go process, across the g0 → goroutine switch: the runtime part of
 // the unwinder (src/core/unwind.ts stays free of runtime struct knowledge).
 //
-// On amd64 (Go 1.17+ register ABI) R14 holds the current g. A thread that crashed on the system
-// stack runs on its M's g0 (or gsignal); the goroutine it switched from is m.curg, whose state
-// was saved in curg.sched (gobuf pc/sp/bp) by systemstack, mcall or morestack. When the walk
-// reaches an SPWRITE function (systemstack, morestack, mcall, ...) on g0/gsignal, it continues at
-// curg.sched, once. The first frame there is looked up as a return address (pc-1), as the
-// runtime's own traceback does for a saved context.
+// On amd64 (Go 1.17+ register ABI) R14 holds the current g, on arm64 R28 (every release; the
+// architecture's gReg, src/core/arch). A thread that crashed on the system stack runs on its M's
+// g0 (or gsignal); the goroutine it switched from is m.curg, whose state was saved in curg.sched
+// (gobuf pc/sp/bp, and lr on arm64) by systemstack, mcall or morestack. When the walk reaches an
+// SPWRITE function (systemstack, morestack, mcall, ...) on g0/gsignal, it continues at curg.sched,
+// once. The first frame there is looked up as a return address (pc-1), as the runtime's own
+// traceback does for a saved context.
 //
 // Switches between C and Go (runtime/asm_amd64.s of each version; runtime/cgocall.go):
 // - runtime.asmcgocall reached from C on g0: the C function was called on g0 after asmcgocall
@@ -19,8 +20,11 @@
 // - runtime.cgocallback reached on the goroutine (C called back into Go): cgocallback stored its
 //   g0 SP in g0.sched.sp; its frame on g0 has the size pcsp gives at the call of cgocallbackg, and
 //   the return address into the C caller (crosscall2) at its top.
+// These two follow runtime/asm_amd64.s: on arm64 (cgo is not read there yet) the walk stops at
+// asmcgocall and cgocallback.
 // After a signal, the interrupted frames are labelled by the stack their SP lies in (g0, the
 // goroutine) rather than gsignal.
+import type { ArchSpec } from '../core/arch/index.js';
 import type { Memory } from '../core/memory.js';
 import type { Pclntab } from '../core/pclntab.js';
 import type { NativeCode } from '../core/native.js';
@@ -30,11 +34,23 @@ import type { FieldRef, RuntimeLayout } from './layout.js';
 export interface ThreadRegs {
   pc: bigint;
   sp: bigint;
-  /** Frame pointer (rbp). */
+  /** Frame pointer (rbp, x29). */
   fp: bigint;
-  /** All registers by name (r14 is used as the g register). */
+  /** Link register (arm64 x30). */
+  lr?: bigint;
+  /** All registers by name (the architecture's gReg, r14 or x28, is read as the g register). */
   regs: Record<string, bigint>;
 }
+
+/**
+ * Where asmcgocall left the goroutine's g and stack depth ([g slot, depth slot] from its sp, one
+ * pair per form of runtime/asm_amd64.s), by architecture: none known elsewhere.
+ */
+const ASMCGOCALL_SLOTS: Readonly<Record<string, readonly (readonly [bigint, bigint])[]>> = {
+  amd64: [[8n, 0n], [48n, 40n]],
+};
+/** The C caller of cgocallback on g0 (runtime/cgo/asm_amd64.s), by architecture. */
+const CGOCALLBACK_CALLER: Readonly<Record<string, string>> = { amd64: 'crosscall2' };
 
 /** What the runtime says about the g a thread was running. */
 export interface CurrentG {
@@ -76,9 +92,9 @@ function readField(mem: Memory, base: bigint, f: FieldRef): bigint | undefined {
   }
 }
 
-/** The g a thread runs (from R14) and its M, or undefined when R14 does not point at a g. */
-export function currentG(mem: Memory, layout: RuntimeLayout, regs: Record<string, bigint>): CurrentG | undefined {
-  const g = regs.r14;
+/** The g a thread runs (from R14 / R28) and its M, or undefined when that register does not point at a g. */
+export function currentG(mem: Memory, layout: RuntimeLayout, regs: Record<string, bigint>, arch: ArchSpec): CurrentG | undefined {
+  const g = regs[arch.gReg];
   if (g === undefined || g === 0n) return undefined;
   const o = layout.offsets;
   const m = readField(mem, g, o.g.m);
@@ -109,7 +125,8 @@ function word(mem: Memory, addr: bigint): bigint | undefined {
 
 /** Unwinds a thread from its registers, across g0/gsignal → curg and the cgo switches. */
 export function unwindThread(tab: Pclntab, mem: Memory, layout: RuntimeLayout | undefined, thread: ThreadRegs, maxFrames?: number, native?: NativeCode): ThreadStack {
-  const cur = layout ? currentG(mem, layout, thread.regs) : undefined;
+  const arch = tab.arch;
+  const cur = layout ? currentG(mem, layout, thread.regs, arch) : undefined;
   let switchedTo: ThreadStack['switchedTo'];
   let switches = 0;
   const gLabel = (g: bigint) => {
@@ -121,7 +138,7 @@ export function unwindThread(tab: Pclntab, mem: Memory, layout: RuntimeLayout | 
     const o = layout.offsets;
     if (frame.funcName === 'runtime.asmcgocall') {
       // C ran on g0: back to the goroutine that called asmcgocall.
-      for (const [gAt, depthAt] of [[8n, 0n], [48n, 40n]] as const) {
+      for (const [gAt, depthAt] of ASMCGOCALL_SLOTS[arch.name] ?? []) {
         const g = word(mem, frame.sp + gAt);
         const depth = word(mem, frame.sp + depthAt);
         if (!g || depth === undefined || depth > 1n << 30n) continue;
@@ -139,7 +156,8 @@ export function unwindThread(tab: Pclntab, mem: Memory, layout: RuntimeLayout | 
         return { pc, sp: sp + 8n, bp: frame.bp, label: gLabel(g) };
       }
     }
-    if (frame.funcName === 'runtime.cgocallback' && frame.func) {
+    const cgoCaller = CGOCALLBACK_CALLER[arch.name];
+    if (frame.funcName === 'runtime.cgocallback' && frame.func && cgoCaller) {
       // Go called back from C: continue on g0 at cgocallback's frame there.
       const g0 = readField(mem, cur.m, o.m.g0);
       const g0sp = g0 ? readField(mem, g0, o.g.schedSp) : undefined;
@@ -150,7 +168,7 @@ export function unwindThread(tab: Pclntab, mem: Memory, layout: RuntimeLayout | 
         const pc = word(mem, cfa - 8n);
         // The caller on g0 is crosscall2 (runtime/cgo/asm_amd64.s) when g0.sched.sp is still
         // cgocallback's (a panic's systemstack can have reset it).
-        if (pc && tab.funcForPC(pc)?.name === 'crosscall2') return { pc, sp: cfa, bp: word(mem, cfa - 16n) ?? 0n, label: 'g0' };
+        if (pc && tab.funcForPC(pc)?.name === cgoCaller) return { pc, sp: cfa, bp: word(mem, cfa - 16n) ?? 0n, label: 'g0' };
       }
       // As the runtime's traceback does: cgocallback pushed curg.sched.pc (the systemstack_switch
       // of asmcgocall) as the return address above its frame on the goroutine stack: the C frames
@@ -163,12 +181,13 @@ export function unwindThread(tab: Pclntab, mem: Memory, layout: RuntimeLayout | 
     const sp = readField(mem, cur.curg, o.g.schedSp);
     const pc = readField(mem, cur.curg, o.g.schedPc);
     const bp = readField(mem, cur.curg, o.g.schedBp) ?? 0n;
+    const lr = readField(mem, cur.curg, o.g.schedLr) ?? 0n;
     if (!sp || !pc) return undefined;
     switchedTo = { goid: cur.curgGoid, g: cur.curg };
-    return { pc, sp, bp, label: cur.curgGoid !== undefined ? `goroutine ${cur.curgGoid}` : 'curg' };
+    return { pc, sp, bp, lr, label: cur.curgGoid !== undefined ? `goroutine ${cur.curgGoid}` : 'curg' };
   };
   const firstStackLabel = !cur ? '' : cur.kind === 'user' ? `goroutine ${cur.goid ?? '?'}` : cur.kind;
-  const r = unwind(tab, mem, { pc: thread.pc, sp: thread.sp, bp: thread.fp, regs: thread.regs }, { onStackSwitch, firstStackLabel, maxFrames, native });
+  const r = unwind(tab, mem, { pc: thread.pc, sp: thread.sp, bp: thread.fp, ...(thread.lr !== undefined ? { lr: thread.lr } : {}), regs: thread.regs }, { onStackSwitch, firstStackLabel, maxFrames, native: arch.nativeFrames ? native : undefined });
   if (layout && cur) labelInterrupted(r.frames, mem, layout, cur);
   return { ...r, current: cur, switchedTo };
 }

@@ -80,7 +80,7 @@ export function goroutineStack(tab: Pclntab, mem: StackMemory, g: GoroutineInfo,
   const inSyscall = g.syscallsp !== 0n;
   const start = inSyscall
     ? { pc: g.syscallpc, sp: g.syscallsp, bp: g.schedBp }
-    : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp };
+    : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp, lr: g.schedLr };
   const r = unwind(tab, mem, start, { maxFrames, innermostIsCallReturn: true, logicalFrames: false });
   const frames: StackFrameLite[] = [];
   for (const f of r.frames) {

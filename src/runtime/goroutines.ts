@@ -22,6 +22,8 @@ export interface GoroutineInfo {
   schedSp: bigint;
   schedPc: bigint;
   schedBp: bigint;
+  /** g.sched.lr: the link register saved with the context (arm64 morestack; 0 otherwise). */
+  schedLr: bigint;
   syscallsp: bigint;
   syscallpc: bigint;
   /** Function the goroutine started in. */
@@ -72,6 +74,7 @@ export function readGoroutine(memory: Memory, layout: RuntimeLayout, addr: bigin
     schedSp: readFieldFromView(view, o.schedSp, le),
     schedPc: readFieldFromView(view, o.schedPc, le),
     schedBp: readFieldFromView(view, o.schedBp, le),
+    schedLr: readFieldFromView(view, o.schedLr, le),
     syscallsp: readFieldFromView(view, o.syscallsp, le),
     syscallpc: readFieldFromView(view, o.syscallpc, le),
     startpc: readFieldFromView(view, o.startpc, le),

@@ -13,12 +13,12 @@ import {
   type HeapOffsets,
 } from './layoutFields.js';
 import type { DwarfLayoutSource, FieldKind, FieldTuple, LayoutTable, StructTable } from './layoutTypes.js';
-import { TABLES } from './layouts/index.js';
+import { TABLES, tablesOf } from './layouts/index.js';
 import { InspectorError } from '../core/errors.js';
 
 export type { CoreOffsets, FieldRef, HeapOffsets } from './layoutFields.js';
 export type { DwarfLayoutSource, FieldKind, FieldTuple, LayoutTable, StructTable } from './layoutTypes.js';
-export { TABLES } from './layouts/index.js';
+export { ARM64_TABLES, TABLES, tablesOf } from './layouts/index.js';
 
 export interface FieldLayout {
   name: string;
@@ -102,8 +102,9 @@ export function goMinor(goVersion: string): string | undefined {
   return m ? `1.${Number(m[1])}` : undefined;
 }
 
-export function tableFor(minor: string): LayoutTable | undefined {
-  return TABLES.find((t) => t.minor === minor);
+/** The table of a release for an architecture (GOARCH, default amd64). */
+export function tableFor(minor: string, goarch = 'amd64'): LayoutTable | undefined {
+  return tablesOf(goarch).find((t) => t.minor === minor);
 }
 
 export function structFromTable(name: string, t: StructTable): StructLayout {
@@ -254,7 +255,7 @@ export function layoutFromTable(t: LayoutTable, goVersion = t.builtWith): Runtim
     minor: t.minor,
     source: 'table',
     builtWith: t.builtWith,
-    note: `layout table for Go ${t.minor} (taken from a ${t.builtWith} build and checked against its DWARF)`,
+    note: `layout table for Go ${t.minor}${t.goarch ? ` ${t.goarch}` : ''} (taken from a ${t.builtWith}${t.goarch ? ` linux/${t.goarch}` : ''} build and checked against its DWARF)`,
     ptrSize: 8,
     structs,
     gStatus,
@@ -370,6 +371,8 @@ export interface LayoutForOptions {
   waitReasons?: readonly (string | null)[];
   /** Use DWARF even when a table exists. */
   preferDwarf?: boolean;
+  /** The binary's GOARCH (its ELF machine): each architecture has its own tables. Default amd64. */
+  goarch?: string;
 }
 
 /**
@@ -379,16 +382,17 @@ export interface LayoutForOptions {
  */
 export function layoutFor(goVersion: string, opts: LayoutForOptions = {}): RuntimeLayout {
   const minor = goMinor(goVersion);
-  const table = minor ? tableFor(minor) : undefined;
+  const goarch = opts.goarch ?? 'amd64';
+  const table = minor ? tableFor(minor, goarch) : undefined;
   if (table && !(opts.preferDwarf && opts.dwarf)) return layoutFromTable(table, goVersion);
   if (opts.dwarf) return layoutFromDwarf(opts.dwarf, goVersion, opts.waitReasons);
-  const known = TABLES.map((t) => t.minor).join(', ');
+  const known = `${tablesOf(goarch).map((t) => t.minor).join(', ') || 'none'}${goarch !== 'amd64' ? ` on ${goarch}` : ''}`;
   throw new LayoutError(
     goVersion,
     minor === undefined
       ? `cannot tell the Go release from version string "${goVersion}" and the binary has no DWARF: ` +
           `no runtime layout (tables cover Go ${known})`
-      : `no verified runtime layout for Go ${minor} (tables cover Go ${known}) and the binary has no DWARF ` +
+      : `no verified runtime layout for Go ${minor}${goarch !== 'amd64' ? ` on ${goarch}` : ''} (tables cover Go ${known}) and the binary has no DWARF ` +
           `(stripped with -ldflags=-w?): rebuild without -w, or use a supported Go release`,
   );
 }

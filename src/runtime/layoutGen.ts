@@ -7,8 +7,11 @@
 // test/integration/layouts.test.ts checks that the stored data is exactly what this derives.
 // Run (docs/adding-a-go-version.md):
 //   node --import tsx src/runtime/layoutGen.ts 1.28 [binary]
+//   node --import tsx src/runtime/layoutGen.ts 1.28 --goarch arm64 [binary]
 // Without `binary`, test/fixtures/programs/index is built with the provisioned toolchain
-// ($CACHE/toolchains/go1.NN/root/usr/lib/go-1.NN, see scripts/lib.sh).
+// ($CACHE/toolchains/go1.NN/root/usr/lib/go-1.NN, see scripts/lib.sh), for linux/arm64 with
+// GOARCH=arm64. An arm64 build gives src/runtime/layouts/arm64/go1.NN.json; its names and
+// moduledata offsets must equal the amd64 build's (the run fails otherwise: they are stored once).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +33,7 @@ import { GoSymbols } from '../core/symbols.js';
 import { goMinor, structsFromSource } from './layout.js';
 import { historyOf, minorNumber, namesFromList } from './layoutNames.js';
 import type { LayoutTable, NameHistory, StoredLayout, StoredNames } from './layoutTypes.js';
-import { TABLES } from './layouts/index.js';
+import { TABLES, tablesOf } from './layouts/index.js';
 import { readStringArray } from './waitReasons.js';
 
 /** The file's own PT_LOAD bytes as memory (link-time addresses; bss reads as zeros). */
@@ -68,7 +71,8 @@ export function tableFromElf(elf: ElfFile, minor: string, builtWith: string): La
     if (s !== '') gStatus[i] = s;
   });
   const waitReasons = readStringArray(mem, dwarf, 'runtime.waitReasonStrings') ?? [];
-  return { minor, builtWith, structs, gStatus, waitReasons };
+  const goarch = elf.header.arch !== 'amd64' ? elf.header.arch : undefined;
+  return { minor, builtWith, ...(goarch ? { goarch } : {}), structs, gStatus, waitReasons };
 }
 
 export function tableFromBinary(path: string, minor: string, builtWith: string): LayoutTable {
@@ -103,7 +107,7 @@ export function moduledataFromBinary(path: string): {
 
 /** The stored form of a table (go1.NN.json). */
 export function storedOf(t: LayoutTable): StoredLayout {
-  return { minor: t.minor, builtWith: t.builtWith, structs: t.structs };
+  return { minor: t.minor, builtWith: t.builtWith, ...(t.goarch ? { goarch: t.goarch } : {}), structs: t.structs };
 }
 
 /** names.json for the releases of `tables` (names are stored once, with the releases where they change). */
@@ -164,6 +168,7 @@ export function renderLayout(t: StoredLayout): string {
     '{',
     `  "minor": ${JSON.stringify(t.minor)},`,
     `  "builtWith": ${JSON.stringify(t.builtWith)},`,
+    ...(t.goarch ? [`  "goarch": ${JSON.stringify(t.goarch)},`] : []),
     '  "structs": {',
   ];
   const structs = Object.entries(t.structs);
@@ -226,7 +231,7 @@ export function renderModuleData(layouts: readonly ModuleDataLayoutEntry[]): str
 const REPO = resolve(__dirname, '..', '..');
 
 /** Builds test/fixtures/programs/index with the provisioned Go `minor` (as scripts/make-cores does). */
-function buildWithToolchain(minor: string, out: string): string {
+function buildWithToolchain(minor: string, out: string, goarch: string): string {
   const goroot = join(cacheDir(), 'toolchains', `go${minor}`, 'root', 'usr', 'lib', `go-${minor}`);
   const go = join(goroot, 'bin', 'go');
   if (!existsSync(go))
@@ -239,6 +244,8 @@ function buildWithToolchain(minor: string, out: string): string {
     GOMODCACHE: join(cacheDir(), 'gopath', 'pkg', 'mod'),
     GOFLAGS: '-mod=mod',
     CGO_ENABLED: '0',
+    GOOS: 'linux',
+    GOARCH: goarch,
   };
   const prog = join(out, 'prog');
   execFileSync(go, ['build', '-o', prog, '.'], {
@@ -259,18 +266,42 @@ function builtWith(prog: string): string {
   }
 }
 
-/** `layoutGen.ts 1.NN [binary]`: writes the three data files for release 1.NN. */
-function main(args: string[]): void {
+/**
+ * An arm64 table's names and moduledata against the amd64 data of the same release: they are stored
+ * once, so they must be equal; throws naming what differs.
+ */
+export function checkSharedWithAmd64(table: LayoutTable, prog: string): void {
+  const amd64 = tablesOf('amd64').find((t) => t.minor === table.minor);
+  if (!amd64) throw new Error(`no amd64 table for Go ${table.minor}: generate it first`);
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  if (!same(amd64.gStatus, table.gStatus)) throw new Error(`Go ${table.minor}: ${table.goarch} status names differ from amd64's`);
+  if (!same(amd64.waitReasons, table.waitReasons)) throw new Error(`Go ${table.minor}: ${table.goarch} wait reasons differ from amd64's`);
+  const merged = mergeModuleData(MODULEDATA_LAYOUTS, table.minor, moduledataFromBinary(prog));
+  if (!same(merged, MODULEDATA_LAYOUTS)) throw new Error(`Go ${table.minor}: ${table.goarch} moduledata offsets are not in moduledataLayout.json`);
+}
+
+/** `layoutGen.ts 1.NN [--goarch arm64] [binary]`: writes the data files for release 1.NN. */
+function main(argv: string[]): void {
+  const args = [...argv];
+  const at = args.indexOf('--goarch');
+  const goarch = at >= 0 ? args.splice(at, 2)[1] : 'amd64';
   const [minor, given] = args;
-  if (!minor || !/^1\.\d+$/.test(minor))
-    throw new Error('usage: node --import tsx src/runtime/layoutGen.ts 1.NN [binary]');
+  if (!minor || !/^1\.\d+$/.test(minor) || (goarch !== 'amd64' && goarch !== 'arm64'))
+    throw new Error('usage: node --import tsx src/runtime/layoutGen.ts 1.NN [--goarch amd64|arm64] [binary]');
   const tmp = mkdtempSync(join(tmpdir(), 'layoutgen-'));
   try {
-    const prog = given ?? buildWithToolchain(minor, tmp);
+    const prog = given ?? buildWithToolchain(minor, tmp, goarch);
     const goVersion = builtWith(prog);
     if (goMinor(goVersion) !== minor) throw new Error(`${prog} was built by ${goVersion}, not Go ${minor}`);
     const table = tableFromBinary(prog, minor, goVersion);
+    if ((table.goarch ?? 'amd64') !== goarch) throw new Error(`${prog} is a ${table.goarch ?? 'amd64'} binary, not ${goarch}`);
     const layoutsDir = join(REPO, 'src', 'runtime', 'layouts');
+    if (goarch !== 'amd64') {
+      checkSharedWithAmd64(table, prog);
+      writeFileSync(join(layoutsDir, goarch, `go${minor}.json`), renderLayout(storedOf(table)));
+      console.log(`wrote src/runtime/layouts/${goarch}/go${minor}.json (from ${goVersion}); names and moduledata equal amd64's`);
+      return;
+    }
     writeFileSync(join(layoutsDir, `go${minor}.json`), renderLayout(storedOf(table)));
     const tables = [...TABLES.filter((t) => t.minor !== minor), table];
     writeFileSync(join(layoutsDir, 'names.json'), renderNames(namesOf(tables)));

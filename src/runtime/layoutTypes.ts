@@ -25,6 +25,8 @@ export interface StoredLayout {
   readonly minor: string;
   /** The exact toolchain whose binary the data was taken from: `go1.22.12`. */
   readonly builtWith: string;
+  /** GOARCH of that binary when not amd64 (src/runtime/layouts/arm64/go1.NN.json say `arm64`). */
+  readonly goarch?: string;
   /** The structs READ_FIELDS reaches (only the fields it reads) and WHOLE_STRUCTS (every field). */
   readonly structs: Readonly<Record<string, StructTable>>;
 }
@@ -49,6 +51,8 @@ export interface LayoutTable {
   readonly minor: string;
   /** The exact toolchain whose binary the table was taken from: `go1.22.12`. */
   readonly builtWith: string;
+  /** GOARCH of that binary when not amd64. */
+  readonly goarch?: string;
   /** Keyed by DWARF struct name: `runtime.g`, `runtime._panic`, `string`, ... */
   readonly structs: Readonly<Record<string, StructTable>>;
   /** g.atomicstatus value (without _Gscan) -> the name the traceback prints. */

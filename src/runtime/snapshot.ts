@@ -54,7 +54,8 @@ export function readRuntimeSnapshot(input: SnapshotInput): RuntimeSnapshot {
   const bias = input.bias ?? 0n;
   const notes: string[] = [];
   const waitReasons = input.dwarf ? attempt(notes, 'wait reasons', () => readWaitReasonStrings(input.memory, input.dwarf!, bias)) : undefined;
-  const layout = layoutFor(input.goVersion, { dwarf: input.dwarf, waitReasons, preferDwarf: input.preferDwarf });
+  const goarch = input.exe && input.exe.header.arch !== 'unknown' ? input.exe.header.arch : undefined;
+  const layout = layoutFor(input.goVersion, { dwarf: input.dwarf, waitReasons, preferDwarf: input.preferDwarf, ...(goarch ? { goarch } : {}) });
   if (layout.source === 'dwarf') notes.push(layout.note);
   const globals = findRuntimeGlobals({
     symbols: input.symbols,

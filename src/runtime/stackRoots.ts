@@ -1,15 +1,24 @@
 // The live pointer words of a goroutine's stack, as the garbage collector sees them: per frame, the
 // locals and arguments pointer bitmaps (FUNCDATA_LocalsPointerMaps / FUNCDATA_ArgsPointerMaps,
 // indexed by PCDATA_StackMapIndex at the call's pc), following runtime/stkframe.go getStackMap
-// and traceback.go (varp = fp - return address - saved frame pointer; argp = fp on amd64) of
+// and traceback.go (varp = fp - return address (amd64 only) - saved frame pointer; argp = fp +
+// sys.MinFrameSize: fp on amd64, fp + 8 on arm64) of
 // Go 1.19 through 1.27. A dead slot holding a stale copy of a pointer is not a reference.
-// Not covered: stack objects (address-taken locals, FUNCDATA_StackObjects) and register
-// contents of running goroutines; a frame without stack maps (assembly) contributes nothing.
+// Stack objects (address-taken locals, FUNCDATA_StackObjects: runtime/stack.go stackObjectRecord
+// {off, size, ptrdata, gcdataoff int32/uint32}, the same 1.19 through 1.27; off < 0 from varp,
+// else from argp; the pointer bitmap at moduledata.rodata + gcdataoff, or a GC program when
+// ptrdata < 0 before 1.2x, then every word is taken) come from frameStackObjects. Register
+// contents of running goroutines are not covered; a frame without stack maps (assembly)
+// contributes nothing (frameHasStackMaps says so, for callers that scan such frames otherwise).
 import type { Memory } from '../core/memory.js';
 import { PCDATA_StackMapIndex, type Pclntab } from '../core/pclntab.js';
 
 const FUNCDATA_ArgsPointerMaps = 0;
 const FUNCDATA_LocalsPointerMaps = 1;
+const FUNCDATA_StackObjects = 2;
+/** At most this many stack objects per frame, and bytes per object, are read. */
+const MAX_STACK_OBJECTS = 4096;
+const MAX_STACK_OBJECT_SIZE = 1 << 20;
 /** runtime/internal/abi: ArgsSizeUnknown. */
 const ARGS_SIZE_UNKNOWN = -0x80000000;
 
@@ -98,10 +107,10 @@ export function liveStackPointers(tab: Pclntab, mem: Memory, frames: readonly Ro
     if (fr.fp <= fr.sp) continue;
     const m = frameMaps(tab, mem, fr.pc, fr.exact ?? false);
     if (!m) continue;
-    let varp = fr.fp - 8n;
+    let varp = fr.fp - tab.arch.callPushBytes;
     if (varp > fr.sp) varp -= 8n;
     if (m.locals && varp > fr.sp) scanBits(mem, varp - BigInt(m.locals.nbit * 8), m.locals.nbit, m.locals.bits, visit);
-    if (m.args) scanBits(mem, fr.fp, m.args.nbit, m.args.bits, visit);
+    if (m.args) scanBits(mem, fr.fp + tab.arch.minFrameSize, m.args.nbit, m.args.bits, visit);
   }
 }
 
@@ -113,4 +122,55 @@ function scanBits(mem: Memory, base: bigint, nbit: number, bits: Buffer, visit: 
     if (!words) return;
     visit(base + BigInt(i * 8), words.readBigUInt64LE(i * 8));
   }
+}
+
+/** Whether the frame's function has a locals pointer map (a Go function, not assembly). */
+export function frameHasStackMaps(tab: Pclntab, fr: RootFrame): boolean {
+  const f = tab.funcForPC(fr.pc);
+  return f !== undefined && tab.goFuncAddr !== undefined && tab.funcdataOffset(f, FUNCDATA_LocalsPointerMaps) !== undefined;
+}
+
+export interface StackObject {
+  addr: bigint;
+  size: number;
+  /** Addresses of its pointer words (by its type's pointer bitmap). */
+  slots: bigint[];
+}
+
+/**
+ * The stack objects of a frame (address-taken locals the GC scans by their type), given the
+ * address of moduledata.rodata (their pointer bitmaps are at rodata + gcdataoff).
+ */
+export function frameStackObjects(tab: Pclntab, mem: Memory, fr: RootFrame, rodata: bigint): StackObject[] {
+  const f = tab.funcForPC(fr.pc);
+  const gofunc = tab.goFuncAddr;
+  if (!f || gofunc === undefined || fr.fp <= fr.sp) return [];
+  const off = tab.funcdataOffset(f, FUNCDATA_StackObjects);
+  if (off === undefined) return [];
+  const base = gofunc + BigInt(off);
+  const n = mem.tryReadU64(base);
+  if (n === undefined || n === 0n || n > BigInt(MAX_STACK_OBJECTS)) return [];
+  const recs = mem.tryRead(base + 8n, Number(n) * 16);
+  if (!recs) return [];
+  let varp = fr.fp - 8n;
+  if (varp > fr.sp) varp -= 8n;
+  const argp = fr.fp;
+  const out: StackObject[] = [];
+  for (let i = 0; i < Number(n); i++) {
+    const o = recs.readInt32LE(i * 16);
+    const size = recs.readInt32LE(i * 16 + 4);
+    const ptrdata = recs.readInt32LE(i * 16 + 8);
+    const gcdataoff = recs.readUInt32LE(i * 16 + 12);
+    if (size <= 0 || size > MAX_STACK_OBJECT_SIZE) continue;
+    const addr = (o < 0 ? varp : argp) + BigInt(o);
+    const words = Math.floor(Math.min(Math.abs(ptrdata), size) / 8);
+    const slots: bigint[] = [];
+    const mask = ptrdata > 0 ? mem.tryRead(rodata + BigInt(gcdataoff), Math.ceil(words / 8)) : undefined;
+    for (let w = 0; w < words; w++) {
+      if (mask && (mask[w >> 3]! & (1 << (w & 7))) === 0) continue;
+      slots.push(addr + BigInt(w * 8));
+    }
+    out.push({ addr, size, slots });
+  }
+  return out;
 }

@@ -51,6 +51,7 @@ export interface ListingFunction {
 /** Numeric relocation types as printed by Go ≤ 1.21 (cmd/internal/objabi, stable 1.19–1.21). */
 const NUMERIC_RELOC_TYPES: Record<number, string> = {
   1: 'R_ADDR',
+  3: 'R_ADDRARM64',
   7: 'R_CALL',
   8: 'R_CALLARM',
   9: 'R_CALLARM64',

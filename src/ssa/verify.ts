@@ -1,10 +1,13 @@
 // "Same code" test between a rebuilt function and the binary: the object code printed by `-S`
 // (relocated fields zeroed) must equal the binary's bytes at the function's entry outside the
-// relocated fields, the rest of the binary's function range must be padding, and every direct
-// call (R_CALL) in the binary must land on the entry of the function the relocation names.
-// Buildinfo differences shift rodata, so RIP-relative operands differ legitimately: they are
-// relocated fields and masked. Any doubt gives verified=false: never a wrong "verified".
+// bits the linker fills in (relocForms.ts: whole rel32 fields on amd64; on arm64 only the
+// immediates of BL and of ADRP+ADD/LDR pairs, so opcodes and registers are compared too), the
+// rest of the binary's function range must be padding, and every direct call (amd64 R_CALL,
+// arm64 R_CALLARM64) in the binary must land on the entry of the function the relocation names.
+// Buildinfo differences shift rodata, so PC-relative operands differ legitimately: they are
+// relocated and masked. Any doubt gives verified=false: never a wrong "verified".
 import type { ListingFunction } from './listing.js';
+import { maskRelocation, RELOC_FORMS } from './relocForms.js';
 
 /** Resolves a runtime address to the function containing it (pclntab). */
 export type FunctionResolver = (addr: bigint) => { name: string; entry: bigint } | undefined;
@@ -56,17 +59,18 @@ export function verifyCode(
       binaryCode.length,
     );
   }
+  // Per byte, the bits the linker writes (not compared).
   const masked = new Uint8Array(code.length);
   for (const r of listing.relocs) {
     if (r.size === 0) continue;
     if (r.offset < 0 || r.offset + r.size > code.length)
       return fail(`relocation ${r.type} at ${r.offset}+${r.size} is outside the function`);
-    masked.fill(1, r.offset, r.offset + r.size);
+    maskRelocation(masked, r.type, r.offset, r.size);
   }
   let compared = 0;
   for (let i = 0; i < code.length; i++) {
-    if (masked[i]) continue;
-    if (code[i] !== binaryCode[i]) {
+    if (masked[i] === 0xff) continue;
+    if (((code[i]! ^ binaryCode[i]!) & ~masked[i]! & 0xff) !== 0) {
       return fail(
         `unverified: the code differs (source or flags changed): first difference at offset ${i} (+0x${i.toString(16)})`,
         i,
@@ -85,20 +89,21 @@ export function verifyCode(
   }
   let calls = 0;
   for (const r of listing.relocs) {
-    if (r.type !== 'R_CALL') continue;
-    if (r.size !== 4) return fail(`R_CALL at ${r.offset} has size ${r.size}; only amd64 rel32 calls are checked`);
-    const disp = BigInt(binaryCode.readInt32LE(r.offset));
-    const target = entry + BigInt(r.offset + 4) + disp;
+    const call = RELOC_FORMS[r.type]?.call;
+    if (!call) continue;
+    if (r.size !== 4) return fail(`${r.type} at ${r.offset} has size ${r.size}; only 4-byte call fields are checked`);
+    const target = call.target(binaryCode.subarray(r.offset, r.offset + 4), entry + BigInt(r.offset));
+    const at = r.offset + call.instructionOffset;
     const fn = resolve(target);
     const want = normalizeSymbol(r.symbol);
     if (!fn)
       return fail(
-        `unverified: the call at offset ${r.offset - 1} goes to 0x${target.toString(16)}, which is in no function (expected ${want})`,
+        `unverified: the call at offset ${at} goes to 0x${target.toString(16)}, which is in no function (expected ${want})`,
         r.offset,
       );
     if (fn.name !== want || fn.entry + BigInt(r.addend) !== target) {
       return fail(
-        `unverified: the call at offset ${r.offset - 1} goes to ${fn.name}+${target - fn.entry}, the rebuilt code calls ${want}+${r.addend}`,
+        `unverified: the call at offset ${at} goes to ${fn.name}+${target - fn.entry}, the rebuilt code calls ${want}+${r.addend}`,
         r.offset,
       );
     }
@@ -106,7 +111,7 @@ export function verifyCode(
   }
   return {
     verified: true,
-    reason: `verified: ${compared} bytes equal outside ${listing.relocs.filter((r) => r.size > 0).length} relocated fields, ${calls} call targets match`,
+    reason: `verified: ${compared} bytes equal outside the linker-filled bits of ${listing.relocs.filter((r) => r.size > 0).length} relocated fields, ${calls} call targets match`,
     comparedBytes: compared,
     checkedCalls: calls,
   };

@@ -1,7 +1,8 @@
 // Issue 5's oracle checks, with our own readers only (no Delve): for every fixture of every
 // provisioned Go version, the crash kind, the messages (each `panic:` line in order, with
 // `[recovered]`), the originating signal, the crashing goroutine and its origin frame, and the g0 /
-// curg data of the crashing M equal what the Go runtime printed when the program crashed.
+// curg data of the crashing M equal what the Go runtime printed when the program crashed. The
+// linux/arm64 fixtures (run under qemu-user: no NT_SIGINFO, qemu's thread order) are included.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { analyzeCore } from '../../src/analysis/coreAnalysis.js';
@@ -10,7 +11,7 @@ import { buildReport } from '../../src/analysis/report.js';
 import { crashingGoroutine, originFrame, parseTraceback, type Traceback } from '../../src/traceback/parse.js';
 import { listFixtures, type Fixture } from '../support/fixtures.js';
 
-const fixtures = listFixtures();
+const fixtures = [...listFixtures(), ...listFixtures({ goarch: 'arm64' })];
 
 function summarize(f: Fixture): CrashSummary {
   const a = analyzeCore(f.core, { binary: f.prog });

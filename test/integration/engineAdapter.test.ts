@@ -161,6 +161,46 @@ describe('our debug adapter on cores, without Delve', () => {
     });
   }
 
+  for (const fx of [fixture('index-arm64', '1.19'), fixture('nilptr-goroutine-arm64', '1.24'), fixture('map-writes-arm64', '1.27')]) {
+    it(`${fx.fixture} go${fx.goMinor} (linux/arm64, qemu-user): Call Stack equals the report, registers by their arm64 names, memory read, no x86 disassembly`, async () => {
+      const engine = open(fx);
+      const report = engine.report();
+      const { dap, caps, threadId } = await startSession(engine);
+      assert.equal(caps.supportsDisassembleRequest, false, 'iced-x86 does not decode arm64');
+      const tbCrash = crashingGoroutine(parseTraceback(fx.traceback))!;
+      assert.equal(threadId, tbCrash.id);
+      const st = await dap.request<DebugProtocol.StackTraceResponse['body']>('stackTrace', { threadId, startFrame: 0, levels: 1000 });
+      assert.deepEqual(
+        st.stackFrames.filter((f) => f.presentationHint !== 'label').map((f) => [f.name, f.source?.path ?? '', f.line, f.instructionPointerReference]),
+        report.crash.frames.map((f) => [f.function, f.file, f.line, f.pc]),
+      );
+      const o = originFrame(tbCrash)!;
+      const ours = originOf(report.crash.frames)!;
+      assert.deepEqual([ours.function, ours.file, ours.line], [tbFunc(o), o.file, o.lineNumber]);
+      const scopes = await dap.request<DebugProtocol.ScopesResponse['body']>('scopes', { frameId: st.stackFrames[0]!.id });
+      const regScope = scopes.scopes.find((s) => s.presentationHint === 'registers')!;
+      const regs = await dap.request<DebugProtocol.VariablesResponse['body']>('variables', { variablesReference: regScope.variablesReference });
+      const crashT = engine.analysis.cw.core.crashingThread;
+      assert.deepEqual(regs.variables.slice(0, 4).map((v) => v.name), ['pc', 'sp', 'x29', 'x30']);
+      assert.ok(regs.variables[0]!.value.startsWith('0x' + crashT.pc.toString(16)), regs.variables[0]!.value);
+      const sp = regs.variables[1]!;
+      assert.equal(sp.value, '0x' + crashT.sp.toString(16));
+      const mem = await dap.request<DebugProtocol.ReadMemoryResponse['body']>('readMemory', { memoryReference: sp.memoryReference, count: 16 });
+      assert.equal(Buffer.from(mem!.data!, 'base64').toString('hex'), engine.analysis.cw.memory.read(crashT.sp, 16).toString('hex'));
+      // A parked goroutine's saved gobuf: pc, sp, fp and the saved lr.
+      const { threads } = await dap.request<DebugProtocol.ThreadsResponse['body']>('threads');
+      const parked = threads.find((t) => t.id !== threadId && !/\(thread \d+/.test(t.name))!;
+      const pst = await dap.request<DebugProtocol.StackTraceResponse['body']>('stackTrace', { threadId: parked.id, startFrame: 0, levels: 50 });
+      const pscopes = await dap.request<DebugProtocol.ScopesResponse['body']>('scopes', { frameId: pst.stackFrames[0]!.id });
+      const pregs = await dap.request<DebugProtocol.VariablesResponse['body']>('variables', { variablesReference: pscopes.scopes.find((s) => s.presentationHint === 'registers')!.variablesReference });
+      assert.deepEqual(pregs.variables.map((v) => v.name).slice(0, 3), ['pc', 'sp', 'x29']);
+      const dis = await dap.raw('disassemble', { memoryReference: st.stackFrames[0]!.instructionPointerReference, instructionCount: 4 });
+      assert.equal(dis.success, false);
+      assert.match(dis.message ?? '', /x86-64 only.*arm64/);
+      await dap.raw('disconnect', {});
+    });
+  }
+
   for (const [name, minor] of [['mutex-deadlock', '1.22'], ['stack-overflow', '1.27']] as const) {
     it(`${name} go${minor}: the stack ends where the report's walk ends (a "walk cut" row only when it was cut) and a recursion is one counted row, as Panic Frames shows them`, async () => {
       const fx = fixture(name, minor);

@@ -1,7 +1,8 @@
 // Every layout table entry (struct sizes, every stored field's name, offset, size, kind and type,
 // every READ_FIELDS path, status names) against the DWARF of a binary built by the same toolchain,
 // read with src/core/dwarf.ts; the stored data files against what layoutGen.ts derives (byte for
-// byte). A wrong offset fails. Binaries: the `index` crash fixture of each provisioned Go version.
+// byte). A wrong offset fails. Binaries: the `index` crash fixture of each provisioned Go version,
+// and for the linux/arm64 tables (src/runtime/layouts/arm64) its `index-arm64` build.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ import {
   type StructTable,
 } from '../../src/runtime/layout.js';
 import { readFieldPaths, WHOLE_STRUCTS } from '../../src/runtime/layoutFields.js';
-import { moduledataFromBinary, renderLayout, storedOf, tableFromBinary } from '../../src/runtime/layoutGen.js';
+import { checkSharedWithAmd64, moduledataFromBinary, renderLayout, storedOf, tableFromBinary } from '../../src/runtime/layoutGen.js';
 import { minorNumber } from '../../src/runtime/layoutNames.js';
 import { readStringArray, readWaitReasonStrings } from '../../src/runtime/waitReasons.js';
 import { fixture, provisionedGoVersions } from '../support/fixtures.js';
@@ -38,6 +39,65 @@ function openDwarf(path: string): Dwarf {
   }
 }
 
+/** A stored table (of an architecture) against the DWARF of that toolchain's build of the index fixture. */
+function checkTableAgainstDwarf(minor: string, goarch: 'amd64' | 'arm64'): void {
+  const fx = fixture(goarch === 'arm64' ? 'index-arm64' : 'index', minor);
+  const table = tableFor(minor, goarch);
+  assert.ok(table, `no ${goarch} table for ${minor}`);
+  assert.equal(table.builtWith, fx.goVersion, `table for ${minor} was taken from ${table.builtWith}, fixture is ${fx.goVersion}`);
+  const dwarf = openDwarf(fx.prog);
+  const full = new Map<string, StructLayout>();
+  for (const name of Object.keys(table.structs)) {
+    const d = dwarf.structTable(name);
+    assert.ok(d, `Go ${minor}: DWARF of ${fx.prog} has no struct ${name}`);
+    full.set(name, structFromTable(name, d));
+    const st: StructTable = table.structs[name]!;
+    assert.equal(st.size, d.size, `Go ${minor}: size of ${name}`);
+    if ((WHOLE_STRUCTS as readonly string[]).includes(name)) {
+      assert.deepEqual(st.fields.map((f) => [...f]), d.fields, `Go ${minor}: fields of ${name} (name, offset, size, kind, type) differ from DWARF`);
+    } else {
+      for (const f of st.fields) {
+        assert.deepEqual([...f], d.fields.find(([n]) => n === f[0]), `Go ${minor}: ${name}.${f[0]} (name, offset, size, kind, type) differs from DWARF`);
+      }
+    }
+  }
+  // Every field the code reads: the table resolves it where DWARF does, to the same place.
+  const layout = layoutFor(minor, { goarch });
+  for (const { struct, path, optional, optionalStruct } of readFieldPaths()) {
+    const fromDwarf = resolveField(full, struct, path);
+    // An optionalStruct may be absent from a release as a whole (runtime.hmap from 1.24, maps.Map before).
+    const absent = optionalStruct && !dwarf.structTable(struct);
+    assert.ok(fromDwarf || optional || absent, `Go ${minor}: DWARF has no ${struct}.${path}`);
+    assert.deepEqual(resolveField(layout.structs, struct, path), fromDwarf, `Go ${minor}: ${struct}.${path}`);
+  }
+  // Status names: the constants the table's keys stand for.
+  const consts = dwarf.constants('runtime._G');
+  for (const [value, label] of Object.entries(table.gStatus)) {
+    const names = [...consts].filter(([, v]) => v === BigInt(value)).map(([n]) => n);
+    assert.ok(names.length > 0, `Go ${minor}: no runtime._G* constant has value ${value} (${label})`);
+  }
+  // m.throwing names.
+  THROW_TYPES.forEach((n, i) => {
+    const cname = `runtime.throwType${n[0]!.toUpperCase()}${n.slice(1)}`;
+    assert.equal(dwarf.constant(cname), BigInt(i), `Go ${minor}: ${cname}`);
+  });
+  // Wait reasons: as many as the DWARF constants say (the names come from that toolchain's sources).
+  const waits = dwarf.constants('runtime.waitReason');
+  const maxWait = Math.max(...[...waits.values()].map(Number));
+  assert.equal(table.waitReasons.length, maxWait + 1, `Go ${minor}: number of wait reasons`);
+  // The globals the walkers use have DWARF addresses that match .symtab.
+  const elf = ElfFile.open(fx.prog);
+  try {
+    for (const g of ['runtime.allm', 'runtime.allgs', 'runtime.allglen', 'runtime.firstmoduledata', 'runtime.buildVersion']) {
+      const v = dwarf.variable(g);
+      assert.ok(v?.address, `Go ${minor}: DWARF has no address for ${g}`);
+      assert.equal(v.address, elf.symbol(g)?.value, `Go ${minor}: DWARF and .symtab disagree on ${g}`);
+    }
+  } finally {
+    elf.close();
+  }
+}
+
 describe('runtime layout tables vs DWARF', () => {
   const versions = provisionedGoVersions();
 
@@ -47,61 +107,22 @@ describe('runtime layout tables vs DWARF', () => {
 
   for (const minor of versions) {
     it(`Go ${minor}: every struct size and field equals the binary's DWARF`, () => {
-      const fx = fixture('index', minor);
-      const table = tableFor(minor);
-      assert.ok(table, `no table for ${minor}`);
-      assert.equal(table.builtWith, fx.goVersion, `table for ${minor} was taken from ${table.builtWith}, fixture is ${fx.goVersion}`);
-      const dwarf = openDwarf(fx.prog);
-      const full = new Map<string, StructLayout>();
-      for (const name of Object.keys(table.structs)) {
-        const d = dwarf.structTable(name);
-        assert.ok(d, `Go ${minor}: DWARF of ${fx.prog} has no struct ${name}`);
-        full.set(name, structFromTable(name, d));
-        const st: StructTable = table.structs[name]!;
-        assert.equal(st.size, d.size, `Go ${minor}: size of ${name}`);
-        if ((WHOLE_STRUCTS as readonly string[]).includes(name)) {
-          assert.deepEqual(st.fields.map((f) => [...f]), d.fields, `Go ${minor}: fields of ${name} (name, offset, size, kind, type) differ from DWARF`);
-        } else {
-          for (const f of st.fields) {
-            assert.deepEqual([...f], d.fields.find(([n]) => n === f[0]), `Go ${minor}: ${name}.${f[0]} (name, offset, size, kind, type) differs from DWARF`);
-          }
-        }
-      }
-      // Every field the code reads: the table resolves it where DWARF does, to the same place.
-      const layout = layoutFor(minor);
-      for (const { struct, path, optional, optionalStruct } of readFieldPaths()) {
-        const fromDwarf = resolveField(full, struct, path);
-        // An optionalStruct may be absent from a release as a whole (runtime.hmap from 1.24, maps.Map before).
-        const absent = optionalStruct && !dwarf.structTable(struct);
-        assert.ok(fromDwarf || optional || absent, `Go ${minor}: DWARF has no ${struct}.${path}`);
-        assert.deepEqual(resolveField(layout.structs, struct, path), fromDwarf, `Go ${minor}: ${struct}.${path}`);
-      }
-      // Status names: the constants the table's keys stand for.
-      const consts = dwarf.constants('runtime._G');
-      for (const [value, label] of Object.entries(table.gStatus)) {
-        const names = [...consts].filter(([, v]) => v === BigInt(value)).map(([n]) => n);
-        assert.ok(names.length > 0, `Go ${minor}: no runtime._G* constant has value ${value} (${label})`);
-      }
-      // m.throwing names.
-      THROW_TYPES.forEach((n, i) => {
-        const cname = `runtime.throwType${n[0]!.toUpperCase()}${n.slice(1)}`;
-        assert.equal(dwarf.constant(cname), BigInt(i), `Go ${minor}: ${cname}`);
-      });
-      // Wait reasons: as many as the DWARF constants say (the names come from that toolchain's sources).
-      const waits = dwarf.constants('runtime.waitReason');
-      const maxWait = Math.max(...[...waits.values()].map(Number));
-      assert.equal(table.waitReasons.length, maxWait + 1, `Go ${minor}: number of wait reasons`);
-      // The globals the walkers use have DWARF addresses that match .symtab.
-      const elf = ElfFile.open(fx.prog);
-      try {
-        for (const g of ['runtime.allm', 'runtime.allgs', 'runtime.allglen', 'runtime.firstmoduledata', 'runtime.buildVersion']) {
-          const v = dwarf.variable(g);
-          assert.ok(v?.address, `Go ${minor}: DWARF has no address for ${g}`);
-          assert.equal(v.address, elf.symbol(g)?.value, `Go ${minor}: DWARF and .symtab disagree on ${g}`);
-        }
-      } finally {
-        elf.close();
-      }
+      checkTableAgainstDwarf(minor, 'amd64');
+    });
+
+    it(`Go ${minor} linux/arm64: every struct size and field equals the arm64 binary's DWARF`, () => {
+      checkTableAgainstDwarf(minor, 'arm64');
+    });
+
+    it(`Go ${minor} linux/arm64: the stored data is what layoutGen derives from an arm64 build; names and moduledata equal amd64's`, () => {
+      const fx = fixture('index-arm64', minor);
+      assert.equal(fx.goarch, 'arm64');
+      const derived = tableFromBinary(fx.prog, minor, fx.goVersion);
+      assert.deepEqual(derived, tableFor(minor, 'arm64'));
+      const file = join(__dirname, '..', '..', 'src', 'runtime', 'layouts', 'arm64', `go${minor}.json`);
+      assert.equal(renderLayout(storedOf(derived)), readFileSync(file, 'utf8'), `arm64/go${minor}.json is not what layoutGen writes`);
+      checkSharedWithAmd64(derived, fx.prog);
+      assert.equal(layoutFor(fx.goVersion, { goarch: 'arm64' }).builtWith, fx.goVersion);
     });
 
     it(`Go ${minor}: wait reason and status names equal the binary's own tables`, () => {
@@ -146,6 +167,12 @@ describe('runtime layout tables vs DWARF', () => {
       assert.deepEqual([...fromDwarf.gStatus].sort(), [...fromTable.gStatus].sort());
     });
   }
+
+  it('an arm64 release without a checked table falls back to DWARF, never to the amd64 table', () => {
+    assert.throws(() => layoutFor('go1.23.1', { goarch: 'arm64' }), /no verified runtime layout for Go 1\.23 on arm64/);
+    const dwarf = openDwarf(fixture('index-arm64', '1.22').prog);
+    assert.equal(layoutFor('go1.23.1', { goarch: 'arm64', dwarf }).source, 'dwarf');
+  });
 
   it('an unknown version falls back to DWARF and says so; without DWARF it throws', () => {
     const newest = TABLES[TABLES.length - 1]!;

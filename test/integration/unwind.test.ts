@@ -1,6 +1,7 @@
 // THE ORACLE CHECK: our unwinder (pclntab + core memory, no DWARF, no Delve) against the
 // traceback the Go runtime printed when it crashed (GOTRACEBACK=crash), for every fixture and Go
-// version, including the stripped (-s -w) and PIE builds.
+// version, including the stripped (-s -w) and PIE builds, and the linux/arm64 builds run under
+// qemu-user (`*-arm64`: link register, R28, the arm64 signal frame).
 //
 // What is compared, exactly:
 // - The traceback side is the crashing goroutine: the first `goroutine N [...]:` block
@@ -121,12 +122,20 @@ function checkFixture(fx: Fixture): void {
 }
 
 describe('unwinder vs the runtime traceback (oracle)', () => {
-  const fixtures = listFixtures();
+  const fixtures = [...listFixtures(), ...listFixtures({ goarch: 'arm64' })];
   for (const fx of fixtures) {
     it(`${fx.fixture} go${fx.goMinor}`, () => checkFixture(fx));
   }
   it('covers the stripped and PIE builds', () => {
     assert.ok(fixtures.some((f) => f.fixture === 'index-stripped'), 'no index-stripped fixture');
     assert.ok(fixtures.some((f) => f.fixture === 'index-pie'), 'no index-pie fixture');
+  });
+  it('covers linux/arm64 for every Go version of the amd64 fixtures', () => {
+    const minors = new Set(fixtures.filter((f) => f.goarch === 'amd64').map((f) => f.goMinor));
+    for (const m of minors) {
+      for (const p of ['index', 'nilptr-goroutine', 'inlined-nilptr', 'nested-panics', 'custom-error', 'map-writes', 'mutex-deadlock', 'stack-overflow']) {
+        assert.ok(fixtures.some((f) => f.goarch === 'arm64' && f.program === p && f.goMinor === m), `no ${p}-arm64 fixture for Go ${m}`);
+      }
+    }
   });
 });

@@ -279,3 +279,50 @@ test('symbols, versions and toolchain candidates', () => {
     ['sdk'],
   );
 });
+
+test('verify on arm64: BL and ADRP+LDR immediates are the only bits masked; BL targets are checked', () => {
+  // go1.24 GOARCH=arm64 build of test/fixtures/programs/index: ADRP+LDR of os.Args at 24, BL
+  // runtime.panicIndex at 44, BL runtime.morestack_noctxt at 56.
+  const f = findListingFunction(parseListing(read('listing-idx-arm64-go1.24.txt')), 'main.main')!;
+  assert.deepEqual(
+    f.relocs.filter((r) => r.size > 0).map((r) => `${r.offset}+${r.size} ${r.type} ${r.symbol}`),
+    ['24+8 R_ARM64_PCREL_LDST64 os.Args', '44+4 R_CALLARM64 runtime.panicIndex', '56+4 R_CALLARM64 runtime.morestack_noctxt'],
+  );
+  const entry = 0x88ba0n;
+  const targets = new Map<string, bigint>([
+    ['runtime.panicIndex', 0x7e150n],
+    ['runtime.morestack_noctxt', 0x7ac40n],
+  ]);
+  const resolve = (a: bigint): { name: string; entry: bigint } | undefined => {
+    for (const [name, e] of targets) if (a >= e && a < e + 0x100n) return { name, entry: e };
+    return undefined;
+  };
+  const bl = (buf: Buffer, at: number, target: bigint) => {
+    const words = Number((target - (entry + BigInt(at))) / 4n);
+    buf.writeUInt32LE(((buf.readUInt32LE(at) & 0xfc000000) | (words & 0x03ffffff)) >>> 0, at);
+  };
+  // The binary: the linker's immediates filled in (ADRP page 0x17f, LDR offset 3960/8).
+  const bin = Buffer.from(f.code);
+  bl(bin, 44, 0x7e150n);
+  bl(bin, 56, 0x7ac40n);
+  bin.writeUInt32LE((bin.readUInt32LE(24) | (1 << 29) | (0x5f << 5)) >>> 0, 24);
+  bin.writeUInt32LE((bin.readUInt32LE(28) | ((3960 / 8) << 10)) >>> 0, 28);
+  const ok = verifyCode(f, bin, entry, resolve);
+  assert.equal(ok.verified, true, ok.reason);
+  assert.equal(ok.checkedCalls, 2);
+
+  // The ADRP's destination register is not a relocated bit: a difference there is found.
+  const reg = Buffer.from(bin);
+  reg[24]! ^= 1;
+  assert.equal(verifyCode(f, reg, entry, resolve).firstDiff, 24);
+  // Nor is BL's opcode (a B instead of a BL).
+  const b = Buffer.from(bin);
+  b[47]! &= 0x7f;
+  assert.equal(verifyCode(f, b, entry, resolve).verified, false);
+  // A BL that lands elsewhere.
+  const wrong = Buffer.from(bin);
+  bl(wrong, 44, 0x7ac40n);
+  const wc = verifyCode(f, wrong, entry, resolve);
+  assert.equal(wc.verified, false);
+  assert.match(wc.reason, /call at offset 44 goes to runtime\.morestack_noctxt/);
+});

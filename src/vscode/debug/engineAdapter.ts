@@ -8,7 +8,8 @@
 // - Variables: per frame its pc/sp/fp; on the innermost frame the registers (the thread's
 //   NT_PRSTATUS for a goroutine on a thread, else its saved gobuf sp/pc/bp); for the crashing
 //   goroutine the `_panic` chain field by field (offsets of that Go version);
-// - Memory (readMemory), Disassembly (iced-x86, src/adapter/disassembly.ts), Source (files on disk).
+// - Memory (readMemory), Disassembly (iced-x86, src/adapter/disassembly.ts: x86-64 cores only; an
+//   arm64 core's session does not offer it), Source (files on disk).
 // There are no Go variables and no expressions: those need DWARF and Delve.
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -60,6 +61,11 @@ export class EngineDebugSession extends DebugSession {
   /** DebugSession exits the process on shutdown when not inline: never in the extension host. */
   override shutdown(): void {}
 
+  /** iced-x86 decodes x86-64 only: an arm64 core is not disassembled here (Delve's session does). */
+  private get canDisassemble(): boolean {
+    return this.engine.analysis.cw.core.arch === 'amd64';
+  }
+
   private get targets(): DebugTargets {
     return (this.targetsMemo ??= debugTargets(this.engine));
   }
@@ -69,7 +75,7 @@ export class EngineDebugSession extends DebugSession {
       ...response.body,
       supportsConfigurationDoneRequest: true,
       supportsReadMemoryRequest: true,
-      supportsDisassembleRequest: true,
+      supportsDisassembleRequest: this.canDisassemble,
       supportsExceptionInfoRequest: true,
       supportsTerminateRequest: true,
       supportsSteppingGranularity: false,
@@ -195,7 +201,7 @@ export class EngineDebugSession extends DebugSession {
         name: `Registers (${regs.source.note})`,
         presentationHint: 'registers',
         variablesReference: this.varHandles.create(() =>
-          regs.values.map(([n, v]) => (n === 'rip' ? this.addressVar(n, v, this.codeName(v)) : this.addressVar(n, v))),
+          regs.values.map(([n, v]) => (n === this.engine.analysis.syms.pclntab.arch.pcReg ? this.addressVar(n, v, this.codeName(v)) : this.addressVar(n, v))),
         ),
         expensive: false,
       });
@@ -275,6 +281,10 @@ export class EngineDebugSession extends DebugSession {
     const base = referenceAddress(args.memoryReference);
     if (base === undefined) {
       this.sendErrorResponse(response, 2003, `Unable to disassemble: memoryReference ${JSON.stringify(args.memoryReference)} is not an address`);
+      return;
+    }
+    if (!this.canDisassemble) {
+      this.sendErrorResponse(response, 2008, `Unable to disassemble: Go Core's own adapter decodes x86-64 only and this core is ${this.engine.analysis.cw.core.arch}; a Delve session disassembles it`);
       return;
     }
     const address = base + BigInt(args.offset ?? 0);

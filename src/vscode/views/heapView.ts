@@ -1,15 +1,17 @@
 // The Heap view: the Go heap of the active core from the engine (CoreEngine.heap(),
 // src/analysis/heap.ts): types sorted by bytes (count, bytes, share), a filter, each type expanding
 // to its biggest retainers (the roots that first reach its objects: heap.profileRows()) and to
-// sample objects (heap.objectsOf()); an object expands to its retention path (heap.path()) and
-// opens it as a read-only document. "Open in pprof" writes `<core>.heap.pb.gz` with the writer of
+// sample objects (heap.objectsOf()); an object expands to its retention path (heap.path(): the
+// root named precisely, `goroutine 12 frame main.serve local conns`, then each object with the
+// field holding the next pointer) and to its fields decoded with its type (heap.fields()), and
+// opens both as a read-only document. "Open in pprof" writes `<core>.heap.pb.gz` with the writer of
 // `go-core heap --pprof` (src/report/pprof.ts). heap() is slow (a second or more): it runs the
 // first time the view is shown, off the first paint, with a progress bar on the view.
 import { writeFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { CoreHeap, HeapObjectRef, HeapTypeRow, RetentionPath } from '../../analysis/heap.js';
 import { formatError } from '../../core/errors.js';
-import { formatPath } from '../../report/heapCommand.js';
+import { formatFields, formatPath } from '../../report/heapCommand.js';
 import { heapProfile, type ProfileRow } from '../../report/pprof.js';
 import { Commands, ContextKeys, Views } from '../constants.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
@@ -28,6 +30,8 @@ export type HeapNode =
   | { kind: 'retainer'; id: string; row: ProfileRow; typeBytes: number }
   | { kind: 'samples'; id: string; type: string; count: number }
   | { kind: 'object'; id: string; ref: HeapObjectRef }
+  | { kind: 'path'; id: string; ref: HeapObjectRef }
+  | { kind: 'fields'; id: string; ref: HeapObjectRef }
   | { kind: 'step'; id: string; label: string; description: string; tooltip: string; icon: string }
   | { kind: 'more'; id: string; listKey: string; parent: HeapNode | undefined; remaining: number };
 
@@ -182,6 +186,15 @@ export class HeapProvider implements vscode.TreeDataProvider<HeapNode>, vscode.D
       case 'samples':
         return ix.heap.objectsOf(node.type, SAMPLE_OBJECTS).map((ref) => this.node({ kind: 'object', id: `${node.id}/0x${ref.address.toString(16)}`, ref }));
       case 'object': {
+        const out: HeapNode[] = [this.node({ kind: 'path', id: `${node.id}/path`, ref: node.ref })];
+        if (node.ref.source !== 'untyped') out.push(this.node({ kind: 'fields', id: `${node.id}/fields`, ref: node.ref }));
+        return out;
+      }
+      case 'fields':
+        return ix.heap.fields(node.ref.address).map((f, i) =>
+          this.node({ kind: 'step', id: `${node.id}/f${i}`, label: f.name, description: `${f.value} · ${f.type}`, tooltip: `${f.name} ${f.type} at +${f.offset}: ${f.value}`, icon: 'symbol-field' }),
+        );
+      case 'path': {
         const p = ix.heap.path({ address: node.ref.address });
         if (!p) return [this.node({ kind: 'step', id: `${node.id}/none`, label: 'no root reaches it', description: 'garbage, or reached only through words the walk does not follow', tooltip: '', icon: 'circle-slash' })];
         return pathSteps(p).map((s, i) => this.node({ kind: 'step', id: `${node.id}/s${i}`, ...s }));
@@ -220,7 +233,7 @@ export class HeapProvider implements vscode.TreeDataProvider<HeapNode>, vscode.D
       }
       case 'retainers': {
         const item = new vscode.TreeItem('retained by', Collapsed);
-        item.tooltip = 'The roots that first reach its objects (breadth-first from the globals, then the goroutine stacks)';
+        item.tooltip = 'The roots that first reach its objects (breadth-first: globals, then goroutine frames by their stack maps and locals, whole stacks, thread registers, finalizers)';
         item.iconPath = new vscode.ThemeIcon('references');
         return item;
       }
@@ -241,9 +254,22 @@ export class HeapProvider implements vscode.TreeDataProvider<HeapNode>, vscode.D
       case 'object': {
         const item = new vscode.TreeItem(`0x${node.ref.address.toString(16)}`, Collapsed);
         item.description = `${node.ref.type} · ${bytesText(node.ref.size)}`;
-        item.tooltip = 'Expand for its retention path; the inline action opens it as a document';
+        item.tooltip = 'Expand for its retention path and fields; the inline action opens them as a document';
         item.iconPath = new vscode.ThemeIcon('symbol-reference');
         item.contextValue = 'heapObject';
+        return item;
+      }
+      case 'path': {
+        const item = new vscode.TreeItem('retention path', vscode.TreeItemCollapsibleState.Expanded);
+        item.tooltip = 'The shortest chain of pointers from the first root that reaches the object';
+        item.iconPath = new vscode.ThemeIcon('references');
+        return item;
+      }
+      case 'fields': {
+        const item = new vscode.TreeItem('fields', Collapsed);
+        item.description = node.ref.type;
+        item.tooltip = `The object's fields, decoded with its type (${node.ref.type}, from ${node.ref.source === 'header' ? 'its allocation header' : 'DWARF'})`;
+        item.iconPath = new vscode.ThemeIcon('symbol-structure');
         return item;
       }
       case 'step': {
@@ -271,12 +297,14 @@ export class HeapProvider implements vscode.TreeDataProvider<HeapNode>, vscode.D
 
 /** A retention path as rows: the root, then each object with the offset of the pointer it follows. */
 export function pathSteps(p: RetentionPath): { label: string; description: string; tooltip: string; icon: string }[] {
-  const rows = [{ label: p.root, description: `word at ${p.rootAddress}`, tooltip: `root: ${p.root}, the word at ${p.rootAddress}`, icon: 'root-folder' }];
+  const rootIcon = p.rootKind === 'global' ? 'symbol-variable' : p.rootKind === 'local' || p.rootKind === 'frame' || p.rootKind === 'stack' ? 'symbol-event' : 'root-folder';
+  const rows = [{ label: p.root, description: `${p.rootKind} · word at ${p.rootAddress}`, tooltip: `root (${p.rootKind}): ${p.root}, the word at ${p.rootAddress}`, icon: rootIcon }];
   for (const s of p.steps) {
+    const via = s.field !== undefined ? `${s.field} (+${s.pointerOffset})` : s.pointerOffset !== undefined ? `+${s.pointerOffset}` : undefined;
     rows.push({
       label: `→ ${s.type}`,
-      description: `${s.address} · ${bytesText(s.size)}${s.pointerOffset !== undefined ? ` · pointer at +${s.pointerOffset}` : ''}`,
-      tooltip: `${s.type} at ${s.address} (${s.size} B)${s.pointerOffset !== undefined ? `; the next pointer is at offset ${s.pointerOffset}` : ''}`,
+      description: `${s.address} · ${bytesText(s.size)}${via ? ` · next via ${via}` : ''}`,
+      tooltip: `${s.type} at ${s.address} (${s.size} B)${via ? `; the next pointer is in ${via}` : ''}`,
       icon: 'arrow-small-right',
     });
   }
@@ -316,7 +344,9 @@ export function registerHeapCommands(provider: HeapProvider, sessions: CoreSessi
         return undefined;
       }
       const address = `0x${node.ref.address.toString(16)}`;
-      const text = `${node.ref.type} at ${address} (${node.ref.size} B) in ${core.corePath}\n\n${formatPath(address, h.heap.path({ address: node.ref.address }) ?? null)}`;
+      const text =
+        `${node.ref.type} at ${address} (${node.ref.size} B) in ${core.corePath}\n\n${formatPath(address, h.heap.path({ address: node.ref.address }) ?? null)}` +
+        formatFields(h.heap.fields(node.ref.address));
       const uri = docs.put(core.id, address, text);
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: true });
       return uri;

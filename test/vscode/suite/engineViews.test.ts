@@ -3,7 +3,7 @@
 // frame shows the faulting instruction), nested panics each on its own raising line and in the
 // _panic Chain view, a stack overflow's exact depth and bottom frames, deadlocks (the blocked
 // goroutines first, their blocking lines annotated, no "goroutine ?"), compressed and truncated
-// cores through openCoreAsync, the log's foundBy and source mapping. Each expectation is checked against the runtime's printed
+// cores through openCoreAsync, the log's foundBy and source mapping, a linux/arm64 core. Each expectation is checked against the runtime's printed
 // traceback or the fixture's source.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -280,6 +280,37 @@ describe('The existing views show what the engine knows', function () {
     } finally {
       await closeAll(a, { waitForDebugEnd: true });
       rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('6: a linux/arm64 core written by qemu-user: Panic Frames shows the crash, goroutine and origin the runtime printed; the origin line is decorated; Delve reads it', async () => {
+    const a = await api();
+    const f = fixture('nilptr-goroutine-arm64', '1.24');
+    const core = await open(a, f.core);
+    try {
+      a.sessions.setActive(core.id);
+      assert.equal(core.report.core.arch, 'arm64');
+      const tb = parseTraceback(f.traceback);
+      const g = tb.goroutines[0]!;
+      const printedOrigin = g.frames.find((x) => !x.func.startsWith('runtime.') && x.func !== 'panic')!;
+      assert.equal(core.crash.kind, 'panic');
+      assert.equal(core.crash.goroutine, g.id);
+      assert.equal(core.crash.origin?.function, printedOrigin.func);
+      assert.equal(core.crash.origin?.line, printedOrigin.lineNumber);
+      const crashRow = a.panicFrames.getTreeItem(a.panicFrames.getChildren()[0]!);
+      const message = tb.panics[0]!.text.replace(/^\t+/, '');
+      assert.ok(String(crashRow.tooltip).includes(message), String(crashRow.tooltip));
+      const rows = panicRows(a).map((r) => labelOf(r.item));
+      assert.ok(rows.some((l) => l.includes(printedOrigin.func)), rows.join(' | '));
+      const main = join(f.srcDir, 'main.go');
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(main));
+      const decorated = await waitFor('the origin line decorated', () => a.decorations.framesIn(main).find((d) => d.frame === core.crash.origin), 30_000);
+      assert.equal(decorated.frame.line, printedOrigin.lineNumber);
+      await waitFor('Delve on the arm64 core', () => core.delve ?? (core.notes.find((n) => n.startsWith('No Delve')) ? null : undefined), 120_000).then((d) =>
+        assert.ok(d, `no Delve: ${core.notes.join(' | ')}`),
+      );
+    } finally {
+      await closeAll(a, { waitForDebugEnd: true });
     }
   });
 });

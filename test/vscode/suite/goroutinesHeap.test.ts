@@ -226,12 +226,19 @@ describe('Goroutines and Heap views', function () {
     assert.equal(roots[0], 'global main.registry', `the biggest retainer is the global map: ${roots.join(', ')}`);
     const samples = a.heap.getChildren(kids.find((k) => k.kind === 'samples')!);
     assert.ok(samples.length > 0 && samples.every((s) => s.kind === 'object'), 'sample objects');
-    const path = a.heap.getChildren(samples[0]!).map((s) => labelOf(a.heap.getTreeItem(s)));
+    const objectKids = a.heap.getChildren(samples[0]!);
+    assert.deepEqual(objectKids.map((k) => k.kind), ['path', 'fields'], 'an object opens its retention path and its fields');
+    const path = a.heap.getChildren(objectKids[0]!).map((s) => labelOf(a.heap.getTreeItem(s)));
     assert.match(path[0]!, /^global |^goroutine /, `the path starts at a root: ${path.join(' | ')}`);
     assert.equal(path[path.length - 1], '→ main.Node');
+    // main.Node{Next *Node; Name string; Value int64}: the fixture sets Name "node" (its source).
+    const fields = a.heap.getChildren(objectKids[1]!).map((f) => [labelOf(a.heap.getTreeItem(f)), String(a.heap.getTreeItem(f).description)]);
+    assert.deepEqual(fields.map((f) => f[0]), ['Next', 'Name', 'Value'], `the fields of main.Node: ${JSON.stringify(fields)}`);
+    assert.equal(fields[1]![1], '"node" · string');
     const doc = (await vscode.commands.executeCommand('goCoreInspector.heapOpenRetentionPath', samples[0])) as vscode.Uri | undefined;
     assert.ok(doc, 'the retention path opens as a document');
     assert.match(vscode.window.activeTextEditor!.document.getText(), /retention path of 0x[0-9a-f]+:/);
+    assert.match(vscode.window.activeTextEditor!.document.getText(), /^ {2}\+8 +Name string = "node"$/m, 'the document lists the fields');
 
     a.heap.setFilter('main.');
     const filtered = a.heap.getChildren().filter((n) => n.kind === 'type');
