@@ -23,17 +23,18 @@
 // - mutex holders: the runtime does not record them; goroutines whose stacks hold the mutex's
 //   address and that are not queued on it are listed as possible holders.
 import { Dwarf } from '../core/dwarf.js';
+import { CoreReadError } from '../core/errors.js';
 import { PF_W } from '../core/elfTypes.js';
 import type { Memory } from '../core/memory.js';
 import type { Pclntab } from '../core/pclntab.js';
-import { unwind } from '../core/unwind.js';
 import type { GoroutineInfo } from '../runtime/goroutines.js';
 import { G_SCAN, completeFromDwarf, type RuntimeLayout } from '../runtime/layout.js';
 import { readGoType } from '../runtime/panicValue.js';
-import { attempt, readRuntimeSnapshot, type RuntimeSnapshot } from '../runtime/snapshot.js';
+import { attempt, type RuntimeSnapshot } from '../runtime/snapshot.js';
 import { liveStackPointers, type RootFrame } from '../runtime/stackRoots.js';
+import { rootFrames, StackShapes, type StackShape, type WalkedStack } from '../runtime/stackShapes.js';
 import { readSyncState, syncObjectOf, type MutexState, type RWMutexState, type SyncObjectRef, type WaitGroupState } from '../runtime/syncObjects.js';
-import { gWaiting, readChannel, SEM_TAB_SIZE, walkSemtable, waitOffsets, type ChannelRecord, type SudogRecord, type WaitOffsets } from '../runtime/waitRecords.js';
+import { readChannel, waitingChannels, SEM_TAB_SIZE, walkSemtable, waitOffsets, type ChannelRecord, type QueuedG, type WaitOffsets } from '../runtime/waitRecords.js';
 import type { CoreAnalysis } from './coreAnalysis.js';
 import { originOf } from './crashSummary.js';
 import { reportFrames, type ReportFrame } from './report.js';
@@ -156,14 +157,41 @@ interface Frame extends WaitFrame {
   sp: bigint;
 }
 
-interface GState {
-  g: GoroutineInfo;
-  goid: number;
-  frames: Frame[];
+/** What a parked goroutine's shape gives every goroutine of that shape (computed once per shape). */
+interface ShapeView {
+  logical: { function: string; file: string; line: number; phys: number }[];
+  funcs: string[];
+  userFrame: WaitFrame | undefined;
+}
+
+class GState {
+  waitsOn: string[] = [];
+  direction: GoroutineWait['direction'] = null;
+  constructor(
+    readonly g: GoroutineInfo,
+    readonly goid: number,
+    private readonly src: { walked: WalkedStack; view: ShapeView } | { frames: Frame[]; phys: RootFrame[]; funcs: string[]; userFrame: WaitFrame | undefined },
+    /** Its live pointer slot values (the GC's stack maps): LiveWords [liveAt, liveAt + liveCount). */
+    readonly liveAt: number,
+    readonly liveCount: number,
+  ) {}
+  /** Logical frames, innermost first, each with its physical frame's sp. */
+  get frames(): Frame[] {
+    if ('frames' in this.src) return this.src.frames;
+    const { walked, view } = this.src;
+    const fr = walked.shape.frames;
+    return view.logical.map((l) => ({ function: l.function, file: l.file, line: l.line, sp: walked.sp + BigInt(fr[l.phys]!.spOff) }));
+  }
   /** Physical frames with their caller's sp, for the live-pointer scan. */
-  phys: RootFrame[];
-  waitsOn: string[];
-  direction: GoroutineWait['direction'];
+  get phys(): RootFrame[] {
+    return 'phys' in this.src ? this.src.phys : rootFrames(this.src.walked.shape.frames, this.src.walked.sp);
+  }
+  get funcs(): readonly string[] {
+    return 'funcs' in this.src ? this.src.funcs : this.src.view.funcs;
+  }
+  get userFrame(): WaitFrame | undefined {
+    return 'userFrame' in this.src ? this.src.userFrame : this.src.view.userFrame;
+  }
 }
 
 const stdCache = new Map<string, boolean>();
@@ -266,10 +294,10 @@ function group(entries: Map<string, { label: string; goids: number[] }>): WaitGr
     .sort((x, y) => y.count - x.count || (x.goids[0] ?? 0) - (y.goids[0] ?? 0));
 }
 
-function add(m: Map<string, { label: string; goids: number[] }>, key: string, label: string, goid: number): void {
+function add(m: Map<string, { label: string; goids: number[] }>, key: string, label: string | (() => string), goid: number): void {
   const e = m.get(key);
   if (e) e.goids.push(goid);
-  else m.set(key, { label, goids: [goid] });
+  else m.set(key, { label: typeof label === 'string' ? label : label(), goids: [goid] });
 }
 
 const verb = (ids: readonly number[], v: string): string => (ids.length === 1 ? `${v}s` : v);
@@ -299,9 +327,7 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
   }
   const mem = a.cw.memory;
   const syms = a.syms;
-  const snapshot: RuntimeSnapshot | undefined = attempt(notes, 'runtime state', () =>
-    readRuntimeSnapshot({ memory: mem, goVersion: a.goVersion!, exe: a.cw.binary, bias: syms.bias, symbols: syms }),
-  );
+  const snapshot: RuntimeSnapshot | undefined = attempt(notes, 'runtime state', () => a.snapshot());
   if (!snapshot) return empty;
   notes.push(...snapshot.notes);
   const wo = waitLayout(a, snapshot.layout, notes);
@@ -309,7 +335,7 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
 
   // Threads: which goroutine each runs, its frames, and which threads are throwing.
   const crashT = a.cw.core.crashingThread;
-  const threadOf = new Map<bigint, (typeof a.cw.core.threads)[number]>();
+  const threadOf = new Map<number, (typeof a.cw.core.threads)[number]>();
   // A thread that runs the goroutine itself (R14 is that g) wins over one whose M merely lists it
   // as curg while on g0 (two Ms can name the same curg in a core: the crashing goroutine's M and
   // an M parked on g0 since); the crashing thread wins over others.
@@ -321,7 +347,22 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
     const r = (cur!.kind === 'user' ? 2 : 0) + (t === crashT ? 1 : 0);
     if ((rank.get(g) ?? -1) >= r) continue;
     rank.set(g, r);
-    threadOf.set(g, t);
+    threadOf.set(Number(g), t);
+  }
+
+  // 0. The channels of g.waiting, read while the g's are fresh in the memory cache.
+  // Maps keyed by a g's address as a number (exact below 2^53; bigint keys hash slowly at 100,000 g's).
+  const waitingOn = new Map<number, bigint[]>();
+  if (wo) {
+    for (const g of snapshot.goroutines.goroutines) {
+      if ((g.status & ~G_SCAN) !== 4 || !CHAN_REASONS.has(g.waitReasonString ?? '')) continue;
+      try {
+        waitingOn.set(Number(g.addr), waitingChannels(mem, wo, g.addr, g.waiting));
+      } catch (e) {
+        if (!(e instanceof CoreReadError)) throw e;
+        notes.push(`goroutine ${g.goid} g.waiting: ${e.message}`);
+      }
+    }
   }
 
   // 1. Every goroutine: frames, user frame, creator.
@@ -337,40 +378,63 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
   };
   const maxFrames = opts.maxFrames ?? 64;
   const states: GState[] = [];
-  const byG = new Map<bigint, GState>();
+  const byG = new Map<number, GState>();
   const byGoid = new Map<number, GState>();
-  for (const g of snapshot.goroutines.goroutines) {
-    let frames: Frame[] = [];
-    const phys: RootFrame[] = [];
-    const t = threadOf.get(g.addr);
+  const shapes = new StackShapes(syms.pclntab, mem, maxFrames);
+  const views = new Map<StackShape, ShapeView>();
+  const viewOf = (shape: StackShape): ShapeView => {
+    let v = views.get(shape);
+    if (!v) {
+      const logical: ShapeView['logical'] = [];
+      shape.frames.forEach((f, i) => {
+        for (const l of logicalAt(f.pc, f.exact)) logical.push({ ...l, phys: i });
+      });
+      v = { logical, funcs: logical.map((l) => l.function), userFrame: userFrameOf(logical) };
+      views.set(shape, v);
+    }
+    return v;
+  };
+  // Parked goroutines in stack address order: each used stack is read once, in order.
+  const gs = snapshot.goroutines.goroutines;
+  const order = gs.map((g, i) => ({ i, sp: Number(g.syscallsp !== 0n ? g.syscallsp : g.schedSp) })).sort((x, y) => x.sp - y.sp);
+  const made: GState[] = new Array<GState>(gs.length);
+  for (const { i } of order) {
+    const g = gs[i]!;
+    const goid = Number(g.goid);
+    const t = threadOf.get(Number(g.addr));
     if (t) {
       const all = attempt(notes, `thread ${t.tid}`, () => a.stack(t).frames) ?? [];
       const own = all.filter((f) => f.sp >= g.stackLo && f.sp < g.stackHi);
-      frames = own.flatMap((f) => f.logical.map((l) => ({ function: l.function, file: l.file, line: l.line, sp: f.sp })));
-      for (const f of own) phys.push({ pc: f.pc, sp: f.sp, fp: f.fp, exact: f.isSignalFrame });
-    } else {
-      // As goroutineStacks.ts goroutineStack: from g.sched (or syscallsp/pc), the innermost pc a return address.
-      const start = g.syscallsp !== 0n ? { pc: g.syscallpc, sp: g.syscallsp, bp: g.schedBp } : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp };
-      const r = unwind(syms.pclntab, mem, start, { maxFrames, innermostIsCallReturn: true, logicalFrames: false });
-      for (const f of r.frames) {
-        phys.push({ pc: f.pc, sp: f.sp, fp: f.fp, exact: f.isSignalFrame });
-        for (const l of logicalAt(f.pc, f.isSignalFrame)) frames.push({ function: l.function, file: l.file, line: l.line, sp: f.sp });
-      }
+      const frames = own.flatMap((f) => f.logical.map((l) => ({ function: l.function, file: l.file, line: l.line, sp: f.sp })));
+      const phys = own.map((f) => ({ pc: f.pc, sp: f.sp, fp: f.fp, exact: f.isSignalFrame }));
+      const liveAt = shapes.live.length;
+      liveStackPointers(syms.pclntab, mem, phys, (_slot, v) => shapes.live.pushBig(v));
+      made[i] = new GState(g, goid, { frames, phys, funcs: frames.map((f) => f.function), userFrame: userFrameOf(frames) }, liveAt, shapes.live.length - liveAt);
+      continue;
     }
-    const st: GState = { g, goid: Number(g.goid), frames, phys, waitsOn: [], direction: null };
+    // As goroutineStacks.ts goroutineStack: from g.sched (or syscallsp/pc), the innermost pc a return address.
+    const start = g.syscallsp !== 0n ? { pc: g.syscallpc, sp: g.syscallsp, bp: g.schedBp, hi: g.stackHi } : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp, hi: g.stackHi };
+    const walked = shapes.walk(start);
+    made[i] = new GState(g, goid, { walked, view: viewOf(walked.shape) }, walked.liveAt, walked.liveCount);
+  }
+  for (const st of made) {
     states.push(st);
-    byG.set(g.addr, st);
+    byG.set(Number(st.g.addr), st);
     byGoid.set(st.goid, st);
   }
 
   // 2. Wait objects from the runtime's records.
   const objects = new Map<string, WaitObject & { addr: bigint }>();
   const channels = new Map<bigint, ChannelRecord>();
-  const goidOfG = (g: bigint): number | undefined => byG.get(g)?.goid;
-  const goidsOf = (q: readonly SudogRecord[]): number[] => q.map((s) => goidOfG(s.g)).filter((x): x is number => x !== undefined);
+  const goidOfG = (g: bigint): number | undefined => byG.get(Number(g))?.goid;
+  const goidsOf = (q: readonly QueuedG[]): number[] => q.map((s) => goidOfG(s.g)).filter((x): x is number => x !== undefined);
   const typeName = (t: bigint): string | null => (t ? (attempt(notes, `type ${hx(t)}`, () => readGoType(mem, t, snapshot.typesBase).name) ?? null) : null);
+  const chanIds = new Map<number, string>();
   const channelObject = (addr: bigint): string => {
-    const id = `chan ${hx(addr)}`;
+    let id = chanIds.get(Number(addr));
+    if (id !== undefined) return id;
+    id = `chan ${hx(addr)}`;
+    chanIds.set(Number(addr), id);
     if (objects.has(id) || !wo) return id;
     const c = attempt(notes, `channel ${hx(addr)}`, () => readChannel(mem, wo, addr));
     if (!c) return id;
@@ -395,7 +459,7 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
     return id;
   };
 
-  let semaOf = new Map<bigint, { sema: bigint; queue: SudogRecord[] }>();
+  let semaOf = new Map<number, { sema: bigint; queue: QueuedG[] }>();
   if (wo) {
     const semtable = syms.addressOf('runtime.semtable');
     const size = a.cw.binary?.symbol('runtime.semtable')?.size;
@@ -406,7 +470,7 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
       const sems = attempt(notes, 'runtime.semtable', () => walkSemtable(mem, wo, semtable, bucket));
       if (sems) {
         semaOf = new Map();
-        for (const [sema, queue] of sems) for (const s of queue) semaOf.set(s.g, { sema, queue });
+        for (const [sema, queue] of sems) for (const s of queue) semaOf.set(Number(s.g), { sema, queue });
       }
     }
   }
@@ -416,8 +480,7 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
     if (base !== 4) continue;
     const reason = st.g.waitReasonString ?? '';
     if (wo && CHAN_REASONS.has(reason)) {
-      const sgs = attempt(notes, `goroutine ${st.goid} g.waiting`, () => gWaiting(mem, wo, st.g.addr)) ?? [];
-      for (const s of sgs) if (s.c) st.waitsOn.push(channelObject(s.c));
+      for (const c of waitingOn.get(Number(st.g.addr)) ?? []) st.waitsOn.push(channelObject(c));
       st.direction = reason.startsWith('select') ? 'select' : reason.startsWith('chan send') ? 'send' : 'receive';
     } else if (NIL_CHAN_REASONS.has(reason)) {
       const id = 'nil channel';
@@ -427,12 +490,12 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
       objects.get(id)!.waiters.push(st.goid);
       st.waitsOn.push(id);
     } else if (SEMA_REASONS.has(reason)) {
-      const q = semaOf.get(st.g.addr);
+      const q = semaOf.get(Number(st.g.addr));
       if (!q) {
         if (wo) notes.push(`goroutine ${st.goid} [${reason}] is in no semaphore queue`);
         continue;
       }
-      const ref = syncObjectOf(q.sema, reason, st.frames.map((f) => f.function));
+      const ref = syncObjectOf(q.sema, reason, st.funcs);
       const id = `${ref.kind} ${hx(ref.addr)}`;
       st.waitsOn.push(id);
       let obj = objects.get(id);
@@ -451,11 +514,14 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
   const waiterSets = new Map<WaitObject, Set<number>>();
   if (targets.size > 0) {
     for (const st of states) {
-      const seen = new Set<bigint>();
-      liveStackPointers(syms.pclntab, mem, st.phys, (_slot, value) => {
-        if (targets.has(value)) seen.add(value);
-      });
-      for (const addr of seen) {
+      const live = shapes.live;
+      let seen: Set<bigint> | undefined;
+      for (let i = st.liveAt; i < st.liveAt + st.liveCount; i++) {
+        if (!keys.has(live.lo(i))) continue;
+        const v = live.value(i);
+        if (targets.has(v)) (seen ??= new Set()).add(v);
+      }
+      for (const addr of seen ?? []) {
         const o = targets.get(addr)!;
         let ws = waiterSets.get(o);
         if (!ws) waiterSets.set(o, (ws = new Set(o.waiters)));
@@ -489,14 +555,27 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
   const byUserFrame = new Map<string, { label: string; goids: number[] }>();
   const byCreator = new Map<string, { label: string; goids: number[] }>();
   const creatorCache = new Map<bigint, GoroutineWait['createdBy']>();
+  const creatorKeys = new Map<bigint, string>();
+  // Group keys, one string per frame object (thousands of goroutines share a shape's user frame).
+  const frameKeys = new Map<WaitFrame, string>();
+  const frameKey = (f: WaitFrame | undefined, none: string): string => {
+    if (!f) return none;
+    let k = frameKeys.get(f);
+    if (k === undefined) frameKeys.set(f, (k = `${f.function} ${f.file}:${f.line}`));
+    return k;
+  };
+  const startFrames = new Map<bigint, WaitFrame | undefined>();
   const startFrame = (pc: bigint): WaitFrame | undefined => {
+    if (startFrames.has(pc)) return startFrames.get(pc);
     const f = pc ? syms.frames(pc)[0] : undefined;
-    return f ? { function: f.function, file: f.file, line: f.line } : undefined;
+    const w = f ? { function: f.function, file: f.file, line: f.line } : undefined;
+    startFrames.set(pc, w);
+    return w;
   };
   for (const st of states) {
     const g = st.g;
     const waiting = (g.status & ~G_SCAN) === 4;
-    const uf = userFrameOf(st.frames) ?? startFrame(g.startpc);
+    const uf = st.userFrame ?? startFrame(g.startpc);
     let createdBy = creatorCache.get(g.gopc);
     if (createdBy === undefined) {
       const f = frameName(g.gopc);
@@ -516,12 +595,13 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
       waitsOn: st.waitsOn,
       direction: st.direction,
     });
-    const objKey = st.waitsOn.length > 0 ? st.waitsOn.join(' | ') : `(${g.tracebackStatus})`;
-    add(byObject, objKey, st.waitsOn.length > 0 ? st.waitsOn.map((id) => objects.get(id)?.label ?? id).join(' | ') : `no wait object [${g.tracebackStatus}]`, st.goid);
+    const objKey = st.waitsOn.length === 1 ? st.waitsOn[0]! : st.waitsOn.length > 0 ? st.waitsOn.join(' | ') : `(${g.tracebackStatus})`;
+    add(byObject, objKey, () => (st.waitsOn.length > 0 ? st.waitsOn.map((id) => objects.get(id)?.label ?? id).join(' | ') : `no wait object [${g.tracebackStatus}]`), st.goid);
     add(byReason, g.tracebackStatus, g.tracebackStatus, st.goid);
-    const ufKey = uf ? `${uf.function} ${uf.file}:${uf.line}` : '(no frames)';
+    const ufKey = frameKey(uf, '(no frames)');
     add(byUserFrame, ufKey, ufKey, st.goid);
-    const crKey = createdBy ? `${createdBy.function} ${createdBy.file}:${createdBy.line}` : '(no creator)';
+    let crKey = creatorKeys.get(g.gopc);
+    if (crKey === undefined) creatorKeys.set(g.gopc, (crKey = frameKey(createdBy ?? undefined, '(no creator)')));
     add(byCreator, crKey, crKey, st.goid);
   }
 
@@ -563,7 +643,7 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
       parts.push(`cycle: ${steps.join('; ')}; so none of them can proceed`);
     }
     // Blocked user goroutines with no recorded object (sync.Cond, sleep, I/O): named, not explained.
-    const blocked = states.filter((s) => (s.g.status & ~G_SCAN) === 4 && s.waitsOn.length === 0 && !isStdFunction(userFrameOf(s.frames)?.function ?? 'runtime.'));
+    const blocked = states.filter((s) => (s.g.status & ~G_SCAN) === 4 && s.waitsOn.length === 0 && !isStdFunction(s.userFrame?.function ?? 'runtime.'));
     for (const s of blocked) parts.push(`goroutine ${s.goid} waits [${s.g.tracebackStatus}] on no object the runtime records`);
     deadlock = {
       explanation: `All goroutines are asleep: ${parts.length > 0 ? parts.join('. ') : 'no wait object was found'}.`,
@@ -744,6 +824,7 @@ function findMapRace(tab: Pclntab, mem: Memory, layout: RuntimeLayout, states: r
   const throwerGoids = new Set(throwers.map((t) => t.goroutine));
   const inOps: { st: GState; op: string; cands: Set<bigint> }[] = [];
   for (const st of states) {
+    if (!st.funcs.some((f) => MAP_OP.test(f))) continue;
     const i = st.frames.findIndex((f) => MAP_OP.test(f.function));
     if (i < 0) continue;
     const op = st.frames[i]!.function;
@@ -780,7 +861,7 @@ function findMapRace(tab: Pclntab, mem: Memory, layout: RuntimeLayout, states: r
     goroutines: inOps
       .filter((x) => map === undefined || x.cands.has(map))
       .map((x) => {
-        const uf = userFrameOf(x.st.frames);
+        const uf = x.st.userFrame;
         return { goid: x.st.goid, operation: x.op, userFrame: uf ? { function: uf.function, file: uf.file, line: uf.line } : null, threw: throwerGoids.has(x.st.goid) };
       }),
   };

@@ -36,6 +36,8 @@ export interface GoroutineInfo {
   defer: bigint;
   waitsince: bigint;
   lockedm: bigint;
+  /** g.waiting: the first sudog of a channel operation or select (undefined when the layout lacks it). */
+  waiting: bigint | undefined;
 }
 
 export const G_IDLE = 0;
@@ -82,6 +84,7 @@ export function readGoroutine(memory: Memory, layout: RuntimeLayout, addr: bigin
     defer: readFieldFromView(view, o.defer, le),
     waitsince: readFieldFromView(view, o.waitsince, le),
     lockedm: readFieldFromView(view, o.lockedm, le),
+    waiting: o.waiting ? readFieldFromView(view, o.waiting, le) : undefined,
   };
 }
 

@@ -110,6 +110,9 @@ function loadFixture(dir: string): Fixture {
 /** Fixtures of crashes outside Go code (issue 12), listed only when asked for by name. */
 export const OUTSIDE_GO = new Set(['cgo-inlined-fault', 'cgo-callback-panic', 'cgo-libc-fault', 'race-systemstack']);
 
+/** Scale fixtures for the benchmarks (bench/waits.ts), listed only when asked for by name. */
+export const SCALE = new Set(['goroutines-1k', 'goroutines-100k']);
+
 export function listFixtures(filter: { fixture?: string | RegExp; goMinor?: string } = {}): Fixture[] {
   const root = join(cacheDir(), 'cores');
   const out: Fixture[] = [];
@@ -123,6 +126,7 @@ export function listFixtures(filter: { fixture?: string | RegExp; goMinor?: stri
       // Crashes outside Go code (issue 12) are checked by test/integration/cgoFrames.test.ts; the
       // traceback oracle of the other tests (src/traceback) does not read their header forms yet.
       if (OUTSIDE_GO.has(name) && filter.fixture !== name) continue;
+      if (SCALE.has(name) && filter.fixture !== name) continue;
       if (filter.fixture instanceof RegExp && !filter.fixture.test(name)) continue;
       for (const v of readdirSync(join(root, name)).sort()) {
         if (filter.goMinor && v !== `go${filter.goMinor}`) continue;
