@@ -33,6 +33,8 @@ import { readGoType } from '../runtime/panicValue.js';
 import { attempt, type RuntimeSnapshot } from '../runtime/snapshot.js';
 import { liveStackPointers, type RootFrame } from '../runtime/stackRoots.js';
 import { rootFrames, StackShapes, type StackShape, type WalkedStack } from '../runtime/stackShapes.js';
+import { LockCalls } from '../runtime/lockHolders.js';
+import { COND_NOTIFY_OFFSET, pollDescOf, readNotifyList, sleepOf } from '../runtime/waitDetails.js';
 import { readSyncState, syncObjectOf, type MutexState, type RWMutexState, type SyncObjectRef, type WaitGroupState } from '../runtime/syncObjects.js';
 import { readChannel, waitingChannels, SEM_TAB_SIZE, walkSemtable, waitOffsets, type ChannelRecord, type QueuedG, type WaitOffsets } from '../runtime/waitRecords.js';
 import type { CoreAnalysis } from './coreAnalysis.js';
@@ -61,9 +63,15 @@ export interface GoroutineWait {
   waitsOn: string[];
   /** For a channel operation: which side it is on. */
   direction: 'send' | 'receive' | 'select' | null;
+  /**
+   * For time.Sleep (wait reason `sleep`): the wake-up time from the runtime's records (nanotime,
+   * decimal), and the same as an offset in seconds from the process start (time.startNano: what
+   * time.Now() prints as `m=+…`); null otherwise.
+   */
+  sleep: { until: string; sinceStart: number | null; source: string } | null;
 }
 
-export type WaitObjectKind = 'channel' | 'nil channel' | 'sync.Mutex' | 'sync.RWMutex' | 'sync.WaitGroup' | 'semaphore';
+export type WaitObjectKind = 'channel' | 'nil channel' | 'sync.Mutex' | 'sync.RWMutex' | 'sync.WaitGroup' | 'sync.Cond' | 'netpoll fd' | 'semaphore';
 
 export interface WaitObject {
   /** `chan 0xc000020060`, `sync.Mutex 0x5a1b20`: unique per object. */
@@ -78,14 +86,37 @@ export interface WaitObject {
   mutex?: MutexState;
   rwmutex?: RWMutexState;
   waitGroup?: WaitGroupState;
+  /** sync.Cond: its notifyList's tickets (wait: next to hand out, notify: next to wake) and each parked waiter's ticket, in queue order. */
+  cond?: { wait: number; notify: number; tickets: { goid: number; ticket: number }[] };
+  /** An I/O wait: the file descriptor of the runtime.pollDesc (address) and who waits to read / write it. */
+  poll?: { fd: number; readers: number[]; writers: number[] };
   /** Goroutines queued on it (channel: receivers then senders; semaphore: queue order). */
   waiters: number[];
   /** Goroutines not queued on it whose stacks hold its address (for a mutex: possible holders). */
   referencedBy: number[];
+  /**
+   * sync.Mutex / RWMutex: the goroutines of referencedBy judged from their frames (the runtime does
+   * not record a holder): `likely` when a frame holding the address locked before its current line
+   * and did not unlock since, else `possible`; most likely first.
+   */
+  holders?: MutexHolder[];
   /** The object is a global, or a global word holds its address. */
   global: boolean;
   /** For a mutex: that the runtime does not record the holder; other remarks. */
   note: string | null;
+}
+
+export interface MutexHolder {
+  goid: number;
+  /** The frame that holds the mutex's address (null when only a runtime or sync frame does). */
+  function: string | null;
+  file: string | null;
+  line: number | null;
+  certainty: 'likely' | 'possible';
+  /** For an RWMutex: whether the lock call found is RLock (`read`) or Lock (`write`); null when unknown. */
+  mode: 'read' | 'write' | null;
+  /** What the judgement rests on, in words. */
+  evidence: string;
 }
 
 export interface WaitGroupEntry {
@@ -167,6 +198,7 @@ interface ShapeView {
 class GState {
   waitsOn: string[] = [];
   direction: GoroutineWait['direction'] = null;
+  sleep: GoroutineWait['sleep'] = null;
   constructor(
     readonly g: GoroutineInfo,
     readonly goid: number,
@@ -181,6 +213,10 @@ class GState {
     const { walked, view } = this.src;
     const fr = walked.shape.frames;
     return view.logical.map((l) => ({ function: l.function, file: l.file, line: l.line, sp: walked.sp + BigInt(fr[l.phys]!.spOff) }));
+  }
+  /** The shape walk of a parked goroutine (undefined for one running on a thread). */
+  get shape(): WalkedStack | undefined {
+    return 'walked' in this.src ? this.src.walked : undefined;
   }
   /** Physical frames with their caller's sp, for the live-pointer scan. */
   get phys(): RootFrame[] {
@@ -475,6 +511,88 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
     }
   }
 
+  // Sleep, I/O and sync.Cond records (src/runtime/waitDetails.ts): their structs may come from DWARF.
+  const startNanoAddr = syms.addressOf('time.startNano');
+  const startNano = startNanoAddr !== undefined ? mem.tryReadU64(startNanoAddr) : undefined;
+  let detail: RuntimeLayout | null | undefined;
+  const detailLayout = (): RuntimeLayout | undefined => {
+    if (detail === undefined) {
+      detail = snapshot.layout;
+      if ((!detail.offsets.notifyList || !detail.offsets.pollDesc || !detail.offsets.sudog) && a.cw.binary) {
+        const dwarf = attempt(notes, 'DWARF', () => Dwarf.fromElf(a.cw.binary!));
+        if (dwarf) {
+          const full = completeFromDwarf(detail, dwarf);
+          if (full !== detail) notes.push(`sleep, I/O and sync.Cond records: ${full.note}`);
+          detail = full;
+        }
+      }
+    }
+    return detail ?? undefined;
+  };
+  /** Candidate object addresses of a goroutine: its live pointer values, then every word of its used stack. */
+  const stackWords = function* (st: GState): Generator<bigint> {
+    const live = shapes.live;
+    for (let i = st.liveAt; i < st.liveAt + st.liveCount; i++) yield live.value(i);
+    const sp = st.g.syscallsp !== 0n ? st.g.syscallsp : st.g.schedSp;
+    const n = st.g.stackHi > sp ? Math.min(Number(st.g.stackHi - sp), 64 * 1024) : 0;
+    const buf = n > 0 ? mem.tryRead(sp, n) : undefined;
+    if (buf) for (let o = 0; o + 8 <= buf.length; o += 8) yield buf.readBigUInt64LE(o);
+  };
+  const fdObjects = new Map<number, WaitObject & { addr: bigint }>();
+  const pollObject = (st: GState, dl: RuntimeLayout): string | undefined => {
+    const pr = pollDescOf(mem, dl, st.g.addr, stackWords(st));
+    if (!pr) return undefined;
+    let o = fdObjects.get(Number(pr.pd));
+    if (!o) {
+      const id = `fd ${pr.fd} ${hx(pr.pd)}`;
+      o = { id, addr: pr.pd, kind: 'netpoll fd', address: hx(pr.pd), symbol: null, label: `fd ${pr.fd} (runtime.pollDesc ${hx(pr.pd)})`, poll: { fd: pr.fd, readers: [], writers: [] }, waiters: [], referencedBy: [], global: false, note: 'found on the goroutine\'s stack; pollDesc.rg/wg names the waiting goroutine (netpoll.go)' };
+      fdObjects.set(Number(pr.pd), o);
+      objects.set(id, o);
+    }
+    (pr.mode === 'read' ? o.poll!.readers : o.poll!.writers).push(st.goid);
+    o.waiters.push(st.goid);
+    return o.id;
+  };
+  const conds = new Map<number, { obj: WaitObject & { addr: bigint }; gs: Set<number> } | null>();
+  const condObject = (st: GState, dl: RuntimeLayout): string | undefined => {
+    const me = Number(st.g.addr);
+    const look = (list: bigint): string | undefined => {
+      let c = conds.get(Number(list));
+      if (c === undefined) {
+        const nl = readNotifyList(mem, dl, list);
+        if (nl && nl.waiters.some((w) => w.g === st.g.addr)) {
+          const addr = list - COND_NOTIFY_OFFSET;
+          const id = `sync.Cond ${hx(addr)}`;
+          const symbol = dataSyms.at(addr);
+          const tickets = nl.waiters.map((w) => ({ goid: goidOfG(w.g) ?? -1, ticket: w.ticket }));
+          const obj: WaitObject & { addr: bigint } = {
+            id,
+            addr,
+            kind: 'sync.Cond',
+            address: hx(addr),
+            symbol,
+            label: `sync.Cond ${hx(addr)}${symbol ? ` (${symbol})` : ''}: ${nl.waiters.length} waiter${nl.waiters.length === 1 ? '' : 's'}, tickets wait ${nl.wait} notify ${nl.notify}`,
+            cond: { wait: nl.wait, notify: nl.notify, tickets },
+            waiters: tickets.map((t) => t.goid).filter((g) => g >= 0),
+            referencedBy: [],
+            global: false,
+            note: 'found on the goroutine\'s stack; its notifyList (sema.go) queues the waiting goroutines',
+          };
+          objects.set(id, obj);
+          c = { obj, gs: new Set(nl.waiters.map((w) => Number(w.g))) };
+        } else c = nl ? undefined : null;
+        if (c !== undefined) conds.set(Number(list), c);
+      }
+      return c && c.gs.has(me) ? c.obj.id : undefined;
+    };
+    for (const w of stackWords(st)) {
+      if (w === 0n || w % 8n !== 0n) continue;
+      const id = look(w + COND_NOTIFY_OFFSET) ?? look(w);
+      if (id) return id;
+    }
+    return undefined;
+  };
+
   for (const st of states) {
     const base = st.g.status & ~G_SCAN;
     if (base !== 4) continue;
@@ -489,6 +607,15 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
       }
       objects.get(id)!.waiters.push(st.goid);
       st.waitsOn.push(id);
+    } else if (reason === 'sleep') {
+      const sl = attempt(notes, `goroutine ${st.goid} timer`, () => sleepOf(mem, snapshot.layout, st.g.addr));
+      if (sl) st.sleep = { until: sl.when.toString(), sinceStart: startNano !== undefined ? Number(sl.when - startNano) / 1e9 : null, source: sl.source };
+    } else if (reason === 'IO wait' || reason === 'sync.Cond.Wait') {
+      const dl = detailLayout();
+      if (!dl) continue;
+      const found = reason === 'IO wait' ? pollObject(st, dl) : condObject(st, dl);
+      if (found) st.waitsOn.push(found);
+      else notes.push(`goroutine ${st.goid} [${reason}]: no ${reason === 'IO wait' ? 'pollDesc naming it' : 'sync.Cond whose queue holds it'} among its stack words`);
     } else if (SEMA_REASONS.has(reason)) {
       const q = semaOf.get(Number(st.g.addr));
       if (!q) {
@@ -538,13 +665,62 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
       if (buf) scanWords(buf, keys, (addr) => (targets.get(addr)!.global = true));
     }
   }
-  for (const o of objects.values()) {
-    if (o.kind === 'sync.Mutex' || o.kind === 'sync.RWMutex') {
-      const locked = o.mutex?.locked ?? o.rwmutex?.w.locked ?? false;
-      o.note =
-        'the runtime does not record which goroutine holds a mutex' +
-        (o.referencedBy.length > 0 ? `; ${list(o.referencedBy)} hold its address on their stacks and are not queued on it (possible holders)` : locked ? '; no live goroutine outside its queue holds its address on its stack' : '');
+  // Mutex holders from the frames (src/runtime/lockHolders.ts): which frame holds the address in a
+  // live slot, and whether its code locked a mutex before its current line without unlocking.
+  const lockCalls = new LockCalls(syms.pclntab, mem);
+  const holdingFrames = (st: GState, addr: bigint): number[] => {
+    const out = new Set<number>();
+    const phys = st.phys;
+    // A slot is frame i's when it lies in its locals [sp, fp) or its incoming arguments (the spill
+    // area above fp, in the caller's frame: the register ABI spills arguments there).
+    const argsOf = phys.map((f) => BigInt(Math.max(0, syms.pclntab.funcForPC(f.pc)?.args ?? 0)));
+    const frameOf = (slot: bigint): number[] => phys.flatMap((f, i) => ((slot >= f.sp && slot < f.fp) || (slot >= f.fp && slot < f.fp + argsOf[i]!) ? [i] : []));
+    if (st.shape) {
+      const sp = st.shape.sp;
+      for (let k = 0; k < st.liveCount; k++) {
+        if (shapes.live.value(st.liveAt + k) !== addr) continue;
+        for (const i of frameOf(sp + BigInt(st.shape.shape.liveSlots[k]!))) out.add(i);
+      }
+    } else {
+      liveStackPointers(syms.pclntab, mem, phys, (slot, v) => {
+        if (v !== addr) return;
+        for (const i of frameOf(slot)) out.add(i);
+      });
     }
+    return [...out].sort((x, y) => x - y);
+  };
+  for (const o of objects.values()) {
+    if (o.kind !== 'sync.Mutex' && o.kind !== 'sync.RWMutex') continue;
+    const holders: MutexHolder[] = [];
+    for (const goid of o.referencedBy) {
+      const st = byGoid.get(goid);
+      if (!st) continue;
+      const phys = st.phys;
+      const frames = st.frames;
+      let best: MutexHolder | undefined;
+      for (const i of holdingFrames(st, o.addr)) {
+        const pf = phys[i]!;
+        const lf = frames.find((f) => f.sp === pf.sp) ?? frames[frames.length - 1];
+        if (!lf || lf.function.startsWith('runtime.') || /^(internal\/)?sync\./.test(lf.function)) continue;
+        const call = pf.exact ? undefined : lockCalls.heldAt(pf.pc);
+        const at = `${lf.function} (${lf.file}:${lf.line})`;
+        const h: MutexHolder = call
+          ? { goid, function: lf.function, file: lf.file, line: lf.line, certainty: 'likely', mode: call.kind === 'rlock' ? 'read' : o.kind === 'sync.RWMutex' && /RWMutex/.test(call.callee) ? 'write' : o.kind === 'sync.Mutex' ? 'write' : null, evidence: `${at} holds ${o.address} in a live stack slot and calls ${call.callee} before its current line, with no unlock call in between: it has not returned` }
+          : { goid, function: lf.function, file: lf.file, line: lf.line, certainty: 'possible', mode: null, evidence: `${at} holds ${o.address} in a live stack slot; no lock call before its current line was found in its code` };
+        if (!best || (best.certainty === 'possible' && h.certainty === 'likely')) best = h;
+      }
+      holders.push(best ?? { goid, function: null, file: null, line: null, certainty: 'possible', mode: null, evidence: `its stack holds ${o.address} in a live slot of a runtime or sync frame` });
+    }
+    holders.sort((x, y) => (x.certainty === y.certainty ? x.goid - y.goid : x.certainty === 'likely' ? -1 : 1));
+    o.holders = holders;
+    const locked = o.mutex?.locked ?? (o.rwmutex ? o.rwmutex.w.locked || o.rwmutex.readersHolding > 0 : false);
+    const likely = holders.filter((h) => h.certainty === 'likely').map((h) => h.goid);
+    const possible = holders.filter((h) => h.certainty === 'possible').map((h) => h.goid);
+    o.note =
+      'the runtime does not record which goroutine holds a mutex' +
+      (likely.length > 0 ? `; ${list(likely)} likely ${verb(likely, 'hold')} it (a frame holds its address and locked before its current line)` : '') +
+      (possible.length > 0 ? `; ${list(possible)} ${verb(possible, 'hold')} its address on ${possible.length === 1 ? 'its stack' : 'their stacks'} and ${possible.length === 1 ? 'is' : 'are'} not queued on it (possible holders)` : '') +
+      (holders.length === 0 && locked ? '; no live goroutine outside its queue holds its address on its stack' : '');
   }
 
   // 4. Per-goroutine model and groups.
@@ -594,6 +770,7 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
       userFrame: uf ? { function: uf.function, file: uf.file, line: uf.line } : null,
       waitsOn: st.waitsOn,
       direction: st.direction,
+      sleep: st.sleep,
     });
     const objKey = st.waitsOn.length === 1 ? st.waitsOn[0]! : st.waitsOn.length > 0 ? st.waitsOn.join(' | ') : `(${g.tracebackStatus})`;
     add(byObject, objKey, () => (st.waitsOn.length > 0 ? st.waitsOn.map((id) => objects.get(id)?.label ?? id).join(' | ') : `no wait object [${g.tracebackStatus}]`), st.goid);
@@ -699,7 +876,11 @@ function syncObject(mem: Memory, ref: SyncObjectRef, goVersion: string, dataSyms
   } else if (state?.kind === 'sync.RWMutex') {
     o.rwmutex = state.rwmutex;
     const r = state.rwmutex;
-    desc = `${r.writerPending ? 'a writer holds or waits for it' : 'no writer'}, ${r.readers} reader${r.readers === 1 ? '' : 's'}${r.writerPending ? `, ${r.departingReaders} departing` : ''}; w: ${mutexText(r.w)}`;
+    const rd = (n: number) => `${n} reader${n === 1 ? '' : 's'}`;
+    desc =
+      (r.writer === 'none' ? `no writer, ${rd(r.readersHolding)} hold${r.readersHolding === 1 ? 's' : ''} it` : r.writer === 'waiting' ? `a writer waits for ${rd(r.readersHolding)} holding it to leave` : 'a writer holds it') +
+      (r.readersWaiting > 0 ? `, ${rd(r.readersWaiting)} wait${r.readersWaiting === 1 ? 's' : ''} behind the writer` : '') +
+      `; w: ${mutexText(r.w)}`;
   } else if (state?.kind === 'sync.WaitGroup') {
     o.waitGroup = state.waitGroup;
     desc = `counter ${state.waitGroup.counter}, ${state.waitGroup.waiters} waiter${state.waitGroup.waiters === 1 ? '' : 's'}`;
@@ -719,8 +900,15 @@ function describeObject(o: WaitObject, byGoid: ReadonlyMap<number, GState>): str
     case 'sync.Mutex':
     case 'sync.RWMutex': {
       const locked = o.mutex?.locked ?? o.rwmutex?.w.locked ?? o.rwmutex?.writerPending ?? false;
+      const likely = (o.holders ?? []).filter((h) => h.certainty === 'likely');
+      const doing = (goid: number): string => {
+        const st = byGoid.get(goid);
+        return st ? ` and waits [${st.g.tracebackStatus}]${st.waitsOn.length > 0 ? ` on ${st.waitsOn.join(' or ')}` : ''}` : '';
+      };
       const holder =
-        o.referencedBy.length > 0
+        likely.length > 0
+          ? `the runtime does not record the holder; ${likely.map((h) => `goroutine ${h.goid} likely holds it (${h.function} at ${h.file}:${h.line} locked it and has not returned)${doing(h.goid)}`).join('; ')}`
+          : o.referencedBy.length > 0
           ? `the runtime does not record the holder; ${who(o.referencedBy)} hold its address on their stacks and may hold it`
           : locked
             ? 'the runtime does not record the holder and no live goroutine outside its queue refers to it: the goroutine that locked it has exited (or lost the reference)'
@@ -737,6 +925,10 @@ function describeObject(o: WaitObject, byGoid: ReadonlyMap<number, GState>): str
     }
     case 'nil channel':
       return `${who(o.waiters)} block on a nil channel`;
+    case 'sync.Cond':
+      return `${who(o.waiters)} ${verb(o.waiters, 'wait')} in Wait on ${o.label}${o.referencedBy.length > 0 ? `; ${who(o.referencedBy)} could Signal it but ${o.referencedBy.length === 1 ? 'is' : 'are'} blocked too` : '; no other goroutine refers to it'}`;
+    case 'netpoll fd':
+      return `${who(o.waiters)} ${verb(o.waiters, 'wait')} for I/O on ${o.label}`;
     case 'semaphore':
       return `${who(o.waiters)} ${verb(o.waiters, 'wait')} on ${o.label}`;
   }

@@ -18,6 +18,7 @@ const g = (goid: number, waitReason: string | null, user: WaitFrame, waitsOn: st
   userFrame: user,
   waitsOn,
   direction: null,
+  sleep: null,
 });
 const mutex: WaitObject = {
   id: 'sync.Mutex 0x5000',

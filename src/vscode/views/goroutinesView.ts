@@ -416,6 +416,10 @@ function objectIcon(o: WaitObject): string {
       return 'lock';
     case 'sync.WaitGroup':
       return 'watch';
+    case 'sync.Cond':
+      return 'bell';
+    case 'netpoll fd':
+      return 'plug';
     case 'semaphore':
       return 'symbol-number';
   }
