@@ -152,7 +152,7 @@ export interface WaitsModel {
   objects: WaitObject[];
   groups: { byObject: WaitGroupEntry[]; byReason: WaitGroupEntry[]; byUserFrame: WaitGroupEntry[]; byCreator: WaitGroupEntry[] };
   deadlock: { explanation: string; cycles: number[][] } | null;
-  leaks: { rule: string; suspects: { object: string; goroutines: number[]; explanation: string }[] };
+  leaks: { rule: string; basis: string; suspects: { object: string; goroutines: number[]; explanation: string }[] };
   throwers: WaitThrower[];
   mapRace: MapRace | null;
   /** Where the layout of the wait records came from; what could not be read. */
@@ -176,7 +176,10 @@ export function waitsReport(w: WaitsModel): { waits: WaitsSection; throwers: Wai
 export const WAITSINCE_NOTE =
   'waitSince is g.waitsince: the runtime stamps it at the first garbage collection that sees the goroutine blocked, so it is a lower bound on when it blocked (nanotime), and absent when no GC ran since';
 export const LEAK_RULE =
-  'a channel whose waiters are all blocked on it, that no other goroutine stack and no global references (heap references are not followed), or a nil channel';
+  'an object that goroutines are blocked on and that nothing else can reach to release them: a channel, sync.Cond or WaitGroup (counter above zero) that no other goroutine\'s live stack slots and no global word reference; a locked sync.Mutex/RWMutex that no goroutine outside its queue holds in its frames; a nil channel';
+/** What the leak rule does not see (reported with it). */
+export const LEAK_BASIS =
+  'based on the live stack slots of every goroutine (the GC\'s stack maps) and every word of the data and bss segments; references held only in heap objects are not followed: the heap walk (CoreEngine.heap()) gives one shortest retention path from any root, the runtime\'s own bookkeeping included (allgs -> g -> sudog -> channel), not reachability from the running goroutines alone';
 
 const hx = (n: bigint): string => '0x' + n.toString(16);
 const CHAN_REASONS = new Set(['chan receive', 'chan send', 'select', 'chan receive (synctest)', 'chan send (synctest)', 'select (synctest)', 'chan receive (durable)', 'chan send (durable)', 'select (durable)']);
@@ -344,14 +347,52 @@ export interface WaitsOptions {
   maxFrames?: number;
 }
 
+/** What every goroutine waits on, computed at once (blocks until done). */
 export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
+  const steps = waitSteps(a, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+export interface WaitsAsyncOptions extends WaitsOptions {
+  /** Stops the computation between two slices (rejects with the signal's reason). */
+  signal?: AbortSignal;
+  /** Longest run without giving the event loop a turn, in ms (default 25). */
+  sliceMs?: number;
+}
+
+/**
+ * analyzeWaits in slices of at most `sliceMs`, giving the event loop a turn between them (the VS
+ * Code extension host stays responsive on 100,000 goroutines). Reading allm/allgs (the runtime
+ * snapshot, shared with crash()) is one step of its own.
+ */
+export async function analyzeWaitsAsync(a: CoreAnalysis, opts: WaitsAsyncOptions = {}): Promise<Waits> {
+  const slice = opts.sliceMs ?? 25;
+  const steps = waitSteps(a, opts);
+  let start = performance.now();
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (performance.now() - start >= slice) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      start = performance.now();
+    }
+  }
+}
+
+/** The computation, yielding every few hundred goroutines (a driver decides when to pause). */
+function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, Waits, undefined> {
+  let ticks = 0;
   const notes: string[] = [WAITSINCE_NOTE];
   const empty: Waits = {
     goroutines: [],
     objects: [],
     groups: { byObject: [], byReason: [], byUserFrame: [], byCreator: [] },
     deadlock: null,
-    leaks: { rule: LEAK_RULE, suspects: [] },
+    leaks: { rule: LEAK_RULE, basis: LEAK_BASIS, suspects: [] },
     throwers: [],
     mapRace: null,
     notes,
@@ -364,6 +405,7 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
   const mem = a.cw.memory;
   const syms = a.syms;
   const snapshot: RuntimeSnapshot | undefined = attempt(notes, 'runtime state', () => a.snapshot());
+  yield;
   if (!snapshot) return empty;
   notes.push(...snapshot.notes);
   const wo = waitLayout(a, snapshot.layout, notes);
@@ -391,6 +433,7 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
   const waitingOn = new Map<number, bigint[]>();
   if (wo) {
     for (const g of snapshot.goroutines.goroutines) {
+      if ((++ticks & 255) === 0) yield;
       if ((g.status & ~G_SCAN) !== 4 || !CHAN_REASONS.has(g.waitReasonString ?? '')) continue;
       try {
         waitingOn.set(Number(g.addr), waitingChannels(mem, wo, g.addr, g.waiting));
@@ -435,6 +478,7 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
   const order = gs.map((g, i) => ({ i, sp: Number(g.syscallsp !== 0n ? g.syscallsp : g.schedSp) })).sort((x, y) => x.sp - y.sp);
   const made: GState[] = new Array<GState>(gs.length);
   for (const { i } of order) {
+    if ((++ticks & 255) === 0) yield;
     const g = gs[i]!;
     const goid = Number(g.goid);
     const t = threadOf.get(Number(g.addr));
@@ -594,6 +638,7 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
   };
 
   for (const st of states) {
+    if ((++ticks & 255) === 0) yield;
     const base = st.g.status & ~G_SCAN;
     if (base !== 4) continue;
     const reason = st.g.waitReasonString ?? '';
@@ -641,6 +686,7 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
   const waiterSets = new Map<WaitObject, Set<number>>();
   if (targets.size > 0) {
     for (const st of states) {
+      if ((++ticks & 255) === 0) yield;
       const live = shapes.live;
       let seen: Set<bigint> | undefined;
       for (let i = st.liveAt; i < st.liveAt + st.liveCount; i++) {
@@ -749,6 +795,7 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
     return w;
   };
   for (const st of states) {
+    if ((++ticks & 255) === 0) yield;
     const g = st.g;
     const waiting = (g.status & ~G_SCAN) === 4;
     const uf = st.userFrame ?? startFrame(g.startpc);
@@ -793,13 +840,19 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
       suspects.push({ object: o.id, goroutines: o.waiters, explanation: `${list(o.waiters)} block forever on a nil channel or an empty select` });
       continue;
     }
-    if (o.kind !== 'channel' || o.waiters.length === 0) continue;
-    if (o.referencedBy.length > 0 || o.global) continue;
-    suspects.push({
-      object: o.id,
-      goroutines: o.waiters,
-      explanation: `${list(o.waiters)} wait on ${o.label}; no other goroutine's stack and no global refers to it: nobody can ${o.channel!.recvq.length > 0 ? 'send to' : 'receive from'} it`,
-    });
+    if (o.waiters.length === 0 || o.global) continue;
+    let why: string | undefined;
+    if (o.kind === 'channel' && o.referencedBy.length === 0) {
+      why = `no other goroutine's stack and no global refers to it: nobody can ${o.channel!.recvq.length > 0 ? 'send to' : 'receive from'} it`;
+    } else if (o.kind === 'sync.Cond' && o.referencedBy.length === 0) {
+      why = "no other goroutine's stack and no global refers to it: nobody can Signal or Broadcast it";
+    } else if (o.kind === 'sync.WaitGroup' && o.referencedBy.length === 0 && (o.waitGroup?.counter ?? 0) > 0) {
+      why = `its counter is ${o.waitGroup!.counter} and no other goroutine's stack and no global refers to it: nobody can call Done`;
+    } else if ((o.kind === 'sync.Mutex' || o.kind === 'sync.RWMutex') && (o.holders ?? []).length === 0) {
+      const locked = o.mutex?.locked ?? (o.rwmutex ? o.rwmutex.w.locked || o.rwmutex.readersHolding > 0 : false);
+      if (locked) why = 'it is locked and no goroutine outside its queue holds its address in its frames: whoever locked it has exited or dropped it';
+    }
+    if (why) suspects.push({ object: o.id, goroutines: o.waiters, explanation: `${list(o.waiters)} ${verb(o.waiters, 'wait')} on ${o.label}; ${why}` });
   }
 
   // 6. Deadlock paragraph and channel cycles.
@@ -856,7 +909,7 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
     objects: objectList,
     groups: { byObject: group(byObject), byReason: group(byReason), byUserFrame: group(byUserFrame), byCreator: group(byCreator) },
     deadlock,
-    leaks: { rule: LEAK_RULE, suspects },
+    leaks: { rule: LEAK_RULE, basis: LEAK_BASIS, suspects },
     throwers,
     mapRace,
     notes,

@@ -63,7 +63,7 @@ const waits: Waits = {
     byCreator: [entry(`main.main ${file}:32`, '', [18, 19]), entry('(no creator)', '(no creator)', [1]), entry('c33', '', [20]), entry('c34', '', [21])],
   },
   deadlock: null,
-  leaks: { rule: '', suspects: [] },
+  leaks: { rule: '', basis: '', suspects: [] },
   throwers: [],
   mapRace: null,
   notes: [],
