@@ -8,7 +8,10 @@ import { openCore, type CoreEngine } from '../../src/analysis/engine.js';
 import { waitsReport } from '../../src/analysis/waits.js';
 import { runCli } from '../../src/report/cli.js';
 import type { Report } from '../../src/analysis/report.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { delvePrint } from '../support/delvePrint.js';
+import { validate, type Schema } from '../support/jsonSchema.js';
 import { fixture, provisionedGoVersions, type Fixture } from '../support/fixtures.js';
 
 /** The traceback's goroutines: id, bracketed status, and the function names of its frames. */
@@ -52,6 +55,7 @@ async function report(fx: Fixture): Promise<Report> {
 }
 
 const sorted = (a: readonly number[]) => [...a].sort((x, y) => x - y);
+const schema = JSON.parse(readFileSync(join(__dirname, '..', '..', 'schemas', 'report.schema.json'), 'utf8')) as Schema;
 
 describe('wait objects, deadlocks, leaks and throwers', () => {
   for (const minor of provisionedGoVersions()) {
@@ -83,7 +87,11 @@ describe('wait objects, deadlocks, leaks and throwers', () => {
 
     it(`Go ${minor}: sleep, I/O, sync.Cond, RWMutex starvation and a mutex holder, against the fixture's printout and Delve`, async () => {
       const fx = fixture('wait-kinds', minor);
-      const w = (await report(fx)).runtime!.waits!;
+      const r = await report(fx);
+      const errors: string[] = [];
+      validate(schema, schema, r, '$', errors);
+      assert.deepEqual(errors, [], 'the report follows schemas/report.schema.json');
+      const w = r.runtime!.waits!;
       const printed = /^objects: cond=(0x[0-9a-f]+) rwmutex=(0x[0-9a-f]+) mutex=(0x[0-9a-f]+) pipe-fd=(\d+)$/m.exec(fx.traceback);
       assert.ok(printed, 'the fixture printed its objects');
       const [, condAddr, rwAddr, muAddr, fd] = printed;
