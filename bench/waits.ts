@@ -6,13 +6,14 @@
 // first call: the stacks walked once per shape, the runtime's wait records, references,
 // groupings, leak suspects); then waits recomputed on the same analysis (median of N runs: the
 // cost of waits itself once the goroutines were read). Issue 13's target: 300 ms for 10,000
-// goroutines. The machine's load average and the process's peak RSS are printed beside the
+// goroutines. Then waitsAsync (as the Goroutines view asks) with the longest wait of the event loop
+// for a turn meanwhile. The machine's load average and the process's peak RSS are printed beside the
 // figures: on a shared machine, read them against the load.
 // Usage: node --import tsx bench/waits.ts [--runs N] [--sizes 1k,10k,100k] [goMinor ...]
 //   (default: 3 runs, every size, Go 1.22 and 1.27)
 import { loadavg } from 'node:os';
 import { openCore } from '../src/analysis/engine.js';
-import { analyzeWaits } from '../src/analysis/waits.js';
+import { analyzeWaits, analyzeWaitsAsync } from '../src/analysis/waits.js';
 import { fixture } from '../test/support/fixtures.js';
 
 const SIZES: Record<string, string> = { '1k': 'goroutines-1k', '10k': 'many-goroutines', '100k': 'goroutines-100k' };
@@ -34,33 +35,55 @@ const time = <T>(f: () => T): [T, number] => {
   const r = f();
   return [r, performance.now() - s];
 };
+const timeAsync = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
+  const s = performance.now();
+  const r = await f();
+  return [r, performance.now() - s];
+};
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
-for (const minor of minors) {
-  for (const size of sizes) {
-    const name = SIZES[size];
-    if (!name) throw new Error(`unknown size ${size} (one of ${Object.keys(SIZES).join(', ')})`);
-    const fx = fixture(name, minor);
-    const [engine, openMs] = time(() => openCore(fx.core, { binary: fx.prog }));
-    try {
-      const [, reportMs] = time(() => engine.report());
-      const [, crashMs] = time(() => engine.crash());
-      const [w, waitsMs] = time(() => engine.waits());
-      const again: number[] = [];
-      for (let i = 0; i < runs; i++) again.push(time(() => analyzeWaits(engine.analysis))[1]);
-      const waiting = w.goroutines.filter((g) => g.waitsOn.length > 0).length;
-      console.log(
-        `go${minor} ${size} (${fx.fixture}, ${fx.goVersion}): ${w.goroutines.length} goroutines, ${waiting} with a wait object, ${w.objects.length} objects, ` +
-          `${w.groups.byObject.length}/${w.groups.byReason.length}/${w.groups.byUserFrame.length}/${w.groups.byCreator.length} groups ` +
-          `(object/reason/user frame/creator), ${w.leaks.suspects.length} leak suspects`,
-      );
-      console.log(
-        `  open ${ms(openMs)}; report() ${ms(reportMs)}; crash() ${ms(crashMs)}; waits() ${ms(waitsMs)}; ` +
-          `waits again median ${ms(median(again))} (min ${ms(Math.min(...again))}, ${runs} runs); ` +
-          `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
-      );
-    } finally {
-      engine.close();
+async function main(): Promise<void> {
+  for (const minor of minors) {
+    for (const size of sizes) {
+      const name = SIZES[size];
+      if (!name) throw new Error(`unknown size ${size} (one of ${Object.keys(SIZES).join(', ')})`);
+      const fx = fixture(name, minor);
+      const [engine, openMs] = time(() => openCore(fx.core, { binary: fx.prog }));
+      try {
+        const [, reportMs] = time(() => engine.report());
+        const [, crashMs] = time(() => engine.crash());
+        const [w, waitsMs] = time(() => engine.waits());
+        const again: number[] = [];
+        for (let i = 0; i < runs; i++) again.push(time(() => analyzeWaits(engine.analysis))[1]);
+        // As the Goroutines view asks: in slices; the longest time the event loop waited for a turn.
+        let last = performance.now();
+        let longest = 0;
+        const tick = setInterval(() => {
+          const now = performance.now();
+          longest = Math.max(longest, now - last);
+          last = now;
+        }, 1);
+        const [, asyncMs] = await timeAsync(() => analyzeWaitsAsync(engine.analysis));
+        clearInterval(tick);
+        const waiting = w.goroutines.filter((g) => g.waitsOn.length > 0).length;
+        console.log(
+          `go${minor} ${size} (${fx.fixture}, ${fx.goVersion}): ${w.goroutines.length} goroutines, ${waiting} with a wait object, ${w.objects.length} objects, ` +
+            `${w.groups.byObject.length}/${w.groups.byReason.length}/${w.groups.byUserFrame.length}/${w.groups.byCreator.length} groups ` +
+            `(object/reason/user frame/creator), ${w.leaks.suspects.length} leak suspects`,
+        );
+        console.log(
+          `  open ${ms(openMs)}; report() ${ms(reportMs)}; crash() ${ms(crashMs)}; waits() ${ms(waitsMs)}; ` +
+            `waits again median ${ms(median(again))} (min ${ms(Math.min(...again))}, ${runs} runs); ` +
+            `waitsAsync ${ms(asyncMs)}, longest event-loop wait ${ms(longest)}; ` +
+            `load average ${loadavg()
+              .map((l) => l.toFixed(1))
+              .join(' ')}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+        );
+      } finally {
+        engine.close();
+      }
     }
   }
 }
+
+void main();

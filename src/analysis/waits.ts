@@ -629,6 +629,8 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       }
       return c && c.gs.has(me) ? c.obj.id : undefined;
     };
+    // A Cond already read whose queue holds this goroutine: that queue is the proof.
+    for (const c of conds.values()) if (c && c.gs.has(me)) return c.obj.id;
     for (const w of stackWords(st)) {
       if (w === 0n || w % 8n !== 0n) continue;
       const id = look(w + COND_NOTIFY_OFFSET) ?? look(w);
@@ -653,7 +655,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       objects.get(id)!.waiters.push(st.goid);
       st.waitsOn.push(id);
     } else if (reason === 'sleep') {
-      const sl = attempt(notes, `goroutine ${st.goid} timer`, () => sleepOf(mem, snapshot.layout, st.g.addr));
+      const sl = attempt(notes, `goroutine ${st.goid} timer`, () => sleepOf(mem, snapshot.layout, st.g));
       if (sl) st.sleep = { until: sl.when.toString(), sinceStart: startNano !== undefined ? Number(sl.when - startNano) / 1e9 : null, source: sl.source };
     } else if (reason === 'IO wait' || reason === 'sync.Cond.Wait') {
       const dl = detailLayout();

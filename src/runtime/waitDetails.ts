@@ -31,22 +31,19 @@ export interface SleepRecord {
   source: string;
 }
 
-/** The wake-up time of a goroutine in time.Sleep (wait reason `sleep`), or undefined. */
-export function sleepOf(mem: Memory, layout: RuntimeLayout, gAddr: bigint): SleepRecord | undefined {
-  const g = layout.offsets.g;
-  if (g.sleepWhen) {
-    const when = readField(mem, gAddr, g.sleepWhen);
-    return when > 0n ? { when, source: 'g.sleepWhen' } : undefined;
-  }
+/**
+ * The wake-up time of a goroutine in time.Sleep (wait reason `sleep`), or undefined. `g` carries
+ * g.timer and g.sleepWhen as read with the g (goroutines.ts); only 1.19-1.22 read the timer.
+ */
+export function sleepOf(mem: Memory, layout: RuntimeLayout, g: { timer: bigint | undefined; sleepWhen: bigint | undefined }): SleepRecord | undefined {
+  if (layout.offsets.g.sleepWhen) return g.sleepWhen !== undefined && g.sleepWhen > 0n ? { when: g.sleepWhen, source: 'g.sleepWhen' } : undefined;
   const t = layout.offsets.timer;
-  if (!g.timer || !t) return undefined;
-  const timer = readField(mem, gAddr, g.timer);
-  if (timer === 0n) return undefined;
+  if (!t || !g.timer) return undefined;
   if (t.nextwhen) {
-    const next = readField(mem, timer, t.nextwhen);
+    const next = readField(mem, g.timer, t.nextwhen);
     if (next > 0n) return { when: next, source: 'g.timer.nextwhen' };
   }
-  const when = readField(mem, timer, t.when);
+  const when = readField(mem, g.timer, t.when);
   return when > 0n ? { when, source: 'g.timer.when' } : undefined;
 }
 

@@ -92,9 +92,9 @@ describe('wait objects, deadlocks, leaks and throwers', () => {
       validate(schema, schema, r, '$', errors);
       assert.deepEqual(errors, [], 'the report follows schemas/report.schema.json');
       const w = r.runtime!.waits!;
-      const printed = /^objects: cond=(0x[0-9a-f]+) rwmutex=(0x[0-9a-f]+) mutex=(0x[0-9a-f]+) pipe-fd=(\d+)$/m.exec(fx.traceback);
+      const printed = /^panic: wait kinds: cond=(0x[0-9a-f]+) rwmutex=(0x[0-9a-f]+) mutex=(0x[0-9a-f]+) pipe-fd=(\d+) sleeper started at .* m=\+([0-9.]+)$/m.exec(fx.traceback);
       assert.ok(printed, 'the fixture printed its objects');
-      const [, condAddr, rwAddr, muAddr, fd] = printed;
+      const [, condAddr, rwAddr, muAddr, fd, mono] = printed;
       const status = (g: number) => printedGoroutines(fx.traceback).find((p) => p.goid === g)?.status;
       const one = (fn: string): number => {
         const gs = printedIn(fx.traceback, fn);
@@ -107,7 +107,7 @@ describe('wait objects, deadlocks, leaks and throwers', () => {
       // time.Sleep(42 * time.Minute) right after printing time.Now(): m=+<seconds since time.startNano>.
       const sleeper = one('main.sleeper');
       assert.equal(status(sleeper), 'sleep');
-      const m = Number(/^sleeper starts at .* m=\+([0-9.]+)$/m.exec(fx.traceback)?.[1]);
+      const m = Number(mono);
       const sl = gw(sleeper).sleep;
       assert.ok(sl && sl.sinceStart !== null, JSON.stringify(sl));
       assert.ok(Math.abs(sl.sinceStart - (42 * 60 + m)) < 0.1, `wakes ${sl.sinceStart}s after start, expected ${42 * 60 + m}`);
