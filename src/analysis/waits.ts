@@ -1,9 +1,17 @@
 // What every goroutine waits on, who blocks whom, deadlocks, leak suspects, every goroutine that
-// threw and the map of a concurrent map write: the engine's model behind `CoreEngine.waits()`,
-// the `runtime.waits` and `runtime.throwers` sections of `go-core report` and the Goroutines view.
-// Built from the runtime's own records (src/runtime/waitRecords.ts: g.waiting sudogs, hchan
-// queues, the semaphore table's treaps; src/runtime/syncObjects.ts: the sync object of a
-// semaphore) and from stack words (which goroutines' stacks hold an object's address).
+// threw and the map of a concurrent map write: the engine's model behind `CoreEngine.waits()` /
+// `waitsAsync()`, the `runtime.waits` and `runtime.throwers` sections of `go-core report` and the
+// Goroutines view. Built from the runtime's own records (src/runtime/waitRecords.ts: g.waiting
+// sudogs, hchan queues, the semaphore table's treaps; src/runtime/syncObjects.ts: the sync object
+// of a semaphore; src/runtime/waitDetails.ts: time.Sleep's wake-up, the pollDesc of an I/O wait,
+// the notifyList of a sync.Cond) and from stack words (which goroutines' stacks hold an object's
+// address; src/runtime/lockHolders.ts: which frames locked a mutex).
+//
+// Cost: the stacks of parked goroutines are walked once per shape (src/runtime/stackShapes.ts:
+// thousands of goroutines in a few call chains), each used stack read once in address order; the
+// runtime snapshot (allm, allgs) is shared with crash(); no per-goroutine map keyed by bigint.
+// The computation is a generator that yields every 256 goroutines: analyzeWaits runs it at once,
+// analyzeWaitsAsync in slices that give the event loop a turn.
 //
 // Rules, stated once:
 // - waitSince: g.waitsince, stamped by the GC the first time it sees the goroutine blocked
@@ -13,15 +21,16 @@
 //   hold the object's address, other than those queued on it. Heap objects are not followed: an
 //   object reachable only through the heap is not seen as referenced. Globals: any word of the
 //   data and bss segments (conservative).
-// - leak suspect (the idea of Go 1.26's goroutine leak profile, found from the core): a channel
-//   whose waiters are all blocked on it, that no other goroutine's stack references, that no
-//   global holds (no data or bss word equals its address), or a nil channel.
+// - leak suspect (the idea of Go 1.26's goroutine leak profile, found from the core): LEAK_RULE and
+//   LEAK_BASIS below, reported with the suspects.
 // - deadlock: when the crash is `all goroutines are asleep` (runtime.checkdead on the crashing
 //   thread), one paragraph from the objects: each object with its waiters and state, the channel
 //   cycles (A waits on X, which only B also references, and B waits on Y, which only A
-//   references), and for a locked mutex that no live stack references, that its locker exited.
+//   references), for a mutex its likely holder and what that one waits on, and for a locked mutex
+//   that no live stack references, that its locker exited.
 // - mutex holders: the runtime does not record them; goroutines whose stacks hold the mutex's
-//   address and that are not queued on it are listed as possible holders.
+//   address and that are not queued on it are judged from their frames (lockHolders.ts): `likely`
+//   when the frame holding the address locked before its current line, else `possible`.
 import { Dwarf } from '../core/dwarf.js';
 import { CoreReadError } from '../core/errors.js';
 import { PF_W } from '../core/elfTypes.js';
@@ -34,7 +43,7 @@ import { attempt, type RuntimeSnapshot } from '../runtime/snapshot.js';
 import { liveStackPointers, type RootFrame } from '../runtime/stackRoots.js';
 import { rootFrames, StackShapes, type StackShape, type WalkedStack } from '../runtime/stackShapes.js';
 import { LockCalls } from '../runtime/lockHolders.js';
-import { COND_NOTIFY_OFFSET, pollDescOf, readNotifyList, sleepOf } from '../runtime/waitDetails.js';
+import { COND_NOTIFY_OFFSET, pollDescOf, readNotifyList, sleepOf, type NotifyListRecord } from '../runtime/waitDetails.js';
 import { readSyncState, syncObjectOf, type MutexState, type RWMutexState, type SyncObjectRef, type WaitGroupState } from '../runtime/syncObjects.js';
 import { readChannel, waitingChannels, SEM_TAB_SIZE, walkSemtable, waitOffsets, type ChannelRecord, type QueuedG, type WaitOffsets } from '../runtime/waitRecords.js';
 import type { CoreAnalysis } from './coreAnalysis.js';
@@ -340,7 +349,9 @@ function add(m: Map<string, { label: string; goids: number[] }>, key: string, la
 }
 
 const verb = (ids: readonly number[], v: string): string => (ids.length === 1 ? `${v}s` : v);
-const list = (ids: readonly number[]): string => (ids.length === 1 ? `goroutine ${ids[0]}` : `goroutines ${ids.join(', ')}`);
+/** Goroutine ids in a sentence: at most 20 named, then how many in all (the lists themselves are in the model). */
+const list = (ids: readonly number[]): string =>
+  ids.length === 1 ? `goroutine ${ids[0]}` : ids.length <= 20 ? `goroutines ${ids.join(', ')}` : `goroutines ${ids.slice(0, 20).join(', ')} … (${ids.length} in all)`;
 
 export interface WaitsOptions {
   /** Frames unwound per parked goroutine (default 64). */
@@ -597,44 +608,46 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     o.waiters.push(st.goid);
     return o.id;
   };
-  const conds = new Map<number, { obj: WaitObject & { addr: bigint }; gs: Set<number> } | null>();
+  /** notifyLists read (null: the word did not point at one), with their waiters' g's and, once one of them asked, their object. */
+  const lists = new Map<number, { nl: NotifyListRecord; gs: Set<number>; obj?: WaitObject & { addr: bigint } } | null>();
+  const condOf = (c: { nl: NotifyListRecord; obj?: WaitObject & { addr: bigint } }): string => {
+    if (!c.obj) {
+      const nl = c.nl;
+      const addr = nl.addr - COND_NOTIFY_OFFSET;
+      const symbol = dataSyms.at(addr);
+      const tickets = nl.waiters.map((w) => ({ goid: goidOfG(w.g) ?? -1, ticket: w.ticket }));
+      c.obj = {
+        id: `sync.Cond ${hx(addr)}`,
+        addr,
+        kind: 'sync.Cond',
+        address: hx(addr),
+        symbol,
+        label: `sync.Cond ${hx(addr)}${symbol ? ` (${symbol})` : ''}: ${nl.waiters.length} waiter${nl.waiters.length === 1 ? '' : 's'}, tickets wait ${nl.wait} notify ${nl.notify}`,
+        cond: { wait: nl.wait, notify: nl.notify, tickets },
+        waiters: tickets.map((t) => t.goid).filter((g) => g >= 0),
+        referencedBy: [],
+        global: false,
+        note: "found on a waiter's stack; its notifyList (sema.go) queues the waiting goroutines",
+      };
+      objects.set(c.obj.id, c.obj);
+    }
+    return c.obj.id;
+  };
   const condObject = (st: GState, dl: RuntimeLayout): string | undefined => {
     const me = Number(st.g.addr);
-    const look = (list: bigint): string | undefined => {
-      let c = conds.get(Number(list));
-      if (c === undefined) {
-        const nl = readNotifyList(mem, dl, list);
-        if (nl && nl.waiters.some((w) => w.g === st.g.addr)) {
-          const addr = list - COND_NOTIFY_OFFSET;
-          const id = `sync.Cond ${hx(addr)}`;
-          const symbol = dataSyms.at(addr);
-          const tickets = nl.waiters.map((w) => ({ goid: goidOfG(w.g) ?? -1, ticket: w.ticket }));
-          const obj: WaitObject & { addr: bigint } = {
-            id,
-            addr,
-            kind: 'sync.Cond',
-            address: hx(addr),
-            symbol,
-            label: `sync.Cond ${hx(addr)}${symbol ? ` (${symbol})` : ''}: ${nl.waiters.length} waiter${nl.waiters.length === 1 ? '' : 's'}, tickets wait ${nl.wait} notify ${nl.notify}`,
-            cond: { wait: nl.wait, notify: nl.notify, tickets },
-            waiters: tickets.map((t) => t.goid).filter((g) => g >= 0),
-            referencedBy: [],
-            global: false,
-            note: 'found on the goroutine\'s stack; its notifyList (sema.go) queues the waiting goroutines',
-          };
-          objects.set(id, obj);
-          c = { obj, gs: new Set(nl.waiters.map((w) => Number(w.g))) };
-        } else c = nl ? undefined : null;
-        if (c !== undefined) conds.set(Number(list), c);
-      }
-      return c && c.gs.has(me) ? c.obj.id : undefined;
-    };
-    // A Cond already read whose queue holds this goroutine: that queue is the proof.
-    for (const c of conds.values()) if (c && c.gs.has(me)) return c.obj.id;
+    // A list already read whose queue holds this goroutine: that queue is the proof.
+    for (const c of lists.values()) if (c && c.gs.has(me)) return condOf(c);
     for (const w of stackWords(st)) {
       if (w === 0n || w % 8n !== 0n) continue;
-      const id = look(w + COND_NOTIFY_OFFSET) ?? look(w);
-      if (id) return id;
+      for (const list of [w + COND_NOTIFY_OFFSET, w]) {
+        let c = lists.get(Number(list));
+        if (c === undefined) {
+          const nl = readNotifyList(mem, dl, list);
+          c = nl && nl.waiters.length > 0 ? { nl, gs: new Set(nl.waiters.map((x) => Number(x.g))) } : null;
+          lists.set(Number(list), c);
+        }
+        if (c && c.gs.has(me)) return condOf(c);
+      }
     }
     return undefined;
   };
