@@ -109,6 +109,13 @@ export interface WaitObject {
    * and did not unlock since, else `possible`; most likely first.
    */
   holders?: MutexHolder[];
+  /**
+   * Goroutines not queued on it whose stacks hold its address only in words the stack maps do not
+   * mark live (a dead slot, a deferred call's saved argument): weaker than referencedBy, but enough
+   * not to call the object unreachable. Filled only for objects that would otherwise be leak
+   * suspects or unreferenced WaitGroups.
+   */
+  mentionedBy?: number[];
   /** The object is a global, or a global word holds its address. */
   global: boolean;
   /** For a mutex: that the runtime does not record the holder; other remarks. */
@@ -753,9 +760,37 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   for (const o of objects.values()) {
     if (o.kind !== 'sync.Mutex' && o.kind !== 'sync.RWMutex') continue;
     const holders: MutexHolder[] = [];
+    // A global mutex: frames whose code refers to it and locked before their current line.
+    if (o.symbol !== null) {
+      const queued = new Set(o.waiters);
+      for (const st of states) {
+        if (queued.has(st.goid)) continue;
+        const phys = st.phys;
+        for (let i = 0; i < phys.length; i++) {
+          const pf = phys[i]!;
+          if (pf.exact || !lockCalls.refersTo(pf.pc, o.addr)) continue;
+          const call = lockCalls.heldAt(pf.pc);
+          if (!call) continue;
+          const lf = st.frames.find((f) => f.sp === pf.sp) ?? st.frames[st.frames.length - 1];
+          if (!lf) continue;
+          const at = `${lf.function} (${lf.file}:${lf.line})`;
+          holders.push({
+            goid: st.goid,
+            function: lf.function,
+            file: lf.file,
+            line: lf.line,
+            certainty: 'likely',
+            mode: call.kind === 'rlock' ? 'read' : o.kind === 'sync.Mutex' ? 'write' : null,
+            evidence: `${at} refers to the global ${o.symbol} in its code and calls ${call.callee} before its current line, with no unlock call in between: it has not returned`,
+          });
+          break;
+        }
+      }
+    }
+    const named = new Set(holders.map((h) => h.goid));
     for (const goid of o.referencedBy) {
       const st = byGoid.get(goid);
-      if (!st) continue;
+      if (!st || named.has(goid)) continue;
       const phys = st.phys;
       const frames = st.frames;
       let best: MutexHolder | undefined;
@@ -782,6 +817,33 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       (likely.length > 0 ? `; ${list(likely)} likely ${verb(likely, 'hold')} it (a frame holds its address and locked before its current line)` : '') +
       (possible.length > 0 ? `; ${list(possible)} ${verb(possible, 'hold')} its address on ${possible.length === 1 ? 'its stack' : 'their stacks'} and ${possible.length === 1 ? 'is' : 'are'} not queued on it (possible holders)` : '') +
       (holders.length === 0 && locked ? '; no live goroutine outside its queue holds its address on its stack' : '');
+  }
+
+  // Objects nothing live refers to: is their address anywhere on another goroutine's stack?
+  const unreached = [...objects.values()].filter(
+    (o) => o.addr !== 0n && o.waiters.length > 0 && !o.global && o.referencedBy.length === 0 && (o.holders ?? []).length === 0 && o.kind !== 'netpoll fd' && o.kind !== 'semaphore',
+  );
+  if (unreached.length > 0) {
+    const byLow = new Map<number, (WaitObject & { addr: bigint })[]>();
+    for (const o of unreached) {
+      const k = Number(o.addr & 0xffffffffn);
+      byLow.set(k, [...(byLow.get(k) ?? []), o]);
+      o.mentionedBy = [];
+    }
+    const queued = new Map(unreached.map((o) => [o, new Set(o.waiters)]));
+    for (const { i } of order) {
+      if ((++ticks & 255) === 0) yield;
+      const st = made[i]!;
+      const sp = st.g.syscallsp !== 0n ? st.g.syscallsp : st.g.schedSp;
+      const hits = new Set<WaitObject & { addr: bigint }>();
+      shapes.words(sp, st.g.stackHi, (lo, hi) => {
+        const cands = byLow.get(lo);
+        if (!cands) return;
+        const v = (BigInt(hi) << 32n) | BigInt(lo);
+        for (const o of cands) if (o.addr === v) hits.add(o);
+      });
+      for (const o of hits) if (!queued.get(o)!.has(st.goid)) o.mentionedBy!.push(st.goid);
+    }
   }
 
   // 4. Per-goroutine model and groups.
@@ -855,7 +917,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       suspects.push({ object: o.id, goroutines: o.waiters, explanation: `${list(o.waiters)} block forever on a nil channel or an empty select` });
       continue;
     }
-    if (o.waiters.length === 0 || o.global) continue;
+    if (o.waiters.length === 0 || o.global || (o.mentionedBy ?? []).length > 0) continue;
     let why: string | undefined;
     if (o.kind === 'channel' && o.referencedBy.length === 0) {
       why = `no other goroutine's stack and no global refers to it: nobody can ${o.channel!.recvq.length > 0 ? 'send to' : 'receive from'} it`;
@@ -978,13 +1040,19 @@ function describeObject(o: WaitObject, byGoid: ReadonlyMap<number, GState>): str
           ? `the runtime does not record the holder; ${likely.map((h) => `goroutine ${h.goid} likely holds it (${h.function} at ${h.file}:${h.line} locked it and has not returned)${doing(h.goid)}`).join('; ')}`
           : o.referencedBy.length > 0
           ? `the runtime does not record the holder; ${who(o.referencedBy)} hold its address on their stacks and may hold it`
+          : (o.mentionedBy ?? []).length > 0
+          ? `the runtime does not record the holder; ${who(o.mentionedBy!)} ${verb(o.mentionedBy!, 'hold')} its address only in stack words the stack maps do not mark live (a deferred call's argument or a dead slot)`
           : locked
             ? 'the runtime does not record the holder and no live goroutine outside its queue refers to it: the goroutine that locked it has exited (or lost the reference)'
             : 'it is not locked';
       return `${who(o.waiters)} ${verb(o.waiters, 'wait')} for ${o.label}; ${holder}`;
     }
     case 'sync.WaitGroup':
-      return `${who(o.waiters)} ${verb(o.waiters, 'wait')} for ${o.label}: ${o.waitGroup && o.waitGroup.counter > 0 ? `${o.waitGroup.counter} Done call${o.waitGroup.counter === 1 ? ' is' : 's are'} still missing and no live goroutine outside the waiters refers to it` : 'its counter is not positive'}${o.referencedBy.length > 0 ? ` (${who(o.referencedBy)} refer to it)` : ''}`;
+      return `${who(o.waiters)} ${verb(o.waiters, 'wait')} for ${o.label}: ${
+        o.waitGroup && o.waitGroup.counter > 0
+          ? `${o.waitGroup.counter} Done call${o.waitGroup.counter === 1 ? ' is' : 's are'} still missing${o.referencedBy.length > 0 ? `; ${who(o.referencedBy)} refer to it` : (o.mentionedBy ?? []).length > 0 ? `; only ${who(o.mentionedBy!)} ${verb(o.mentionedBy!, 'hold')} its address, in stack words the stack maps do not mark live (a deferred call's argument, such as defer wg.Done(), or a dead slot)` : ' and no goroutine outside the waiters holds its address on its stack'}`
+          : 'its counter is not positive'
+      }`;
     case 'channel': {
       const c = o.channel!;
       const sides = [c.recvq.length > 0 ? `${who(c.recvq)} receive` : '', c.sendq.length > 0 ? `${who(c.sendq)} send` : ''].filter(Boolean).join(' and ');

@@ -183,6 +183,7 @@ export function waitLines(rt: ReportRuntime): string[] {
       if (o.cond) out.push(`      tickets: wait ${o.cond.wait}, notify ${o.cond.notify}`);
       if (o.poll) out.push(`      fd ${o.poll.fd}${o.poll.readers.length ? `  readers: ${ids(o.poll.readers)}` : ''}${o.poll.writers.length ? `  writers: ${ids(o.poll.writers)}` : ''}`);
       if (o.referencedBy.length) out.push(`      referenced by: ${ids(o.referencedBy)}`);
+      if (o.mentionedBy?.length) out.push(`      address on the stacks of (not live slots): ${ids(o.mentionedBy)}`);
       for (const h of (o.holders ?? []).filter((x) => x.certainty === 'likely').slice(0, 5)) out.push(`      likely holder: goroutine ${h.goid}${h.mode ? ` (${h.mode})` : ''}: ${h.evidence}`);
       if (o.note) out.push(`      ${o.note}`);
     }

@@ -12,6 +12,9 @@
 // 1.24; sync.runtime_SemacquireRWMutexR from 1.20, runtime_SemacquireMutex in 1.19).
 // Code order is not execution order (a loop may unlock and lock again): hence "likely", never
 // "certain"; a frame with only condition 1 is a "possible" holder.
+// A mutex that is a global (`var mu sync.Mutex`) is used through its address in the code, not
+// through a stack slot: condition 1 becomes "the function's code refers to the global" (a
+// RIP-relative operand, disp32 at the end of the instruction, that resolves to the mutex's address).
 import type { Memory } from '../core/memory.js';
 import type { Pclntab } from '../core/pclntab.js';
 
@@ -30,6 +33,7 @@ export interface LockCall {
 
 export class LockCalls {
   private readonly byEntry = new Map<number, LockCall[]>();
+  private readonly refs = new Map<string, boolean>();
   constructor(
     private readonly tab: Pclntab,
     private readonly mem: Memory,
@@ -56,6 +60,26 @@ export class LockCalls {
     }
     this.byEntry.set(Number(f.entry), calls);
     return calls;
+  }
+
+  /** Whether the code of the function containing pc has a RIP-relative operand that resolves to addr. */
+  refersTo(pc: bigint, addr: bigint): boolean {
+    const f = this.tab.funcForPC(pc);
+    if (!f) return false;
+    const key = `${Number(f.entry)}:${Number(addr)}`;
+    let r = this.refs.get(key);
+    if (r === undefined) {
+      r = false;
+      const len = Number(f.end - f.entry);
+      const code = len > 0 && len <= MAX_CODE ? this.mem.tryRead(f.entry, len) : undefined;
+      if (code) {
+        const base = Number(f.entry);
+        const target = Number(addr);
+        for (let i = 0; i + 4 <= code.length && !r; i++) r = base + i + 4 + code.readInt32LE(i) === target;
+      }
+      this.refs.set(key, r);
+    }
+    return r;
   }
 
   /**

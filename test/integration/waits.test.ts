@@ -166,6 +166,25 @@ describe('wait objects, deadlocks, leaks and throwers', () => {
       assert.equal(mstate, String(mu!.mutex!.state));
     });
 
+    it(`Go ${minor}: mutex-deadlock names main as the likely holder of the global mutex and the worker's deferred Done`, async () => {
+      // The fixture's source: main locks mu, starts worker, waits; worker defers done.Done() and blocks in mu.Lock().
+      const fx = fixture('mutex-deadlock', minor);
+      const w = (await report(fx)).runtime!.waits!;
+      const main = printedIn(fx.traceback, 'main.main');
+      const worker = printedIn(fx.traceback, 'main.worker');
+      assert.equal(main.length, 1);
+      assert.equal(worker.length, 1);
+      const mu = w.objects.find((o) => o.symbol === 'main.mu');
+      assert.ok(mu, JSON.stringify(w.objects.map((o) => o.id)));
+      assert.deepEqual(mu.waiters, worker);
+      assert.deepEqual(mu.holders?.map((h) => [h.goid, h.certainty, h.function]), [[main[0], 'likely', 'main.main']]);
+      const wg = w.objects.find((o) => o.kind === 'sync.WaitGroup');
+      assert.deepEqual(wg?.waiters, main);
+      assert.deepEqual(wg?.mentionedBy, worker, 'the deferred done.Done() keeps its address on the worker\'s stack');
+      assert.deepEqual(w.leaks.suspects, []);
+      assert.match(w.deadlock?.explanation ?? '', new RegExp(`goroutine ${main[0]} likely holds it \\(main\\.main at `));
+    });
+
     it(`Go ${minor}: a deadlock on two channels names the cycle`, async () => {
       const fx = fixture('wait-chan-cycle', minor);
       const w = (await report(fx)).runtime!.waits!;
