@@ -113,6 +113,14 @@ export const OUTSIDE_GO = new Set(['cgo-inlined-fault', 'cgo-callback-panic', 'c
 /** Scale fixtures for the benchmarks (bench/waits.ts), listed only when asked for by name. */
 export const SCALE = new Set(['goroutines-1k', 'goroutines-100k']);
 
+/**
+ * Crash logs of -race builds (issue 12: race reports, then a panic), listed only when asked for by
+ * name: test/integration/raceLogs.test.ts checks them. Besides traceback.txt, each holds
+ * race-exit.txt, what `go run -race . exit` printed (the program exits normally: `Found N data
+ * race(s)`, `exit status 66`).
+ */
+export const RACE_LOGS = new Set(['race-reports']);
+
 export function listFixtures(filter: { fixture?: string | RegExp; goMinor?: string } = {}): Fixture[] {
   const root = join(cacheDir(), 'cores');
   const out: Fixture[] = [];
@@ -127,6 +135,7 @@ export function listFixtures(filter: { fixture?: string | RegExp; goMinor?: stri
       // traceback oracle of the other tests (src/traceback) does not read their header forms yet.
       if (OUTSIDE_GO.has(name) && filter.fixture !== name) continue;
       if (SCALE.has(name) && filter.fixture !== name) continue;
+      if (RACE_LOGS.has(name) && filter.fixture !== name) continue;
       if (filter.fixture instanceof RegExp && !filter.fixture.test(name)) continue;
       for (const v of readdirSync(join(root, name)).sort()) {
         if (filter.goMinor && v !== `go${filter.goMinor}`) continue;
