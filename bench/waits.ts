@@ -1,60 +1,89 @@
-// Benchmark (figures printed, not a test): CoreEngine.waits() in process on the 10,000-goroutine
-// core (many-goroutines) of each Go version asked for: what every goroutine waits on (g.waiting,
-// channel queues, the semaphore table), live stack references, the four groupings, leak suspects.
-// The core is opened once; waits are computed on fresh engines' analyses, median of N runs after
-// one warm-up (issue 13's target: 300 ms for 10,000 goroutines), beside crash()'s stack grouping. The machine's load average is
-// printed beside the figures: on a shared machine, read them against it.
-// Usage: node --import tsx bench/waits.ts [--runs N] [goMinor ...]   (default: 5 runs, 1.22 and 1.27)
+// Benchmark (figures printed, not a test): what every goroutine waits on, in process, on cores of
+// 1,000, 10,000 and 100,000 blocked goroutines (goroutines-1k, many-goroutines, goroutines-100k:
+// the same five stacks) of each Go version asked for, so that the growth of the cost is visible.
+// Per core, on a fresh engine, as a surface asks: open, report() (the header and crash frames),
+// crash() (the runtime state: Ms and every goroutine read once, shared with waits), waits() (its
+// first call: the stacks walked once per shape, the runtime's wait records, references,
+// groupings, leak suspects); then waits recomputed on the same analysis (median of N runs: the
+// cost of waits itself once the goroutines were read). Issue 13's target: 300 ms for 10,000
+// goroutines. Then waitsAsync (as the Goroutines view asks) with the longest wait of the event loop
+// for a turn meanwhile. The machine's load average and the process's peak RSS are printed beside the
+// figures: on a shared machine, read them against the load.
+// Usage: node --import tsx bench/waits.ts [--runs N] [--sizes 1k,10k,100k] [goMinor ...]
+//   (default: 3 runs, every size, Go 1.22 and 1.27)
 import { loadavg } from 'node:os';
 import { openCore } from '../src/analysis/engine.js';
-import { analyzeWaits } from '../src/analysis/waits.js';
-import { crashSummary } from '../src/analysis/crashSummary.js';
+import { analyzeWaits, analyzeWaitsAsync } from '../src/analysis/waits.js';
 import { fixture } from '../test/support/fixtures.js';
 
+const SIZES: Record<string, string> = { '1k': 'goroutines-1k', '10k': 'many-goroutines', '100k': 'goroutines-100k' };
+
 const args = process.argv.slice(2);
-let runs = 5;
+let runs = 3;
+let sizes = Object.keys(SIZES);
 const minors: string[] = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--runs') runs = Number(args[++i]);
+  else if (args[i] === '--sizes') sizes = args[++i]!.split(',');
   else minors.push(args[i]!);
 }
 if (minors.length === 0) minors.push('1.22', '1.27');
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const time = <T>(f: () => T): [T, number] => {
+  const s = performance.now();
+  const r = f();
+  return [r, performance.now() - s];
+};
+const timeAsync = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
+  const s = performance.now();
+  const r = await f();
+  return [r, performance.now() - s];
+};
+const ms = (x: number) => `${x.toFixed(0)} ms`;
 
-for (const minor of minors) {
-  const fx = fixture('many-goroutines', minor);
-  const t0 = performance.now();
-  const engine = openCore(fx.core, { binary: fx.prog });
-  const openMs = performance.now() - t0;
-  try {
-    analyzeWaits(engine.analysis); // warm-up: symbol tables, frame caches
-    const times: number[] = [];
-    let w = analyzeWaits(engine.analysis);
-    for (let i = 0; i < runs; i++) {
-      const s = performance.now();
-      w = analyzeWaits(engine.analysis);
-      times.push(performance.now() - s);
+async function main(): Promise<void> {
+  for (const minor of minors) {
+    for (const size of sizes) {
+      const name = SIZES[size];
+      if (!name) throw new Error(`unknown size ${size} (one of ${Object.keys(SIZES).join(', ')})`);
+      const fx = fixture(name, minor);
+      const [engine, openMs] = time(() => openCore(fx.core, { binary: fx.prog }));
+      try {
+        const [, reportMs] = time(() => engine.report());
+        const [, crashMs] = time(() => engine.crash());
+        const [w, waitsMs] = time(() => engine.waits());
+        const again: number[] = [];
+        for (let i = 0; i < runs; i++) again.push(time(() => analyzeWaits(engine.analysis))[1]);
+        // As the Goroutines view asks: in slices; the longest time the event loop waited for a turn.
+        let last = performance.now();
+        let longest = 0;
+        const tick = setInterval(() => {
+          const now = performance.now();
+          longest = Math.max(longest, now - last);
+          last = now;
+        }, 1);
+        const [, asyncMs] = await timeAsync(() => analyzeWaitsAsync(engine.analysis));
+        clearInterval(tick);
+        const waiting = w.goroutines.filter((g) => g.waitsOn.length > 0).length;
+        console.log(
+          `go${minor} ${size} (${fx.fixture}, ${fx.goVersion}): ${w.goroutines.length} goroutines, ${waiting} with a wait object, ${w.objects.length} objects, ` +
+            `${w.groups.byObject.length}/${w.groups.byReason.length}/${w.groups.byUserFrame.length}/${w.groups.byCreator.length} groups ` +
+            `(object/reason/user frame/creator), ${w.leaks.suspects.length} leak suspects`,
+        );
+        console.log(
+          `  open ${ms(openMs)}; report() ${ms(reportMs)}; crash() ${ms(crashMs)}; waits() ${ms(waitsMs)}; ` +
+            `waits again median ${ms(median(again))} (min ${ms(Math.min(...again))}, ${runs} runs); ` +
+            `waitsAsync ${ms(asyncMs)}, longest event-loop wait ${ms(longest)}; ` +
+            `load average ${loadavg()
+              .map((l) => l.toFixed(1))
+              .join(' ')}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+        );
+      } finally {
+        engine.close();
+      }
     }
-    // Reference under the same load: crash()'s grouping by identical stacks (unwinds every goroutine too).
-    const ref: number[] = [];
-    const rep = engine.report();
-    for (let i = 0; i < runs; i++) {
-      const s = performance.now();
-      crashSummary(engine.analysis, rep);
-      ref.push(performance.now() - s);
-    }
-    const waiting = w.goroutines.filter((g) => g.waitsOn.length > 0).length;
-    console.log(
-      `go${minor} ${fx.goVersion}: ${w.goroutines.length} goroutines, ${waiting} with a wait object, ${w.objects.length} objects, ` +
-        `${w.groups.byObject.length}/${w.groups.byReason.length}/${w.groups.byUserFrame.length}/${w.groups.byCreator.length} groups ` +
-        `(object/reason/user frame/creator), ${w.leaks.suspects.length} leak suspects`,
-    );
-    console.log(
-      `  open ${openMs.toFixed(0)} ms; waits median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)}, ${runs} runs); ` +
-        `crash() grouping median ${median(ref).toFixed(0)} ms (reference); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
-    );
-  } finally {
-    engine.close();
   }
 }
+
+void main();

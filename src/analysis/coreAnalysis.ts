@@ -10,6 +10,7 @@ import { NativeCode } from '../core/native.js';
 import { CoreReadError, ExecutableMissingError } from '../core/errors.js';
 import { currentG, unwindThread, type CurrentG, type ThreadStack } from '../runtime/crashStack.js';
 import { layoutFor, LayoutError, type RuntimeLayout } from '../runtime/layout.js';
+import { readRuntimeSnapshot, type RuntimeSnapshot } from '../runtime/snapshot.js';
 import { prepareCoreSync, type PreparedCore } from './coreInput.js';
 
 export interface AnalyzeOptions {
@@ -48,6 +49,12 @@ export interface CoreAnalysis {
   native(): NativeCode;
   /** The thread's stack (g0 frames, then its goroutine's after a switch), memoised. */
   stack(t: ThreadStatus): ThreadStack;
+  /**
+   * allm, allgs and the layout read once (src/runtime/snapshot.ts), memoised: crash() and waits()
+   * share one walk of every goroutine. Throws what readRuntimeSnapshot throws (LayoutError,
+   * CoreReadError), every time it is asked.
+   */
+  snapshot(): RuntimeSnapshot;
   close(): void;
 }
 
@@ -95,6 +102,7 @@ export function analyzeCore(corePath: string, opts: AnalyzeOptions = {}): CoreAn
     const native = () =>
       (nativeCode ??= NativeCode.forProcess({ exe: binary, exePath: binary.name, exeBias: cw.bias ?? 0n, files: cw.core.files, memory: cw.memory }));
     const currents = new Map<ThreadStatus, CurrentG | undefined>();
+    let snap: { ok: RuntimeSnapshot } | { error: unknown } | undefined;
     return {
       cw,
       input,
@@ -116,6 +124,18 @@ export function analyzeCore(corePath: string, opts: AnalyzeOptions = {}): CoreAn
           stacks.set(t, s);
         }
         return s;
+      },
+      snapshot() {
+        if (!snap) {
+          try {
+            if (!goVersion) throw new CoreReadError('unsupported', cw.core.name, 'the Go version is unknown (no build information)');
+            snap = { ok: readRuntimeSnapshot({ memory: cw.memory, goVersion, exe: binary, bias: syms.bias, symbols: syms }) };
+          } catch (e) {
+            snap = { error: e };
+          }
+        }
+        if ('error' in snap) throw snap.error;
+        return snap.ok;
       },
       close() {
         cw.close();

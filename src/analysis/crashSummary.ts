@@ -7,7 +7,7 @@ import { signalName } from '../core/notes.js';
 import { goroutineStack, StackGrouper, type StackFrameLite } from '../runtime/goroutineStacks.js';
 import { readField } from '../runtime/fields.js';
 import { printedPanicLines, type PanicRecord } from '../runtime/panicChain.js';
-import { attempt, chainsOf, mForThread, readRuntimeSnapshot, type RuntimeSnapshot } from '../runtime/snapshot.js';
+import { attempt, chainsOf, mForThread, type RuntimeSnapshot } from '../runtime/snapshot.js';
 import { fatalErrorMessage } from '../runtime/throwMessage.js';
 import type { CoreAnalysis } from './coreAnalysis.js';
 import { originIndex } from './pcRules.js';
@@ -220,9 +220,7 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
     return base;
   }
   const layout = a.layout;
-  const snapshot: RuntimeSnapshot | undefined = attempt(notes, 'runtime state', () =>
-    readRuntimeSnapshot({ memory: mem, goVersion: a.goVersion!, exe: a.cw.binary, bias: syms.bias, symbols: syms }),
-  );
+  const snapshot: RuntimeSnapshot | undefined = attempt(notes, 'runtime state', () => a.snapshot());
   if (!snapshot) return base;
   notes.push(...snapshot.notes);
   const namer = { codeName: (addr: bigint) => (syms.funcForPC(addr) ? syms.nameFor(addr) : undefined) };

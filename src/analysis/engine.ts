@@ -17,7 +17,7 @@ import { DebuginfodError, fetchExecutable, type DebuginfodOptions } from './debu
 import { crashSummary, type CrashSummary, type SummaryOptions } from './crashSummary.js';
 import { buildHeap, type CoreHeap } from './heap.js';
 import { buildReport, type Report } from './report.js';
-import { analyzeWaits, type Waits } from './waits.js';
+import { analyzeWaits, analyzeWaitsAsync, type Waits } from './waits.js';
 
 export interface OpenCoreOptions extends AnalyzeOptions {
   /** How the other goroutines are grouped in crash() (default: all of them, up to 100,000). */
@@ -50,6 +50,11 @@ export interface CoreEngine {
   crash(): CrashSummary;
   /** What every goroutine waits on, the objects with their queues, deadlock, leaks, throwers (memoised). */
   waits(): Waits;
+  /**
+   * waits() computed in slices that give the event loop a turn (for the editor: the extension host
+   * stays responsive); shares the memo with waits(). A cancelled call leaves nothing memoised.
+   */
+  waitsAsync(opts?: { signal?: AbortSignal }): Promise<Waits>;
   /** The core's threads, the crashing one first. */
   threads(): readonly ThreadStatus[];
   /** The Go heap: objects by type and size class, retention paths (memoised; throws HeapError). */
@@ -79,6 +84,11 @@ export function openCore(corePath: string, opts: OpenCoreOptions = {}): CoreEngi
         return (crash ??= crashSummary(a, this.report(), opts.summary));
       },
       waits: () => (waits ??= analyzeWaits(a)),
+      async waitsAsync(o = {}) {
+        if (waits) return waits;
+        const w = await analyzeWaitsAsync(a, o.signal ? { signal: o.signal } : {});
+        return (waits ??= w);
+      },
       threads() {
         const crashing = a.cw.core.crashingThread;
         return [crashing, ...a.cw.core.threads.filter((t) => t !== crashing)];

@@ -1,9 +1,17 @@
 // What every goroutine waits on, who blocks whom, deadlocks, leak suspects, every goroutine that
-// threw and the map of a concurrent map write: the engine's model behind `CoreEngine.waits()`,
-// the `runtime.waits` and `runtime.throwers` sections of `go-core report` and the Goroutines view.
-// Built from the runtime's own records (src/runtime/waitRecords.ts: g.waiting sudogs, hchan
-// queues, the semaphore table's treaps; src/runtime/syncObjects.ts: the sync object of a
-// semaphore) and from stack words (which goroutines' stacks hold an object's address).
+// threw and the map of a concurrent map write: the engine's model behind `CoreEngine.waits()` /
+// `waitsAsync()`, the `runtime.waits` and `runtime.throwers` sections of `go-core report` and the
+// Goroutines view. Built from the runtime's own records (src/runtime/waitRecords.ts: g.waiting
+// sudogs, hchan queues, the semaphore table's treaps; src/runtime/syncObjects.ts: the sync object
+// of a semaphore; src/runtime/waitDetails.ts: time.Sleep's wake-up, the pollDesc of an I/O wait,
+// the notifyList of a sync.Cond) and from stack words (which goroutines' stacks hold an object's
+// address; src/runtime/lockHolders.ts: which frames locked a mutex).
+//
+// Cost: the stacks of parked goroutines are walked once per shape (src/runtime/stackShapes.ts:
+// thousands of goroutines in a few call chains), each used stack read once in address order; the
+// runtime snapshot (allm, allgs) is shared with crash(); no per-goroutine map keyed by bigint.
+// The computation is a generator that yields every 256 goroutines: analyzeWaits runs it at once,
+// analyzeWaitsAsync in slices that give the event loop a turn.
 //
 // Rules, stated once:
 // - waitSince: g.waitsince, stamped by the GC the first time it sees the goroutine blocked
@@ -13,27 +21,31 @@
 //   hold the object's address, other than those queued on it. Heap objects are not followed: an
 //   object reachable only through the heap is not seen as referenced. Globals: any word of the
 //   data and bss segments (conservative).
-// - leak suspect (the idea of Go 1.26's goroutine leak profile, found from the core): a channel
-//   whose waiters are all blocked on it, that no other goroutine's stack references, that no
-//   global holds (no data or bss word equals its address), or a nil channel.
+// - leak suspect (the idea of Go 1.26's goroutine leak profile, found from the core): LEAK_RULE and
+//   LEAK_BASIS below, reported with the suspects.
 // - deadlock: when the crash is `all goroutines are asleep` (runtime.checkdead on the crashing
 //   thread), one paragraph from the objects: each object with its waiters and state, the channel
 //   cycles (A waits on X, which only B also references, and B waits on Y, which only A
-//   references), and for a locked mutex that no live stack references, that its locker exited.
+//   references), for a mutex its likely holder and what that one waits on, and for a locked mutex
+//   that no live stack references, that its locker exited.
 // - mutex holders: the runtime does not record them; goroutines whose stacks hold the mutex's
-//   address and that are not queued on it are listed as possible holders.
+//   address and that are not queued on it are judged from their frames (lockHolders.ts): `likely`
+//   when the frame holding the address locked before its current line, else `possible`.
 import { Dwarf } from '../core/dwarf.js';
+import { CoreReadError } from '../core/errors.js';
 import { PF_W } from '../core/elfTypes.js';
 import type { Memory } from '../core/memory.js';
 import type { Pclntab } from '../core/pclntab.js';
-import { unwind } from '../core/unwind.js';
 import type { GoroutineInfo } from '../runtime/goroutines.js';
 import { G_SCAN, completeFromDwarf, type RuntimeLayout } from '../runtime/layout.js';
 import { readGoType } from '../runtime/panicValue.js';
-import { attempt, readRuntimeSnapshot, type RuntimeSnapshot } from '../runtime/snapshot.js';
+import { attempt, type RuntimeSnapshot } from '../runtime/snapshot.js';
 import { liveStackPointers, type RootFrame } from '../runtime/stackRoots.js';
+import { rootFrames, StackShapes, type StackShape, type WalkedStack } from '../runtime/stackShapes.js';
+import { LockCalls } from '../runtime/lockHolders.js';
+import { COND_NOTIFY_OFFSET, pollDescOf, readNotifyList, sleepOf, type NotifyListRecord } from '../runtime/waitDetails.js';
 import { readSyncState, syncObjectOf, type MutexState, type RWMutexState, type SyncObjectRef, type WaitGroupState } from '../runtime/syncObjects.js';
-import { gWaiting, readChannel, SEM_TAB_SIZE, walkSemtable, waitOffsets, type ChannelRecord, type SudogRecord, type WaitOffsets } from '../runtime/waitRecords.js';
+import { readChannel, waitingChannels, SEM_TAB_SIZE, walkSemtable, waitOffsets, type ChannelRecord, type QueuedG, type WaitOffsets } from '../runtime/waitRecords.js';
 import type { CoreAnalysis } from './coreAnalysis.js';
 import { originOf } from './crashSummary.js';
 import { reportFrames, type ReportFrame } from './report.js';
@@ -60,9 +72,15 @@ export interface GoroutineWait {
   waitsOn: string[];
   /** For a channel operation: which side it is on. */
   direction: 'send' | 'receive' | 'select' | null;
+  /**
+   * For time.Sleep (wait reason `sleep`): the wake-up time from the runtime's records (nanotime,
+   * decimal), and the same as an offset in seconds from the process start (time.startNano: what
+   * time.Now() prints as `m=+…`); null otherwise.
+   */
+  sleep: { until: string; sinceStart: number | null; source: string } | null;
 }
 
-export type WaitObjectKind = 'channel' | 'nil channel' | 'sync.Mutex' | 'sync.RWMutex' | 'sync.WaitGroup' | 'semaphore';
+export type WaitObjectKind = 'channel' | 'nil channel' | 'sync.Mutex' | 'sync.RWMutex' | 'sync.WaitGroup' | 'sync.Cond' | 'netpoll fd' | 'semaphore';
 
 export interface WaitObject {
   /** `chan 0xc000020060`, `sync.Mutex 0x5a1b20`: unique per object. */
@@ -77,14 +95,44 @@ export interface WaitObject {
   mutex?: MutexState;
   rwmutex?: RWMutexState;
   waitGroup?: WaitGroupState;
+  /** sync.Cond: its notifyList's tickets (wait: next to hand out, notify: next to wake) and each parked waiter's ticket, in queue order. */
+  cond?: { wait: number; notify: number; tickets: { goid: number; ticket: number }[] };
+  /** An I/O wait: the file descriptor of the runtime.pollDesc (address) and who waits to read / write it. */
+  poll?: { fd: number; readers: number[]; writers: number[] };
   /** Goroutines queued on it (channel: receivers then senders; semaphore: queue order). */
   waiters: number[];
   /** Goroutines not queued on it whose stacks hold its address (for a mutex: possible holders). */
   referencedBy: number[];
+  /**
+   * sync.Mutex / RWMutex: the goroutines of referencedBy judged from their frames (the runtime does
+   * not record a holder): `likely` when a frame holding the address locked before its current line
+   * and did not unlock since, else `possible`; most likely first.
+   */
+  holders?: MutexHolder[];
+  /**
+   * Goroutines not queued on it whose stacks hold its address only in words the stack maps do not
+   * mark live (a dead slot, a deferred call's saved argument): weaker than referencedBy, but enough
+   * not to call the object unreachable. Filled only for objects that would otherwise be leak
+   * suspects or unreferenced WaitGroups.
+   */
+  mentionedBy?: number[];
   /** The object is a global, or a global word holds its address. */
   global: boolean;
   /** For a mutex: that the runtime does not record the holder; other remarks. */
   note: string | null;
+}
+
+export interface MutexHolder {
+  goid: number;
+  /** The frame that holds the mutex's address (null when only a runtime or sync frame does). */
+  function: string | null;
+  file: string | null;
+  line: number | null;
+  certainty: 'likely' | 'possible';
+  /** For an RWMutex: whether the lock call found is RLock (`read`) or Lock (`write`); null when unknown. */
+  mode: 'read' | 'write' | null;
+  /** What the judgement rests on, in words. */
+  evidence: string;
 }
 
 export interface WaitGroupEntry {
@@ -120,7 +168,7 @@ export interface WaitsModel {
   objects: WaitObject[];
   groups: { byObject: WaitGroupEntry[]; byReason: WaitGroupEntry[]; byUserFrame: WaitGroupEntry[]; byCreator: WaitGroupEntry[] };
   deadlock: { explanation: string; cycles: number[][] } | null;
-  leaks: { rule: string; suspects: { object: string; goroutines: number[]; explanation: string }[] };
+  leaks: { rule: string; basis: string; suspects: { object: string; goroutines: number[]; explanation: string }[] };
   throwers: WaitThrower[];
   mapRace: MapRace | null;
   /** Where the layout of the wait records came from; what could not be read. */
@@ -144,7 +192,10 @@ export function waitsReport(w: WaitsModel): { waits: WaitsSection; throwers: Wai
 export const WAITSINCE_NOTE =
   'waitSince is g.waitsince: the runtime stamps it at the first garbage collection that sees the goroutine blocked, so it is a lower bound on when it blocked (nanotime), and absent when no GC ran since';
 export const LEAK_RULE =
-  'a channel whose waiters are all blocked on it, that no other goroutine stack and no global references (heap references are not followed), or a nil channel';
+  'an object that goroutines are blocked on and that nothing else can reach to release them: a channel, sync.Cond or WaitGroup (counter above zero) that no other goroutine\'s live stack slots and no global word reference; a locked sync.Mutex/RWMutex that no goroutine outside its queue holds in its frames; a nil channel';
+/** What the leak rule does not see (reported with it). */
+export const LEAK_BASIS =
+  'based on the live stack slots of every goroutine (the GC\'s stack maps) and every word of the data and bss segments; references held only in heap objects are not followed: the heap walk (CoreEngine.heap()) gives one shortest retention path from any root, the runtime\'s own bookkeeping included (allgs -> g -> sudog -> channel), not reachability from the running goroutines alone';
 
 const hx = (n: bigint): string => '0x' + n.toString(16);
 const CHAN_REASONS = new Set(['chan receive', 'chan send', 'select', 'chan receive (synctest)', 'chan send (synctest)', 'select (synctest)', 'chan receive (durable)', 'chan send (durable)', 'select (durable)']);
@@ -156,14 +207,46 @@ interface Frame extends WaitFrame {
   sp: bigint;
 }
 
-interface GState {
-  g: GoroutineInfo;
-  goid: number;
-  frames: Frame[];
+/** What a parked goroutine's shape gives every goroutine of that shape (computed once per shape). */
+interface ShapeView {
+  logical: { function: string; file: string; line: number; phys: number }[];
+  funcs: string[];
+  userFrame: WaitFrame | undefined;
+}
+
+class GState {
+  waitsOn: string[] = [];
+  direction: GoroutineWait['direction'] = null;
+  sleep: GoroutineWait['sleep'] = null;
+  constructor(
+    readonly g: GoroutineInfo,
+    readonly goid: number,
+    private readonly src: { walked: WalkedStack; view: ShapeView } | { frames: Frame[]; phys: RootFrame[]; funcs: string[]; userFrame: WaitFrame | undefined },
+    /** Its live pointer slot values (the GC's stack maps): LiveWords [liveAt, liveAt + liveCount). */
+    readonly liveAt: number,
+    readonly liveCount: number,
+  ) {}
+  /** Logical frames, innermost first, each with its physical frame's sp. */
+  get frames(): Frame[] {
+    if ('frames' in this.src) return this.src.frames;
+    const { walked, view } = this.src;
+    const fr = walked.shape.frames;
+    return view.logical.map((l) => ({ function: l.function, file: l.file, line: l.line, sp: walked.sp + BigInt(fr[l.phys]!.spOff) }));
+  }
+  /** The shape walk of a parked goroutine (undefined for one running on a thread). */
+  get shape(): WalkedStack | undefined {
+    return 'walked' in this.src ? this.src.walked : undefined;
+  }
   /** Physical frames with their caller's sp, for the live-pointer scan. */
-  phys: RootFrame[];
-  waitsOn: string[];
-  direction: GoroutineWait['direction'];
+  get phys(): RootFrame[] {
+    return 'phys' in this.src ? this.src.phys : rootFrames(this.src.walked.shape.frames, this.src.walked.sp);
+  }
+  get funcs(): readonly string[] {
+    return 'funcs' in this.src ? this.src.funcs : this.src.view.funcs;
+  }
+  get userFrame(): WaitFrame | undefined {
+    return 'userFrame' in this.src ? this.src.userFrame : this.src.view.userFrame;
+  }
 }
 
 const stdCache = new Map<string, boolean>();
@@ -266,28 +349,68 @@ function group(entries: Map<string, { label: string; goids: number[] }>): WaitGr
     .sort((x, y) => y.count - x.count || (x.goids[0] ?? 0) - (y.goids[0] ?? 0));
 }
 
-function add(m: Map<string, { label: string; goids: number[] }>, key: string, label: string, goid: number): void {
+function add(m: Map<string, { label: string; goids: number[] }>, key: string, label: string | (() => string), goid: number): void {
   const e = m.get(key);
   if (e) e.goids.push(goid);
-  else m.set(key, { label, goids: [goid] });
+  else m.set(key, { label: typeof label === 'string' ? label : label(), goids: [goid] });
 }
 
 const verb = (ids: readonly number[], v: string): string => (ids.length === 1 ? `${v}s` : v);
-const list = (ids: readonly number[]): string => (ids.length === 1 ? `goroutine ${ids[0]}` : `goroutines ${ids.join(', ')}`);
+/** Goroutine ids in a sentence: at most 20 named, then how many in all (the lists themselves are in the model). */
+const list = (ids: readonly number[]): string =>
+  ids.length === 1 ? `goroutine ${ids[0]}` : ids.length <= 20 ? `goroutines ${ids.join(', ')}` : `goroutines ${ids.slice(0, 20).join(', ')} … (${ids.length} in all)`;
 
 export interface WaitsOptions {
   /** Frames unwound per parked goroutine (default 64). */
   maxFrames?: number;
 }
 
+/** What every goroutine waits on, computed at once (blocks until done). */
 export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
+  const steps = waitSteps(a, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+export interface WaitsAsyncOptions extends WaitsOptions {
+  /** Stops the computation between two slices (rejects with the signal's reason). */
+  signal?: AbortSignal;
+  /** Longest run without giving the event loop a turn, in ms (default 25). */
+  sliceMs?: number;
+}
+
+/**
+ * analyzeWaits in slices of at most `sliceMs`, giving the event loop a turn between them (the VS
+ * Code extension host stays responsive on 100,000 goroutines). Reading allm/allgs (the runtime
+ * snapshot, shared with crash()) is one step of its own.
+ */
+export async function analyzeWaitsAsync(a: CoreAnalysis, opts: WaitsAsyncOptions = {}): Promise<Waits> {
+  const slice = opts.sliceMs ?? 25;
+  const steps = waitSteps(a, opts);
+  let start = performance.now();
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (performance.now() - start >= slice) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      start = performance.now();
+    }
+  }
+}
+
+/** The computation, yielding every few hundred goroutines (a driver decides when to pause). */
+function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, Waits, undefined> {
+  let ticks = 0;
   const notes: string[] = [WAITSINCE_NOTE];
   const empty: Waits = {
     goroutines: [],
     objects: [],
     groups: { byObject: [], byReason: [], byUserFrame: [], byCreator: [] },
     deadlock: null,
-    leaks: { rule: LEAK_RULE, suspects: [] },
+    leaks: { rule: LEAK_RULE, basis: LEAK_BASIS, suspects: [] },
     throwers: [],
     mapRace: null,
     notes,
@@ -299,9 +422,8 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
   }
   const mem = a.cw.memory;
   const syms = a.syms;
-  const snapshot: RuntimeSnapshot | undefined = attempt(notes, 'runtime state', () =>
-    readRuntimeSnapshot({ memory: mem, goVersion: a.goVersion!, exe: a.cw.binary, bias: syms.bias, symbols: syms }),
-  );
+  const snapshot: RuntimeSnapshot | undefined = attempt(notes, 'runtime state', () => a.snapshot());
+  yield;
   if (!snapshot) return empty;
   notes.push(...snapshot.notes);
   const wo = waitLayout(a, snapshot.layout, notes);
@@ -309,7 +431,7 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
 
   // Threads: which goroutine each runs, its frames, and which threads are throwing.
   const crashT = a.cw.core.crashingThread;
-  const threadOf = new Map<bigint, (typeof a.cw.core.threads)[number]>();
+  const threadOf = new Map<number, (typeof a.cw.core.threads)[number]>();
   // A thread that runs the goroutine itself (R14 is that g) wins over one whose M merely lists it
   // as curg while on g0 (two Ms can name the same curg in a core: the crashing goroutine's M and
   // an M parked on g0 since); the crashing thread wins over others.
@@ -321,7 +443,23 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
     const r = (cur!.kind === 'user' ? 2 : 0) + (t === crashT ? 1 : 0);
     if ((rank.get(g) ?? -1) >= r) continue;
     rank.set(g, r);
-    threadOf.set(g, t);
+    threadOf.set(Number(g), t);
+  }
+
+  // 0. The channels of g.waiting, read while the g's are fresh in the memory cache.
+  // Maps keyed by a g's address as a number (exact below 2^53; bigint keys hash slowly at 100,000 g's).
+  const waitingOn = new Map<number, bigint[]>();
+  if (wo) {
+    for (const g of snapshot.goroutines.goroutines) {
+      if ((++ticks & 255) === 0) yield;
+      if ((g.status & ~G_SCAN) !== 4 || !CHAN_REASONS.has(g.waitReasonString ?? '')) continue;
+      try {
+        waitingOn.set(Number(g.addr), waitingChannels(mem, wo, g.addr, g.waiting));
+      } catch (e) {
+        if (!(e instanceof CoreReadError)) throw e;
+        notes.push(`goroutine ${g.goid} g.waiting: ${e.message}`);
+      }
+    }
   }
 
   // 1. Every goroutine: frames, user frame, creator.
@@ -337,40 +475,64 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
   };
   const maxFrames = opts.maxFrames ?? 64;
   const states: GState[] = [];
-  const byG = new Map<bigint, GState>();
+  const byG = new Map<number, GState>();
   const byGoid = new Map<number, GState>();
-  for (const g of snapshot.goroutines.goroutines) {
-    let frames: Frame[] = [];
-    const phys: RootFrame[] = [];
-    const t = threadOf.get(g.addr);
+  const shapes = new StackShapes(syms.pclntab, mem, maxFrames);
+  const views = new Map<StackShape, ShapeView>();
+  const viewOf = (shape: StackShape): ShapeView => {
+    let v = views.get(shape);
+    if (!v) {
+      const logical: ShapeView['logical'] = [];
+      shape.frames.forEach((f, i) => {
+        for (const l of logicalAt(f.pc, f.exact)) logical.push({ ...l, phys: i });
+      });
+      v = { logical, funcs: logical.map((l) => l.function), userFrame: userFrameOf(logical) };
+      views.set(shape, v);
+    }
+    return v;
+  };
+  // Parked goroutines in stack address order: each used stack is read once, in order.
+  const gs = snapshot.goroutines.goroutines;
+  const order = gs.map((g, i) => ({ i, sp: Number(g.syscallsp !== 0n ? g.syscallsp : g.schedSp) })).sort((x, y) => x.sp - y.sp);
+  const made: GState[] = new Array<GState>(gs.length);
+  for (const { i } of order) {
+    if ((++ticks & 255) === 0) yield;
+    const g = gs[i]!;
+    const goid = Number(g.goid);
+    const t = threadOf.get(Number(g.addr));
     if (t) {
       const all = attempt(notes, `thread ${t.tid}`, () => a.stack(t).frames) ?? [];
       const own = all.filter((f) => f.sp >= g.stackLo && f.sp < g.stackHi);
-      frames = own.flatMap((f) => f.logical.map((l) => ({ function: l.function, file: l.file, line: l.line, sp: f.sp })));
-      for (const f of own) phys.push({ pc: f.pc, sp: f.sp, fp: f.fp, exact: f.isSignalFrame });
-    } else {
-      // As goroutineStacks.ts goroutineStack: from g.sched (or syscallsp/pc), the innermost pc a return address.
-      const start = g.syscallsp !== 0n ? { pc: g.syscallpc, sp: g.syscallsp, bp: g.schedBp } : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp };
-      const r = unwind(syms.pclntab, mem, start, { maxFrames, innermostIsCallReturn: true, logicalFrames: false });
-      for (const f of r.frames) {
-        phys.push({ pc: f.pc, sp: f.sp, fp: f.fp, exact: f.isSignalFrame });
-        for (const l of logicalAt(f.pc, f.isSignalFrame)) frames.push({ function: l.function, file: l.file, line: l.line, sp: f.sp });
-      }
+      const frames = own.flatMap((f) => f.logical.map((l) => ({ function: l.function, file: l.file, line: l.line, sp: f.sp })));
+      const phys = own.map((f) => ({ pc: f.pc, sp: f.sp, fp: f.fp, exact: f.isSignalFrame }));
+      const liveAt = shapes.live.length;
+      liveStackPointers(syms.pclntab, mem, phys, (_slot, v) => shapes.live.pushBig(v));
+      made[i] = new GState(g, goid, { frames, phys, funcs: frames.map((f) => f.function), userFrame: userFrameOf(frames) }, liveAt, shapes.live.length - liveAt);
+      continue;
     }
-    const st: GState = { g, goid: Number(g.goid), frames, phys, waitsOn: [], direction: null };
+    // As goroutineStacks.ts goroutineStack: from g.sched (or syscallsp/pc), the innermost pc a return address.
+    const start = g.syscallsp !== 0n ? { pc: g.syscallpc, sp: g.syscallsp, bp: g.schedBp, hi: g.stackHi } : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp, hi: g.stackHi };
+    const walked = shapes.walk(start);
+    made[i] = new GState(g, goid, { walked, view: viewOf(walked.shape) }, walked.liveAt, walked.liveCount);
+  }
+  for (const st of made) {
     states.push(st);
-    byG.set(g.addr, st);
+    byG.set(Number(st.g.addr), st);
     byGoid.set(st.goid, st);
   }
 
   // 2. Wait objects from the runtime's records.
   const objects = new Map<string, WaitObject & { addr: bigint }>();
   const channels = new Map<bigint, ChannelRecord>();
-  const goidOfG = (g: bigint): number | undefined => byG.get(g)?.goid;
-  const goidsOf = (q: readonly SudogRecord[]): number[] => q.map((s) => goidOfG(s.g)).filter((x): x is number => x !== undefined);
+  const goidOfG = (g: bigint): number | undefined => byG.get(Number(g))?.goid;
+  const goidsOf = (q: readonly QueuedG[]): number[] => q.map((s) => goidOfG(s.g)).filter((x): x is number => x !== undefined);
   const typeName = (t: bigint): string | null => (t ? (attempt(notes, `type ${hx(t)}`, () => readGoType(mem, t, snapshot.typesBase).name) ?? null) : null);
+  const chanIds = new Map<number, string>();
   const channelObject = (addr: bigint): string => {
-    const id = `chan ${hx(addr)}`;
+    let id = chanIds.get(Number(addr));
+    if (id !== undefined) return id;
+    id = `chan ${hx(addr)}`;
+    chanIds.set(Number(addr), id);
     if (objects.has(id) || !wo) return id;
     const c = attempt(notes, `channel ${hx(addr)}`, () => readChannel(mem, wo, addr));
     if (!c) return id;
@@ -395,7 +557,7 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
     return id;
   };
 
-  let semaOf = new Map<bigint, { sema: bigint; queue: SudogRecord[] }>();
+  let semaOf = new Map<number, { sema: bigint; queue: QueuedG[] }>();
   if (wo) {
     const semtable = syms.addressOf('runtime.semtable');
     const size = a.cw.binary?.symbol('runtime.semtable')?.size;
@@ -406,18 +568,104 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
       const sems = attempt(notes, 'runtime.semtable', () => walkSemtable(mem, wo, semtable, bucket));
       if (sems) {
         semaOf = new Map();
-        for (const [sema, queue] of sems) for (const s of queue) semaOf.set(s.g, { sema, queue });
+        for (const [sema, queue] of sems) for (const s of queue) semaOf.set(Number(s.g), { sema, queue });
       }
     }
   }
 
+  // Sleep, I/O and sync.Cond records (src/runtime/waitDetails.ts): their structs may come from DWARF.
+  const startNanoAddr = syms.addressOf('time.startNano');
+  const startNano = startNanoAddr !== undefined ? mem.tryReadU64(startNanoAddr) : undefined;
+  let detail: RuntimeLayout | null | undefined;
+  const detailLayout = (): RuntimeLayout | undefined => {
+    if (detail === undefined) {
+      detail = snapshot.layout;
+      if ((!detail.offsets.notifyList || !detail.offsets.pollDesc || !detail.offsets.sudog) && a.cw.binary) {
+        const dwarf = attempt(notes, 'DWARF', () => Dwarf.fromElf(a.cw.binary!));
+        if (dwarf) {
+          const full = completeFromDwarf(detail, dwarf);
+          if (full !== detail) notes.push(`sleep, I/O and sync.Cond records: ${full.note}`);
+          detail = full;
+        }
+      }
+    }
+    return detail ?? undefined;
+  };
+  /** Candidate object addresses of a goroutine: its live pointer values, then every word of its used stack. */
+  const stackWords = function* (st: GState): Generator<bigint> {
+    const live = shapes.live;
+    for (let i = st.liveAt; i < st.liveAt + st.liveCount; i++) yield live.value(i);
+    const sp = st.g.syscallsp !== 0n ? st.g.syscallsp : st.g.schedSp;
+    const n = st.g.stackHi > sp ? Math.min(Number(st.g.stackHi - sp), 64 * 1024) : 0;
+    const buf = n > 0 ? mem.tryRead(sp, n) : undefined;
+    if (buf) for (let o = 0; o + 8 <= buf.length; o += 8) yield buf.readBigUInt64LE(o);
+  };
+  const fdObjects = new Map<number, WaitObject & { addr: bigint }>();
+  const pollObject = (st: GState, dl: RuntimeLayout): string | undefined => {
+    const pr = pollDescOf(mem, dl, st.g.addr, stackWords(st));
+    if (!pr) return undefined;
+    let o = fdObjects.get(Number(pr.pd));
+    if (!o) {
+      const id = `fd ${pr.fd} ${hx(pr.pd)}`;
+      o = { id, addr: pr.pd, kind: 'netpoll fd', address: hx(pr.pd), symbol: null, label: `fd ${pr.fd} (runtime.pollDesc ${hx(pr.pd)})`, poll: { fd: pr.fd, readers: [], writers: [] }, waiters: [], referencedBy: [], global: false, note: 'found on the goroutine\'s stack; pollDesc.rg/wg names the waiting goroutine (netpoll.go)' };
+      fdObjects.set(Number(pr.pd), o);
+      objects.set(id, o);
+    }
+    (pr.mode === 'read' ? o.poll!.readers : o.poll!.writers).push(st.goid);
+    o.waiters.push(st.goid);
+    return o.id;
+  };
+  /** notifyLists read (null: the word did not point at one), with their waiters' g's and, once one of them asked, their object. */
+  const lists = new Map<number, { nl: NotifyListRecord; gs: Set<number>; obj?: WaitObject & { addr: bigint } } | null>();
+  const condOf = (c: { nl: NotifyListRecord; obj?: WaitObject & { addr: bigint } }): string => {
+    if (!c.obj) {
+      const nl = c.nl;
+      const addr = nl.addr - COND_NOTIFY_OFFSET;
+      const symbol = dataSyms.at(addr);
+      const tickets = nl.waiters.map((w) => ({ goid: goidOfG(w.g) ?? -1, ticket: w.ticket }));
+      c.obj = {
+        id: `sync.Cond ${hx(addr)}`,
+        addr,
+        kind: 'sync.Cond',
+        address: hx(addr),
+        symbol,
+        label: `sync.Cond ${hx(addr)}${symbol ? ` (${symbol})` : ''}: ${nl.waiters.length} waiter${nl.waiters.length === 1 ? '' : 's'}, tickets wait ${nl.wait} notify ${nl.notify}`,
+        cond: { wait: nl.wait, notify: nl.notify, tickets },
+        waiters: tickets.map((t) => t.goid).filter((g) => g >= 0),
+        referencedBy: [],
+        global: false,
+        note: "found on a waiter's stack; its notifyList (sema.go) queues the waiting goroutines",
+      };
+      objects.set(c.obj.id, c.obj);
+    }
+    return c.obj.id;
+  };
+  const condObject = (st: GState, dl: RuntimeLayout): string | undefined => {
+    const me = Number(st.g.addr);
+    // A list already read whose queue holds this goroutine: that queue is the proof.
+    for (const c of lists.values()) if (c && c.gs.has(me)) return condOf(c);
+    for (const w of stackWords(st)) {
+      if (w === 0n || w % 8n !== 0n) continue;
+      for (const list of [w + COND_NOTIFY_OFFSET, w]) {
+        let c = lists.get(Number(list));
+        if (c === undefined) {
+          const nl = readNotifyList(mem, dl, list);
+          c = nl && nl.waiters.length > 0 ? { nl, gs: new Set(nl.waiters.map((x) => Number(x.g))) } : null;
+          lists.set(Number(list), c);
+        }
+        if (c && c.gs.has(me)) return condOf(c);
+      }
+    }
+    return undefined;
+  };
+
   for (const st of states) {
+    if ((++ticks & 255) === 0) yield;
     const base = st.g.status & ~G_SCAN;
     if (base !== 4) continue;
     const reason = st.g.waitReasonString ?? '';
     if (wo && CHAN_REASONS.has(reason)) {
-      const sgs = attempt(notes, `goroutine ${st.goid} g.waiting`, () => gWaiting(mem, wo, st.g.addr)) ?? [];
-      for (const s of sgs) if (s.c) st.waitsOn.push(channelObject(s.c));
+      for (const c of waitingOn.get(Number(st.g.addr)) ?? []) st.waitsOn.push(channelObject(c));
       st.direction = reason.startsWith('select') ? 'select' : reason.startsWith('chan send') ? 'send' : 'receive';
     } else if (NIL_CHAN_REASONS.has(reason)) {
       const id = 'nil channel';
@@ -426,13 +674,22 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
       }
       objects.get(id)!.waiters.push(st.goid);
       st.waitsOn.push(id);
+    } else if (reason === 'sleep') {
+      const sl = attempt(notes, `goroutine ${st.goid} timer`, () => sleepOf(mem, snapshot.layout, st.g));
+      if (sl) st.sleep = { until: sl.when.toString(), sinceStart: startNano !== undefined ? Number(sl.when - startNano) / 1e9 : null, source: sl.source };
+    } else if (reason === 'IO wait' || reason === 'sync.Cond.Wait') {
+      const dl = detailLayout();
+      if (!dl) continue;
+      const found = reason === 'IO wait' ? pollObject(st, dl) : condObject(st, dl);
+      if (found) st.waitsOn.push(found);
+      else notes.push(`goroutine ${st.goid} [${reason}]: no ${reason === 'IO wait' ? 'pollDesc naming it' : 'sync.Cond whose queue holds it'} among its stack words`);
     } else if (SEMA_REASONS.has(reason)) {
-      const q = semaOf.get(st.g.addr);
+      const q = semaOf.get(Number(st.g.addr));
       if (!q) {
         if (wo) notes.push(`goroutine ${st.goid} [${reason}] is in no semaphore queue`);
         continue;
       }
-      const ref = syncObjectOf(q.sema, reason, st.frames.map((f) => f.function));
+      const ref = syncObjectOf(q.sema, reason, st.funcs);
       const id = `${ref.kind} ${hx(ref.addr)}`;
       st.waitsOn.push(id);
       let obj = objects.get(id);
@@ -451,11 +708,15 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
   const waiterSets = new Map<WaitObject, Set<number>>();
   if (targets.size > 0) {
     for (const st of states) {
-      const seen = new Set<bigint>();
-      liveStackPointers(syms.pclntab, mem, st.phys, (_slot, value) => {
-        if (targets.has(value)) seen.add(value);
-      });
-      for (const addr of seen) {
+      if ((++ticks & 255) === 0) yield;
+      const live = shapes.live;
+      let seen: Set<bigint> | undefined;
+      for (let i = st.liveAt; i < st.liveAt + st.liveCount; i++) {
+        if (!keys.has(live.lo(i))) continue;
+        const v = live.value(i);
+        if (targets.has(v)) (seen ??= new Set()).add(v);
+      }
+      for (const addr of seen ?? []) {
         const o = targets.get(addr)!;
         let ws = waiterSets.get(o);
         if (!ws) waiterSets.set(o, (ws = new Set(o.waiters)));
@@ -472,12 +733,116 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
       if (buf) scanWords(buf, keys, (addr) => (targets.get(addr)!.global = true));
     }
   }
+  // Mutex holders from the frames (src/runtime/lockHolders.ts): which frame holds the address in a
+  // live slot, and whether its code locked a mutex before its current line without unlocking.
+  const lockCalls = new LockCalls(syms.pclntab, mem);
+  const holdingFrames = (st: GState, addr: bigint): number[] => {
+    const out = new Set<number>();
+    const phys = st.phys;
+    // A slot is frame i's when it lies in its locals [sp, fp) or its incoming arguments (the spill
+    // area above fp, in the caller's frame: the register ABI spills arguments there).
+    const argsOf = phys.map((f) => BigInt(Math.max(0, syms.pclntab.funcForPC(f.pc)?.args ?? 0)));
+    const frameOf = (slot: bigint): number[] => phys.flatMap((f, i) => ((slot >= f.sp && slot < f.fp) || (slot >= f.fp && slot < f.fp + argsOf[i]!) ? [i] : []));
+    if (st.shape) {
+      const sp = st.shape.sp;
+      for (let k = 0; k < st.liveCount; k++) {
+        if (shapes.live.value(st.liveAt + k) !== addr) continue;
+        for (const i of frameOf(sp + BigInt(st.shape.shape.liveSlots[k]!))) out.add(i);
+      }
+    } else {
+      liveStackPointers(syms.pclntab, mem, phys, (slot, v) => {
+        if (v !== addr) return;
+        for (const i of frameOf(slot)) out.add(i);
+      });
+    }
+    return [...out].sort((x, y) => x - y);
+  };
   for (const o of objects.values()) {
-    if (o.kind === 'sync.Mutex' || o.kind === 'sync.RWMutex') {
-      const locked = o.mutex?.locked ?? o.rwmutex?.w.locked ?? false;
-      o.note =
-        'the runtime does not record which goroutine holds a mutex' +
-        (o.referencedBy.length > 0 ? `; ${list(o.referencedBy)} hold its address on their stacks and are not queued on it (possible holders)` : locked ? '; no live goroutine outside its queue holds its address on its stack' : '');
+    if (o.kind !== 'sync.Mutex' && o.kind !== 'sync.RWMutex') continue;
+    const holders: MutexHolder[] = [];
+    // A global mutex: frames whose code refers to it and locked before their current line.
+    if (o.symbol !== null) {
+      const queued = new Set(o.waiters);
+      for (const st of states) {
+        if (queued.has(st.goid)) continue;
+        const phys = st.phys;
+        for (let i = 0; i < phys.length; i++) {
+          const pf = phys[i]!;
+          if (pf.exact || !lockCalls.refersTo(pf.pc, o.addr)) continue;
+          const call = lockCalls.heldAt(pf.pc);
+          if (!call) continue;
+          const lf = st.frames.find((f) => f.sp === pf.sp) ?? st.frames[st.frames.length - 1];
+          if (!lf) continue;
+          const at = `${lf.function} (${lf.file}:${lf.line})`;
+          holders.push({
+            goid: st.goid,
+            function: lf.function,
+            file: lf.file,
+            line: lf.line,
+            certainty: 'likely',
+            mode: call.kind === 'rlock' ? 'read' : o.kind === 'sync.Mutex' ? 'write' : null,
+            evidence: `${at} refers to the global ${o.symbol} in its code and calls ${call.callee} before its current line, with no unlock call in between: it has not returned`,
+          });
+          break;
+        }
+      }
+    }
+    const named = new Set(holders.map((h) => h.goid));
+    for (const goid of o.referencedBy) {
+      const st = byGoid.get(goid);
+      if (!st || named.has(goid)) continue;
+      const phys = st.phys;
+      const frames = st.frames;
+      let best: MutexHolder | undefined;
+      for (const i of holdingFrames(st, o.addr)) {
+        const pf = phys[i]!;
+        const lf = frames.find((f) => f.sp === pf.sp) ?? frames[frames.length - 1];
+        if (!lf || lf.function.startsWith('runtime.') || /^(internal\/)?sync\./.test(lf.function)) continue;
+        const call = pf.exact ? undefined : lockCalls.heldAt(pf.pc);
+        const at = `${lf.function} (${lf.file}:${lf.line})`;
+        const h: MutexHolder = call
+          ? { goid, function: lf.function, file: lf.file, line: lf.line, certainty: 'likely', mode: call.kind === 'rlock' ? 'read' : o.kind === 'sync.RWMutex' && /RWMutex/.test(call.callee) ? 'write' : o.kind === 'sync.Mutex' ? 'write' : null, evidence: `${at} holds ${o.address} in a live stack slot and calls ${call.callee} before its current line, with no unlock call in between: it has not returned` }
+          : { goid, function: lf.function, file: lf.file, line: lf.line, certainty: 'possible', mode: null, evidence: `${at} holds ${o.address} in a live stack slot; no lock call before its current line was found in its code` };
+        if (!best || (best.certainty === 'possible' && h.certainty === 'likely')) best = h;
+      }
+      holders.push(best ?? { goid, function: null, file: null, line: null, certainty: 'possible', mode: null, evidence: `its stack holds ${o.address} in a live slot of a runtime or sync frame` });
+    }
+    holders.sort((x, y) => (x.certainty === y.certainty ? x.goid - y.goid : x.certainty === 'likely' ? -1 : 1));
+    o.holders = holders;
+    const locked = o.mutex?.locked ?? (o.rwmutex ? o.rwmutex.w.locked || o.rwmutex.readersHolding > 0 : false);
+    const likely = holders.filter((h) => h.certainty === 'likely').map((h) => h.goid);
+    const possible = holders.filter((h) => h.certainty === 'possible').map((h) => h.goid);
+    o.note =
+      'the runtime does not record which goroutine holds a mutex' +
+      (likely.length > 0 ? `; ${list(likely)} likely ${verb(likely, 'hold')} it (a frame holds its address and locked before its current line)` : '') +
+      (possible.length > 0 ? `; ${list(possible)} ${verb(possible, 'hold')} its address on ${possible.length === 1 ? 'its stack' : 'their stacks'} and ${possible.length === 1 ? 'is' : 'are'} not queued on it (possible holders)` : '') +
+      (holders.length === 0 && locked ? '; no live goroutine outside its queue holds its address on its stack' : '');
+  }
+
+  // Objects nothing live refers to: is their address anywhere on another goroutine's stack?
+  const unreached = [...objects.values()].filter(
+    (o) => o.addr !== 0n && o.waiters.length > 0 && !o.global && o.referencedBy.length === 0 && (o.holders ?? []).length === 0 && o.kind !== 'netpoll fd' && o.kind !== 'semaphore',
+  );
+  if (unreached.length > 0) {
+    const byLow = new Map<number, (WaitObject & { addr: bigint })[]>();
+    for (const o of unreached) {
+      const k = Number(o.addr & 0xffffffffn);
+      byLow.set(k, [...(byLow.get(k) ?? []), o]);
+      o.mentionedBy = [];
+    }
+    const queued = new Map(unreached.map((o) => [o, new Set(o.waiters)]));
+    for (const { i } of order) {
+      if ((++ticks & 255) === 0) yield;
+      const st = made[i]!;
+      const sp = st.g.syscallsp !== 0n ? st.g.syscallsp : st.g.schedSp;
+      const hits = new Set<WaitObject & { addr: bigint }>();
+      shapes.words(sp, st.g.stackHi, (lo, hi) => {
+        const cands = byLow.get(lo);
+        if (!cands) return;
+        const v = (BigInt(hi) << 32n) | BigInt(lo);
+        for (const o of cands) if (o.addr === v) hits.add(o);
+      });
+      for (const o of hits) if (!queued.get(o)!.has(st.goid)) o.mentionedBy!.push(st.goid);
     }
   }
 
@@ -489,14 +854,28 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
   const byUserFrame = new Map<string, { label: string; goids: number[] }>();
   const byCreator = new Map<string, { label: string; goids: number[] }>();
   const creatorCache = new Map<bigint, GoroutineWait['createdBy']>();
+  const creatorKeys = new Map<bigint, string>();
+  // Group keys, one string per frame object (thousands of goroutines share a shape's user frame).
+  const frameKeys = new Map<WaitFrame, string>();
+  const frameKey = (f: WaitFrame | undefined, none: string): string => {
+    if (!f) return none;
+    let k = frameKeys.get(f);
+    if (k === undefined) frameKeys.set(f, (k = `${f.function} ${f.file}:${f.line}`));
+    return k;
+  };
+  const startFrames = new Map<bigint, WaitFrame | undefined>();
   const startFrame = (pc: bigint): WaitFrame | undefined => {
+    if (startFrames.has(pc)) return startFrames.get(pc);
     const f = pc ? syms.frames(pc)[0] : undefined;
-    return f ? { function: f.function, file: f.file, line: f.line } : undefined;
+    const w = f ? { function: f.function, file: f.file, line: f.line } : undefined;
+    startFrames.set(pc, w);
+    return w;
   };
   for (const st of states) {
+    if ((++ticks & 255) === 0) yield;
     const g = st.g;
     const waiting = (g.status & ~G_SCAN) === 4;
-    const uf = userFrameOf(st.frames) ?? startFrame(g.startpc);
+    const uf = st.userFrame ?? startFrame(g.startpc);
     let createdBy = creatorCache.get(g.gopc);
     if (createdBy === undefined) {
       const f = frameName(g.gopc);
@@ -515,13 +894,15 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
       userFrame: uf ? { function: uf.function, file: uf.file, line: uf.line } : null,
       waitsOn: st.waitsOn,
       direction: st.direction,
+      sleep: st.sleep,
     });
-    const objKey = st.waitsOn.length > 0 ? st.waitsOn.join(' | ') : `(${g.tracebackStatus})`;
-    add(byObject, objKey, st.waitsOn.length > 0 ? st.waitsOn.map((id) => objects.get(id)?.label ?? id).join(' | ') : `no wait object [${g.tracebackStatus}]`, st.goid);
+    const objKey = st.waitsOn.length === 1 ? st.waitsOn[0]! : st.waitsOn.length > 0 ? st.waitsOn.join(' | ') : `(${g.tracebackStatus})`;
+    add(byObject, objKey, () => (st.waitsOn.length > 0 ? st.waitsOn.map((id) => objects.get(id)?.label ?? id).join(' | ') : `no wait object [${g.tracebackStatus}]`), st.goid);
     add(byReason, g.tracebackStatus, g.tracebackStatus, st.goid);
-    const ufKey = uf ? `${uf.function} ${uf.file}:${uf.line}` : '(no frames)';
+    const ufKey = frameKey(uf, '(no frames)');
     add(byUserFrame, ufKey, ufKey, st.goid);
-    const crKey = createdBy ? `${createdBy.function} ${createdBy.file}:${createdBy.line}` : '(no creator)';
+    let crKey = creatorKeys.get(g.gopc);
+    if (crKey === undefined) creatorKeys.set(g.gopc, (crKey = frameKey(createdBy ?? undefined, '(no creator)')));
     add(byCreator, crKey, crKey, st.goid);
   }
 
@@ -536,13 +917,19 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
       suspects.push({ object: o.id, goroutines: o.waiters, explanation: `${list(o.waiters)} block forever on a nil channel or an empty select` });
       continue;
     }
-    if (o.kind !== 'channel' || o.waiters.length === 0) continue;
-    if (o.referencedBy.length > 0 || o.global) continue;
-    suspects.push({
-      object: o.id,
-      goroutines: o.waiters,
-      explanation: `${list(o.waiters)} wait on ${o.label}; no other goroutine's stack and no global refers to it: nobody can ${o.channel!.recvq.length > 0 ? 'send to' : 'receive from'} it`,
-    });
+    if (o.waiters.length === 0 || o.global || (o.mentionedBy ?? []).length > 0) continue;
+    let why: string | undefined;
+    if (o.kind === 'channel' && o.referencedBy.length === 0) {
+      why = `no other goroutine's stack and no global refers to it: nobody can ${o.channel!.recvq.length > 0 ? 'send to' : 'receive from'} it`;
+    } else if (o.kind === 'sync.Cond' && o.referencedBy.length === 0) {
+      why = "no other goroutine's stack and no global refers to it: nobody can Signal or Broadcast it";
+    } else if (o.kind === 'sync.WaitGroup' && o.referencedBy.length === 0 && (o.waitGroup?.counter ?? 0) > 0) {
+      why = `its counter is ${o.waitGroup!.counter} and no other goroutine's stack and no global refers to it: nobody can call Done`;
+    } else if ((o.kind === 'sync.Mutex' || o.kind === 'sync.RWMutex') && (o.holders ?? []).length === 0) {
+      const locked = o.mutex?.locked ?? (o.rwmutex ? o.rwmutex.w.locked || o.rwmutex.readersHolding > 0 : false);
+      if (locked) why = 'it is locked and no goroutine outside its queue holds its address in its frames: whoever locked it has exited or dropped it';
+    }
+    if (why) suspects.push({ object: o.id, goroutines: o.waiters, explanation: `${list(o.waiters)} ${verb(o.waiters, 'wait')} on ${o.label}; ${why}` });
   }
 
   // 6. Deadlock paragraph and channel cycles.
@@ -563,7 +950,7 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
       parts.push(`cycle: ${steps.join('; ')}; so none of them can proceed`);
     }
     // Blocked user goroutines with no recorded object (sync.Cond, sleep, I/O): named, not explained.
-    const blocked = states.filter((s) => (s.g.status & ~G_SCAN) === 4 && s.waitsOn.length === 0 && !isStdFunction(userFrameOf(s.frames)?.function ?? 'runtime.'));
+    const blocked = states.filter((s) => (s.g.status & ~G_SCAN) === 4 && s.waitsOn.length === 0 && !isStdFunction(s.userFrame?.function ?? 'runtime.'));
     for (const s of blocked) parts.push(`goroutine ${s.goid} waits [${s.g.tracebackStatus}] on no object the runtime records`);
     deadlock = {
       explanation: `All goroutines are asleep: ${parts.length > 0 ? parts.join('. ') : 'no wait object was found'}.`,
@@ -599,7 +986,7 @@ export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
     objects: objectList,
     groups: { byObject: group(byObject), byReason: group(byReason), byUserFrame: group(byUserFrame), byCreator: group(byCreator) },
     deadlock,
-    leaks: { rule: LEAK_RULE, suspects },
+    leaks: { rule: LEAK_RULE, basis: LEAK_BASIS, suspects },
     throwers,
     mapRace,
     notes,
@@ -619,7 +1006,11 @@ function syncObject(mem: Memory, ref: SyncObjectRef, goVersion: string, dataSyms
   } else if (state?.kind === 'sync.RWMutex') {
     o.rwmutex = state.rwmutex;
     const r = state.rwmutex;
-    desc = `${r.writerPending ? 'a writer holds or waits for it' : 'no writer'}, ${r.readers} reader${r.readers === 1 ? '' : 's'}${r.writerPending ? `, ${r.departingReaders} departing` : ''}; w: ${mutexText(r.w)}`;
+    const rd = (n: number) => `${n} reader${n === 1 ? '' : 's'}`;
+    desc =
+      (r.writer === 'none' ? `no writer, ${rd(r.readersHolding)} hold${r.readersHolding === 1 ? 's' : ''} it` : r.writer === 'waiting' ? `a writer waits for ${rd(r.readersHolding)} holding it to leave` : 'a writer holds it') +
+      (r.readersWaiting > 0 ? `, ${rd(r.readersWaiting)} wait${r.readersWaiting === 1 ? 's' : ''} behind the writer` : '') +
+      `; w: ${mutexText(r.w)}`;
   } else if (state?.kind === 'sync.WaitGroup') {
     o.waitGroup = state.waitGroup;
     desc = `counter ${state.waitGroup.counter}, ${state.waitGroup.waiters} waiter${state.waitGroup.waiters === 1 ? '' : 's'}`;
@@ -639,16 +1030,29 @@ function describeObject(o: WaitObject, byGoid: ReadonlyMap<number, GState>): str
     case 'sync.Mutex':
     case 'sync.RWMutex': {
       const locked = o.mutex?.locked ?? o.rwmutex?.w.locked ?? o.rwmutex?.writerPending ?? false;
+      const likely = (o.holders ?? []).filter((h) => h.certainty === 'likely');
+      const doing = (goid: number): string => {
+        const st = byGoid.get(goid);
+        return st ? ` and waits [${st.g.tracebackStatus}]${st.waitsOn.length > 0 ? ` on ${st.waitsOn.join(' or ')}` : ''}` : '';
+      };
       const holder =
-        o.referencedBy.length > 0
+        likely.length > 0
+          ? `the runtime does not record the holder; ${likely.map((h) => `goroutine ${h.goid} likely holds it (${h.function} at ${h.file}:${h.line} locked it and has not returned)${doing(h.goid)}`).join('; ')}`
+          : o.referencedBy.length > 0
           ? `the runtime does not record the holder; ${who(o.referencedBy)} hold its address on their stacks and may hold it`
+          : (o.mentionedBy ?? []).length > 0
+          ? `the runtime does not record the holder; ${who(o.mentionedBy!)} ${verb(o.mentionedBy!, 'hold')} its address only in stack words the stack maps do not mark live (a deferred call's argument or a dead slot)`
           : locked
             ? 'the runtime does not record the holder and no live goroutine outside its queue refers to it: the goroutine that locked it has exited (or lost the reference)'
             : 'it is not locked';
       return `${who(o.waiters)} ${verb(o.waiters, 'wait')} for ${o.label}; ${holder}`;
     }
     case 'sync.WaitGroup':
-      return `${who(o.waiters)} ${verb(o.waiters, 'wait')} for ${o.label}: ${o.waitGroup && o.waitGroup.counter > 0 ? `${o.waitGroup.counter} Done call${o.waitGroup.counter === 1 ? ' is' : 's are'} still missing and no live goroutine outside the waiters refers to it` : 'its counter is not positive'}${o.referencedBy.length > 0 ? ` (${who(o.referencedBy)} refer to it)` : ''}`;
+      return `${who(o.waiters)} ${verb(o.waiters, 'wait')} for ${o.label}: ${
+        o.waitGroup && o.waitGroup.counter > 0
+          ? `${o.waitGroup.counter} Done call${o.waitGroup.counter === 1 ? ' is' : 's are'} still missing${o.referencedBy.length > 0 ? `; ${who(o.referencedBy)} refer to it` : (o.mentionedBy ?? []).length > 0 ? `; only ${who(o.mentionedBy!)} ${verb(o.mentionedBy!, 'hold')} its address, in stack words the stack maps do not mark live (a deferred call's argument, such as defer wg.Done(), or a dead slot)` : ' and no goroutine outside the waiters holds its address on its stack'}`
+          : 'its counter is not positive'
+      }`;
     case 'channel': {
       const c = o.channel!;
       const sides = [c.recvq.length > 0 ? `${who(c.recvq)} receive` : '', c.sendq.length > 0 ? `${who(c.sendq)} send` : ''].filter(Boolean).join(' and ');
@@ -657,6 +1061,10 @@ function describeObject(o: WaitObject, byGoid: ReadonlyMap<number, GState>): str
     }
     case 'nil channel':
       return `${who(o.waiters)} block on a nil channel`;
+    case 'sync.Cond':
+      return `${who(o.waiters)} ${verb(o.waiters, 'wait')} in Wait on ${o.label}${o.referencedBy.length > 0 ? `; ${who(o.referencedBy)} could Signal it but ${o.referencedBy.length === 1 ? 'is' : 'are'} blocked too` : '; no other goroutine refers to it'}`;
+    case 'netpoll fd':
+      return `${who(o.waiters)} ${verb(o.waiters, 'wait')} for I/O on ${o.label}`;
     case 'semaphore':
       return `${who(o.waiters)} ${verb(o.waiters, 'wait')} on ${o.label}`;
   }
@@ -744,6 +1152,7 @@ function findMapRace(tab: Pclntab, mem: Memory, layout: RuntimeLayout, states: r
   const throwerGoids = new Set(throwers.map((t) => t.goroutine));
   const inOps: { st: GState; op: string; cands: Set<bigint> }[] = [];
   for (const st of states) {
+    if (!st.funcs.some((f) => MAP_OP.test(f))) continue;
     const i = st.frames.findIndex((f) => MAP_OP.test(f.function));
     if (i < 0) continue;
     const op = st.frames[i]!.function;
@@ -780,7 +1189,7 @@ function findMapRace(tab: Pclntab, mem: Memory, layout: RuntimeLayout, states: r
     goroutines: inOps
       .filter((x) => map === undefined || x.cands.has(map))
       .map((x) => {
-        const uf = userFrameOf(x.st.frames);
+        const uf = x.st.userFrame;
         return { goid: x.st.goid, operation: x.op, userFrame: uf ? { function: uf.function, file: uf.file, line: uf.line } : null, threw: throwerGoids.has(x.st.goid) };
       }),
   };

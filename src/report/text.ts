@@ -169,7 +169,7 @@ export function waitLines(rt: ReportRuntime): string[] {
   }
   if (w.deadlock) out.push('', 'deadlock:', `  ${w.deadlock.explanation}`);
   if (w.leaks.suspects.length > 0) {
-    out.push('', `leak suspects (${w.leaks.rule}):`);
+    out.push('', `leak suspects (${w.leaks.rule}; ${w.leaks.basis}):`);
     for (const l of w.leaks.suspects) out.push(`  ${l.explanation}`);
   }
   if (w.objects.length > 0) {
@@ -181,7 +181,11 @@ export function waitLines(rt: ReportRuntime): string[] {
         if (o.channel.recvq.length) out.push(`      recvq: ${ids(o.channel.recvq)}`);
         if (o.channel.sendq.length) out.push(`      sendq: ${ids(o.channel.sendq)}`);
       } else if (o.waiters.length) out.push(`      queued: ${ids(o.waiters)}`);
+      if (o.cond) out.push(`      tickets: wait ${o.cond.wait}, notify ${o.cond.notify}`);
+      if (o.poll) out.push(`      fd ${o.poll.fd}${o.poll.readers.length ? `  readers: ${ids(o.poll.readers)}` : ''}${o.poll.writers.length ? `  writers: ${ids(o.poll.writers)}` : ''}`);
       if (o.referencedBy.length) out.push(`      referenced by: ${ids(o.referencedBy)}`);
+      if (o.mentionedBy?.length) out.push(`      address on the stacks of (not live slots): ${ids(o.mentionedBy)}`);
+      for (const h of (o.holders ?? []).filter((x) => x.certainty === 'likely').slice(0, 5)) out.push(`      likely holder: goroutine ${h.goid}${h.mode ? ` (${h.mode})` : ''}: ${h.evidence}`);
       if (o.note) out.push(`      ${o.note}`);
     }
     if (w.objects.length > 50) out.push(`  … ${w.objects.length - 50} more`);

@@ -54,12 +54,46 @@ export const READ_FIELDS = {
       sigpc: 'sigpc',
       /** The sudogs of a channel wait or a select (linked by sudog.waitlink); runtime2.go. */
       waiting: 'waiting',
+      /** time.Sleep's cached timer (runtime2.go, time.go timeSleep); 1.19-1.22 keep the wake-up in timer.nextwhen. */
+      timer: 'timer',
+      /** Go 1.23+: when time.Sleep wakes (nanotime), set by timeSleep before it parks. */
+      sleepWhen: 'sleepWhen',
     },
     /**
      * parentGoid: Go 1.21+. The signal fields are read only when present. waiting: in every
      * release, but missing from the tables of 1.21/1.23/1.25/1.26 (made before it was read).
      */
-    optional: ['parentGoid', 'sig', 'sigcode0', 'sigcode1', 'sigpc', 'waiting'],
+    optional: ['parentGoid', 'sig', 'sigcode0', 'sigcode1', 'sigpc', 'waiting', 'timer', 'sleepWhen'],
+  },
+  /**
+   * runtime.timer (time.go). Go 1.19-1.22: timeSleep sets nextwhen to the wake-up time before it
+   * parks (resettimer then moves it to when); 1.23 rewrote timers (when stays, nextwhen is gone)
+   * and timeSleep records the wake-up in g.sleepWhen instead.
+   */
+  timer: {
+    struct: 'runtime.timer',
+    fields: { when: 'when', nextwhen: 'nextwhen' },
+    optional: ['nextwhen'],
+    optionalStruct: true,
+  },
+  /**
+   * runtime.pollDesc (netpoll.go, 1.19-1.27): the netpoller's record of a file descriptor; rg/wg
+   * hold the g parked reading/writing it (or pdReady/pdWait/nil).
+   */
+  pollDesc: {
+    struct: 'runtime.pollDesc',
+    fields: { fd: 'fd', rg: 'rg', wg: 'wg' },
+    optionalStruct: true,
+  },
+  /**
+   * runtime.notifyList (sema.go; sync.Cond's `notify` field mirrors it): wait is the next ticket to
+   * hand out, notify the next to wake; head/tail the parked waiters' sudogs (linked by next, each
+   * with its ticket).
+   */
+  notifyList: {
+    struct: 'runtime.notifyList',
+    fields: { wait: 'wait', notify: 'notify', head: 'head', tail: 'tail' },
+    optionalStruct: true,
   },
   /**
    * runtime.sudog (runtime2.go): a g on a wait queue. For channels elem is the data element and c

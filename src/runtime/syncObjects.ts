@@ -76,6 +76,31 @@ export interface RWMutexState {
   readers: number;
   /** Readers a pending writer still waits for (readerWait). */
   departingReaders: number;
+  /**
+   * Readers holding the read lock: readerCount with no writer pending; with one, readerWait (the
+   * readers the writer waits for: RUnlock decrements both, rwmutex.go rUnlockSlow).
+   */
+  readersHolding: number;
+  /** Readers blocked in RLock behind a pending writer (readerCount + rwmutexMaxReaders - readerWait). */
+  readersWaiting: number;
+  /** `none`; `waiting` for readersHolding readers to leave; `holds` the lock (pending, no reader left). */
+  writer: 'none' | 'waiting' | 'holds';
+}
+
+/** RWMutex state from w.state, readerCount and readerWait (sync/rwmutex.go, 1.19-1.27). */
+export function decodeRWMutex(wState: number, readerCount: number, readerWait: number): RWMutexState {
+  const pending = readerCount < 0;
+  const readers = pending ? readerCount + RWMUTEX_MAX_READERS : readerCount;
+  const holding = pending ? Math.max(0, readerWait) : readers;
+  return {
+    w: decodeMutex(wState),
+    writerPending: pending,
+    readers,
+    departingReaders: readerWait,
+    readersHolding: holding,
+    readersWaiting: pending ? Math.max(0, readers - holding) : 0,
+    writer: !pending ? 'none' : holding > 0 ? 'waiting' : 'holds',
+  };
 }
 
 export interface WaitGroupState {
@@ -95,7 +120,7 @@ export function readSyncState(mem: Memory, ref: SyncObjectRef, goVersion: string
       const rw = mem.readU32(ref.addr + 20n) | 0;
       return {
         kind: ref.kind,
-        rwmutex: { w: decodeMutex(mem.readU32(ref.addr)), writerPending: rc < 0, readers: rc < 0 ? rc + RWMUTEX_MAX_READERS : rc, departingReaders: rw },
+        rwmutex: decodeRWMutex(mem.readU32(ref.addr), rc, rw),
       };
     }
     case 'sync.WaitGroup': {

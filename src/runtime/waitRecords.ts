@@ -85,23 +85,42 @@ export function readSudog(mem: Memory, o: WaitOffsets, addr: bigint): SudogRecor
   };
 }
 
-function walkList(mem: Memory, o: WaitOffsets, first: bigint, link: 'next' | 'waitlink', what: string): SudogRecord[] {
-  const out: SudogRecord[] = [];
-  const seen = new Set<bigint>();
+/** A goroutine queued in a sudog list: the sudog and its g (two words read per sudog). */
+export interface QueuedG {
+  addr: bigint;
+  g: bigint;
+}
+
+function walkList(mem: Memory, o: WaitOffsets, first: bigint, link: 'next' | 'waitlink', what: string): QueuedG[] {
+  const out: QueuedG[] = [];
+  const seen = new Set<number>();
+  const s = o.sudog;
   for (let p = first; p !== 0n; ) {
-    if (seen.has(p) || out.length >= MAX_LIST) throw new WaitRecordError(`${what}: the sudog list at ${hex(first)} loops or is longer than ${MAX_LIST}`);
-    seen.add(p);
-    const s = readSudog(mem, o, p);
-    out.push(s);
-    p = s[link];
+    if (seen.has(Number(p)) || out.length >= MAX_LIST) throw new WaitRecordError(`${what}: the sudog list at ${hex(first)} loops or is longer than ${MAX_LIST}`);
+    seen.add(Number(p));
+    out.push({ addr: p, g: readField(mem, p, s.g) });
+    p = readField(mem, p, s[link]);
   }
   return out;
 }
 
-/** The sudogs of g.waiting (a channel operation: one; a select: one per case, in case order). */
-export function gWaiting(mem: Memory, o: WaitOffsets, gAddr: bigint): SudogRecord[] {
-  const first = readField(mem, gAddr, o.g);
-  return walkList(mem, o, first, 'waitlink', `g ${hex(gAddr)} waiting`);
+/**
+ * The channels of g.waiting's sudogs, in case order (two words read per sudog, for the thousands of
+ * goroutines of a large core). `waiting` is g.waiting when the caller already read the g.
+ */
+export function waitingChannels(mem: Memory, o: WaitOffsets, gAddr: bigint, waiting?: bigint): bigint[] {
+  const out: bigint[] = [];
+  const first = waiting ?? readField(mem, gAddr, o.g);
+  const s = o.sudog;
+  for (let p = first, n = 0; p !== 0n; n++) {
+    if (n >= MAX_LIST) throw new WaitRecordError(`g ${hex(gAddr)} waiting: the sudog list at ${hex(first)} is longer than ${MAX_LIST}`);
+    const c = readField(mem, p, s.cVu ?? s.c);
+    if (c !== 0n) out.push(c);
+    const next = readField(mem, p, s.waitlink);
+    if (next === p) throw new WaitRecordError(`g ${hex(gAddr)} waiting: the sudog list at ${hex(first)} loops`);
+    p = next;
+  }
+  return out;
 }
 
 export interface ChannelRecord {
@@ -115,9 +134,9 @@ export interface ChannelRecord {
   /** *_type of the elements. */
   elemtype: bigint;
   /** Goroutines (g addresses) blocked receiving, in queue order. */
-  recvq: SudogRecord[];
+  recvq: QueuedG[];
   /** Goroutines blocked sending, in queue order. */
-  sendq: SudogRecord[];
+  sendq: QueuedG[];
 }
 
 export function readChannel(mem: Memory, o: WaitOffsets, addr: bigint): ChannelRecord {
@@ -140,8 +159,8 @@ export function walkSemtable(
   o: WaitOffsets,
   semtable: bigint,
   bucketSize: number,
-): Map<bigint, SudogRecord[]> {
-  const out = new Map<bigint, SudogRecord[]>();
+): Map<bigint, QueuedG[]> {
+  const out = new Map<bigint, QueuedG[]>();
   const seen = new Set<bigint>();
   for (let i = 0; i < SEM_TAB_SIZE; i++) {
     const root = semtable + BigInt(i * bucketSize);
@@ -153,7 +172,7 @@ export function walkSemtable(
       seen.add(p);
       const node = readSudog(mem, o, p);
       // The node is the first waiter for node.elem; the rest follow by waitlink (sema.go queue).
-      const waiters = [node, ...walkList(mem, o, node.waitlink, 'waitlink', `semaphore ${hex(node.elem)} waiters`)];
+      const waiters = [{ addr: node.addr, g: node.g }, ...walkList(mem, o, node.waitlink, 'waitlink', `semaphore ${hex(node.elem)} waiters`)];
       out.set(node.elem, waiters);
       if (node.prev !== 0n) stack.push(node.prev);
       if (node.next !== 0n) stack.push(node.next);

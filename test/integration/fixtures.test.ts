@@ -53,6 +53,11 @@ const EXPECTED: Record<string, { first: RegExp; kind: 'panic' | 'fatal error'; a
   'wait-chan-leak': { first: /^panic: leaked 5 workers$/, kind: 'panic', also: /^goroutine \d+ (gp=\S+ m=\S+ )?\[chan receive\]:$/m },
   'wait-waitgroup': { first: /^fatal error: all goroutines are asleep - deadlock!$/, kind: 'fatal error', also: /^goroutine 1 (gp=\S+ m=\S+ )?\[(sync\.WaitGroup\.Wait|semacquire)\]:$/m },
   'map-writers': { first: /^fatal error: concurrent map writes$/, kind: 'fatal error' },
+  'wait-kinds': {
+    first: /^panic: wait kinds: cond=0x[0-9a-f]+ rwmutex=0x[0-9a-f]+ mutex=0x[0-9a-f]+ pipe-fd=\d+ sleeper started at .* m=\+[0-9.]+$/,
+    kind: 'panic',
+    also: /^goroutine \d+ (gp=\S+ m=\S+ )?\[sync\.Cond\.Wait\]:$/m,
+  },
 };
 
 function readHead(path: string, n: number): Buffer {
@@ -104,13 +109,15 @@ describe('crash fixtures', () => {
     // Programs whose fixtures are listed only by name: cgo-index is built only with crafted build
     // info (attack-cgoflags, the security tests); the cgo and race programs crash outside Go code,
     // with headers that vary by version (test/integration/cgoFrames.test.ts checks them).
-    const byNameOnly = ['cgo-index', 'cgo-inlined-fault', 'cgo-callback-panic', 'cgo-libc-fault', 'race-systemstack'];
-    // heap-scale is made only on demand (bench/heap.ts), as heap-scale-500k … heap-scale-10m.
+    // heap-scale is made only on demand (bench/heap.ts), as heap-scale-500k … heap-scale-10m;
+    // race-reports keeps the race detector's logs (test/integration/raceLogs.test.ts);
+    // goroutine-scale is built as goroutines-1k and goroutines-100k, for the benchmarks.
+    const byNameOnly = ['cgo-index', 'cgo-inlined-fault', 'cgo-callback-panic', 'cgo-libc-fault', 'race-systemstack', 'race-reports', 'goroutine-scale'];
     const programs = readdirSync(PROGRAMS)
       .filter((p) => !byNameOnly.includes(p) && p !== 'heap-scale')
       .sort();
     assert.deepEqual(programs, Object.keys(EXPECTED).sort());
-    for (const attack of ['attack-cgoflags', 'attack-version', 'attack-gcflags', ...byNameOnly.slice(1)]) {
+    for (const attack of ['attack-cgoflags', 'attack-version', 'attack-gcflags', 'goroutines-1k', ...byNameOnly.slice(1, -1)]) {
       for (const minor of DEFAULT_GO) {
         assert.equal(listFixtures({ fixture: attack, goMinor: minor }).length, 1, `${attack} go${minor}`);
       }

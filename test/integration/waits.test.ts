@@ -5,9 +5,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { openCore, type CoreEngine } from '../../src/analysis/engine.js';
+import { waitsReport } from '../../src/analysis/waits.js';
 import { runCli } from '../../src/report/cli.js';
 import type { Report } from '../../src/analysis/report.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { delvePrint } from '../support/delvePrint.js';
+import { validate, type Schema } from '../support/jsonSchema.js';
 import { fixture, provisionedGoVersions, type Fixture } from '../support/fixtures.js';
 
 /** The traceback's goroutines: id, bracketed status, and the function names of its frames. */
@@ -51,6 +55,7 @@ async function report(fx: Fixture): Promise<Report> {
 }
 
 const sorted = (a: readonly number[]) => [...a].sort((x, y) => x - y);
+const schema = JSON.parse(readFileSync(join(__dirname, '..', '..', 'schemas', 'report.schema.json'), 'utf8')) as Schema;
 
 describe('wait objects, deadlocks, leaks and throwers', () => {
   for (const minor of provisionedGoVersions()) {
@@ -74,9 +79,110 @@ describe('wait objects, deadlocks, leaks and throwers', () => {
         assert.equal(w.goroutines.find((x) => x.goid === g)?.waitReason, printed.status, `goroutine ${g}'s wait reason as printed`);
       }
       assert.deepEqual(mu.referencedBy, []);
+      assert.deepEqual(mu.holders, [], 'the locker exited: nobody can be named as holder');
       assert.match(w.deadlock?.explanation ?? '', new RegExp(`sync\\.Mutex ${mu.address} \\(main\\.guard\\): locked`));
       assert.match(w.deadlock!.explanation, /does not record the holder/);
       assert.match(w.deadlock!.explanation, /has exited/);
+    });
+
+    it(`Go ${minor}: sleep, I/O, sync.Cond, RWMutex starvation and a mutex holder, against the fixture's printout and Delve`, async () => {
+      const fx = fixture('wait-kinds', minor);
+      const r = await report(fx);
+      const errors: string[] = [];
+      validate(schema, schema, r, '$', errors);
+      assert.deepEqual(errors, [], 'the report follows schemas/report.schema.json');
+      const w = r.runtime!.waits!;
+      const printed = /^panic: wait kinds: cond=(0x[0-9a-f]+) rwmutex=(0x[0-9a-f]+) mutex=(0x[0-9a-f]+) pipe-fd=(\d+) sleeper started at .* m=\+([0-9.]+)$/m.exec(fx.traceback);
+      assert.ok(printed, 'the fixture printed its objects');
+      const [, condAddr, rwAddr, muAddr, fd, mono] = printed;
+      const status = (g: number) => printedGoroutines(fx.traceback).find((p) => p.goid === g)?.status;
+      const one = (fn: string): number => {
+        const gs = printedIn(fx.traceback, fn);
+        assert.equal(gs.length, 1, `${fn}: ${gs.join(', ')}`);
+        return gs[0]!;
+      };
+      const gw = (g: number) => w.goroutines.find((x) => x.goid === g)!;
+      const obj = (id: string | undefined) => w.objects.find((o) => o.id === id);
+
+      // time.Sleep(42 * time.Minute) right after printing time.Now(): m=+<seconds since time.startNano>.
+      const sleeper = one('main.sleeper');
+      assert.equal(status(sleeper), 'sleep');
+      const m = Number(mono);
+      const sl = gw(sleeper).sleep;
+      assert.ok(sl && sl.sinceStart !== null, JSON.stringify(sl));
+      assert.ok(Math.abs(sl.sinceStart - (42 * 60 + m)) < 0.1, `wakes ${sl.sinceStart}s after start, expected ${42 * 60 + m}`);
+      assert.match(sl.source, Number(minor.split('.')[1]) >= 23 ? /^g\.sleepWhen$/ : /^g\.timer\./);
+
+      // A read of an empty pipe: [IO wait] on the pipe's fd.
+      const piper = one('main.piper');
+      assert.equal(status(piper), 'IO wait');
+      const io = obj(gw(piper).waitsOn[0]);
+      assert.equal(io?.kind, 'netpoll fd');
+      assert.deepEqual(io?.poll, { fd: Number(fd), readers: [piper], writers: [] });
+
+      // Two goroutines in cond.Wait.
+      const condWaiters = printedIn(fx.traceback, 'main.condWaiter');
+      assert.equal(condWaiters.length, 2);
+      const cond = w.objects.find((o) => o.kind === 'sync.Cond');
+      assert.equal(cond?.address, condAddr);
+      assert.deepEqual(sorted(cond!.waiters), condWaiters);
+      for (const g of condWaiters) assert.deepEqual(gw(g).waitsOn, [cond!.id]);
+      assert.equal(cond!.cond!.tickets.length, 2);
+
+      // RWMutex starvation: three readers hold it, a writer waits for them, a late reader behind the writer.
+      const readers = printedIn(fx.traceback, 'main.reader');
+      assert.equal(readers.length, 3);
+      const writer = one('main.writer');
+      const late = one('main.lateReader');
+      const rw = w.objects.find((o) => o.kind === 'sync.RWMutex');
+      assert.equal(rw?.address, rwAddr);
+      assert.deepEqual({ writer: rw!.rwmutex!.writer, holding: rw!.rwmutex!.readersHolding, waiting: rw!.rwmutex!.readersWaiting }, { writer: 'waiting', holding: 3, waiting: 1 });
+      assert.deepEqual(sorted(rw!.waiters), sorted([writer, late]));
+      assert.deepEqual(sorted(rw!.holders!.filter((h) => h.certainty === 'likely').map((h) => h.goid)), readers);
+      assert.match(rw!.label, /a writer waits for 3 readers holding it to leave, 1 reader waits behind the writer/);
+
+      // The holder locked mu and blocks on a channel inside its critical section.
+      const holder = one('main.holder');
+      const lockers = printedIn(fx.traceback, 'main.locker');
+      const mu = w.objects.find((o) => o.kind === 'sync.Mutex');
+      assert.equal(mu?.address, muAddr);
+      assert.deepEqual(sorted(mu!.waiters), lockers);
+      assert.equal(mu!.holders?.[0]?.goid, holder, JSON.stringify(mu!.holders));
+      assert.equal(mu!.holders?.[0]?.certainty, 'likely');
+      assert.equal(mu!.holders?.[0]?.function, 'main.holder');
+
+      // Delve reads the same words.
+      const atomic = Number(minor.split('.')[1]) >= 20 ? '.v' : '';
+      const state = Number(minor.split('.')[1]) >= 24 ? '.mu.state' : '.state';
+      const [wait, notify, readerWait, mstate] = delvePrint(fx, [
+        `((*sync.Cond)(${condAddr})).notify.wait`,
+        `((*sync.Cond)(${condAddr})).notify.notify`,
+        `((*sync.RWMutex)(${rwAddr})).readerWait${atomic}`,
+        `((*sync.Mutex)(${muAddr}))${state}`,
+      ]);
+      assert.equal(wait, String(cond!.cond!.wait));
+      assert.equal(notify, String(cond!.cond!.notify));
+      assert.equal(readerWait, String(rw!.rwmutex!.departingReaders));
+      assert.equal(mstate, String(mu!.mutex!.state));
+    });
+
+    it(`Go ${minor}: mutex-deadlock names main as the likely holder of the global mutex and the worker's deferred Done`, async () => {
+      // The fixture's source: main locks mu, starts worker, waits; worker defers done.Done() and blocks in mu.Lock().
+      const fx = fixture('mutex-deadlock', minor);
+      const w = (await report(fx)).runtime!.waits!;
+      const main = printedIn(fx.traceback, 'main.main');
+      const worker = printedIn(fx.traceback, 'main.worker');
+      assert.equal(main.length, 1);
+      assert.equal(worker.length, 1);
+      const mu = w.objects.find((o) => o.symbol === 'main.mu');
+      assert.ok(mu, JSON.stringify(w.objects.map((o) => o.id)));
+      assert.deepEqual(mu.waiters, worker);
+      assert.deepEqual(mu.holders?.map((h) => [h.goid, h.certainty, h.function]), [[main[0], 'likely', 'main.main']]);
+      const wg = w.objects.find((o) => o.kind === 'sync.WaitGroup');
+      assert.deepEqual(wg?.waiters, main);
+      assert.deepEqual(wg?.mentionedBy, worker, 'the deferred done.Done() keeps its address on the worker\'s stack');
+      assert.deepEqual(w.leaks.suspects, []);
+      assert.match(w.deadlock?.explanation ?? '', new RegExp(`goroutine ${main[0]} likely holds it \\(main\\.main at `));
     });
 
     it(`Go ${minor}: a deadlock on two channels names the cycle`, async () => {
@@ -159,6 +265,35 @@ describe('wait objects, deadlocks, leaks and throwers', () => {
       assert.match(fx.traceback, /^fatal error: concurrent map writes/);
     });
   }
+});
+
+describe('waitsAsync: the same model, computed in slices', () => {
+  it('many-goroutines (newest Go): the event loop gets turns while 10,007 goroutines are read, and the model equals waits()', async () => {
+    const minor = provisionedGoVersions().at(-1)!;
+    const fx = fixture('many-goroutines', minor);
+    const sync = withEngine(fx, (e) => JSON.stringify(waitsReport(e.waits())));
+    const e = openCore(fx.core, { binary: fx.prog });
+    try {
+      e.analysis.snapshot(); // read allgs first: the slices below are waits' own
+      let turns = 0;
+      const timer = setInterval(() => turns++, 1);
+      const w = await e.waitsAsync();
+      clearInterval(timer);
+      assert.equal(JSON.stringify(waitsReport(w)), sync);
+      assert.ok(turns >= 2, `the event loop ran ${turns} times during waitsAsync`);
+      assert.equal(e.waits(), w, 'waits() returns the memoised model');
+      const ac = new AbortController();
+      ac.abort(new Error('stop'));
+      const other = openCore(fx.core, { binary: fx.prog });
+      try {
+        await assert.rejects(other.waitsAsync({ signal: ac.signal }), /stop/);
+      } finally {
+        other.close();
+      }
+    } finally {
+      e.close();
+    }
+  });
 });
 
 describe('the running goroutine of a crash is read from its own thread', () => {

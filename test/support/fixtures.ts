@@ -116,6 +116,9 @@ function loadFixture(dir: string): Fixture {
 /** Fixtures of crashes outside Go code (issue 12), listed only when asked for by name. */
 export const OUTSIDE_GO = new Set(['cgo-inlined-fault', 'cgo-callback-panic', 'cgo-libc-fault', 'race-systemstack']);
 
+/** Scale fixtures for the benchmarks (bench/waits.ts), listed only when asked for by name. */
+export const SCALE = new Set(['goroutines-1k', 'goroutines-100k']);
+
 /**
  * Crash logs of -race builds (issue 12: race reports, then a panic), listed only when asked for by
  * name: test/integration/raceLogs.test.ts checks them. Besides traceback.txt, each holds
@@ -141,6 +144,7 @@ export function listFixtures(filter: { fixture?: string | RegExp; goMinor?: stri
       // Crashes outside Go code (issue 12) are checked by test/integration/cgoFrames.test.ts; the
       // traceback oracle of the other tests (src/traceback) does not read their header forms yet.
       if (OUTSIDE_GO.has(name) && filter.fixture !== name) continue;
+      if (SCALE.has(name) && filter.fixture !== name) continue;
       if (RACE_LOGS.has(name) && filter.fixture !== name) continue;
       // The heap-scale benchmark cores (50 MB to 1 GB, made on demand for bench/heap.ts), and the
       // heap fixture linked without DWARF (test/integration/heap.test.ts; Delve cannot read it),

@@ -18,6 +18,7 @@ const g = (goid: number, waitReason: string | null, user: WaitFrame, waitsOn: st
   userFrame: user,
   waitsOn,
   direction: null,
+  sleep: null,
 });
 const mutex: WaitObject = {
   id: 'sync.Mutex 0x5000',
@@ -62,7 +63,7 @@ const waits: Waits = {
     byCreator: [entry(`main.main ${file}:32`, '', [18, 19]), entry('(no creator)', '(no creator)', [1]), entry('c33', '', [20]), entry('c34', '', [21])],
   },
   deadlock: null,
-  leaks: { rule: '', suspects: [] },
+  leaks: { rule: '', basis: '', suspects: [] },
   throwers: [],
   mapRace: null,
   notes: [],

@@ -1,5 +1,5 @@
-// A slow model of an open core (the engine's waits() or heap(): synchronous, up to seconds), computed
-// once per core off the first paint: the view shows a "computing…" row, the computation starts on
+// A slow model of an open core (the engine's waitsAsync(), which gives the event loop a turn every
+// 25 ms, or heap(): synchronous, up to seconds), computed once per core off the first paint: the view shows a "computing…" row, the computation starts on
 // a later turn of the event loop with a progress bar on the view, and the view fills when it ends.
 // An error is kept and worded for the editor (formatError(e, 'editor')).
 import * as vscode from 'vscode';
@@ -15,7 +15,7 @@ export class CoreComputation<T> {
   private readonly results = new WeakMap<OpenCore, { computed: Computed<T>; done: Promise<Computed<T>> }>();
 
   constructor(
-    private readonly compute: (core: OpenCore) => T,
+    private readonly compute: (core: OpenCore) => T | Promise<T>,
     private readonly viewId: string,
     private readonly title: string,
     private readonly onDone: (core: OpenCore) => void,
@@ -40,7 +40,7 @@ export class CoreComputation<T> {
         await new Promise((r) => setTimeout(r, FIRST_PAINT_MS));
         const t0 = performance.now();
         try {
-          entry.computed = { state: 'done', value: this.compute(core), ms: performance.now() - t0 };
+          entry.computed = { state: 'done', value: await this.compute(core), ms: performance.now() - t0 };
         } catch (e) {
           entry.computed = { state: 'failed', message: formatError(e, 'editor', { oneLine: true }) };
         }

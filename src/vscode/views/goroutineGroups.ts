@@ -153,6 +153,13 @@ export function waitSinceText(g: Pick<GoroutineWait, 'waitSince' | 'status'>): s
   return `waitSince: ${g.waitSince} (nanotime) — a lower bound: the first garbage collection that saw it blocked stamped it`;
 }
 
+/** time.Sleep's wake-up, as read from the runtime's timer records. */
+export function sleepText(g: Pick<GoroutineWait, 'sleep'>): string | undefined {
+  const s = g.sleep;
+  if (!s) return undefined;
+  return `sleeps until nanotime ${s.until}${s.sinceStart !== null ? ` (${s.sinceStart.toFixed(3)} s after the process started, as time.Now() prints m=+…)` : ''}; from ${s.source}`;
+}
+
 /** The rows of a wait object's state: channel length, capacity, closed, element type; mutex; WaitGroup. */
 export function objectStateRows(o: WaitObject): { label: string; description: string }[] {
   const rows: { label: string; description: string }[] = [];
@@ -169,8 +176,14 @@ export function objectStateRows(o: WaitObject): { label: string; description: st
   }
   if (o.rwmutex) {
     const r = o.rwmutex;
-    rows.push({ label: 'readers', description: `${r.readers}${r.writerPending ? `, writer pending, ${r.departingReaders} departing` : ''}` });
+    rows.push({ label: 'writer', description: r.writer === 'none' ? 'none' : r.writer === 'waiting' ? `waits for ${r.readersHolding} reader(s) to leave` : 'holds it' });
+    rows.push({ label: 'readers', description: `${r.readersHolding} holding, ${r.readersWaiting} waiting (readerCount ${r.readers}, readerWait ${r.departingReaders})` });
     rows.push({ label: 'writer lock', description: `${r.w.locked ? 'locked' : 'unlocked'}, ${r.w.waiters} waiters` });
+  }
+  if (o.cond) rows.push({ label: 'tickets', description: `wait ${o.cond.wait}, notify ${o.cond.notify} (${o.cond.tickets.length} parked)` });
+  if (o.poll) rows.push({ label: 'file descriptor', description: `${o.poll.fd} (pollDesc ${o.address})` });
+  for (const h of (o.holders ?? []).filter((x) => x.certainty === 'likely').slice(0, 5)) {
+    rows.push({ label: `likely holder`, description: `goroutine ${h.goid}${h.mode ? ` (${h.mode})` : ''}: ${h.function ?? '?'}:${h.line ?? '?'}` });
   }
   if (o.waitGroup) {
     rows.push({ label: 'counter', description: String(o.waitGroup.counter) });

@@ -23,6 +23,7 @@ import {
   PAGE,
   shortFrame,
   shownGroups,
+  sleepText,
   waitSinceText,
   type Grouping,
   type GroupsView,
@@ -73,8 +74,9 @@ export class GoroutinesProvider implements vscode.TreeDataProvider<GoroutinesNod
     const saved = state.get<string>(StateKeys.goroutinesGrouping);
     this.grouping = isGrouping(saved) ? saved : 'object';
     this.computation = new CoreComputation(
-      (core) => {
-        const waits = core.engine.waits();
+      async (core) => {
+        // In slices: the extension host stays responsive while 100,000 goroutines are read.
+        const waits = await core.engine.waitsAsync();
         return { waits, byGoid: new Map(waits.goroutines.map((g) => [g.goid, g])), objects: new Map(waits.objects.map((o) => [o.id, o])) };
       },
       Views.goroutines,
@@ -365,6 +367,8 @@ export class GoroutinesProvider implements vscode.TreeDataProvider<GoroutinesNod
         const since = waitSinceText(g);
         if (since) rows.push(since);
         if (g.direction) rows.push(`channel operation: ${g.direction}`);
+        const sleep = sleepText(g);
+        if (sleep) rows.push(sleep);
         for (const id of g.waitsOn) rows.push(`waits on: ${ix?.objects.get(id)?.label ?? id}`);
         if (g.userFrame) rows.push(`user frame: ${g.userFrame.function} (${g.userFrame.file}:${g.userFrame.line})`);
         if (g.createdBy) rows.push(`created by ${g.createdBy.function}${g.createdBy.goid !== null ? ` in goroutine ${g.createdBy.goid}` : ''} (${g.createdBy.file}:${g.createdBy.line})`);
@@ -416,6 +420,10 @@ function objectIcon(o: WaitObject): string {
       return 'lock';
     case 'sync.WaitGroup':
       return 'watch';
+    case 'sync.Cond':
+      return 'bell';
+    case 'netpoll fd':
+      return 'plug';
     case 'semaphore':
       return 'symbol-number';
   }
