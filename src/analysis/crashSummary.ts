@@ -434,14 +434,19 @@ function faultContext(
 }
 
 /**
- * The origin of a fault outside Go code: the C function itself for C reached through cgo; for the
+ * The origin of a fault outside Go code: the C function itself for C reached through cgo (the
+ * innermost C function inlined at the faulting pc, when DWARF names one); for the
  * race runtime or runtime-owned C, the first Go function outside the runtime below it.
  */
 function faultOrigin(frames: readonly ReportFrame[], pc: bigint): ReportFrame | null {
   const at = frames.findIndex((f) => BigInt(f.pc) === pc && f.signalFrame);
   if (at < 0) return null;
   const f = frames[at]!;
-  if (!RUNTIME_OWNED_C.test(f.function)) return f.language === 'c' ? f : null;
+  // The C compiler's inlined functions at the faulting pc come first (DWARF): the innermost one
+  // holds the faulting line.
+  let inner = at;
+  while (inner > 0 && frames[inner - 1]!.inlined && frames[inner - 1]!.pc === f.pc && frames[inner - 1]!.language === f.language) inner--;
+  if (!RUNTIME_OWNED_C.test(f.function)) return f.language === 'c' ? frames[inner]! : null;
   return frames.slice(at + 1).find((x) => x.language !== 'c' && !isRuntimeFunction(x.function) && !RUNTIME_OWNED_C.test(x.function)) ?? null;
 }
 

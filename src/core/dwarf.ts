@@ -460,6 +460,16 @@ export class Dwarf {
     return this.strAt(this.s.str, c.offset(u.is64), '.debug_str');
   }
 
+  /**
+   * The form an attribute of a DIE was written in (DW_AT_high_pc is an address with DW_FORM_addr
+   * and an offset from DW_AT_low_pc with a constant form, DWARF 5 §2.17.2), or undefined.
+   */
+  attrForm(e: DwarfEntry, attr: number): number | undefined {
+    const c = this.cursor(this.s.info, e.offset, '.debug_info');
+    const ab = e.unit.abbrevs.get(c.ulebn());
+    return ab?.specs.find((s) => s.attr === attr)?.form;
+  }
+
   /** Resolve an address attribute value (DW_FORM_addr or addrx). */
   address(u: DwarfUnit, v: AttrValue | undefined): bigint | undefined {
     if (typeof v === 'bigint') return v;

@@ -14,6 +14,7 @@ import { CallFrameTable, DW_REG_RA, DW_REG_RSP, evalCfiExpression, parseDebugFra
 import { ElfFile } from './elf.js';
 import { PF_X, PT_LOAD, STT_FUNC } from './elfTypes.js';
 import { CoreReadError } from './errors.js';
+import { NativeSourceIndex, type NativeSourceFrame } from './nativeSource.js';
 import type { MappedFile } from './notes.js';
 
 export interface NativeMemory {
@@ -36,12 +37,18 @@ export interface NativeLocation {
   module: string;
   /** The module's path as the core records it. */
   path: string;
+  /**
+   * From the module's DWARF (src/core/nativeSource.ts), when it has C units covering the pc:
+   * innermost inlined C function first, the physical function last, each with file:line.
+   */
+  source?: NativeSourceFrame[];
 }
 
 export class NativeModule {
   private cfiTables: CallFrameTable[] | undefined;
   private syms: Sym[] | undefined;
   private elfChecked = false;
+  private sourceIndex: NativeSourceIndex | null | undefined;
   private elfFile: ElfFile | undefined;
   /** Why the module's file is not used (build ID differs, not found), when it is not. */
   problem: string | undefined;
@@ -137,14 +144,36 @@ export class NativeModule {
     return undefined;
   }
 
-  describe(pc: bigint): NativeLocation {
+  /** The module's C source index (DWARF), null when it has none or its DWARF cannot be read. */
+  private source(): NativeSourceIndex | null {
+    if (this.sourceIndex !== undefined) return this.sourceIndex;
+    const elf = this.elf;
+    let idx: NativeSourceIndex | null = null;
+    if (elf) {
+      try {
+        idx = NativeSourceIndex.fromElf(elf) ?? null;
+      } catch (e) {
+        if (!(e instanceof CoreReadError)) throw e;
+      }
+    }
+    return (this.sourceIndex = idx);
+  }
+
+  /**
+   * Where pc lies: symbol, module and, from DWARF, file:line with inlined C functions.
+   * `returnAddress`: pc is a return address (source lines are those of pc−1).
+   */
+  describe(pc: bigint, opts: { returnAddress?: boolean } = {}): NativeLocation {
     const s = this.symbolAt(pc);
-    return {
+    const loc: NativeLocation = {
       function: s?.name ?? `${this.name}+0x${(pc - (this.ranges[0]?.start ?? 0n)).toString(16)}`,
       entry: s?.entry ?? pc,
       module: this.name,
       path: this.path,
     };
+    const src = this.source()?.framesAt((opts.returnAddress ? pc - 1n : pc) - this.bias);
+    if (src && src.length > 0) loc.source = src;
+    return loc;
   }
 
   rulesAt(pc: bigint) {
@@ -165,8 +194,8 @@ export class NativeCode {
     return this.modules.find((m) => m.contains(pc));
   }
 
-  describe(pc: bigint): NativeLocation | undefined {
-    return this.moduleFor(pc)?.describe(pc);
+  describe(pc: bigint, opts: { returnAddress?: boolean } = {}): NativeLocation | undefined {
+    return this.moduleFor(pc)?.describe(pc, opts);
   }
 
   /**
@@ -293,7 +322,7 @@ export function nativeStep(mod: NativeModule, mem: { tryRead(addr: bigint, len: 
     else next.set(reg, v);
   }
   const ra = rules.raReg === DW_REG_RA ? next.get(DW_REG_RA) : next.get(rules.raReg);
-  if (ra === undefined) return { ok: false, reason: 'top', detail: `${mod.describe(pc).function} has no return address (the outermost frame)` };
+  if (ra === undefined) return { ok: false, reason: 'top', detail: `${mod.symbolAt(pc)?.name ?? mod.name} has no return address (the outermost frame)` };
   next.set(DW_REG_RSP, cfa);
   next.delete(DW_REG_RA);
   return { ok: true, pc: ra, cfa, regs: next, signalFrame: rules.signalFrame };

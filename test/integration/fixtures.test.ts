@@ -104,7 +104,7 @@ describe('crash fixtures', () => {
     // Programs whose fixtures are listed only by name: cgo-index is built only with crafted build
     // info (attack-cgoflags, the security tests); the cgo and race programs crash outside Go code,
     // with headers that vary by version (test/integration/cgoFrames.test.ts checks them).
-    const byNameOnly = ['cgo-index', 'cgo-inlined-fault', 'cgo-callback-panic', 'cgo-libc-fault', 'race-systemstack'];
+    const byNameOnly = ['cgo-index', 'cgo-inlined-fault', 'cgo-callback-panic', 'cgo-callback-fatal', 'cgo-libc-fault', 'race-systemstack'];
     const programs = readdirSync(PROGRAMS)
       .filter((p) => !byNameOnly.includes(p))
       .sort();

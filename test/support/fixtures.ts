@@ -108,7 +108,7 @@ function loadFixture(dir: string): Fixture {
  * info a rebuild must refuse) are listed only when asked for by their exact name.
  */
 /** Fixtures of crashes outside Go code (issue 12), listed only when asked for by name. */
-export const OUTSIDE_GO = new Set(['cgo-inlined-fault', 'cgo-callback-panic', 'cgo-libc-fault', 'race-systemstack']);
+export const OUTSIDE_GO = new Set(['cgo-inlined-fault', 'cgo-callback-panic', 'cgo-callback-fatal', 'cgo-libc-fault', 'race-systemstack']);
 
 export function listFixtures(filter: { fixture?: string | RegExp; goMinor?: string } = {}): Fixture[] {
   const root = join(cacheDir(), 'cores');
