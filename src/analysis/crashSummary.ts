@@ -91,6 +91,12 @@ export interface SummaryM {
   dying: number;
   p: string;
   pId: number | null;
+  /**
+   * Race builds (`-race`): g.racectx of the M's g0, gsignal and curg (hex; null where the g is
+   * absent or unreadable). The runtime sets g0's to 0 (runtime.main), so race-instrumented code
+   * that runs on the system stack hands TSan a null context. Null for builds without -race.
+   */
+  racectx: { g0: string | null; gsignal: string | null; curg: string | null } | null;
 }
 
 export interface SummaryGroup {
@@ -128,9 +134,11 @@ export interface CrashSummary {
   /**
    * A fault outside Go code or on the system stack (issue 12): the g the signal arrived on (R14
    * of the interrupted context: g0, gsignal or a user g), its M and racectx (race builds), and the
-   * M's curg. Null when the crash is not such a fault.
+   * M's curg. `explanation`: one sentence for the crash header when the fault is in the race
+   * runtime (TSan) and the g in R14 has racectx 0, naming the Go function that ran on the system
+   * stack; null otherwise. Null when the crash is not such a fault.
    */
-  fault: { m: number | null; g: string; gKind: 'g0' | 'gsignal' | 'user' | 'unknown'; curg: number | null; racectx: string | null; function: string } | null;
+  fault: { m: number | null; g: string; gKind: 'g0' | 'gsignal' | 'user' | 'unknown'; curg: number | null; racectx: string | null; function: string; explanation: string | null } | null;
 }
 
 const hx = (n: bigint): string => '0x' + n.toString(16);
@@ -278,6 +286,13 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
     const fr = pc ? syms.frames(pc, { isCallReturn: true })[0] : undefined;
     return fr ? `${fr.file}:${fr.line}` : null;
   };
+  const race = a.cw.buildInfo?.settings.some((x) => x.key === '-race' && x.value === 'true') ?? false;
+  const racectxF = layout.offsets.g.racectx;
+  const racectxOf = (g: bigint | undefined): string | null => {
+    if (!g || !racectxF) return null;
+    const v = attempt(notes, 'g.racectx', () => readField(mem, g, racectxF));
+    return v !== undefined ? hx(v) : null;
+  };
   const ms: SummaryM[] = snapshot.ms.map((m) => ({
     id: Number(m.id),
     tid: Number(m.procid),
@@ -312,6 +327,7 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
     dying: m.dying,
     p: hx(m.p),
     pId: m.pId ?? null,
+    racectx: race ? { g0: racectxOf(m.g0), gsignal: racectxOf(m.gsignal), curg: racectxOf(m.curgInfo?.addr) } : null,
   }));
   if (crashPc === undefined) notes.push('the crashing thread has no frames');
 
@@ -386,7 +402,6 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
     signal = { number: unhandled.number, name: signalName(unhandled.number), code: hx(unhandled.code), address: hx(unhandled.address), pc: hx(unhandled.pc) };
   }
   const fault = faultContext(a, st.frames, cur, crashM ? Number(crashM.id) : null, notes);
-  if (fault?.note) notes.push(fault.note);
   if (fault) origin = faultOrigin(report.crash.frames, st.frames[fault.index]!.pc) ?? origin;
   const frames = report.crash.frames;
   return { kind: crashKindOut, messages, signal, goroutine, origin, blocked, panics: chains.panics.map((p) => summaryPanic(p, frames)), ms, goroutines: { total, groups }, notes, fault: fault?.summary ?? null };
@@ -406,7 +421,7 @@ function faultContext(
   cur: ReturnType<CoreAnalysis['current']>,
   mId: number | null,
   notes: string[],
-): { summary: NonNullable<CrashSummary['fault']>; index: number; note?: string } | undefined {
+): { summary: NonNullable<CrashSummary['fault']>; index: number } | undefined {
   const index = frames.findIndex((f) => f.isSignalFrame && f.native !== undefined);
   if (index < 0 || !a.layout || !cur) return undefined;
   const f = frames[index]!;
@@ -423,14 +438,14 @@ function faultContext(
   const race = a.cw.buildInfo?.settings.some((x) => x.key === '-race' && x.value === 'true') ?? false;
   const racectx = race && racectxF && gKind !== 'unknown' ? (attempt(notes, 'g.racectx', () => readField(mem, g, racectxF)) ?? null) : null;
   const summary = { m: mId, g: hx(g), gKind, curg: cur.curgGoid !== undefined ? Number(cur.curgGoid) : null, racectx: racectx !== null ? hx(racectx) : null, function: f.funcName } as const;
-  let note: string | undefined;
+  let note: string | null = null;
   if (RUNTIME_OWNED_C.test(f.funcName) && racectx === 0n) {
     const goFn = frames.slice(index + 1).find((x) => !x.native && !isRuntimeFunction(x.funcName) && !RUNTIME_OWNED_C.test(x.funcName));
     if (goFn) {
       note = `The fault is in the race runtime (${f.funcName}) with racectx = 0 in the g in R14 (${gKind}): ${goFn.logical[goFn.logical.length - 1]?.function ?? goFn.funcName} is race-instrumented and ran on the system stack, where racectx is 0.`;
     }
   }
-  return { summary: { ...summary }, index, ...(note ? { note } : {}) };
+  return { summary: { ...summary, explanation: note }, index };
 }
 
 /**

@@ -11,6 +11,10 @@ import { describe, test } from 'node:test';
 import { analyzeCore } from '../../src/analysis/coreAnalysis.js';
 import { crashSummary } from '../../src/analysis/crashSummary.js';
 import { buildReport } from '../../src/analysis/report.js';
+import { openCore } from '../../src/analysis/engine.js';
+import { waitsReport } from '../../src/analysis/waits.js';
+import { formatReportText } from '../../src/report/text.js';
+import { validate, type Schema } from '../support/jsonSchema.js';
 import { fixture, provisionedGoVersions } from '../support/fixtures.js';
 
 /** The header lines the runtime printed, up to the first blank line. */
@@ -114,10 +118,47 @@ describe('crashes outside Go code (issue 12)', () => {
             // The g in R14 at the fault is g0, whose racectx is 0 (runtime.main sets it).
             assert.equal(s.fault?.gKind, 'g0');
             assert.equal(s.fault?.racectx, '0x0');
-            assert.ok(s.notes.some((n) => n.includes('main.instrumented') && n.includes('racectx = 0')), s.notes.join('\n'));
+            // The header's one sentence names the instrumented function (fixture source) and racectx 0.
+            const why = s.fault?.explanation ?? '';
+            assert.ok(why.includes('main.instrumented') && why.includes('racectx = 0') && why.includes('__tsan_func_enter'), why);
+            assert.ok(formatReportText({ ...report, runtime: s }).includes(`\n             ${why}\n`), 'the text report prints it in the crash header');
+            // racectx of every M's g0, gsignal and curg (race build): g0's is 0 on every M
+            // (runtime.main sets m0's; other Ms' g0 are made with none), the user goroutine's is not.
+            assert.ok(s.ms.length > 0 && s.ms.every((m) => m.racectx && m.racectx.g0 === '0x0'), JSON.stringify(s.ms.map((m) => m.racectx)));
+            const crashM = s.ms.find((m) => m.crashing)!;
+            assert.equal(crashM.curg?.goid, 1);
+            assert.ok(crashM.racectx?.curg && crashM.racectx.curg !== '0x0', `curg racectx ${crashM.racectx?.curg}`);
+          } else {
+            // Builds without -race carry no racectx.
+            assert.ok(s.ms.every((m) => m.racectx === null));
           }
         } finally {
           a.close();
+        }
+      });
+    }
+  }
+});
+
+describe('go-core report --json of crashes outside Go code follows the schema', () => {
+  const schema = JSON.parse(readFileSync(join(__dirname, '..', '..', 'schemas', 'report.schema.json'), 'utf8')) as Schema;
+  for (const minor of provisionedGoVersions()) {
+    for (const name of Object.keys(EXPECTED)) {
+      test(`${name} go${minor}`, () => {
+        const f = fixture(name, minor);
+        // As the command line builds it (src/report/cli.ts), without Delve.
+        const engine = openCore(f.core, { binary: f.prog });
+        try {
+          const r = engine.report();
+          r.runtime = { ...engine.crash(), ...waitsReport(engine.waits()) };
+          const json: unknown = JSON.parse(JSON.stringify(r));
+          const errors: string[] = [];
+          validate(schema, schema, json, '$', errors);
+          assert.deepEqual(errors, []);
+          // C frames are in the JSON (not in cgo-callback-panic's: its C frames are gone from the core).
+          assert.equal(r.crash.frames.some((x) => x.language === 'c'), name !== 'cgo-callback-panic');
+        } finally {
+          engine.close();
         }
       });
     }
