@@ -11,6 +11,7 @@ import { describe, test } from 'node:test';
 import { analyzeCore } from '../../src/analysis/coreAnalysis.js';
 import { crashSummary } from '../../src/analysis/crashSummary.js';
 import { buildReport } from '../../src/analysis/report.js';
+import { annotateFrames } from '../../src/analysis/annotate.js';
 import { openCore } from '../../src/analysis/engine.js';
 import { waitsReport } from '../../src/analysis/waits.js';
 import { formatReportText } from '../../src/report/text.js';
@@ -144,7 +145,7 @@ describe('go-core report --json of crashes outside Go code follows the schema', 
   const schema = JSON.parse(readFileSync(join(__dirname, '..', '..', 'schemas', 'report.schema.json'), 'utf8')) as Schema;
   for (const minor of provisionedGoVersions()) {
     for (const name of Object.keys(EXPECTED)) {
-      test(`${name} go${minor}`, () => {
+      test(`${name} go${minor}`, async () => {
         const f = fixture(name, minor);
         // As the command line builds it (src/report/cli.ts), without Delve.
         const engine = openCore(f.core, { binary: f.prog });
@@ -155,6 +156,12 @@ describe('go-core report --json of crashes outside Go code follows the schema', 
           const errors: string[] = [];
           validate(schema, schema, json, '$', errors);
           assert.deepEqual(errors, []);
+          // SSA on C frames (go-core report --ssa and the editor, one code path): none, nothing rebuilt.
+          const anns = await annotateFrames(engine, r.crash.frames, { sourceRoot: () => undefined, allowedRoots: [], allowRebuild: false });
+          for (const x of anns) {
+            if (r.crash.frames[x.frame]!.language === 'c') assert.match(x.error ?? '', /is C code.*C code has no SSA/, x.function);
+          }
+          assert.equal(anns.some((x) => r.crash.frames[x.frame]!.language === 'c'), name !== 'cgo-callback-panic', 'C frames were annotated');
           // C frames are in the JSON (not in cgo-callback-panic's: its C frames are gone from the core).
           assert.equal(r.crash.frames.some((x) => x.language === 'c'), name !== 'cgo-callback-panic');
         } finally {

@@ -14,6 +14,7 @@ import {
   frameFunction,
   frameLabel,
   frameTooltip,
+  isNativeFrame,
   isRuntimeFrame,
   onSystemStack,
   truncatedText,
@@ -324,8 +325,9 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
         item.tooltip = frameTooltip(f, node.origin);
         item.iconPath = node.origin
           ? new vscode.ThemeIcon('debug-stackframe-focused', new vscode.ThemeColor('debugIcon.stopForeground'))
-          : new vscode.ThemeIcon(isRuntimeFrame(f) ? 'debug-stackframe-dot' : 'debug-stackframe');
-        item.contextValue = node.origin ? 'frame origin' : 'frame';
+          : new vscode.ThemeIcon(isNativeFrame(f) ? 'chip' : isRuntimeFrame(f) ? 'debug-stackframe-dot' : 'debug-stackframe');
+        // `frame c`: a C frame (menus may leave out what needs Go, e.g. SSA).
+        item.contextValue = (node.origin ? 'frame origin' : 'frame') + (isNativeFrame(f) ? ' c' : '');
         item.command = { command: Commands.revealFrame, title: 'Go to Frame', arguments: [f] };
         return item;
       }
