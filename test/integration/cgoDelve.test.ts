@@ -35,6 +35,8 @@ import { analyzeCore } from '../../src/analysis/coreAnalysis.js';
 import { buildReport } from '../../src/analysis/report.js';
 import { CoreSession } from '../../src/delve/coreSession.js';
 import { liveDelvePids } from '../../src/delve/dlvProcess.js';
+import type { Report } from '../../src/analysis/report.js';
+import { runCli } from '../../src/report/cli.js';
 import { dlvForGo, fixture, OUTSIDE_GO, provisionedGoVersions } from '../support/fixtures.js';
 
 /** Where we give more than Delve, from each fixture's source (test/fixtures/programs/<name>). */
@@ -157,3 +159,36 @@ describe('our frames include Delve\'s on crashes outside Go code (issue 12)', ()
     }
   }
 });
+
+// `go-core report`'s Delve cross-check (src/report/delveCheck.ts) on the same cores: it agrees on
+// the goroutine, and on the origin wherever Delve's stack holds it (Delve names C functions
+// `C.<name>`, shows `???` for a libc frame without symbols, does not expand the C function gcc
+// inlined at the faulting pc); where Delve's stack of the goroutine does not reach the frames that
+// ran on g0 (Go 1.19 cores: Delve walks the goroutine from its saved state), it says so.
+describe('go-core report: the Delve cross-check on crashes outside Go code', () => {
+  for (const minor of provisionedGoVersions()) {
+    for (const name of ['cgo-inlined-fault', 'cgo-libc-fault', 'race-systemstack', 'cgo-callback-panic']) {
+      test(`${name} go${minor}`, async () => {
+        const f = fixture(name, minor);
+        let out = '';
+        const rc = await runCli(['report', f.core, '--binary', f.prog, '--json'], { out: (x) => (out += x), err: () => undefined });
+        assert.equal(rc, 0);
+        const r = JSON.parse(out) as Report;
+        const d = r.delve!;
+        assert.equal(d.error, null);
+        assert.equal(d.agrees.goroutine, true);
+        const onG0 = r.runtime!.origin!.stack === 'g0';
+        if (d.agrees.origin !== true) {
+          // Only where Delve's stack does not reach the g0 frames, and the note says so.
+          assert.ok(onG0 && minor === '1.19', `${name} go${minor}: origin differs: ${JSON.stringify(d.agrees)}`);
+          assert.match(d.agrees.note ?? '', /does not reach .* which ran on the g0 stack/);
+        } else if (name === 'cgo-inlined-fault') {
+          assert.match(d.agrees.note ?? '', /does not expand the inlined call read_count/);
+        } else if (name === 'cgo-libc-fault') {
+          assert.match(d.agrees.note ?? '', /Delve shows \?\?\? at 0x[0-9a-f]+, the frame we name libc\.so\.6\+0x/);
+        }
+      });
+    }
+  }
+});
+
