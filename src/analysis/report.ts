@@ -176,8 +176,8 @@ export function reportFrames(frames: readonly PhysicalFrame[]): ReportFrame[] {
       const logical = src.length > 0 ? src : [{ function: f.funcName, file: '', line: 0, inlined: false }];
       for (const l of logical) {
         out.push({
-          // The physical frame keeps its symbol's name (DWARF may name it too, identically for C).
-          function: l.inlined || !l.function ? (l.function || f.funcName) : f.funcName,
+          // The physical frame keeps its symbol's name (DWARF names it too, identically for C).
+          function: l.inlined && l.function ? l.function : f.funcName,
           file: l.file,
           line: l.line,
           pc: hx(f.pc),
