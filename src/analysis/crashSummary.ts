@@ -404,7 +404,28 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
   const fault = faultContext(a, st.frames, cur, crashM ? Number(crashM.id) : null, notes);
   if (fault) origin = faultOrigin(report.crash.frames, st.frames[fault.index]!.pc) ?? origin;
   const frames = report.crash.frames;
+  const lost = callbackWithoutC(frames);
+  if (lost) notes.push(lost);
   return { kind: crashKindOut, messages, signal, goroutine, origin, blocked, panics: chains.panics.map((p) => summaryPanic(p, frames)), ms, goroutines: { total, groups }, notes, fault: fault?.summary ?? null };
+}
+
+/**
+ * A callback from C (runtime.cgocallback) whose walk did not reach the C caller on g0 (crosscall2)
+ * and went on, as the runtime's traceback does, at the goroutine's runtime.cgocall: say that the C
+ * frames of the callback are not shown and why they cannot be found (runtime/cgocall.go: a
+ * panic's deferred unwindm restores g0.sched.sp, and the crash's systemstack then reuses that g0
+ * stack, overwriting them).
+ */
+function callbackWithoutC(frames: readonly ReportFrame[]): string | undefined {
+  const at = frames.findIndex((f) => f.function === 'runtime.cgocallback');
+  if (at < 0) return undefined;
+  const next = frames.slice(at + 1).find((f) => !f.inlined);
+  if (!next || next.function === 'crosscall2' || next.language === 'c') return undefined;
+  return (
+    'The C frames that called back into Go (between runtime.cgocallback and runtime.asmcgocall) are not shown: ' +
+    "g0.sched.sp no longer points at cgocallback's frame on g0 (a panic's deferred unwindm restores it, and the crash then reuses that stack); " +
+    "the walk continues at the goroutine's runtime.cgocall, as the runtime's traceback does."
+  );
 }
 
 /** Runtime-owned code outside Go: the race runtime and its entry points (runtime/race_amd64.s). */

@@ -107,6 +107,10 @@ describe('crashes outside Go code (issue 12)', () => {
             assert.equal(fr.line, lineOf(f.srcDir, c.file, c.text), `${c.function}: line of "${c.text}"`);
             assert.equal(fr.inlined, c.inlined, `${c.function}: inlined`);
           }
+          // A callback whose C frames are gone from the core says so (cgo-callback-panic); one whose
+          // C frames were walked does not.
+          const lostNote = s.notes.some((n) => n.startsWith('The C frames that called back into Go'));
+          assert.equal(lostNote, name === 'cgo-callback-panic', s.notes.join('\n'));
           if (exp.fault) {
             // The fault's signal, code and address as printed; the C frame is a frame of its own.
             assert.equal(s.signal?.number, 11);
