@@ -14,6 +14,7 @@ import { buildReport } from '../../src/analysis/report.js';
 import { annotateFrames } from '../../src/analysis/annotate.js';
 import { openCore } from '../../src/analysis/engine.js';
 import { waitsReport } from '../../src/analysis/waits.js';
+import { runCli } from '../../src/report/cli.js';
 import { formatReportText } from '../../src/report/text.js';
 import { validate, type Schema } from '../support/jsonSchema.js';
 import { fixture, provisionedGoVersions } from '../support/fixtures.js';
@@ -175,3 +176,26 @@ describe('go-core report --json of crashes outside Go code follows the schema', 
     }
   }
 });
+
+describe('go-core pc on a pc of C code', () => {
+  for (const minor of provisionedGoVersions()) {
+    test(`cgo-inlined-fault go${minor}: the faulting pc is C code, named with its inlined C function and lines; no SSA`, async () => {
+      const f = fixture('cgo-inlined-fault', minor);
+      const engine = openCore(f.core, { binary: f.prog });
+      const fault = engine.report().crash.frames.find((x) => x.function === 'sum_counts')!;
+      engine.close();
+      // The pc the runtime printed (PC=… on Go 1.21+, [signal … pc=…] on Go 1.19) is sum_counts'.
+      assert.ok(f.traceback.includes(`pc=${fault.pc}`) || f.traceback.includes(`PC=${fault.pc}`), `${fault.pc} is not in the traceback`);
+      let err = '';
+      const rc = await runCli(['pc', fault.pc, '--binary', f.prog, '--core', f.core], { out: () => undefined, err: (x) => (err += x) });
+      assert.equal(rc, 1);
+      const line = (text: string) => lineOf(f.srcDir, 'main.go', text);
+      assert.equal(
+        err,
+        `go-core: ${fault.pc} is C code in prog: sum_counts+${fault.offset} (inlined read_count at ${join(f.srcDir, 'main.go')}:${line('return c->count;')}, ` +
+          `sum_counts at ${join(f.srcDir, 'main.go')}:${line('total += read_count(c + i);')}); C code has no SSA\n`,
+      );
+    });
+  }
+});
+
