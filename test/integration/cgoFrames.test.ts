@@ -17,7 +17,7 @@ import { waitsReport } from '../../src/analysis/waits.js';
 import { runCli } from '../../src/report/cli.js';
 import { formatReportText } from '../../src/report/text.js';
 import { validate, type Schema } from '../support/jsonSchema.js';
-import { fixture, provisionedGoVersions } from '../support/fixtures.js';
+import { fixture, libcDebugDir, provisionedGoVersions } from '../support/fixtures.js';
 
 /** The header lines the runtime printed, up to the first blank line. */
 function printedHeader(tracebackPath: string): string[] {
@@ -43,7 +43,9 @@ const EXPECTED: Record<string, { frames: string[]; origin: string | null; kindNe
       { function: 'sum_counts', file: 'main.go', text: 'total += read_count(c + i);', inlined: false },
     ],
   },
-  'cgo-libc-fault': { frames: ['runtime.asmcgocall', 'runtime.cgocall', 'main._Cfunc_strlen', 'main.measure', 'main.main'], origin: 'libc.so.6', kindNew: 'signal', fault: true },
+  // strlen of glibc is an IFUNC: the faulting frame is the implementation the CPU chose
+  // (__strlen_avx2, __strlen_evex, …), named by libc's separate debug file (libc6-dbg).
+  'cgo-libc-fault': { frames: ['runtime.asmcgocall', 'runtime.cgocall', 'main._Cfunc_strlen', 'main.measure', 'main.main'], origin: '__strlen', kindNew: 'signal', fault: true },
   'race-systemstack': {
     frames: ['__tsan_func_enter', 'racecall', 'runtime.racefuncenter', 'main.instrumented', 'main.onSystemStack', 'runtime.systemstack', 'main.main'],
     origin: 'main.instrumented',
@@ -88,7 +90,7 @@ describe('crashes outside Go code (issue 12)', () => {
     for (const [name, exp] of Object.entries(EXPECTED)) {
       test(`${name} go${minor}`, () => {
         const f = fixture(name, minor);
-        const a = analyzeCore(f.core, { binary: f.prog });
+        const a = analyzeCore(f.core, { binary: f.prog, buildIdDirs: [libcDebugDir()] });
         try {
           const report = buildReport(a);
           const s = crashSummary(a, report, { groupGoroutines: false });
@@ -112,6 +114,14 @@ describe('crashes outside Go code (issue 12)', () => {
           // C frames were walked does not.
           const lostNote = s.notes.some((n) => n.startsWith('The C frames that called back into Go'));
           assert.equal(lostNote, name === 'cgo-callback-panic', s.notes.join('\n'));
+          if (name === 'cgo-libc-fault') {
+            // The libc frame: its symbol and line from libc's debug file; the module stays libc.so.6.
+            const libc = report.crash.frames.find((x) => x.language === 'c' && x.signalFrame)!;
+            assert.equal(libc.module, 'libc.so.6');
+            assert.match(libc.function, /^__strlen_/);
+            assert.match(libc.file, /strlen[-\w]*\.S$/);
+            assert.ok(libc.line > 0);
+          }
           if (exp.fault) {
             // The fault's signal, code and address as printed; the C frame is a frame of its own.
             assert.equal(s.signal?.number, 11);
@@ -153,7 +163,7 @@ describe('go-core report --json of crashes outside Go code follows the schema', 
       test(`${name} go${minor}`, async () => {
         const f = fixture(name, minor);
         // As the command line builds it (src/report/cli.ts), without Delve.
-        const engine = openCore(f.core, { binary: f.prog });
+        const engine = openCore(f.core, { binary: f.prog, buildIdDirs: [libcDebugDir()] });
         try {
           const r = engine.report();
           r.runtime = { ...engine.crash(), ...waitsReport(engine.waits()) };
