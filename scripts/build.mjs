@@ -1,7 +1,10 @@
 // Bundles the three entry points with esbuild: the extension, the traceback language server and the
-// command-line report. `--production` minifies and drops source maps; `--watch` rebuilds on change.
+// command-line report, and the WebAssembly of the disassembler beside them. `--production` minifies and drops
+// source maps; `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -29,6 +32,11 @@ const contexts = await Promise.all(
     }),
   ),
 );
+// iced-x86 (the disassembler of our own debug adapter) loads its WebAssembly from beside its script:
+// bundled, that is dist/.
+mkdirSync('dist', { recursive: true });
+copyFileSync(join(dirname(createRequire(import.meta.url).resolve('iced-x86')), 'iced_x86_bg.wasm'), 'dist/iced_x86_bg.wasm');
+
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
 } else {

@@ -46,6 +46,11 @@ export interface GoBinary {
   /** Runtime − link-time address (PIE); 0 otherwise. */
   readonly bias: bigint;
   readonly pie: boolean;
+  /**
+   * The binary carries DWARF (.debug_info, or .zdebug_info as Go before 1.21 compresses it); false
+   * when it was stripped (`-ldflags=-w` or `-s -w`): Delve then has no source lines nor variables.
+   */
+  readonly hasDwarf: boolean;
   /** Runtime entry of a function by its pclntab name. */
   entryOf(func: string): bigint | undefined;
   /** The function and source frames of a runtime pc; undefined when it is in no Go function. */
@@ -92,6 +97,7 @@ export function goBinaryOf(parts: BinaryParts): GoBinary {
     buildIds,
     bias: syms.bias,
     pie: elf.header.type === ET_DYN,
+    hasDwarf: elf.section('.debug_info') !== undefined || elf.section('.zdebug_info') !== undefined,
     entryOf: (func) => syms.funcByName(func)?.entry,
     describePc(pc, { returnAddress }) {
       const at = lookupPc(pc, returnAddress);

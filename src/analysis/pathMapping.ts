@@ -119,14 +119,18 @@ export function plausibleSource(text: string, line: number, fn: string, path = '
   if (line < 1 || line > lines.length) return false;
   const decl = declaredFunction(fn);
   if (!decl) return true;
-  const wanted = decl.receiver
+  const declared = decl.receiver
     ? new RegExp(`^func\\s*\\(\\s*(?:\\w+\\s+)?\\*?\\s*${escapeRe(decl.receiver)}\\s*(?:\\[[^\\]]*\\])?\\s*\\)\\s*${escapeRe(decl.name)}\\s*[[(]`)
     : new RegExp(`^func\\s+${escapeRe(decl.name)}\\s*[[(]`);
+  // A function pushed into another package with `//go:linkname local pkg.Name` (the runtime's
+  // `sync_runtime_Semacquire` is `sync.runtime_Semacquire` in tracebacks) is declared by its local name.
+  const linked = new RegExp(`^//go:linkname\\s+(\\w+)\\s+${escapeRe(fn)}\\s*$`, 'm').exec(text)?.[1];
+  const wanted = (l: string): boolean => declared.test(l) || (linked !== undefined && new RegExp(`^func\\s+${linked}\\s*[[(]`).test(l));
   for (let i = line - 1; i >= 0; i--) {
     const l = lines[i]!;
     // A top-level block closed between the declaration and the line: the line is outside it.
     if (i < line - 1 && /^\}/.test(l)) return false;
-    if (/^func[\s(]/.test(l)) return wanted.test(l);
+    if (/^func[\s(]/.test(l)) return wanted(l);
   }
   return false;
 }

@@ -327,6 +327,9 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
     }
     if ((f.flag & FUNC_FLAG_SPWRITE) !== 0 && !innermost) {
       const next = opts.onStackSwitch?.(frame, frames);
+      // mcall ran its function on g0 for a goroutine that is no longer this thread's (park_m dropped
+      // it): g0's stack begins at mcall, and the runtime's own traceback ends there too.
+      if (!next && f.name === 'runtime.mcall') return end('top', `reached ${f.name} (the goroutine it switched from is no longer running here)`);
       if (!next) return end('stack-switch', `${f.name} switches stacks and no other stack to continue on`);
       ({ pc, sp, bp } = next);
       dregs = new Map([[DW_REG_RSP, sp], [DW_REG_RBP, bp]]);

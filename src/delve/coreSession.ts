@@ -177,6 +177,8 @@ export class CoreSession extends EventEmitter<CoreSessionEvents> {
         mode: 'core',
         program: opts.programPath,
         coreFilePath: opts.corePath,
+        // Delve's Registers scope in VS Code's Variables view (as our own adapter shows them).
+        showRegisters: true,
       };
       if (opts.substitutePath?.length) args.substitutePath = opts.substitutePath;
       await client.request('launch', args, ro());

@@ -1,6 +1,7 @@
 // `go-core report <core> [--binary <exe>] [--json]`: a crash summary read without Delve.
 // `go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--json]`: a PC → instruction → SSA value.
 // `go-core heap <core> [--binary <exe>] [--json] [--pprof <out>] [--path <type|address>]`: the Go heap (heapCommand.ts).
+// `go-core crashes [--json]`: the Go crashes systemd-coredump keeps on this machine (coredumpctl).
 // Exit codes: 0 ok, 1 input error (one line on stderr), 2 usage.
 import { formatError } from '../core/errors.js';
 import { delimiter } from 'node:path';
@@ -15,6 +16,7 @@ import { delveCheck } from './delveCheck.js';
 import type { Report, ReportFrame } from '../analysis/report.js';
 import { waitsReport } from '../analysis/waits.js';
 import { formatPcText, formatReportText } from './text.js';
+import { crashLabel, listGoCrashes } from '../analysis/systemdCoredumps.js';
 
 /** With two throwers, the one on the crashing thread (Delve stops there; the runtime printed the other first). */
 function finalThrower(r: Report): { finalThrower?: { goroutine: number; origin: { function: string; line: number } | null } } {
@@ -33,7 +35,8 @@ function delveOrigin(o: ReportFrame, frames: readonly ReportFrame[]): { function
 export const USAGE =
   'usage: go-core report <core> [--binary <exe>] [--json] [--no-delve] [--ssa [--source <dir>] [--rebuild]]\n' +
   '       go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--return-address|--no-return-address] [--rebuild] [--json]\n' +
-  HEAP_USAGE;
+  HEAP_USAGE +
+  '\n       go-core crashes [--json]';
 
 export interface CliIo {
   out: (s: string) => void;
@@ -229,6 +232,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 2;
     }
     return runHeapCommand(heapArgs, io);
+  }
+  if (argv[0] === 'crashes') {
+    const rest = argv.slice(1);
+    if (rest.some((a) => a !== '--json')) {
+      io.err(`go-core: crashes takes only --json\n${USAGE}\n`);
+      return 2;
+    }
+    try {
+      const crashes = await listGoCrashes({ env: io.env ?? process.env });
+      if (rest.includes('--json')) io.out(JSON.stringify(crashes, null, 2) + '\n');
+      else if (crashes.length === 0) io.out('systemd-coredump keeps no crash of a Go program on this machine\n');
+      else for (const c of crashes) io.out(`${crashLabel(c)}  [core: ${c.corefile ?? 'not stored'}]\n`);
+      return 0;
+    } catch (e) {
+      io.err(`go-core: ${formatError(e, 'cli', { oneLine: true })}\n`);
+      return 1;
+    }
   }
   if (argv[0] === 'pc') {
     const pcArgs = parsePcArgs(argv);

@@ -1,8 +1,9 @@
 // One parsed document: the traceback, and indexes built from it on first use (goroutine groups,
-// which frame each line belongs to). Analyses are cached per document version.
+// race report groups, which frame each line belongs to). Analyses are cached per document version.
 import { parseTraceback } from '../traceback/parse.js';
 import type { Frame, Goroutine, RuntimeStack, Traceback } from '../traceback/types.js';
 import { type GroupIndex, groupGoroutines } from './goroutineGroups.js';
+import { type RaceGroupIndex, groupRaceReports } from './raceGroups.js';
 
 /** Where a line sits: the frame it belongs to (call or location line), in which stack. */
 export interface FrameAt {
@@ -22,6 +23,7 @@ export class Analysis {
   /** CPU time of the process (all its threads: the garbage collector's too) during the parse, in ms. */
   readonly parseCpuMs: number;
   private groupIndex: GroupIndex | undefined;
+  private raceGroupIndex: RaceGroupIndex | undefined;
   private frameIndex: Map<number, FrameAt> | undefined;
 
   constructor(
@@ -40,6 +42,11 @@ export class Analysis {
   get groups(): GroupIndex {
     this.groupIndex ??= groupGoroutines(this.traceback);
     return this.groupIndex;
+  }
+
+  get raceGroups(): RaceGroupIndex {
+    this.raceGroupIndex ??= groupRaceReports(this.traceback);
+    return this.raceGroupIndex;
   }
 
   /** Every stack: goroutine blocks and runtime stacks. */

@@ -1,4 +1,6 @@
-// Folding ranges: one per goroutine block, per `runtime stack:` section and per register dump.
+// Folding ranges: one per goroutine block, per `runtime stack:` section and per register dump; for
+// race reports, one per report (banner to banner) and one per section (an access, the heap block,
+// a goroutine creation: its header and its frames).
 import { type FoldingRange, FoldingRangeKind } from 'vscode-languageserver';
 import type { Traceback } from '../traceback/types.js';
 
@@ -10,5 +12,9 @@ export function foldingRanges(tb: Traceback): FoldingRange[] {
   for (const r of tb.runtimeStacks) add(r.firstLine, r.lastLine);
   for (const g of tb.goroutines) add(g.firstLine, g.lastLine);
   for (const d of tb.registerDumps) add(d.firstLine, d.lastLine);
+  for (const r of tb.races) {
+    add(r.firstLine, r.lastLine);
+    for (const s of r.sections) add(s.firstLine, s.lastLine);
+  }
   return out.sort((a, b) => a.startLine - b.startLine);
 }

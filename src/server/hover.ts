@@ -42,13 +42,16 @@ export function pcTargetAt(a: Analysis, pos: Position): PcTarget | undefined {
   const ch = pos.character;
   if (l.kind === 'location') {
     const at = a.frameAt(l.line);
-    const frame = at?.frame;
-    const prev = at && at.index > 0 ? at.stack.frames[at.index - 1] : undefined;
+    // A race report's frame (raceHover.ts): its `+0x..` is pc minus the entry of the physical
+    // function while the name printed may be an inlined one, so it is not resolved by name.
+    if (!at) return undefined;
+    const frame = at.frame;
+    const prev = at.index > 0 ? at.stack.frames[at.index - 1] : undefined;
     const base = {
       line: l.line,
       // A PC is a return address except in the frame a signal interrupted (below runtime.sigpanic).
       exact: prev?.func === 'runtime.sigpanic',
-      func: frame?.func ?? at?.createdBy,
+      func: frame?.func ?? at.createdBy,
       file: l.file.value,
       lineNumber: l.lineNumber.value,
       pc: l.pc ? parseHex(l.pc.value) : undefined,

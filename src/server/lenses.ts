@@ -1,5 +1,7 @@
-// Code lenses: "Associate binary…" at the top of the document, and "N goroutines share this stack"
-// on each goroutine whose stack (function list) other goroutines share.
+// Code lenses: "Associate binary…" at the top of the document, "N goroutines share this stack"
+// on each goroutine whose stack (function list) other goroutines share, and "N race reports share
+// these stacks" on each race report whose accesses' stacks other reports share (a label: the
+// report's hover links to the others).
 import type { CodeLens } from 'vscode-languageserver';
 import type { Analysis } from './analysis.js';
 import { LensCommands } from './protocol.js';
@@ -32,6 +34,21 @@ export function codeLenses(a: Analysis, binaryPath: string | undefined): CodeLen
         title: `${group.count} goroutines share this stack`,
         command: LensCommands.showGoroutineGroups,
         arguments: [a.uri, group.key],
+      },
+    });
+  });
+  const races = a.raceGroups;
+  a.traceback.races.forEach((r, i) => {
+    const group = races.byKey.get(races.keyOf[i]!)!;
+    if (group.count < 2) return;
+    const line = r.warning.line;
+    const others = group.lines.filter((l) => l !== r.firstLine).map((l) => l + 1);
+    out.push({
+      range: { start: { line, character: 0 }, end: { line, character: r.warning.text.length } },
+      command: {
+        title: `${group.count} race reports share these stacks (also at line${others.length === 1 ? '' : 's'} ${others.join(', ')})`,
+        // No command: VS Code shows a lens without one as a label.
+        command: '',
       },
     });
   });

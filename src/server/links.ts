@@ -1,5 +1,6 @@
-// Document links from each `\t/path/file.go:123` location to the file on this machine (through
-// the shared SourcePathMapper: substitutePath, workspace copies first, then the exact path). Only
+// Document links from each `\t/path/file.go:123` location (and each `      /path/file.go:123` line
+// of a race report's frames) to the file on this machine (through the shared SourcePathMapper:
+// substitutePath, workspace copies first, then the exact path). Only
 // files that exist get a link, and only inside the workspace folders, the Go module cache and the
 // GOROOTs (the server gives the mapper those roots; never a UNC path such as //host/share); the
 // target opens at the line (`#L123`).

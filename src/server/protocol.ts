@@ -83,6 +83,46 @@ export interface GroupsResult {
   groups: GoroutineGroup[];
 }
 
+/** `goTraceback/raceGroups` (request): the race reports of a document grouped by identical stacks. */
+export const RaceGroupsRequest = 'goTraceback/raceGroups';
+
+/** One access of a race report, as the group shows it (its first report's). */
+export interface RaceGroupAccess {
+  /** `Read`, `Write`, `Previous read` or `Previous write`. */
+  op: string;
+  /** Frames of the access, innermost first (empty when the stack could not be restored). */
+  frames: GroupFrame[];
+  /** The first frame outside the standard library, if any. */
+  topUserFrame?: GroupFrame;
+}
+
+/**
+ * Race reports whose accesses have the same kinds and the same functions in the same order
+ * (src/traceback/raceReport.ts raceSignature: goroutine stacks' rule, stackSignature).
+ */
+export interface RaceGroup {
+  /** Stable key of the signature (hex). */
+  key: string;
+  /** Number of reports in the group. */
+  count: number;
+  /** 0-based line of each report's opening `==================`, in printed order. */
+  lines: number[];
+  /** 1-based index of each report among the document's reports, same order as `lines`. */
+  reports: number[];
+  /** The accesses of the first report of the group. */
+  accesses: RaceGroupAccess[];
+}
+
+export interface RaceGroupsResult {
+  uri: string;
+  version: number;
+  reportCount: number;
+  /** `Found N data race(s)`, when the log prints it. */
+  found?: number;
+  /** Largest group first; ties by first appearance. */
+  groups: RaceGroup[];
+}
+
 /** `goTraceback/associateBinary` (request, also accepted as a notification). */
 export const AssociateBinaryRequest = 'goTraceback/associateBinary';
 

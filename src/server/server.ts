@@ -1,6 +1,6 @@
 // Wires the traceback features to an LSP connection: document sync, links, folding ranges,
-// symbols, code lenses, hovers, and the custom `goTraceback/groups` and
-// `goTraceback/associateBinary` requests. main.ts creates the connection (stdio, ipc or pipe).
+// symbols, code lenses, hovers (race reports' and PCs'), and the custom `goTraceback/groups`,
+// `goTraceback/raceGroups` and `goTraceback/associateBinary` requests. main.ts creates the connection (stdio, ipc or pipe).
 import { fileURLToPath } from 'node:url';
 import {
   type Connection,
@@ -17,6 +17,7 @@ import { BinaryAssociations, type BinaryOpener } from './associations.js';
 import { foldingRanges } from './folding.js';
 import { pcHover, pcTargetAt, ssaHoverLines } from './hover.js';
 import { codeLenses } from './lenses.js';
+import { raceHover } from './raceHover.js';
 import { type LinkData, documentLinks, resolveDocumentLink } from './links.js';
 import { SourcePathMapper, sourceRoots } from '../analysis/pathMapping.js';
 import {
@@ -26,6 +27,8 @@ import {
   type GroupsParams,
   GroupsRequest,
   type GroupsResult,
+  RaceGroupsRequest,
+  type RaceGroupsResult,
   type PathMapping,
   SETTINGS_SECTION,
   SsaPermissionsNotification,
@@ -217,6 +220,8 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
   connection.onHover(async (p) => {
     const a = analysis(p.textDocument.uri);
     if (!a) return null;
+    const race = raceHover(a, p.position, resolver);
+    if (race) return race;
     const assoc = binaries.get(a.uri, a);
     const h = pcHover(a, p.position, assoc);
     const t = h && assoc ? pcTargetAt(a, p.position) : undefined;
@@ -237,6 +242,17 @@ export function startTracebackServer(connection: Connection, opts: TracebackServ
   connection.onRequest(GroupsRequest, (p: GroupsParams): GroupsResult => {
     const a = requireAnalysis(p.uri);
     return { uri: a.uri, version: a.version, goroutineCount: a.traceback.goroutines.length, groups: a.groups.groups };
+  });
+  connection.onRequest(RaceGroupsRequest, (p: GroupsParams): RaceGroupsResult => {
+    const a = requireAnalysis(p.uri);
+    const tb = a.traceback;
+    return {
+      uri: a.uri,
+      version: a.version,
+      reportCount: tb.races.length,
+      ...(tb.raceFound ? { found: tb.raceFound.count.value } : {}),
+      groups: a.raceGroups.groups,
+    };
   });
   const associate = (p: AssociateBinaryParams): AssociateBinaryResult => {
     if (!p || typeof p.uri !== 'string' || typeof p.binaryPath !== 'string') {

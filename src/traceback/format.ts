@@ -1,7 +1,7 @@
 // Rebuild traceback text from parsed lines. Each structured line is rebuilt from its parsed fields
 // and the fixed words of the runtime's output (not copied from `text`), so that
 // formatTraceback(parseTraceback(t)) === t proves the parser read every piece of every line.
-import type { Located, SignalField, Traceback, TracebackLine } from './types.js';
+import type { Located, RaceGoroutineRef, SignalField, Traceback, TracebackLine } from './types.js';
 
 function gap(text: string, from: number, to: number): string {
   // Only whitespace may be taken from the original line (alignment padding).
@@ -15,6 +15,10 @@ function fields(fs: SignalField[]): string {
 
 function opt(prefix: string, v: Located<string> | undefined): string {
   return v ? prefix + v.value : '';
+}
+
+function raceGoroutine(g: RaceGoroutineRef): string {
+  return g.main ? 'main goroutine' : `goroutine ${g.id}`;
 }
 
 /** The text of one parsed line, rebuilt from its fields. */
@@ -53,7 +57,7 @@ export function formatLine(l: TracebackLine): string {
       );
     }
     case 'call':
-      return `${l.func.value}(${l.args.value})`;
+      return `${l.indent ?? ''}${l.func.value}(${l.args.value})`;
     case 'location':
       return (
         `${l.indent}${l.file.value}:${l.lineNumber.value}${opt(' +', l.offset)}` +
@@ -65,6 +69,22 @@ export function formatLine(l: TracebackLine): string {
       return l.count ? `...${l.count.value} frames elided...` : '...additional frames elided...';
     case 'runtimeStack':
       return 'runtime stack:';
+    case 'raceBanner':
+      return '==================';
+    case 'raceWarning':
+      return 'WARNING: DATA RACE';
+    case 'raceAccess':
+      return `${l.op.value} at ${l.address.value} by ${raceGoroutine(l.goroutine)}:`;
+    case 'raceCreatedAt':
+      return `Goroutine ${l.goroutine.value} (${l.state.value}) created at:`;
+    case 'raceHeapBlock':
+      return `Heap block of size ${l.size.value} at ${l.address.value} allocated by ${raceGoroutine(l.goroutine)}:`;
+    case 'raceGlobal':
+      return `Global var ${l.name.value} of size ${l.size.value} at ${l.address.value} declared at ${l.file.value}:${l.lineNumber.value}`;
+    case 'raceNoStack':
+      return '  [failed to restore the stack]';
+    case 'raceFound':
+      return `Found ${l.count.value} data race(s)`;
     case 'blank':
       return '';
     case 'unavailable':

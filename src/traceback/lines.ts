@@ -10,6 +10,12 @@ import type {
   Located,
   LocationLine,
   PanicLine,
+  RaceAccessLine,
+  RaceCreatedAtLine,
+  RaceFoundLine,
+  RaceGlobalLine,
+  RaceGoroutineRef,
+  RaceHeapBlockLine,
   RegisterLine,
   RuntimeMessageLine,
   SignalField,
@@ -305,3 +311,87 @@ export function parseElided(text: string, line: number): ElidedLine | undefined 
 }
 
 export const UNAVAILABLE = /^\s+goroutine running on other thread; stack unavailable$/;
+
+// Race reports (types.ts, after RaceBannerLine, gives the format and its source).
+
+/** The line that opens and closes a race report (TSan's PrintReport). */
+export const RACE_BANNER = '==================';
+export const RACE_WARNING = 'WARNING: DATA RACE';
+export const RACE_NO_STACK = '  [failed to restore the stack]';
+
+/** `main goroutine` (group `main`) or `goroutine N` (group `id`). */
+function goroutineRef(m: RegExpExecArray, main: number, id: number): RaceGoroutineRef {
+  if (m[main] !== undefined) return { id: 1, main: true, span: idx(m, main) };
+  const s = idx(m, id);
+  return { id: Number(m[id]), main: false, span: { start: s.start - 'goroutine '.length, end: s.end } };
+}
+
+const RACE_ACCESS = /^(Read|Write|Previous read|Previous write) at (0x[0-9a-f]+) by (?:(main goroutine)|goroutine (\d+)):$/d;
+export function parseRaceAccess(text: string, line: number): RaceAccessLine | undefined {
+  const m = RACE_ACCESS.exec(text);
+  if (!m) return undefined;
+  const op = loc(m, 1)!;
+  return {
+    kind: 'raceAccess',
+    line,
+    text,
+    op,
+    write: op.value.endsWith('rite'),
+    previous: op.value.startsWith('Previous'),
+    address: loc(m, 2)!,
+    goroutine: goroutineRef(m, 3, 4),
+  };
+}
+
+const RACE_CREATED = /^Goroutine (\d+) \((running|finished)\) created at:$/d;
+export function parseRaceCreatedAt(text: string, line: number): RaceCreatedAtLine | undefined {
+  const m = RACE_CREATED.exec(text);
+  if (!m) return undefined;
+  return { kind: 'raceCreatedAt', line, text, goroutine: { value: Number(m[1]), span: idx(m, 1) }, state: loc(m, 2)! };
+}
+
+const RACE_HEAP = /^Heap block of size (\d+) at (0x[0-9a-f]+) allocated by (?:(main goroutine)|goroutine (\d+)):$/d;
+export function parseRaceHeapBlock(text: string, line: number): RaceHeapBlockLine | undefined {
+  const m = RACE_HEAP.exec(text);
+  if (!m) return undefined;
+  return {
+    kind: 'raceHeapBlock',
+    line,
+    text,
+    size: { value: Number(m[1]), span: idx(m, 1) },
+    address: loc(m, 2)!,
+    goroutine: goroutineRef(m, 3, 4),
+  };
+}
+
+const RACE_GLOBAL = /^Global var (\S+) of size (\d+) at (0x[0-9a-f]+) declared at (.+):(\d+)$/d;
+export function parseRaceGlobal(text: string, line: number): RaceGlobalLine | undefined {
+  const m = RACE_GLOBAL.exec(text);
+  if (!m) return undefined;
+  return {
+    kind: 'raceGlobal',
+    line,
+    text,
+    name: loc(m, 1)!,
+    size: { value: Number(m[2]), span: idx(m, 2) },
+    address: loc(m, 3)!,
+    file: loc(m, 4)!,
+    lineNumber: { value: Number(m[5]), span: idx(m, 5) },
+  };
+}
+
+const RACE_FOUND = /^Found (\d+) data race\(s\)$/d;
+export function parseRaceFound(text: string, line: number): RaceFoundLine | undefined {
+  if (!text.startsWith('Found ')) return undefined;
+  const m = RACE_FOUND.exec(text);
+  return m ? { kind: 'raceFound', line, text, count: { value: Number(m[1]), span: idx(m, 1) } } : undefined;
+}
+
+/** A race report's frame line: `  main.f()`, two spaces then a call (TSan's PrintStack). */
+export function parseRaceCall(text: string, line: number): CallLine | undefined {
+  if (!text.startsWith('  ') || isSpaceCode(text.charCodeAt(2))) return undefined;
+  const c = parseCall(text.slice(2), line);
+  if (!c) return undefined;
+  const shift = (l: Located<string>): Located<string> => ({ value: l.value, span: { start: l.span.start + 2, end: l.span.end + 2 } });
+  return { kind: 'call', line, text, indent: '  ', func: shift(c.func), args: shift(c.args), inlined: c.inlined };
+}

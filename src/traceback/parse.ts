@@ -12,12 +12,14 @@ import {
   parseGoroutineHeader,
   parseLocation,
   parsePanic,
+  parseRaceFound,
   parseRegister,
   parseRuntimeMessage,
   parseSignal,
   parseSignalPc,
   parseSignalTitle,
 } from './lines.js';
+import { RaceReader } from './raceReader.js';
 import type {
   CrashKind,
   Frame,
@@ -70,12 +72,18 @@ function parseLoose(text: string, i: number): TracebackLine {
     parseSignalTitle(text, i) ??
     parseSignalPc(text, i) ??
     parseRegister(text, i) ??
-    parseElided(text, i) ?? { kind: 'other', line: i, text }
+    parseElided(text, i) ??
+    parseRaceFound(text, i) ?? { kind: 'other', line: i, text }
   );
 }
 
 function frameOf(call: Frame['call']): Frame {
   return { call, func: call.func.value, inlined: call.inlined };
+}
+
+/** A frame from its call line and, when printed, its location line. */
+function frameOfLines(call: Frame['call'], location: LocationLine | undefined): Frame {
+  return location ? frameWithLocation(call, location) : frameOf(call);
 }
 
 /** The frame of `call` with its location: one object literal per common layout (no property added later). */
@@ -124,9 +132,12 @@ export function parseTraceback(text: string): Traceback {
     goroutines: [],
     runtimeStacks: [],
     registerDumps: [],
+    races: [],
     others: [],
     kind: 'unknown',
   };
+  // Race reports of -race builds (raceReader.ts): their lines are the reader's while one is open.
+  const races = new RaceReader(split.lines, frameOfLines);
   // The stack being read (a goroutine or a runtime stack), and what its last line was.
   let stack: (Goroutine | RuntimeStack) | undefined;
   // What the next line must be to continue the last frame: its location line (already parsed when
@@ -141,10 +152,12 @@ export function parseTraceback(text: string): Traceback {
 
   for (let i = 0; i < split.lines.length; i++) {
     const s = split.lines[i]!;
-    let out: TracebackLine | undefined;
     const long = s.length > MAX_LINE;
+    let out: TracebackLine | undefined = long ? undefined : races.read(s, i);
+    // A report opening inside a goroutine block ends the block.
+    if (out && stack) endStack();
 
-    const header = long ? undefined : parseGoroutineHeader(s, i);
+    const header = out || long ? undefined : parseGoroutineHeader(s, i);
     if (header) {
       const g: Goroutine = {
         header,
@@ -164,14 +177,14 @@ export function parseTraceback(text: string): Traceback {
       stack = g;
       pending = undefined;
       out = header;
-    } else if (s === 'runtime stack:') {
+    } else if (!out && s === 'runtime stack:') {
       const line = { kind: 'runtimeStack' as const, line: i, text: s };
       const r: RuntimeStack = { header: line, items: [], frames: [], firstLine: i, lastLine: i };
       tb.runtimeStacks.push(r);
       stack = r;
       pending = undefined;
       out = line;
-    } else if (stack && !long && s !== '') {
+    } else if (!out && stack && !long && s !== '') {
       out = readStackLine(stack, s, i);
       if (out) stack.lastLine = i;
     }
@@ -219,14 +232,22 @@ export function parseTraceback(text: string): Traceback {
       case 'signal':
         tb.signal ??= out;
         break;
-      case 'other':
-        tb.others.push(out);
+      case 'raceFound':
+        tb.raceFound ??= out;
         break;
+      case 'other': {
+        tb.others.push(out);
+        // `exit status N`: the go command's line after the program's output (cmd/go, run and test).
+        const exit = /^exit status (\d+)$/.exec(out.text);
+        if (exit) tb.exitStatus = { line: out, status: Number(exit[1]) };
+        break;
+      }
       default:
         break;
     }
     tb.lines.push(out);
   }
+  tb.races = races.reports;
   tb.kind = crashKind(tb);
   return tb;
 

@@ -86,9 +86,11 @@ export interface GoroutineHeaderLine extends LineBase {
   extra: Located<string>[];
 }
 
-/** A frame's first line: `main.(*T).M(0x1, {0x2, 0x3}, ...)`. */
+/** A frame's first line: `main.(*T).M(0x1, {0x2, 0x3}, ...)`, or `  main.f()` in a race report. */
 export interface CallLine extends LineBase {
   kind: 'call';
+  /** Leading spaces: a race report indents its frames (`  main.f()`); a traceback does not. */
+  indent?: string;
   /** The full function name, with package path, receiver and type parameters (`[...]`). */
   func: Located<string>;
   /** The text between the outer parentheses (`...` for an inlined frame). */
@@ -155,6 +157,96 @@ export interface SignalPcLine extends LineBase {
   fields: SignalField[];
 }
 
+// Race reports (`WARNING: DATA RACE`): what the race detector of a -race build prints when two
+// goroutines access the same memory without synchronisation. The format is ThreadSanitizer's for
+// Go (compiler-rt lib/tsan/rtl/tsan_report.cpp, the SANITIZER_GO branch: PrintReport, PrintMop,
+// PrintLocation, PrintThread, PrintStack; the count line in tsan_rtl.cpp's Finalize):
+//   ==================
+//   WARNING: DATA RACE
+//   Write at 0x00c000012345 by goroutine 7:          (Read at, by main goroutine)
+//     main.f()
+//         /path/main.go:12 +0x3c
+//
+//   Previous read at 0x00c000012345 by main goroutine:
+//     [failed to restore the stack]                  (when the access left TSan's history)
+//
+//   Heap block of size 8 at 0x00c000012340 allocated by goroutine 6:   (sometimes, with a stack)
+//   Global var x of size 8 at 0x... declared at /path/x.go:3           (sometimes)
+//
+//   Goroutine 7 (running) created at:                (never for the main goroutine)
+//     main.main()
+//         /path/main.go:10 +0x7a
+//   ==================
+//   Found 2 data race(s)                             (at a normal exit; the process exits 66)
+
+/** `==================`: opens or closes a race report. */
+export interface RaceBannerLine extends LineBase {
+  kind: 'raceBanner';
+}
+
+/** `WARNING: DATA RACE`. */
+export interface RaceWarningLine extends LineBase {
+  kind: 'raceWarning';
+}
+
+/** Who made an access or an allocation: `goroutine 7` or `main goroutine` (goroutine 1). */
+export interface RaceGoroutineRef {
+  /** The goroutine id; 1 for `main goroutine` (TSan's kMainGoroutineId). */
+  id: number;
+  /** Printed as `main goroutine`. */
+  main: boolean;
+  /** The span of `goroutine 7` or `main goroutine`. */
+  span: Span;
+}
+
+/** `Write at 0x00c000012345 by goroutine 7:`, `Previous read at 0x… by main goroutine:`. */
+export interface RaceAccessLine extends LineBase {
+  kind: 'raceAccess';
+  /** `Write`, `Read`, `Previous write` or `Previous read`, as printed. */
+  op: Located<string>;
+  write: boolean;
+  previous: boolean;
+  address: Located<string>;
+  goroutine: RaceGoroutineRef;
+}
+
+/** `Goroutine 7 (running) created at:` or `Goroutine 6 (finished) created at:`. */
+export interface RaceCreatedAtLine extends LineBase {
+  kind: 'raceCreatedAt';
+  goroutine: Located<number>;
+  /** `running` or `finished`. */
+  state: Located<string>;
+}
+
+/** `Heap block of size 8 at 0x… allocated by goroutine 6:`. */
+export interface RaceHeapBlockLine extends LineBase {
+  kind: 'raceHeapBlock';
+  size: Located<number>;
+  address: Located<string>;
+  goroutine: RaceGoroutineRef;
+}
+
+/** `Global var x of size 8 at 0x… declared at /path/x.go:3`. */
+export interface RaceGlobalLine extends LineBase {
+  kind: 'raceGlobal';
+  name: Located<string>;
+  size: Located<number>;
+  address: Located<string>;
+  file: Located<string>;
+  lineNumber: Located<number>;
+}
+
+/** `  [failed to restore the stack]`: the access is older than TSan's history. */
+export interface RaceNoStackLine extends LineBase {
+  kind: 'raceNoStack';
+}
+
+/** `Found 2 data race(s)`, printed by the race runtime when the program exits. */
+export interface RaceFoundLine extends LineBase {
+  kind: 'raceFound';
+  count: Located<number>;
+}
+
 /** An empty line. */
 export interface BlankLine extends LineBase {
   kind: 'blank';
@@ -180,6 +272,14 @@ export type TracebackLine =
   | RegisterLine
   | SignalTitleLine
   | SignalPcLine
+  | RaceBannerLine
+  | RaceWarningLine
+  | RaceAccessLine
+  | RaceCreatedAtLine
+  | RaceHeapBlockLine
+  | RaceGlobalLine
+  | RaceNoStackLine
+  | RaceFoundLine
   | BlankLine
   | OtherLine;
 
@@ -249,6 +349,63 @@ export interface RegisterDump {
   lastLine: number;
 }
 
+/** A part of a race report that has a stack: an access, the allocation of the block, a creation. */
+interface RaceSectionBase {
+  /** The frames, innermost first (empty when the stack could not be restored). */
+  frames: Frame[];
+  /** `[failed to restore the stack]` was printed instead of frames. */
+  noStack: boolean;
+  /** First (the header) and last line index of the section. */
+  firstLine: number;
+  lastLine: number;
+}
+
+/** One of the two accesses of a race: the current one first, then the previous one. */
+export interface RaceAccess extends RaceSectionBase {
+  kind: 'access';
+  header: RaceAccessLine;
+  write: boolean;
+  previous: boolean;
+  address: bigint;
+  /** Goroutine id (1 for the main goroutine). */
+  goroutine: number;
+  mainGoroutine: boolean;
+}
+
+/** `Heap block of size N at 0x… allocated by …:` and its stack. */
+export interface RaceHeapBlock extends RaceSectionBase {
+  kind: 'heapBlock';
+  header: RaceHeapBlockLine;
+}
+
+/** `Goroutine N (running|finished) created at:` and the stack of its `go` statement. */
+export interface RaceCreation extends RaceSectionBase {
+  kind: 'creation';
+  header: RaceCreatedAtLine;
+  goroutine: number;
+  running: boolean;
+}
+
+export type RaceSection = RaceAccess | RaceHeapBlock | RaceCreation;
+
+/** One `WARNING: DATA RACE` report, from its opening to its closing `==================`. */
+export interface RaceReport {
+  open: RaceBannerLine;
+  warning: RaceWarningLine;
+  /** The closing banner; undefined when the log ends (or a traceback starts) first. */
+  close?: RaceBannerLine;
+  /** The accesses in printed order: the current one, then the previous one. */
+  accesses: RaceAccess[];
+  heapBlock?: RaceHeapBlock;
+  global?: RaceGlobalLine;
+  /** `Goroutine N … created at:` sections, in printed order. */
+  creations: RaceCreation[];
+  /** Every section with a stack, in printed order. */
+  sections: RaceSection[];
+  firstLine: number;
+  lastLine: number;
+}
+
 /**
  * What kind of crash: one type for the traceback parser, the engine and every surface. `fatal error`
  * is spelled as the runtime prints it (a throw: not recoverable, `m.throwing` set).
@@ -271,6 +428,15 @@ export interface Traceback {
   /** `runtime stack:` blocks, in printed order. */
   runtimeStacks: RuntimeStack[];
   registerDumps: RegisterDump[];
+  /** `WARNING: DATA RACE` reports of a -race build, in printed order. */
+  races: RaceReport[];
+  /** `Found N data race(s)`, when printed. */
+  raceFound?: RaceFoundLine;
+  /**
+   * `exit status N` as the go command prints it after the program (`go run`, `go test`): an
+   * `other` line, also read here. The last one, when printed.
+   */
+  exitStatus?: { line: OtherLine; status: number };
   /** Lines that are none of the above (kept so that nothing is lost). */
   others: OtherLine[];
   /** panic when a panic line is printed, fatal error when only a fatal error, signal when only a signal. */

@@ -9,6 +9,8 @@ export const EXTENSION_ID = 'go-core-inspector.go-core-inspector';
 export const Commands = {
   openCoreDump: 'goCoreInspector.openCoreDump',
   openAsCoreDump: 'goCoreInspector.openAsCoreDump',
+  /** Pick one of the machine's Go crashes kept by systemd-coredump. */
+  openSystemdCrash: 'goCoreInspector.openSystemdCrash',
   closeCoreDump: 'goCoreInspector.closeCoreDump',
   revealFrame: 'goCoreInspector.revealFrame',
   copyPc: 'goCoreInspector.copyPc',
@@ -68,6 +70,7 @@ export const Settings = {
   buildIdDirs: 'buildIdDirs',
   debuginfodUrls: 'debuginfodUrls',
   detectTracebacks: 'detectTracebacks',
+  debugAdapter: 'debugAdapter',
 } as const;
 
 export const ContextKeys = {

@@ -10,6 +10,7 @@ import { copyForIssue, registerCoreCommands } from './commands/coreCommands.js';
 import { registerTracebackDetection } from './language/tracebackDetection.js';
 import { SourceMappers } from './session/sourceMappers.js';
 import { registerGoCoreDebugger } from './debug/goCoreDebugger.js';
+import { registerSystemdCrashes } from './commands/systemdCrashes.js';
 import { CrashDecorations } from './editor/crashDecorations.js';
 import { annotateCoreWithSsa, consentKey, SsaDocuments, ssaText } from './editor/ssaAnnotator.js';
 import { sourceRootOf } from '../analysis/sourceRoot.js';
@@ -143,10 +144,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       // Immediate: the views drop the core at once and its Delve is ended (disconnect, then killed
       // after a short grace); the debug session is stopped without waiting for VS Code's round trip.
       const t0 = Date.now();
-      const debugSession = core.debugSession;
-      const closed = sessions.close(core.id);
-      if (debugSession) void vscode.debug.stopDebugging(debugSession);
-      await closed;
+      await sessions.close(core.id);
       logger.info(`closed ${core.corePath} in ${Date.now() - t0} ms`);
     }),
     vscode.commands.registerCommand(Commands.showLog, () => logger.channel.show()),
@@ -186,10 +184,11 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   );
   registerFrameCommands(context, sessions, sources);
   registerCoreCommands(context, sessions, sources);
+  registerSystemdCrashes(context, deps);
   const { goroutines, heap } = registerForensicViews(context, sessions);
   registerTracebackDetection(context);
   openCoreOnStartup(deps, context.extensionMode !== vscode.ExtensionMode.Production);
-  registerGoCoreDebugger(context, sessions, (core, binary, options) => openCoreDump(deps, core, binary, options), logger);
+  registerGoCoreDebugger(context, sessions, (core, binary, options) => openCoreDump(deps, core, binary, options), logger, sources);
   startTracebackClient(context, sessions, ssaConsent);
 
   return {

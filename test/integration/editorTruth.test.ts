@@ -9,9 +9,10 @@
 // - `--ssa`: the editor's annotations, on the origin frame of index, nilptr-goroutine and
 //   inlined-nilptr.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { plausibleSource } from '../../src/analysis/pathMapping.js';
 import { runCli } from '../../src/report/cli.js';
 import type { Report, ReportFrame } from '../../src/analysis/report.js';
 import { isRuntimeFunction } from '../../src/traceback/crash.js';
@@ -147,6 +148,13 @@ describe('deadlock: the blocked goroutines are the story', () => {
       const printed = tb.goroutines.filter((g) => g.frames.some((fr) => fr.func.startsWith('main.')));
       assert.equal(printed.length, 2, 'main and the worker are printed');
       assert.equal(s.goroutine, printedGoroutine(f).id, 'the goroutine the runtime printed first, not unknown');
+      // The thread that found the deadlock ran on g0 since park_m: its "runtime stack:" as printed
+      // ends at runtime.mcall, and so does our walk, complete (not "walk cut").
+      const runtimeStack = readFileSync(f.tracebackPath, 'utf8').split('\n\n').find((b) => b.startsWith('runtime stack:'));
+      const lastPrinted = runtimeStack?.split('\n').filter((l) => /^\S/.test(l)).pop();
+      assert.match(lastPrinted ?? '', /^runtime\.mcall\(/, 'the printed runtime stack ends at mcall');
+      assert.equal(r.crash.frames.at(-1)?.function, 'runtime.mcall');
+      assert.equal(r.crash.stop.reason, 'top', `the walk is complete: ${r.crash.stop.detail}`);
       assert.deepEqual(s.blocked.map((b) => b.goid), printed.map((g) => g.id), 'the blocked goroutines, in the printed order');
       s.blocked.forEach((b, i) => {
         const g = printed[i]!;
@@ -156,6 +164,24 @@ describe('deadlock: the blocked goroutines are the story', () => {
         assert.equal(b.blockingFrame?.line, own.lineNumber, `goroutine ${b.goid}: blocking line`);
         assert.match(sourceLine(f, own.lineNumber!), /\/\/ blocks:/, 'the source marks the blocking line');
       });
+    });
+  }
+});
+
+describe('source mapping: the files a core names are plausible sources of their own frames', () => {
+  // A deadlock's origin is `sync.runtime_Semacquire…` at runtime/sema.go, declared there as
+  // `sync_runtime_Semacquire…` (go:linkname): the views said "source not found" for the toolchain's
+  // own file. Every frame of every blocked goroutine whose recorded file exists here (the fixtures'
+  // sources and the provisioned GOROOTs) must pass the content check that the views apply.
+  for (const f of listFixtures({ fixture: /^(mutex-deadlock|wait-mutex-exited|wait-waitgroup|wait-chan-cycle)$/ })) {
+    test(`${f.fixture} go${f.goMinor}`, async () => {
+      const { report: r } = await report(f);
+      const frames = r.runtime!.blocked.flatMap((b) => b.frames);
+      const checked = frames.filter((x) => x.file && x.line && existsSync(x.file));
+      assert.ok(checked.some((x) => x.file!.includes('/src/runtime/')), 'GOROOT files are among the checked ones');
+      for (const x of checked) {
+        assert.ok(plausibleSource(readFileSync(x.file!, 'utf8'), x.line!, x.function, x.file!), `${x.function} at ${x.file}:${x.line}`);
+      }
     });
   }
 });

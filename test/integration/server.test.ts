@@ -7,14 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type {
-  CodeLens,
-  DocumentLink,
-  DocumentSymbol,
-  FoldingRange,
-  Hover,
-  MarkupContent,
-} from 'vscode-languageserver/node';
+import type { DocumentLink, Hover, MarkupContent } from 'vscode-languageserver/node';
 import { openBinary } from '../../src/analysis/engine.js';
 import { TARGETS_UP_TO } from '../../src/server/links.js';
 import type { AssociateBinaryResult, GroupsResult } from '../../src/server/protocol.js';
@@ -69,14 +62,7 @@ test('links, folding ranges, symbols, groups and lenses on every fixture traceba
     const uri = pathToFileURL(f.tracebackPath).href;
     const tb = parseTraceback(f.traceback);
     await client.open(uri, f.traceback);
-    const doc = { textDocument: { uri } };
-    const [unresolved, folds, symbols, lenses, groups] = await Promise.all([
-      client.request<DocumentLink[]>('textDocument/documentLink', doc),
-      client.request<FoldingRange[]>('textDocument/foldingRange', doc),
-      client.request<DocumentSymbol[]>('textDocument/documentSymbol', doc),
-      client.request<CodeLens[]>('textDocument/codeLens', doc),
-      client.request<GroupsResult>('goTraceback/groups', { uri }),
-    ]);
+    const [unresolved, folds, symbols, lenses, groups] = await client.documentFeatures<GroupsResult>(uri, 'goTraceback/groups');
 
     // Links: one per location line whose printed file exists, with the file:line range and target
     // (a large log's come without target: resolved one by one, as VS Code does when one is followed).

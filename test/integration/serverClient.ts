@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { CodeLens, DocumentLink, DocumentSymbol, FoldingRange } from 'vscode-languageserver/node';
 import {
   type MessageConnection,
   StreamMessageReader,
@@ -105,6 +106,18 @@ export class ServerClient {
       out.push(...(await Promise.all(batch.map((l) => (l.target ? l : this.request<L>('documentLink/resolve', l))))));
     }
     return out;
+  }
+
+  /** What VS Code asks of an opened crash log: links, folding ranges, symbols, lenses and the server's groups request. */
+  async documentFeatures<G>(uri: string, groupsMethod: string): Promise<[DocumentLink[], FoldingRange[], DocumentSymbol[], CodeLens[], G]> {
+    const doc = { textDocument: { uri } };
+    return Promise.all([
+      this.request<DocumentLink[]>('textDocument/documentLink', doc),
+      this.request<FoldingRange[]>('textDocument/foldingRange', doc),
+      this.request<DocumentSymbol[]>('textDocument/documentSymbol', doc),
+      this.request<CodeLens[]>('textDocument/codeLens', doc),
+      this.request<G>(groupsMethod, { uri }),
+    ]);
   }
 
   async notify(method: string, params: unknown): Promise<void> {

@@ -120,6 +120,14 @@ function loadFixture(dir: string): Fixture {
 /** Fixtures of crashes outside Go code (issue 12), listed only when asked for by name. */
 export const OUTSIDE_GO = new Set(['cgo-inlined-fault', 'cgo-callback-panic', 'cgo-callback-fatal', 'cgo-libc-fault', 'race-systemstack']);
 
+/**
+ * Crash logs of -race builds (issue 12: race reports, then a panic), listed only when asked for by
+ * name: test/integration/raceLogs.test.ts checks them. Besides traceback.txt, each holds
+ * race-exit.txt, what `go run -race . exit` printed (the program exits normally: `Found N data
+ * race(s)`, `exit status 66`).
+ */
+export const RACE_LOGS = new Set(['race-reports']);
+
 export function listFixtures(filter: { fixture?: string | RegExp; goMinor?: string } = {}): Fixture[] {
   const root = join(cacheDir(), 'cores');
   const out: Fixture[] = [];
@@ -133,6 +141,7 @@ export function listFixtures(filter: { fixture?: string | RegExp; goMinor?: stri
       // Crashes outside Go code (issue 12) are checked by test/integration/cgoFrames.test.ts; the
       // traceback oracle of the other tests (src/traceback) does not read their header forms yet.
       if (OUTSIDE_GO.has(name) && filter.fixture !== name) continue;
+      if (RACE_LOGS.has(name) && filter.fixture !== name) continue;
       if (filter.fixture instanceof RegExp && !filter.fixture.test(name)) continue;
       for (const v of readdirSync(join(root, name)).sort()) {
         if (filter.goMinor && v !== `go${filter.goMinor}`) continue;

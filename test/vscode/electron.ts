@@ -15,7 +15,7 @@ async function main(): Promise<number> {
   const results: TestResult[] = [];
   try {
     const workspace = join(tmp, 'workspace');
-    const fx = prepareWorkspace(workspace);
+    const fx = prepareWorkspace(workspace, '1.22');
     log(`workspace ${workspace}: fixture ${fx.fixture} go${fx.goMinor}`);
     const resultsFile = join(tmp, 'host-results.json');
     let launchError: string | undefined;

@@ -37,9 +37,10 @@ export async function bundleTests(): Promise<string> {
 }
 
 /** A workspace like a user's: the crashing program's source, its binary and its core. */
-export function prepareWorkspace(dir: string): Fixture {
-  const all = listFixtures({ fixture: 'index' });
-  const f = all.find((x) => x.goMinor === '1.22') ?? all[all.length - 1]!;
+export function prepareWorkspace(dir: string, want: string, fixture = 'index'): Fixture {
+  const all = listFixtures({ fixture });
+  const f = all.find((x) => x.goMinor === want);
+  if (!f) throw new Error(`no ${fixture} fixture for go${want} (have ${all.map((x) => x.goMinor).join(', ')}): run scripts/make-cores`);
   mkdirSync(dir, { recursive: true });
   cpSync(f.srcDir, dir, { recursive: true });
   copyFileSync(f.prog, join(dir, 'prog'));

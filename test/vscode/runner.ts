@@ -168,8 +168,15 @@ async function main(): Promise<number> {
   const removeTmp = opts.keep ? () => undefined : () => removeDirSync(tmp);
   const unhook = onExitKill(removeTmp);
   const workspace = join(tmp, 'workspace');
-  const fx = prepareWorkspace(workspace);
+  const fx = prepareWorkspace(workspace, '1.22');
   log(`workspace ${workspace}: fixture ${fx.fixture} go${fx.goMinor}`);
+  // The browser walks through a Go 1.19 core: Delve 1.20 serves it over the TCP dial-in, the path
+  // whose port VS Code could offer to forward. The host suite keeps Go 1.22 (Delve 1.24, Unix socket).
+  const browserWorkspace = join(tmp, 'workspace-browser');
+  // GCI_VSCODE_BROWSER_FIXTURE=<fixture>[@<go minor>] walks through another core (by hand, for screenshots).
+  const [bName, bGo] = (process.env.GCI_VSCODE_BROWSER_FIXTURE ?? 'index@1.19').split('@');
+  const bfx = prepareWorkspace(browserWorkspace, bGo ?? '1.19', bName);
+  log(`browser workspace ${browserWorkspace}: fixture ${bfx.fixture} go${bfx.goMinor}`);
   const resultsFile = join(tmp, 'host-results.json');
   const results: TestResult[] = [];
   let cs: CodeServer | undefined;
@@ -203,7 +210,7 @@ async function main(): Promise<number> {
           runBrowserSmoke({
             page: browser.page,
             origin: cs.origin,
-            workspace,
+            workspace: browserWorkspace,
             repo: REPO,
             installed: !!opts.vsix,
             resultsDir: RESULTS_DIR,

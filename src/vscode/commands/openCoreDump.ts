@@ -11,10 +11,19 @@ import { CoreReadError, ExecutableMissingError, formatError, type CoreErrorKind 
 import { isRuntimeFunction } from '../../traceback/crash.js';
 import { CoreSession } from '../../delve/coreSession.js';
 import { findDelveFor } from '../../delve/dlvDiscovery.js';
+import { formatRange } from '../../delve/goRange.js';
+import {
+  adapterSetting,
+  chooseAfterDelveFailed,
+  chooseAfterLookup,
+  chooseBeforeDelve,
+  decisionLine,
+  type AdapterDecision,
+} from '../debug/adapterChoice.js';
 import { Commands, DEBUG_TYPE, Settings, StateKeys, Views } from '../constants.js';
 import { CORE_ID_KEY } from '../debug/goCoreDebugger.js';
 import type { Logger } from '../log.js';
-import { ignoredMachineSettings, readSettings } from '../settings.js';
+import { ignoredMachineSettings, readSettings, type InspectorSettings } from '../settings.js';
 import { ExecutableNotFoundError, type Analyzer } from '../session/analyzer.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
 import type { SourceMappers } from '../session/sourceMappers.js';
@@ -309,7 +318,6 @@ export async function openCoreDump(
       if (!engine) return undefined;
       if (chosen && binary) await rememberBinary(deps.state, corePath, binary);
       const core = deps.sessions.add(engine);
-      const goVersion = core.report.go.version ?? undefined;
       const how = chosen
         ? 'chosen by you'
         : binaryPath
@@ -335,55 +343,12 @@ export async function openCoreDump(
       }
       if (token.isCancellationRequested) return core;
 
-      progress.report({ message: 'starting Delve' });
-      const ignored = ignoredMachineSettings();
-      ignored.forEach((m) => deps.logger.warn(m));
-      try {
-        const pick = await findDelveFor(goVersion, {
-          dlvPath: options.dlvPath ?? (Object.keys(settings.dlvPaths).length ? settings.dlvPaths : settings.dlvPath),
-          alternateToolsDlv: settings.goAlternateDlv,
-        });
-        if (!pick.inRange) core.notes.push(`Delve ${pick.version} does not support ${goVersion ?? 'this Go version'}: running it with --check-go-version=false`);
-        const session = await CoreSession.open({
-          // Delve reads the decompressed copy of a compressed core.
-          corePath: core.report.core.compression?.decompressedPath ?? corePath,
-          programPath: core.binaryPath,
-          goVersion,
-          dlv: pick,
-          timeoutMs: settings.requestTimeoutMs,
-          // Closing a core ends its Delve at once: disconnect, then SIGTERM and SIGKILL 300 ms apart.
-          killGraceMs: 300,
-          trace: settings.trace,
-          substitutePath: [
-            ...(options.substitutePath ?? settings.substitutePath),
-            ...derivedSubstitutePath(core.report.crash.frames, mapper),
-          ],
-          signal: abort.signal,
-          logger: (level, message) => (level.startsWith('dap') ? deps.logger.trace(message) : deps.logger.info(`[dlv ${level}] ${message}`)),
-        });
-        if (!deps.sessions.get(core.id)) {
-          await session.close();
-          return undefined;
-        }
-        core.delve = session;
-        session.on('ended', (info) => {
-          core.delveEndedReason = info.reason;
-          if (info.unexpected) {
-            core.notes.push(`The Delve session ended: ${info.reason}`);
-            void vscode.window.showWarningMessage(`Delve stopped for ${name}: ${info.reason}. The Go Core views keep what our own readers found.`);
-          }
-          deps.sessions.update(core);
-        });
-        deps.sessions.update(core);
-      } catch (e) {
-        if (token.isCancellationRequested) return core;
-        const msg = formatError(e, 'editor') + (ignored.length ? ` (${ignored.join(' ')})` : '');
-        deps.logger.error(`Delve for ${corePath}: ${msg}`);
-        core.notes.push(`No Delve session: ${msg.split('\n')[0]}`);
-        deps.sessions.update(core);
-        void vscode.window.showWarningMessage(`Delve could not open ${name}: ${msg.split('\n')[0]} The Go Core views show what our own readers found.`);
-        return core;
-      }
+      const decision = await startDelveOrNot(deps, core, corePath, options, settings, mapper, abort.signal, (m) => progress.report({ message: m }));
+      if (!decision) return token.isCancellationRequested ? core : undefined;
+      core.adapter = decision;
+      deps.logger.info(decisionLine(corePath, decision));
+      deps.sessions.update(core);
+      if (token.isCancellationRequested) return core;
       if (options.startDebugSession) {
         const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(corePath)) ?? vscode.workspace.workspaceFolders?.[0];
         // The Go Core views stay in front; Call Stack, Variables and Disassembly are one click away.
@@ -403,4 +368,81 @@ export async function openCoreDump(
       return core;
     },
   );
+}
+
+/**
+ * Looks for Delve and starts it on the core when it can serve the debug session (adapterChoice.ts);
+ * otherwise says why our own adapter serves it. Undefined when the core was closed meanwhile.
+ */
+async function startDelveOrNot(
+  deps: OpenCoreDeps,
+  core: OpenCore,
+  corePath: string,
+  options: OpenCoreOptions,
+  settings: InspectorSettings,
+  mapper: SourcePathMapper,
+  signal: AbortSignal,
+  report: (message: string) => void,
+): Promise<AdapterDecision | undefined> {
+  const name = basename(corePath);
+  const goVersion = core.report.go.version ?? undefined;
+  const setting = adapterSetting(vscode.workspace.getConfiguration(Settings.section).get(Settings.debugAdapter));
+  const early = chooseBeforeDelve(setting, { hasDwarf: core.engine.binary.hasDwarf, path: core.binaryPath });
+  if (early) return early;
+  report('looking for Delve');
+  const ignored = ignoredMachineSettings();
+  ignored.forEach((m) => deps.logger.warn(m));
+  let decision: AdapterDecision;
+  let pick: Awaited<ReturnType<typeof findDelveFor>> | undefined;
+  try {
+    pick = await findDelveFor(goVersion, {
+      dlvPath: options.dlvPath ?? (Object.keys(settings.dlvPaths).length ? settings.dlvPaths : settings.dlvPath),
+      alternateToolsDlv: settings.goAlternateDlv,
+    });
+    decision = chooseAfterLookup(setting, { found: true, version: pick.version, path: pick.path, inRange: pick.inRange, rangeText: formatRange(pick.goRange) }, goVersion);
+  } catch (e) {
+    const msg = formatError(e, 'editor') + (ignored.length ? ` (${ignored.join(' ')})` : '');
+    deps.logger.warn(`Delve for ${corePath}: ${msg}`);
+    decision = chooseAfterLookup(setting, { found: false, error: msg.split('\n')[0]! }, goVersion);
+  }
+  if (decision.adapter !== 'delve' || !pick) return decision;
+  if (!pick.inRange) core.notes.push(`Delve ${pick.version} does not support ${goVersion ?? 'this Go version'}: running it with --check-go-version=false`);
+  report('starting Delve');
+  try {
+    const session = await CoreSession.open({
+      // Delve reads the decompressed copy of a compressed core.
+      corePath: core.report.core.compression?.decompressedPath ?? corePath,
+      programPath: core.binaryPath,
+      goVersion,
+      dlv: pick,
+      timeoutMs: settings.requestTimeoutMs,
+      // Closing a core ends its Delve at once: disconnect, then SIGTERM and SIGKILL 300 ms apart.
+      killGraceMs: 300,
+      trace: settings.trace,
+      substitutePath: [...(options.substitutePath ?? settings.substitutePath), ...derivedSubstitutePath(core.report.crash.frames, mapper)],
+      signal,
+      logger: (level, message) => (level.startsWith('dap') ? deps.logger.trace(message) : deps.logger.info(`[dlv ${level}] ${message}`)),
+    });
+    if (!deps.sessions.get(core.id)) {
+      await session.close();
+      return undefined;
+    }
+    core.delve = session;
+    session.on('ended', (info) => {
+      core.delveEndedReason = info.reason;
+      if (info.unexpected) {
+        core.notes.push(`The Delve session ended: ${info.reason}`);
+        void vscode.window.showWarningMessage(`Delve stopped for ${name}: ${info.reason}. The Go Core views keep what our own readers found.`);
+      }
+      deps.sessions.update(core);
+    });
+    return decision;
+  } catch (e) {
+    if (signal.aborted) return undefined;
+    const msg = formatError(e, 'editor');
+    deps.logger.error(`Delve for ${corePath}: ${msg}`);
+    core.notes.push(`No Delve session: ${msg.split('\n')[0]}`);
+    void vscode.window.showWarningMessage(`Delve could not open ${name}: ${msg.split('\n')[0]} The debug session is served by Go Core's own adapter.`);
+    return chooseAfterDelveFailed(msg.split('\n')[0]!);
+  }
 }

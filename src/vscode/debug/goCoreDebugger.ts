@@ -2,12 +2,17 @@
 // `substitutePath`) and the in-process adapter. A launch.json `dlvPath` counts only in a trusted
 // workspace (the repository must not choose what we run). A session started by Open Core Dump carries the id
 // of the core already open; one started from launch.json opens the core first (views included).
+// The session is Delve's (through ProxyDebugAdapter) when Delve serves the core, else our own
+// adapter's (src/adapter/engineAdapter.ts), inline either way: no process is spawned for it.
 import * as vscode from 'vscode';
 import { DEBUG_TYPE } from '../constants.js';
 import type { Logger } from '../log.js';
 import { launchDlvPath } from '../trustPolicy.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
 import { ProxyDebugAdapter } from './proxyAdapter.js';
+import { EngineDebugSession } from './engineAdapter.js';
+import { decisionLine } from './adapterChoice.js';
+import type { SourceMappers } from '../session/sourceMappers.js';
 
 export const CORE_ID_KEY = '__goCoreInspectorCoreId';
 
@@ -31,6 +36,7 @@ export function registerGoCoreDebugger(
   sessions: CoreSessions,
   openCore: CoreOpener,
   logger?: Logger,
+  sources?: SourceMappers,
 ): void {
   const provider: vscode.DebugConfigurationProvider = {
     provideDebugConfigurations: () => [
@@ -70,19 +76,24 @@ export function registerGoCoreDebugger(
       const id = (session.configuration as GoCoreLaunchConfig)[CORE_ID_KEY];
       const core = id ? sessions.get(id) : undefined;
       if (!core) throw new Error('The core of this debug session is no longer open. Open it again with "Open Core Dump".');
-      if (!core.delve || core.delve.ended) {
-        throw new Error(
-          `Delve is not running for ${core.corePath}${core.delveEndedReason ? `: ${core.delveEndedReason}` : ''}. The Go Core views still show what our own readers found.`,
-        );
-      }
       core.debugSession = session;
-      const adapter = new ProxyDebugAdapter(
-        core.delve,
-        () => {
-          if (core.debugSession === session) core.debugSession = undefined;
-        },
-        core.crash,
-      );
+      const onDisconnect = () => {
+        if (core.debugSession === session) core.debugSession = undefined;
+      };
+      if (!core.delve || core.delve.ended || core.adapter?.adapter === 'goCore') {
+        if (core.adapter?.adapter === 'delve') {
+          // Delve served this core and has ended since: our adapter takes over.
+          logger?.info(decisionLine(core.corePath, { adapter: 'goCore', reason: `Delve is not running any more${core.delveEndedReason ? ` (${core.delveEndedReason})` : ''}` }));
+        }
+        const mapper = sources?.for(core);
+        const engineSession = new EngineDebugSession(core.engine, {
+          sourcePath: (file) => mapper?.map(file)?.path,
+          onDisconnect,
+          log: (line) => logger?.info(line),
+        });
+        return new vscode.DebugAdapterInlineImplementation(engineSession);
+      }
+      const adapter = new ProxyDebugAdapter(core.delve, onDisconnect, core.crash, core.engine);
       return new vscode.DebugAdapterInlineImplementation(adapter);
     },
   };

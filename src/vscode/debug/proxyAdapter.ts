@@ -2,49 +2,20 @@
 // Watch and Disassembly views over the Delve connection the extension already opened for the core, so
 // the views and the debug session ask one Delve. The handshake requests (initialize, launch,
 // configurationDone) are answered here, because Delve has already been initialised and launched on
-// the core; every other request is forwarded with its own sequence number.
+// the core; every other request is forwarded with its own sequence number. `readMemory` is added
+// from the engine where Delve lacks it: Delve before 1.26 does not implement it, and 1.26+ reads
+// only the strings and slices it handed out a memoryReference for (service/dap/server.go
+// referencesCollection); any other address (a register, the hex editor, a _panic field) is read
+// from the core by our engine. Delve's Registers scope gets memoryReferences so the memory view opens on them.
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as vscode from 'vscode';
 import type { CrashSummary } from '../../analysis/crashSummary.js';
+import type { CoreEngine } from '../../analysis/engine.js';
+import { addressReadable, BREAKPOINTS_NEVER_HIT, CORE_CANNOT_RUN, exceptionInfo, MemoryRequestError, readMemoryBody, RUN_REQUESTS, stoppedBody } from './coreRequests.js';
 import type { CoreSession, SessionEndInfo } from '../../delve/coreSession.js';
 
 /** Events of Delve's that must not reach VS Code a second time (they belong to our own handshake). */
 const SWALLOWED_EVENTS = new Set(['initialized', 'stopped']);
-
-/**
- * Requests that would run the process. A core never runs: they are answered here with an error and
- * never reach Delve (whose "can not continue execution of core process" would replace the panic in
- * VS Code's exception widget).
- */
-export const RUN_REQUESTS = new Set([
-  'continue',
-  'next',
-  'stepIn',
-  'stepOut',
-  'stepBack',
-  'reverseContinue',
-  'pause',
-  'restart',
-  'restartFrame',
-  'goto',
-]);
-
-export const CORE_CANNOT_RUN = 'A core cannot run: it is a snapshot of the process when it crashed.';
-
-/** The exceptionInfo answer: the crash kind and the messages the runtime printed (from the engine). */
-export function exceptionInfo(crash: CrashSummary): DebugProtocol.ExceptionInfoResponse['body'] {
-  const messages = crash.messages.length ? crash.messages : [crash.kind === 'signal' && crash.signal ? `signal ${crash.signal.name}` : crash.kind];
-  return {
-    exceptionId: crash.kind,
-    description: messages.join('\n'),
-    breakMode: 'unhandled',
-    details: {
-      message: messages.join('\n'),
-      typeName: crash.panics[0]?.type ?? crash.kind,
-      ...(crash.signal ? { fullTypeName: `signal ${crash.signal.name} addr=${crash.signal.address} pc=${crash.signal.pc}` } : {}),
-    },
-  };
-}
 
 export class ProxyDebugAdapter implements vscode.DebugAdapter {
   private readonly emitter = new vscode.EventEmitter<vscode.DebugProtocolMessage>();
@@ -52,6 +23,11 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
   private seq = 1;
   private readonly subscriptions: { dispose(): void }[] = [];
   private ended = false;
+  /** Delve ended before the handshake was over: `terminated` follows configurationDone instead of `stopped`. */
+  private delveEnded = false;
+  private handshakeDone = false;
+  /** memoryReferences Delve handed out: readMemory on them goes to Delve (1.26+). */
+  private readonly delveRefs = new Set<string>();
 
   constructor(
     private readonly session: CoreSession,
@@ -59,11 +35,15 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
     private readonly onDisconnect: () => void,
     /** The engine's crash summary of this core: the exception widget shows it. */
     private readonly crash?: CrashSummary,
+    /** The engine of this core: readMemory where Delve cannot answer it. */
+    private readonly engine?: CoreEngine,
   ) {
     const onEnded = ({ reason }: SessionEndInfo): void => {
-      if (this.ended) return;
+      if (this.ended || this.delveEnded) return;
+      this.delveEnded = true;
       this.event('output', { category: 'important', output: `Delve session ended: ${reason}\n` });
-      this.event('terminated', {});
+      // A `terminated` that VS Code gets before its handshake is over leaves the session hanging.
+      if (this.handshakeDone) this.event('terminated', {});
     };
     session.on('ended', onEnded);
     this.subscriptions.push(
@@ -87,6 +67,7 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
           ...this.session.capabilities,
           supportsConfigurationDoneRequest: true,
           supportsExceptionInfoRequest: this.crash !== undefined || this.session.capabilities.supportsExceptionInfoRequest,
+          supportsReadMemoryRequest: this.engine !== undefined || this.session.capabilities.supportsReadMemoryRequest,
           supportsStepBack: false,
           supportsRestartRequest: false,
           supportsGotoTargetsRequest: false,
@@ -100,7 +81,9 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
         return;
       case 'configurationDone': {
         this.respond(req, undefined);
-        this.event('stopped', { ...this.session.stoppedEvent.body, allThreadsStopped: true });
+        this.handshakeDone = true;
+        if (this.delveEnded) this.event('terminated', {});
+        else this.event('stopped', stoppedBody(this.session.stoppedEvent.body, this.crash));
         return;
       }
       case 'exceptionInfo':
@@ -114,7 +97,7 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
         this.respond(req, {
           breakpoints: ((req.arguments as DebugProtocol.SetBreakpointsArguments).breakpoints ?? []).map(() => ({
             verified: false,
-            message: 'A core dump does not run; breakpoints never hit.',
+            message: BREAKPOINTS_NEVER_HIT,
           })),
         });
         return;
@@ -122,6 +105,19 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
       case 'setFunctionBreakpoints':
         this.respond(req, req.command === 'setFunctionBreakpoints' ? { breakpoints: [] } : undefined);
         return;
+      case 'readMemory': {
+        const args = req.arguments as DebugProtocol.ReadMemoryArguments;
+        if (this.engine && !(this.session.capabilities.supportsReadMemoryRequest && this.delveRefs.has(args.memoryReference))) {
+          try {
+            this.respond(req, readMemoryBody(this.engine, args));
+          } catch (e) {
+            if (!(e instanceof MemoryRequestError)) throw e;
+            this.respondError(req, `Unable to read memory: ${e.message}`);
+          }
+          return;
+        }
+        break;
+      }
       case 'disconnect':
       case 'terminate':
         this.ended = true;
@@ -135,10 +131,27 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
     }
     try {
       const res = await this.session.client.forward(req);
+      if (res.success && (req.command === 'variables' || req.command === 'evaluate')) this.noteMemoryReferences(res);
       const out: DebugProtocol.Response = { ...res, seq: this.seq++, request_seq: req.seq };
       this.send(out);
     } catch (err) {
       this.respondError(req, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /**
+   * Remembers the memoryReferences Delve handed out (its readMemory answers only those), and gives
+   * a register of Delve's Registers scope (evaluateName `_RSP`, value `0x…`) that points into the
+   * core a memoryReference our engine reads (the memory view opens on it).
+   */
+  private noteMemoryReferences(res: DebugProtocol.Response): void {
+    const body = res.body as { variables?: DebugProtocol.Variable[]; memoryReference?: string } | undefined;
+    if (body?.memoryReference) this.delveRefs.add(body.memoryReference);
+    for (const v of body?.variables ?? []) {
+      if (v.memoryReference) this.delveRefs.add(v.memoryReference);
+      else if (this.engine && v.evaluateName?.startsWith('_') && /^0x[0-9a-f]+$/i.test(v.value) && addressReadable(this.engine, BigInt(v.value))) {
+        v.memoryReference = v.value;
+      }
     }
   }
 

@@ -1,20 +1,17 @@
 // Crash logs saved as .txt or .log: VS Code picks the language by extension before `firstLine`, so
-// a `traceback.txt` opens as plain text. When such a file's first non-empty line is a Go crash header
-// (`panic: `, `fatal error: `, `goroutine N [`, or a signal header such as `SIGSEGV: segmentation
-// violation`, as the runtime prints them: src/runtime/panic.go, signal_unix.go, traceback.go), it is
+// a `traceback.txt` opens as plain text. When such a file is a Go crash log (its first non-empty
+// line a crash header, or a race report of a -race build in it: src/traceback/detect.ts), it is
 // switched to the go-traceback language. `goCoreInspector.detectTracebacks` (default on) turns it off.
 import * as vscode from 'vscode';
+import { looksLikeCrashLog } from '../../traceback/detect.js';
 import { Settings, TRACEBACK_LANGUAGE_ID } from '../constants.js';
 
-const HEADER = /^(panic: |fatal error: |goroutine \d+ (gp=0x[0-9a-f]+ )?.*\[|SIG[A-Z]+: )/;
+/** Lines read from the top of a candidate file (a race report may follow pages of program output). */
+const DETECTION_LINES = 5000;
 
-/** True when the text's first non-empty line (within the first 4 KiB) is a Go crash header. */
+/** True when the text is a Go crash log (src/traceback/detect.ts looksLikeCrashLog). */
 export function looksLikeTraceback(text: string): boolean {
-  const first = text
-    .slice(0, 4096)
-    .split(/\r?\n/)
-    .find((l) => l.trim() !== '');
-  return first !== undefined && HEADER.test(first.replace(/^\uFEFF/, ''));
+  return looksLikeCrashLog(text);
 }
 
 function candidate(doc: vscode.TextDocument): boolean {
@@ -26,7 +23,7 @@ export function registerTracebackDetection(context: vscode.ExtensionContext): vo
   const check = (doc: vscode.TextDocument): void => {
     if (!candidate(doc)) return;
     if (!vscode.workspace.getConfiguration(Settings.section).get<boolean>(Settings.detectTracebacks, true)) return;
-    if (looksLikeTraceback(doc.getText(new vscode.Range(0, 0, 200, 0)))) {
+    if (looksLikeTraceback(doc.getText(new vscode.Range(0, 0, DETECTION_LINES, 0)))) {
       void vscode.languages.setTextDocumentLanguage(doc, TRACEBACK_LANGUAGE_ID).then(undefined, () => undefined);
     }
   };

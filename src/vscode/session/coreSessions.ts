@@ -10,6 +10,7 @@ import type { CoreEngine } from '../../analysis/engine.js';
 import type { CrashSummary } from '../../analysis/crashSummary.js';
 import type { FrameAnnotation } from '../../analysis/annotate.js';
 import type { Report, ReportFrame } from '../../analysis/report.js';
+import type { AdapterDecision } from '../debug/adapterChoice.js';
 import type { CoreSession } from '../../delve/coreSession.js';
 import type { PcMapping } from '../../ssa/pcToSsa.js';
 
@@ -35,6 +36,8 @@ export class OpenCore implements vscode.Disposable {
   debugSession: vscode.DebugSession | undefined;
   /** Set when the Delve session ended on its own (crash, exit). */
   delveEndedReason: string | undefined;
+  /** Which adapter serves this core's debug session (Delve or ours) and why; set once Delve was looked for. */
+  adapter: AdapterDecision | undefined;
 
   constructor(
     readonly id: string,
@@ -121,6 +124,10 @@ export class CoreSessions implements vscode.Disposable {
     this.cores.delete(id);
     if (this.activeId === id) this.activeId = [...this.cores.keys()].pop();
     this.fire();
+    // The core's debug session ends with it, without waiting for VS Code's round trip.
+    const debugSession = core.debugSession;
+    core.debugSession = undefined;
+    if (debugSession) void vscode.debug.stopDebugging(debugSession);
     await core.dispose();
   }
 

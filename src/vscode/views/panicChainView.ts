@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { SummaryField, SummaryPanic } from '../../analysis/crashSummary.js';
 import { Commands } from '../constants.js';
 import type { CoreSessions } from '../session/coreSessions.js';
+import { activeCoreKey, refreshWhenShownChanges } from './shownKey.js';
 
 export type PanicChainNode =
   | { kind: 'panic'; record: SummaryPanic; index: number }
@@ -35,7 +36,7 @@ export class PanicChainProvider implements vscode.TreeDataProvider<PanicChainNod
   readonly onDidChangeTreeData = this.changed.event;
 
   constructor(private readonly sessions: CoreSessions) {
-    sessions.onDidChange(() => this.changed.fire(undefined));
+    refreshWhenShownChanges(sessions, () => activeCoreKey(sessions), () => this.changed.fire(undefined));
   }
 
   getChildren(node?: PanicChainNode): PanicChainNode[] {

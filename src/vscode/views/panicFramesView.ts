@@ -6,6 +6,7 @@ import { originOf, type SummaryGroup } from '../../analysis/crashSummary.js';
 import type { ReportFrame } from '../../analysis/report.js';
 import { Commands } from '../constants.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
+import { refreshWhenShownChanges } from './shownKey.js';
 import type { SourceMappers } from '../session/sourceMappers.js';
 import {
   crashHeadline,
@@ -101,19 +102,9 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
     private readonly sessions: CoreSessions,
     private readonly sources?: SourceMappers,
   ) {
-    // Refresh only when what the view shows changed: every refresh re-creates the tree items and
-    // VS Code drops the commands of the old ones, so a click landing just then fails with "Actual
-    // command not found" (cores change often while they open: Delve starts, SSA notes come and go).
-    sessions.onDidChange(() => {
-      const key = this.shownKey();
-      if (key === this.lastShown) return;
-      this.lastShown = key;
-      this.changed.fire(undefined);
-    });
+    refreshWhenShownChanges(sessions, () => this.shownKey(), () => this.changed.fire(undefined));
     sources?.onDidChange(() => this.changed.fire(undefined));
   }
-
-  private lastShown: string | undefined;
 
   /** What the view's rows depend on besides the sources: the active core and its notes. */
   private shownKey(): string {

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { SummaryG, SummaryM } from '../../analysis/crashSummary.js';
 import type { CoreSessions } from '../session/coreSessions.js';
+import { activeCoreKey, refreshWhenShownChanges } from './shownKey.js';
 
 export type ThreadsNode =
   | { kind: 'm'; m: SummaryM }
@@ -83,7 +84,7 @@ export class ThreadsProvider implements vscode.TreeDataProvider<ThreadsNode> {
   readonly onDidChangeTreeData = this.changed.event;
 
   constructor(private readonly sessions: CoreSessions) {
-    sessions.onDidChange(() => this.changed.fire(undefined));
+    refreshWhenShownChanges(sessions, () => activeCoreKey(sessions), () => this.changed.fire(undefined));
   }
 
   getChildren(node?: ThreadsNode): ThreadsNode[] {

@@ -227,20 +227,78 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
         );
         if (!box) throw new Error('the annotated line is not on screen');
         // Move onto the line in steps, as a pointer does, and wait for the editor's hover widget.
-        await page.mouse.move(box.x - 20, box.y, { steps: 3 });
-        await page.mouse.move(box.x, box.y, { steps: 5 });
-        const hover = page.locator('.monaco-hover', { hasText: 'Crash origin' });
+        // The debug session is stopped on the crash, so VS Code's debug hover owns the editor's
+        // hovers; a person holds Alt for the language hovers (VS Code's own rule while stopped).
+        await page.keyboard.down('Alt');
         try {
-          await hover.first().waitFor({ state: 'visible', timeout: 20_000 });
-        } catch (e) {
-          const seen = await page.locator('.monaco-hover').allInnerTexts();
-          throw new Error(`no crash hover on the origin line; hovers on screen: ${JSON.stringify(seen)} (${(e as Error).message})`);
+          await page.mouse.move(box.x - 20, box.y, { steps: 3 });
+          await page.mouse.move(box.x, box.y, { steps: 5 });
+          const hover = page.locator('.monaco-hover', { hasText: 'Crash origin' });
+          try {
+            await hover.first().waitFor({ state: 'visible', timeout: 20_000 });
+          } catch (e) {
+            const seen = await page.locator('.monaco-hover').allInnerTexts();
+            throw new Error(`no crash hover on the origin line; hovers on screen: ${JSON.stringify(seen)} (${(e as Error).message})`);
+          }
+          await shot('browser-origin-hover.png')();
+        } finally {
+          await page.keyboard.up('Alt');
+          await page.keyboard.press('Escape');
         }
-        await shot('browser-origin-hover.png')();
       },
       shot('browser-failure-origin.png'),
     );
   }
+  {
+    const traceback = readFileSync(join(o.workspace, 'traceback.txt'), 'utf8');
+    // The oracle: the first line the runtime printed (`panic: …` or `fatal error: …`).
+    const first = traceback.split('\n').find((l) => /^(panic|fatal error): /.test(l));
+    await step(
+      results,
+      `the debug session's Call Stack and exception widget show the crash (${first ?? '?'}), not Delve's "can not continue"`,
+      async () => {
+        if (!first) throw new Error(`no panic:/fatal error: line in ${join(o.workspace, 'traceback.txt')}`);
+        const kind = first.startsWith('panic') ? 'panic' : 'fatal error';
+        await page.keyboard.press('Control+Shift+D');
+        const callStack = viewPane(page, 'Call Stack');
+        await callStack.waitFor({ state: 'visible', timeout: 30_000 });
+        const paused = callStack.locator('.state.label, .state', { hasText: `Paused on ${kind}` });
+        await paused.first().waitFor({ state: 'visible', timeout: 30_000 });
+        // The exception widget opens in the editor of the focused frame when its source is there.
+        const widget = page.locator('.exception-widget');
+        const widgetText = (await widget.count()) > 0 ? (await widget.first().innerText()).replace(/\s+/g, ' ') : '';
+        process.stderr.write(`[test-vscode] exception widget: ${widgetText || '(not shown)'}\n`);
+        await shot('browser-debug-exception.png')();
+        const everything = await page.locator('.monaco-workbench').innerText();
+        if (everything.includes('can not continue')) throw new Error(`Delve's "can not continue execution of core process" is on screen`);
+        if (widgetText && !widgetText.includes(first.slice(first.indexOf(': ') + 2, first.indexOf(': ') + 40)))
+          throw new Error(`the exception widget shows "${widgetText}", not the crash "${first}"`);
+      },
+      shot('browser-failure-debug-exception.png'),
+    );
+  }
+  await step(
+    results,
+    'the PORTS count stays 0: the Delve connection is not offered for forwarding',
+    async () => {
+      // The status bar's forwarded-ports item (radio-tower icon) counts what VS Code forwards.
+      const item = page.locator('.part.statusbar .statusbar-item').filter({ has: page.locator('.codicon-radio-tower') });
+      await item.first().waitFor({ state: 'visible', timeout: 10_000 });
+      // VS Code's port detection polls: give it the time it needs to see a listener.
+      await page.waitForTimeout(5000);
+      const text = (await item.first().innerText()).trim();
+      process.stderr.write(`[test-vscode] ports item: ${JSON.stringify(text)}\n`);
+      if (text !== '0') {
+        await item.first().click();
+        const rows = page.locator('.part.panel .monaco-list-row, .part.panel tr');
+        await rows.first().waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+        const seen = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+        await shot('browser-ports.png')();
+        throw new Error(`the PORTS count is ${JSON.stringify(text)}, expected 0; forwarded: ${seen.join(' | ')}`);
+      }
+    },
+    shot('browser-failure-ports.png'),
+  );
   await step(
     results,
     'no error notification after the walk-through',

@@ -68,7 +68,7 @@ describe('Goroutines and Heap views', function () {
     const fx = newest('wait-mutex-exited');
     const tb = parseTraceback(fx.traceback);
     assert.ok(tb.goroutines.length > 0, 'the oracle traceback lists goroutines');
-    await open(a, fx);
+    const core = await open(a, fx);
 
     // By wait reason: one group per status the runtime printed, with the same goroutines.
     await a.goroutines.setGrouping('reason');
@@ -112,7 +112,7 @@ describe('Goroutines and Heap views', function () {
     assert.equal(user.command?.command, 'goCoreInspector.revealFrame');
     // Opening the core also opens the origin line and starts the debug session, which opens its own
     // editor: VS Code refuses a showTextDocument when another editor opened meanwhile. Let them settle.
-    await waitFor('the debug session', () => (vscode.debug.activeDebugSession?.type === 'go-core' ? true : undefined));
+    await waitFor('the debug session of this core', () => core.debugSession);
     const opened = await waitFor('Go to Frame to open the source', async () => {
       try {
         return (await vscode.commands.executeCommand(user.command!.command, ...(user.command!.arguments ?? []))) as boolean;

@@ -102,7 +102,8 @@ describe('Open Core Dump', function () {
     assert.equal(labelOf(a.panicChain.getTreeItem(panics[0]!)), panicLine.message.value);
 
     // The debug session: VS Code's call stack comes from Delve over the same connection.
-    const session = await waitFor('the go-core debug session', () => (vscode.debug.activeDebugSession?.type === 'go-core' ? vscode.debug.activeDebugSession : undefined));
+    // This core's own session (a session of an earlier test may still be ending).
+    const session = await waitFor('the go-core debug session of this core', () => core.debugSession);
     const stopped = core.delve?.stoppedEvent.body.threadId;
     assert.ok(stopped !== undefined, 'Delve reported the goroutine it stopped on');
     const st = (await session.customRequest('stackTrace', { threadId: stopped, startFrame: 0, levels: 50 })) as {
@@ -241,7 +242,7 @@ describe('Open Core Dump', function () {
     assert.equal(ok, true, 'startDebugging failed');
     const core = await waitFor('the core to open', () => a.sessions.active);
     assert.equal(core.corePath, join(workspace, 'core'));
-    const session = await waitFor('the debug session', () => (vscode.debug.activeDebugSession?.type === 'go-core' ? vscode.debug.activeDebugSession : undefined));
+    const session = await waitFor('the debug session of this core', () => core.debugSession);
     const threads = (await session.customRequest('threads')) as { threads: { id: number; name: string }[] };
     assert.ok(threads.threads.length > 0, 'Delve lists goroutines through the proxied session');
   });

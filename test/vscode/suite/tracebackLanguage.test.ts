@@ -1,10 +1,11 @@
 // Crash logs in a real VS Code: the go-traceback language, its links, folding and symbols from the
 // language server, on the traceback the runtime printed for the workspace's core.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { parseTraceback } from '../../../src/traceback/parse';
+import { listFixtures } from '../../support/fixtures';
 import { waitFor } from './helpers';
 
 const workspace = process.env.GCI_VSCODE_WORKSPACE ?? '';
@@ -63,5 +64,44 @@ describe('crash-log language', function () {
       return s?.length ? s : undefined;
     });
     assert.equal(symbols.filter((s) => /^goroutine \d+/.test(s.name)).length, tb.goroutines.length);
+  });
+
+  it('a .log holding race reports after program output opens as go-traceback: folding, symbols and the side-by-side hover per report', async () => {
+    // What the race detector printed (scripts/make-cores race-reports: `go run -race . exit`).
+    const f = listFixtures({ fixture: 'race-reports' }).at(-1)!;
+    const text = 'starting\n' + readFileSync(join(f.dir, 'race-exit.txt'), 'utf8');
+    const race = parseTraceback(text);
+    assert.ok(race.races.length >= 2, `${f.dir}/race-exit.txt has ${race.races.length} reports`);
+    const logFile = join(workspace, 'race.log');
+    writeFileSync(logFile, text);
+    try {
+      const d = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(logFile));
+      await waitFor('race.log to become go-traceback', () => (d.document.languageId === 'go-traceback' ? true : undefined), 10_000);
+      const uri = d.document.uri;
+      const folds = await waitFor('folding ranges of race.log', async () => {
+        const r = (await vscode.commands.executeCommand('vscode.executeFoldingRangeProvider', uri)) as vscode.FoldingRange[];
+        return r?.length ? r : undefined;
+      });
+      for (const r of race.races) {
+        assert.ok(folds.some((x) => x.start === r.firstLine && x.end >= r.lastLine - 1 && x.end <= r.lastLine), `report at line ${r.firstLine + 1} does not fold`);
+      }
+      const symbols = (await vscode.commands.executeCommand('vscode.executeDocumentSymbolProvider', uri)) as vscode.DocumentSymbol[];
+      const reports = symbols.filter((s) => s.name.startsWith('DATA RACE: '));
+      assert.equal(reports.length, race.races.length);
+      assert.deepEqual(reports[0]!.children.map((c) => c.name), race.races[0]!.accesses.map((a) => a.header.text.slice(0, -1)));
+      const r = race.races[0]!;
+      const hovers = (await vscode.commands.executeCommand('vscode.executeHoverProvider', uri, new vscode.Position(r.warning.line, 2))) as vscode.Hover[];
+      const md = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+      assert.ok(md.includes(`report 1 of ${race.races.length}`), md);
+      assert.ok(md.includes(`| | ${r.accesses.map((a) => `**${a.header.op.value}**`).join(' | ')} |`), md);
+      for (const a of r.accesses) assert.ok(md.includes(`\`${a.frames[0]!.func}\``), md);
+      // The counter's two fields race in the same functions: their reports carry a group lens.
+      const lenses = (await vscode.commands.executeCommand('vscode.executeCodeLensProvider', uri)) as vscode.CodeLens[];
+      const grouped = lenses.filter((l) => l.command?.title.includes('race reports share these stacks'));
+      assert.ok(grouped.length >= 2, lenses.map((l) => l.command?.title).join('\n'));
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      rmSync(logFile, { force: true });
+    }
   });
 });
