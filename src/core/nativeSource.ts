@@ -38,10 +38,12 @@ export class NativeSourceIndex {
   /** Why a unit or section could not be read (corrupt DWARF); the frames it covers keep only their symbol. */
   readonly problems: string[] = [];
   private units: CUnit[] | undefined;
+  private readonly unitCache = new Map<number, CUnit | undefined>();
+  private aranges: { start: bigint; end: bigint; unit: number }[] | undefined;
 
   private constructor(
     private readonly dwarf: Dwarf,
-    private readonly sections: LineSections & { ranges?: Buffer; rnglists?: Buffer },
+    private readonly sections: LineSections & { ranges?: Buffer; rnglists?: Buffer; aranges?: Buffer },
     private readonly file: string,
   ) {}
 
@@ -58,13 +60,14 @@ export class NativeSourceIndex {
         lineStr: elf.sectionData('.debug_line_str'),
         ranges: elf.sectionData('.debug_ranges'),
         rnglists: elf.sectionData('.debug_rnglists'),
+        aranges: elf.sectionData('.debug_aranges'),
       },
       elf.name,
     );
   }
 
   /** For tests: an index over DWARF sections already in memory. */
-  static fromSections(dwarf: Dwarf, sections: LineSections & { ranges?: Buffer; rnglists?: Buffer }, file: string): NativeSourceIndex {
+  static fromSections(dwarf: Dwarf, sections: LineSections & { ranges?: Buffer; rnglists?: Buffer; aranges?: Buffer }, file: string): NativeSourceIndex {
     return new NativeSourceIndex(dwarf, sections, file);
   }
 
@@ -78,19 +81,80 @@ export class NativeSourceIndex {
     }
   }
 
+  /** A C compile unit with its ranges, or undefined (a Go unit, no ranges, corrupt). */
+  private cUnit(unit: DwarfUnit): CUnit | undefined {
+    const cached = this.unitCache.get(unit.offset);
+    if (cached !== undefined || this.unitCache.has(unit.offset)) return cached;
+    const cu = this.guard('compile unit', () => {
+      const top = this.dwarf.entryAt(unit.firstDie);
+      if (!top || top.tag !== F.DW_TAG_compile_unit) return undefined;
+      if (top.attrs.get(F.DW_AT_language) === BigInt(F.DW_LANG_Go)) return undefined;
+      const ranges = this.rangesOf(top, undefined);
+      return ranges.length > 0 ? { unit, top, ranges } : undefined;
+    });
+    this.unitCache.set(unit.offset, cu);
+    return cu;
+  }
+
   private cUnits(): CUnit[] {
     if (this.units) return this.units;
     const out: CUnit[] = [];
     for (const unit of this.dwarf.units) {
-      this.guard('compile unit', () => {
-        const top = this.dwarf.entryAt(unit.firstDie);
-        if (!top || top.tag !== F.DW_TAG_compile_unit) return;
-        if (top.attrs.get(F.DW_AT_language) === BigInt(F.DW_LANG_Go)) return;
-        const ranges = this.rangesOf(top, undefined);
-        if (ranges.length > 0) out.push({ unit, top, ranges });
-      });
+      const cu = this.cUnit(unit);
+      if (cu) out.push(cu);
     }
     return (this.units = out);
+  }
+
+  /**
+   * `.debug_aranges` (DWARF 5 §6.1.2): address ranges → unit offset, so that one address reads one
+   * unit DIE instead of every unit's (a C library has thousands). Empty when absent or corrupt.
+   */
+  private arangeIndex(): { start: bigint; end: bigint; unit: number }[] {
+    if (this.aranges) return this.aranges;
+    const out: { start: bigint; end: bigint; unit: number }[] = [];
+    const buf = this.sections.aranges;
+    if (buf) {
+      this.guard('.debug_aranges', () => {
+        const c = new DwarfCursor(buf, 0, this.file, '.debug_aranges');
+        while (c.pos < buf.length && out.length < MAX_RANGES) {
+          let len = c.u32();
+          let is64 = false;
+          if (len === 0xffffffff) {
+            is64 = true;
+            len = c.u64n();
+          }
+          const end = c.pos + len;
+          if (end > buf.length) c.fail('set runs past the end of the section');
+          c.u16(); // version 2
+          const unit = c.offset(is64);
+          const addrSize = c.u8();
+          c.u8(); // segment selector size
+          if (addrSize !== 4 && addrSize !== 8) c.fail(`address size ${addrSize}`);
+          const tuple = 2 * addrSize;
+          c.pos += (tuple - ((c.pos - (end - len - (is64 ? 12 : 4))) % tuple)) % tuple;
+          while (c.pos + tuple <= end && out.length < MAX_RANGES) {
+            const a = addrSize === 8 ? c.u64() : BigInt(c.u32());
+            const n = addrSize === 8 ? c.u64() : BigInt(c.u32());
+            if (a === 0n && n === 0n) break;
+            if (n > 0n) out.push({ start: a, end: a + n, unit });
+          }
+          c.pos = end;
+        }
+      });
+    }
+    return (this.aranges = out);
+  }
+
+  /** The C unit whose ranges hold addr: through .debug_aranges when it names one, else by every unit's ranges. */
+  private unitFor(addr: bigint): CUnit | undefined {
+    for (const r of this.arangeIndex()) {
+      if (addr < r.start || addr >= r.end) continue;
+      const u = this.guard('compile unit', () => this.dwarf.units.find((x) => x.offset === r.unit));
+      const cu = u ? this.cUnit(u) : undefined;
+      if (cu && cu.ranges.some((x) => addr >= x.start && addr < x.end)) return cu;
+    }
+    return this.cUnits().find((u) => u.ranges.some((r) => addr >= r.start && addr < r.end));
   }
 
   /** The address ranges of a DIE: low_pc/high_pc or DW_AT_ranges (base: the unit's low_pc). */
@@ -236,7 +300,7 @@ export class NativeSourceIndex {
   }
 
   private framesAtUnguarded(addr: bigint): NativeSourceFrame[] {
-    const cu = this.cUnits().find((u) => u.ranges.some((r) => addr >= r.start && addr < r.end));
+    const cu = this.unitFor(addr);
     if (!cu) return [];
     const cuBase = this.dwarf.address(cu.unit, cu.top.attrs.get(F.DW_AT_low_pc)) ?? 0n;
     // The chain of subprogram / inlined subroutine DIEs whose ranges hold addr, outermost first.

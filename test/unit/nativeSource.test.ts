@@ -206,6 +206,25 @@ describe('C source frames (nativeSource)', () => {
     assert.deepEqual(idx.problems, []);
   });
 
+  it('.debug_aranges names the unit to read; a set naming a Go unit or a wrong range falls back to every unit', () => {
+    const info = infoSection();
+    const goUnit = new Dwarf({ info, abbrev: abbrevSection() }, 'synthetic').units[1]!.offset;
+    // One set per unit (version 2, 8-byte addresses, padded to 16): C unit [0x1000, 0x1020), and a
+    // bogus one claiming 0x1000 for the Go unit, listed first.
+    const set = (unitOff: number, start: bigint, len: bigint): number[] => {
+      const body = [...u16(2), ...u32(unitOff), 8, 0, 0, 0, 0, 0, ...u64(start), ...u64(len), ...u64(0n), ...u64(0n)];
+      return [...u32(body.length), ...body];
+    };
+    const aranges = Buffer.from([...set(goUnit, 0x1000n, 0x20n), ...set(0, 0x1000n, 0x20n)]);
+    const idx = NativeSourceIndex.fromSections(new Dwarf({ info, abbrev: abbrevSection() }, 'synthetic'), { line: V5, aranges }, 'synthetic');
+    assert.deepEqual(idx.framesAt(0x1008n).map((f) => `${f.function} ${f.file}:${f.line}`), ['util /inc/util.h:8', 'main_fn /src/main.go:17']);
+    assert.deepEqual(idx.framesAt(0x3000n), []);
+    // A corrupt aranges section is ignored (noted), the answer comes from the units' own ranges.
+    const bad = NativeSourceIndex.fromSections(new Dwarf({ info, abbrev: abbrevSection() }, 'synthetic'), { line: V5, aranges: Buffer.from([0xff, 0xff, 0xff, 0x7f, 1]) }, 'synthetic');
+    assert.equal(bad.framesAt(0x1008n).length, 2);
+    assert.equal(bad.problems.length, 1);
+  });
+
   it('fuzz: mutated .debug_info and .debug_line never throw from framesAt and stay bounded', () => {
     let seed = 777;
     const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff;
