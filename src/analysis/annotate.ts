@@ -75,6 +75,11 @@ export interface AnnotateOptions {
 
 const hx = (n: bigint | number): string => '0x' + n.toString(16);
 
+/** Why a C frame has no SSA value, in the words every surface shows. */
+export function noSsaForC(f: Pick<ReportFrame, 'function' | 'module'>): string {
+  return `${f.function} is C code${f.module ? ` (in ${f.module})` : ''}: C code has no SSA; SSA exists only for Go functions built by the Go compiler`;
+}
+
 /** The rule of each frame's physical frame, in words. */
 function ruleText(frames: readonly ReportFrame[], i: number): string {
   const f = frames[i]!;
@@ -136,6 +141,13 @@ export async function annotateFrames(engine: CoreEngine, frames: readonly Report
       rule: ruleText(frames, i),
     };
     const none = { lookupPc: null, physicalFunction: null, instruction: null, ssaValue: null, ssaBlock: null, verified: false, reason: '', cached: false };
+    if (f.language === 'c') {
+      // Native code (C through cgo, the race runtime, a shared library): no Go compiler, no SSA.
+      const a: FrameAnnotation = { ...base, ...none, error: noSsaForC(f) };
+      out.set(i, a);
+      opts.onFrame?.(a, undefined, undefined);
+      continue;
+    }
     const root = opts.sourceRoot(f);
     if (root === undefined) {
       const a: FrameAnnotation = { ...base, ...none, error: `no source for ${f.file}${opts.noSourceHint ? `: ${opts.noSourceHint}` : ''}` };

@@ -6,6 +6,8 @@
 import { readBuildIds, type BuildIds } from '../core/buildid.js';
 import { readBuildInfo, type BuildInfo } from '../core/buildinfo.js';
 import { ElfFile, ET_DYN } from '../core/elf.js';
+import { PF_X, PT_LOAD } from '../core/elfTypes.js';
+import { NativeModule, type NativeLocation } from '../core/native.js';
 import { GoSymbols } from '../core/symbols.js';
 import { ssaBinaryOf, type SsaBinary } from '../ssa/binary.js';
 import { mapPc, type MapPcRequest, type PcMapping } from '../ssa/pcToSsa.js';
@@ -59,6 +61,12 @@ export interface GoBinary {
   entryOf(func: string): bigint | undefined;
   /** The function and source frames of a runtime pc; undefined when it is in no Go function. */
   describePc(pc: bigint, opts: { returnAddress: boolean }): PcDescription | undefined;
+  /**
+   * A pc in the binary's own native code (C through cgo, the race runtime) that is in no Go
+   * function: its symbol and, from the C units' DWARF, file:line and inlined C functions.
+   * Undefined when the pc is in a Go function or outside the binary's code.
+   */
+  describeNative(pc: bigint, opts: { returnAddress: boolean }): NativeLocation | undefined;
   /** The view the SSA mapper works on (made once). Throws when the binary has no buildinfo. */
   ssa(): SsaBinary;
   /** The instruction and SSA value of a pc of this binary (src/ssa; asks before any rebuild). */
@@ -86,6 +94,7 @@ export function goBinaryOf(parts: BinaryParts): GoBinary {
   }
   const buildIds = readBuildIds(elf);
   let ssa: SsaBinary | undefined;
+  let native: NativeModule | undefined;
   return {
     path,
     elf,
@@ -102,6 +111,17 @@ export function goBinaryOf(parts: BinaryParts): GoBinary {
       if (!f) return undefined;
       const frames = syms.frames(at).map((fr) => ({ function: fr.function, file: fr.file, line: fr.line, inlined: fr.inlined }));
       return { pc, lookupPc: at, instructionPc: instructionPc(pc, returnAddress, syms.pclntab.arch), returnAddress, function: f.name, entry: f.entry, offset: Number(pc - f.entry), frames };
+    },
+    describeNative(pc, { returnAddress }) {
+      if (syms.funcForPC(lookupPc(pc, returnAddress))) return undefined;
+      native ??= new NativeModule(
+        path,
+        elf.loads.filter((p) => p.type === PT_LOAD && (p.flags & PF_X) !== 0).map((p) => ({ start: p.vaddr + syms.bias, end: p.vaddr + p.memsz + syms.bias })),
+        syms.bias,
+        () => elf,
+      );
+      if (!native.contains(pc) || !native.symbolAt(pc)) return undefined;
+      return native.describe(pc, { returnAddress });
     },
     ssa() {
       if (!ssa) {

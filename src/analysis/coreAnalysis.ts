@@ -6,7 +6,7 @@ import { executableMapping, openCoreWithBinary, type CoreWithBinary, type FoundB
 import type { ThreadStatus } from '../core/notes.js';
 import { GoSymbols } from '../core/symbols.js';
 import { dirname, resolve } from 'node:path';
-import { NativeCode } from '../core/native.js';
+import { NativeCode, SYSTEM_DEBUG_DIR } from '../core/native.js';
 import { CoreReadError, ExecutableMissingError } from '../core/errors.js';
 import { currentG, unwindThread, type CurrentG, type ThreadStack } from '../runtime/crashStack.js';
 import { layoutFor, LayoutError, type RuntimeLayout } from '../runtime/layout.js';
@@ -100,7 +100,15 @@ export function analyzeCore(corePath: string, opts: AnalyzeOptions = {}): CoreAn
     let nativeCode: NativeCode | undefined;
     const binary = cw.binary;
     const native = () =>
-      (nativeCode ??= NativeCode.forProcess({ exe: binary, exePath: binary.name, exeBias: cw.bias ?? 0n, files: cw.core.files, memory: cw.memory }));
+      (nativeCode ??= NativeCode.forProcess({
+        exe: binary,
+        exePath: binary.name,
+        exeBias: cw.bias ?? 0n,
+        files: cw.core.files,
+        memory: cw.memory,
+        // Separate debug files of shared libraries: the build-ID directories, then the system's.
+        debugDirs: [...(opts.buildIdDirs ?? []), SYSTEM_DEBUG_DIR],
+      }));
     const currents = new Map<ThreadStatus, CurrentG | undefined>();
     let snap: { ok: RuntimeSnapshot } | { error: unknown } | undefined;
     return {

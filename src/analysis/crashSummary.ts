@@ -92,6 +92,12 @@ export interface SummaryM {
   dying: number;
   p: string;
   pId: number | null;
+  /**
+   * Race builds (`-race`): g.racectx of the M's g0, gsignal and curg (hex; null where the g is
+   * absent or unreadable). The runtime sets g0's to 0 (runtime.main), so race-instrumented code
+   * that runs on the system stack hands TSan a null context. Null for builds without -race.
+   */
+  racectx: { g0: string | null; gsignal: string | null; curg: string | null } | null;
 }
 
 export interface SummaryGroup {
@@ -129,9 +135,11 @@ export interface CrashSummary {
   /**
    * A fault outside Go code or on the system stack (issue 12): the g the signal arrived on (R14
    * of the interrupted context: g0, gsignal or a user g), its M and racectx (race builds), and the
-   * M's curg. Null when the crash is not such a fault.
+   * M's curg. `explanation`: one sentence for the crash header when the fault is in the race
+   * runtime (TSan) and the g in R14 has racectx 0, naming the Go function that ran on the system
+   * stack; null otherwise. Null when the crash is not such a fault.
    */
-  fault: { m: number | null; g: string; gKind: 'g0' | 'gsignal' | 'user' | 'unknown'; curg: number | null; racectx: string | null; function: string } | null;
+  fault: { m: number | null; g: string; gKind: 'g0' | 'gsignal' | 'user' | 'unknown'; curg: number | null; racectx: string | null; function: string; explanation: string | null } | null;
 }
 
 const hx = (n: bigint): string => '0x' + n.toString(16);
@@ -277,6 +285,13 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
     const fr = pc ? syms.frames(pc, { isCallReturn: true })[0] : undefined;
     return fr ? `${fr.file}:${fr.line}` : null;
   };
+  const race = a.cw.buildInfo?.settings.some((x) => x.key === '-race' && x.value === 'true') ?? false;
+  const racectxF = layout.offsets.g.racectx;
+  const racectxOf = (g: bigint | undefined): string | null => {
+    if (!g || !racectxF) return null;
+    const v = attempt(notes, 'g.racectx', () => readField(mem, g, racectxF));
+    return v !== undefined ? hx(v) : null;
+  };
   const ms: SummaryM[] = snapshot.ms.map((m) => ({
     id: Number(m.id),
     tid: Number(m.procid),
@@ -311,6 +326,7 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
     dying: m.dying,
     p: hx(m.p),
     pId: m.pId ?? null,
+    racectx: race ? { g0: racectxOf(m.g0), gsignal: racectxOf(m.gsignal), curg: racectxOf(m.curgInfo?.addr) } : null,
   }));
   if (crashPc === undefined) notes.push('the crashing thread has no frames');
 
@@ -385,10 +401,30 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
     signal = { number: unhandled.number, name: signalName(unhandled.number), code: hx(unhandled.code), address: hx(unhandled.address), pc: hx(unhandled.pc) };
   }
   const fault = faultContext(a, st.frames, cur, crashM ? Number(crashM.id) : null, notes);
-  if (fault?.note) notes.push(fault.note);
   if (fault) origin = faultOrigin(report.crash.frames, st.frames[fault.index]!.pc) ?? origin;
   const frames = report.crash.frames;
+  const lost = callbackWithoutC(frames);
+  if (lost) notes.push(lost);
   return { kind: crashKindOut, messages, signal, goroutine, origin, blocked, panics: chains.panics.map((p) => summaryPanic(p, frames)), ms, goroutines: { total, groups }, notes, fault: fault?.summary ?? null };
+}
+
+/**
+ * A callback from C (runtime.cgocallback) whose walk did not reach the C caller on g0 (crosscall2)
+ * and went on, as the runtime's traceback does, at the goroutine's runtime.cgocall: say that the C
+ * frames of the callback are not shown and why they cannot be found (runtime/cgocall.go: a
+ * panic's deferred unwindm restores g0.sched.sp, and the crash's systemstack then reuses that g0
+ * stack, overwriting them).
+ */
+function callbackWithoutC(frames: readonly ReportFrame[]): string | undefined {
+  const at = frames.findIndex((f) => f.function === 'runtime.cgocallback');
+  if (at < 0) return undefined;
+  const next = frames.slice(at + 1).find((f) => !f.inlined);
+  if (!next || next.function === 'crosscall2' || next.language === 'c') return undefined;
+  return (
+    'The C frames that called back into Go (between runtime.cgocallback and runtime.asmcgocall) are not shown: ' +
+    "g0.sched.sp no longer points at cgocallback's frame on g0 (a panic's deferred unwindm restores it, and the crash then reuses that stack); " +
+    "the walk continues at the goroutine's runtime.cgocall, as the runtime's traceback does."
+  );
 }
 
 /** Runtime-owned code outside Go: the race runtime and its entry points (runtime/race_amd64.s). */
@@ -405,7 +441,7 @@ function faultContext(
   cur: ReturnType<CoreAnalysis['current']>,
   mId: number | null,
   notes: string[],
-): { summary: NonNullable<CrashSummary['fault']>; index: number; note?: string } | undefined {
+): { summary: NonNullable<CrashSummary['fault']>; index: number } | undefined {
   const index = frames.findIndex((f) => f.isSignalFrame && f.native !== undefined);
   if (index < 0 || !a.layout || !cur) return undefined;
   const f = frames[index]!;
@@ -423,25 +459,30 @@ function faultContext(
   const race = a.cw.buildInfo?.settings.some((x) => x.key === '-race' && x.value === 'true') ?? false;
   const racectx = race && racectxF && gKind !== 'unknown' ? (attempt(notes, 'g.racectx', () => readField(mem, g, racectxF)) ?? null) : null;
   const summary = { m: mId, g: hx(g), gKind, curg: cur.curgGoid !== undefined ? Number(cur.curgGoid) : null, racectx: racectx !== null ? hx(racectx) : null, function: f.funcName } as const;
-  let note: string | undefined;
+  let note: string | null = null;
   if (RUNTIME_OWNED_C.test(f.funcName) && racectx === 0n) {
     const goFn = frames.slice(index + 1).find((x) => !x.native && !isRuntimeFunction(x.funcName) && !RUNTIME_OWNED_C.test(x.funcName));
     if (goFn) {
       note = `The fault is in the race runtime (${f.funcName}) with racectx = 0 in the g in R14 (${gKind}): ${goFn.logical[goFn.logical.length - 1]?.function ?? goFn.funcName} is race-instrumented and ran on the system stack, where racectx is 0.`;
     }
   }
-  return { summary: { ...summary }, index, ...(note ? { note } : {}) };
+  return { summary: { ...summary, explanation: note }, index };
 }
 
 /**
- * The origin of a fault outside Go code: the C function itself for C reached through cgo; for the
+ * The origin of a fault outside Go code: the C function itself for C reached through cgo (the
+ * innermost C function inlined at the faulting pc, when DWARF names one); for the
  * race runtime or runtime-owned C, the first Go function outside the runtime below it.
  */
 function faultOrigin(frames: readonly ReportFrame[], pc: bigint): ReportFrame | null {
   const at = frames.findIndex((f) => BigInt(f.pc) === pc && f.signalFrame);
   if (at < 0) return null;
   const f = frames[at]!;
-  if (!RUNTIME_OWNED_C.test(f.function)) return f.language === 'c' ? f : null;
+  // The C compiler's inlined functions at the faulting pc come first (DWARF): the innermost one
+  // holds the faulting line.
+  let inner = at;
+  while (inner > 0 && frames[inner - 1]!.inlined && frames[inner - 1]!.pc === f.pc && frames[inner - 1]!.language === f.language) inner--;
+  if (!RUNTIME_OWNED_C.test(f.function)) return f.language === 'c' ? frames[inner]! : null;
   return frames.slice(at + 1).find((x) => x.language !== 'c' && !isRuntimeFunction(x.function) && !RUNTIME_OWNED_C.test(x.function)) ?? null;
 }
 

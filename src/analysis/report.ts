@@ -177,23 +177,29 @@ export function reportFrames(frames: readonly PhysicalFrame[]): ReportFrame[] {
   const out: ReportFrame[] = [];
   for (const f of frames) {
     if (f.native) {
-      // A frame of native code (C): its symbol and module; no Go source line.
-      out.push({
-        function: f.funcName,
-        file: '',
-        line: 0,
-        pc: hx(f.pc),
-        sp: hx(f.sp),
-        fp: hx(f.fp),
-        offset: hx(f.pc - f.entry),
-        inlined: false,
-        stack: f.stackLabel,
-        signalFrame: f.isSignalFrame,
-        returnAddress: isReturnAddress(f),
-        repeat: f.repeat,
-        language: 'c',
-        module: f.native.module,
-      });
+      // A frame of native code (C): its symbol and module, and where the module's DWARF covers
+      // it, file:line and the C functions the C compiler inlined there (innermost first).
+      const src = f.native.source ?? [];
+      const logical = src.length > 0 ? src : [{ function: f.funcName, file: '', line: 0, inlined: false }];
+      for (const l of logical) {
+        out.push({
+          // The physical frame keeps its symbol's name (DWARF names it too, identically for C).
+          function: l.inlined && l.function ? l.function : f.funcName,
+          file: l.file,
+          line: l.line,
+          pc: hx(f.pc),
+          sp: hx(f.sp),
+          fp: hx(f.fp),
+          offset: hx(f.pc - f.entry),
+          inlined: l.inlined,
+          stack: f.stackLabel,
+          signalFrame: f.isSignalFrame && !l.inlined,
+          returnAddress: isReturnAddress(f),
+          repeat: f.repeat,
+          language: 'c',
+          module: f.native.module,
+        });
+      }
       continue;
     }
     for (const l of f.logical) {

@@ -270,31 +270,43 @@ export class Dwarf {
         return c.fail(`unsupported DWARF version ${version} (DWARF 2-5 are read)`);
       }
       if (addrSize !== 4 && addrSize !== 8) c.fail(`unsupported address size ${addrSize}`);
-      const unit: DwarfUnit = {
-        offset,
-        end,
-        version,
-        is64,
-        addrSize,
-        firstDie: c.pos,
-        abbrevs: this.abbrevsAt(abbrevOff),
-        addrBase: undefined,
-        strOffsetsBase: undefined,
-      };
-      units.push(unit);
+      units.push(this.lazyUnit({ offset, end, version, is64, addrSize, firstDie: c.pos }, abbrevOff));
       c.pos = end;
     }
-    // DWARF 5 bases live in each unit DIE.
-    for (const u of units) {
-      if (u.version < 5 || u.firstDie >= u.end) continue;
-      const top = this.readEntry(u, u.firstDie);
-      if (!top) continue;
-      const ab = top.attrs.get(DW_AT_addr_base);
-      if (typeof ab === 'number') u.addrBase = ab;
-      const sb = top.attrs.get(DW_AT_str_offsets_base);
-      if (typeof sb === 'number') u.strOffsetsBase = sb;
-    }
     return units;
+  }
+
+  /**
+   * A unit whose abbreviations and DWARF 5 bases (DW_AT_addr_base / DW_AT_str_offsets_base of the
+   * unit DIE) are read on first use: a C library's thousands of units each have their own
+   * abbreviation table, and most are never looked at.
+   */
+  private lazyUnit(head: Omit<DwarfUnit, 'abbrevs' | 'addrBase' | 'strOffsetsBase'>, abbrevOff: number): DwarfUnit {
+    const unit = head as DwarfUnit;
+    let abbrevs: Map<number, Abbrev> | undefined;
+    let bases: { addr?: number; str?: number } | undefined;
+    let reading = false;
+    const basesOf = (): { addr?: number; str?: number } => {
+      if (bases) return bases;
+      // While the unit DIE itself is read, its strx forms use the default base (as before).
+      if (reading || unit.version < 5 || unit.firstDie >= unit.end) return bases ?? (unit.version < 5 ? (bases = {}) : {});
+      reading = true;
+      try {
+        const top = this.readEntry(unit, unit.firstDie);
+        const ab = top?.attrs.get(DW_AT_addr_base);
+        const sb = top?.attrs.get(DW_AT_str_offsets_base);
+        bases = { ...(typeof ab === 'number' ? { addr: ab } : {}), ...(typeof sb === 'number' ? { str: sb } : {}) };
+      } finally {
+        reading = false;
+      }
+      return bases;
+    };
+    Object.defineProperties(unit, {
+      abbrevs: { get: () => (abbrevs ??= this.abbrevsAt(abbrevOff)), enumerable: true },
+      addrBase: { get: () => basesOf().addr, enumerable: true },
+      strOffsetsBase: { get: () => basesOf().str, enumerable: true },
+    });
+    return unit;
   }
 
   private abbrevsAt(off: number): Map<number, Abbrev> {
@@ -461,6 +473,16 @@ export class Dwarf {
     const size = u.is64 ? 8 : 4;
     const c = this.cursor(this.s.strOffsets, base + index * size, '.debug_str_offsets');
     return this.strAt(this.s.str, c.offset(u.is64), '.debug_str');
+  }
+
+  /**
+   * The form an attribute of a DIE was written in (DW_AT_high_pc is an address with DW_FORM_addr
+   * and an offset from DW_AT_low_pc with a constant form, DWARF 5 §2.17.2), or undefined.
+   */
+  attrForm(e: DwarfEntry, attr: number): number | undefined {
+    const c = this.cursor(this.s.info, e.offset, '.debug_info');
+    const ab = e.unit.abbrevs.get(c.ulebn());
+    return ab?.specs.find((s) => s.attr === attr)?.form;
   }
 
   /** Resolve an address attribute value (DW_FORM_addr or addrx). */

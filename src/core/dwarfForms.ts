@@ -3,12 +3,14 @@
 import { CoreReadError, hex } from './errors.js';
 
 export const DW_TAG_array_type = 0x01;
+export const DW_TAG_lexical_block = 0x0b;
 export const DW_TAG_member = 0x0d;
 export const DW_TAG_pointer_type = 0x0f;
 export const DW_TAG_compile_unit = 0x11;
 export const DW_TAG_structure_type = 0x13;
 export const DW_TAG_subroutine_type = 0x15;
 export const DW_TAG_typedef = 0x16;
+export const DW_TAG_inlined_subroutine = 0x1d;
 export const DW_TAG_base_type = 0x24;
 export const DW_TAG_constant = 0x27;
 export const DW_TAG_subprogram = 0x2e;
@@ -17,12 +19,27 @@ export const DW_TAG_variable = 0x34;
 export const DW_AT_location = 0x02;
 export const DW_AT_name = 0x03;
 export const DW_AT_byte_size = 0x0b;
+export const DW_AT_stmt_list = 0x10;
+export const DW_AT_low_pc = 0x11;
+export const DW_AT_high_pc = 0x12;
+export const DW_AT_language = 0x13;
+export const DW_AT_comp_dir = 0x1b;
 export const DW_AT_const_value = 0x1c;
+export const DW_AT_producer = 0x25;
+export const DW_AT_abstract_origin = 0x31;
 export const DW_AT_data_member_location = 0x38;
 export const DW_AT_encoding = 0x3e;
+export const DW_AT_specification = 0x47;
 export const DW_AT_type = 0x49;
+export const DW_AT_ranges = 0x55;
+export const DW_AT_call_file = 0x58;
+export const DW_AT_call_line = 0x59;
+export const DW_AT_linkage_name = 0x6e;
 export const DW_AT_str_offsets_base = 0x72;
 export const DW_AT_addr_base = 0x73;
+export const DW_AT_rnglists_base = 0x74;
+/** DW_AT_language value of Go compile units (DW_LANG_Go). */
+export const DW_LANG_Go = 0x16;
 /** Go extension: reflect.Kind of a type. */
 export const DW_AT_go_kind = 0x2900;
 

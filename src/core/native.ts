@@ -3,17 +3,21 @@
 // its call frame information (`.eh_frame`, else `.debug_frame`: src/core/cfi.ts) and its function
 // symbols (`.symtab`, static functions included, and `.dynsym`). A shared library is read from the
 // file on this machine only when its GNU build ID equals the one in the core's memory; otherwise
-// its frames are named `<library>+0x<offset>` and the walk stops there (no CFI to trust).
+// its frames are named `<library>+0x<offset>` and the walk stops there (no CFI to trust). A
+// stripped library's symbols and DWARF come from its separate debug file with the same GNU build
+// ID (`/usr/lib/debug/.build-id/…`, as libc6-dbg installs it, or a build-ID directory).
 //
 // `nativeStep` is one step of the CFI unwinder (DWARF 5 §6.4.4): the CFA from its rule, each saved
 // register from its rule, the return address from the CIE's return-address column; callee-saved
 // registers of the System V amd64 ABI (rbx, rbp, r12–r15) keep their value when no rule names them.
-import { basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { readBuildIds, readBuildIdsFromMemory } from './buildid.js';
 import { CallFrameTable, DW_REG_RA, DW_REG_RSP, evalCfiExpression, parseDebugFrame, parseEhFrame, type RegisterFile } from './cfi.js';
 import { ElfFile } from './elf.js';
 import { PF_X, PT_LOAD, STT_FUNC } from './elfTypes.js';
 import { CoreReadError } from './errors.js';
+import { NativeSourceIndex, type NativeSourceFrame } from './nativeSource.js';
 import type { MappedFile } from './notes.js';
 
 export interface NativeMemory {
@@ -36,13 +40,48 @@ export interface NativeLocation {
   module: string;
   /** The module's path as the core records it. */
   path: string;
+  /**
+   * From the module's DWARF (src/core/nativeSource.ts), when it has C units covering the pc:
+   * innermost inlined C function first, the physical function last, each with file:line.
+   */
+  source?: NativeSourceFrame[];
+}
+
+/** Where a distribution installs separate debug files (`.build-id/ab/cdef….debug`), as gdb looks for them. */
+export const SYSTEM_DEBUG_DIR = '/usr/lib/debug';
+
+/**
+ * The separate debug file of an ELF by its GNU build ID, in build-ID directories
+ * (`<dir>/.build-id/<first 2 hex>/<rest>.debug`, as libc6-dbg installs them): opened only when
+ * its own GNU build ID is the same.
+ */
+export function findDebugFile(elf: ElfFile, dirs: readonly string[], open: (path: string) => ElfFile = (p) => ElfFile.open(p)): ElfFile | undefined {
+  const id = readBuildIds(elf).gnu;
+  if (!id || id.length < 3) return undefined;
+  for (const dir of dirs) {
+    const path = join(dir, '.build-id', id.slice(0, 2), `${id.slice(2)}.debug`);
+    if (!existsSync(path)) continue;
+    let d: ElfFile;
+    try {
+      d = open(path);
+    } catch (e) {
+      if (e instanceof CoreReadError) continue;
+      throw e;
+    }
+    if (readBuildIds(d).gnu === id) return d;
+    d.close();
+  }
+  return undefined;
 }
 
 export class NativeModule {
   private cfiTables: CallFrameTable[] | undefined;
   private syms: Sym[] | undefined;
   private elfChecked = false;
+  private sourceIndex: NativeSourceIndex | null | undefined;
   private elfFile: ElfFile | undefined;
+  private debugChecked = false;
+  private debugFile: ElfFile | undefined;
   /** Why the module's file is not used (build ID differs, not found), when it is not. */
   problem: string | undefined;
 
@@ -53,6 +92,8 @@ export class NativeModule {
     /** Load bias: runtime address − file address. */
     readonly bias: bigint,
     private readonly opener: () => ElfFile | undefined,
+    /** The module's separate debug file (symbols and DWARF of a stripped library), if any. */
+    private readonly debugOpener?: (elf: ElfFile) => ElfFile | undefined,
   ) {}
 
   get name(): string {
@@ -74,6 +115,22 @@ export class NativeModule {
       }
     }
     return this.elfFile;
+  }
+
+  /** The separate debug file, once the module's own file is in use (same GNU build ID). */
+  get debug(): ElfFile | undefined {
+    if (!this.debugChecked) {
+      this.debugChecked = true;
+      const elf = this.elf;
+      if (elf && this.debugOpener) {
+        try {
+          this.debugFile = this.debugOpener(elf);
+        } catch (e) {
+          if (!(e instanceof CoreReadError)) throw e;
+        }
+      }
+    }
+    return this.debugFile;
   }
 
   private tables(): CallFrameTable[] {
@@ -99,8 +156,10 @@ export class NativeModule {
     if (this.syms) return this.syms;
     const out: Sym[] = [];
     const elf = this.elf;
+    const debug = this.debug;
     if (elf) {
-      for (const list of [() => elf.symbols(), () => elf.dynamicSymbols()]) {
+      const lists = [() => elf.symbols(), () => elf.dynamicSymbols(), ...(debug ? [() => debug.symbols()] : [])];
+      for (const list of lists) {
         let syms;
         try {
           syms = list();
@@ -137,14 +196,37 @@ export class NativeModule {
     return undefined;
   }
 
-  describe(pc: bigint): NativeLocation {
+  /** The module's C source index (DWARF), null when it has none or its DWARF cannot be read. */
+  private source(): NativeSourceIndex | null {
+    if (this.sourceIndex !== undefined) return this.sourceIndex;
+    const elf = this.elf;
+    let idx: NativeSourceIndex | null = null;
+    for (const file of [elf, elf ? this.debug : undefined]) {
+      if (!file || idx) continue;
+      try {
+        idx = NativeSourceIndex.fromElf(file) ?? null;
+      } catch (e) {
+        if (!(e instanceof CoreReadError)) throw e;
+      }
+    }
+    return (this.sourceIndex = idx);
+  }
+
+  /**
+   * Where pc lies: symbol, module and, from DWARF, file:line with inlined C functions.
+   * `returnAddress`: pc is a return address (source lines are those of pc−1).
+   */
+  describe(pc: bigint, opts: { returnAddress?: boolean } = {}): NativeLocation {
     const s = this.symbolAt(pc);
-    return {
+    const loc: NativeLocation = {
       function: s?.name ?? `${this.name}+0x${(pc - (this.ranges[0]?.start ?? 0n)).toString(16)}`,
       entry: s?.entry ?? pc,
       module: this.name,
       path: this.path,
     };
+    const src = this.source()?.framesAt((opts.returnAddress ? pc - 1n : pc) - this.bias);
+    if (src && src.length > 0) loc.source = src;
+    return loc;
   }
 
   rulesAt(pc: bigint) {
@@ -165,8 +247,8 @@ export class NativeCode {
     return this.modules.find((m) => m.contains(pc));
   }
 
-  describe(pc: bigint): NativeLocation | undefined {
-    return this.moduleFor(pc)?.describe(pc);
+  describe(pc: bigint, opts: { returnAddress?: boolean } = {}): NativeLocation | undefined {
+    return this.moduleFor(pc)?.describe(pc, opts);
   }
 
   /**
@@ -181,6 +263,8 @@ export class NativeCode {
     files: readonly MappedFile[];
     memory: NativeMemory & { tryReadU64?(addr: bigint): bigint | undefined };
     open?: (path: string) => ElfFile;
+    /** Build-ID directories to find shared libraries' separate debug files in (findDebugFile). */
+    debugDirs?: readonly string[];
   }): NativeCode {
     const mods: NativeModule[] = [];
     const exeRanges = opts.exe.loads.filter((p) => p.type === PT_LOAD && (p.flags & PF_X) !== 0).map((p) => ({ start: p.vaddr + opts.exeBias, end: p.vaddr + p.memsz + opts.exeBias }));
@@ -223,7 +307,7 @@ export class NativeCode {
         const first = elf.loads.find((p) => p.type === PT_LOAD && p.offset === 0);
         if (first && first.vaddr !== 0n) (mod as { bias: bigint }).bias = base - first.vaddr;
         return elf;
-      });
+      }, opts.debugDirs?.length ? (elf) => findDebugFile(elf, opts.debugDirs!, open) : undefined);
       mods.push(mod);
     }
     return new NativeCode(mods);
@@ -293,7 +377,7 @@ export function nativeStep(mod: NativeModule, mem: { tryRead(addr: bigint, len: 
     else next.set(reg, v);
   }
   const ra = rules.raReg === DW_REG_RA ? next.get(DW_REG_RA) : next.get(rules.raReg);
-  if (ra === undefined) return { ok: false, reason: 'top', detail: `${mod.describe(pc).function} has no return address (the outermost frame)` };
+  if (ra === undefined) return { ok: false, reason: 'top', detail: `${mod.symbolAt(pc)?.name ?? mod.name} has no return address (the outermost frame)` };
   next.set(DW_REG_RSP, cfa);
   next.delete(DW_REG_RA);
   return { ok: true, pc: ra, cfa, regs: next, signalFrame: rules.signalFrame };

@@ -237,7 +237,7 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
       if (!mod) return end('unknown-pc', `pc ${hexs(pc)} is not in any Go function${opts.native ? ' nor in a mapped module' : ''}`);
       dregs.set(DW_REG_RSP, sp);
       const step = nativeStep(mod, mem, pc, dregs, !exact);
-      const loc = mod.describe(pc);
+      const loc = mod.describe(pc, { returnAddress: !exact });
       frames.push({
         pc, sp, fp: step.ok ? step.cfa : sp, bp, funcName: loc.function, entry: loc.entry, func: undefined,
         isSignalFrame: signalled, returnAddress: !exact, stackIndex, stackLabel, logical: [], repeat: 1, native: loc,

@@ -14,7 +14,9 @@ export interface CrashingGoroutine {
   crashFrameIndex: number;
   /**
    * Index in `frames` of the origin frame: the first frame after the crash frame that is not in
-   * the runtime (see isRuntimeFrame), i.e. the user code that panicked, threw or faulted; -1 if none.
+   * the runtime (see isRuntimeFrame) and that Delve could name (not `???`: a pc in C code without
+   * DWARF or symbols, such as the race runtime), i.e. the user code that panicked, threw or
+   * faulted; -1 if none.
    */
   originFrameIndex: number;
 }
@@ -58,6 +60,6 @@ export function isRuntimeFrame(f: DebugProtocol.StackFrame): boolean {
 export function crashInfo(id: number, rule: CrashRule, frames: DebugProtocol.StackFrame[]): CrashingGoroutine {
   const crashFrameIndex = frames.findIndex(isCrashFrame);
   const originFrameIndex =
-    crashFrameIndex < 0 ? -1 : frames.findIndex((f, i) => i > crashFrameIndex && !isRuntimeFrame(f));
+    crashFrameIndex < 0 ? -1 : frames.findIndex((f, i) => i > crashFrameIndex && !isRuntimeFrame(f) && frameFunction(f) !== '???');
   return { id, rule, frames, crashFrameIndex, originFrameIndex };
 }

@@ -26,10 +26,10 @@ function finalThrower(r: Report): { finalThrower?: { goroutine: number; origin: 
 }
 
 /** Our origin for Delve's cross-check, with the physical function when it is inlined at a faulting pc. */
-function delveOrigin(o: ReportFrame, frames: readonly ReportFrame[]): { function: string; line: number; physicalFunction?: string } {
-  if (!o.inlined || o.returnAddress) return { function: o.function, line: o.line };
+function delveOrigin(o: ReportFrame, frames: readonly ReportFrame[]): { function: string; line: number; physicalFunction?: string; pc: string; stack: string } {
+  if (!o.inlined || o.returnAddress) return { function: o.function, line: o.line, pc: o.pc, stack: o.stack };
   const physical = frames.find((f) => !f.inlined && f.pc === o.pc);
-  return { function: o.function, line: o.line, ...(physical ? { physicalFunction: physical.function } : {}) };
+  return { function: o.function, line: o.line, pc: o.pc, stack: o.stack, ...(physical ? { physicalFunction: physical.function } : {}) };
 }
 
 export const USAGE =

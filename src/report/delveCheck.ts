@@ -16,7 +16,7 @@ export interface DelveCheckInput {
    * Our origin frame; `physicalFunction` when it is an inlined call at a faulting pc (Delve does not
    * expand inlined calls there and names the physical function instead).
    */
-  origin: { function: string; line: number; physicalFunction?: string } | null;
+  origin: { function: string; line: number; physicalFunction?: string; pc?: string; stack?: string } | null;
   /**
    * Another goroutine that threw at the same time, on the thread that raised the final signal: Delve
    * stops there, while the runtime printed (and we name) the first thrower.
@@ -62,14 +62,30 @@ export async function delveCheck(input: DelveCheckInput): Promise<DelveCheck> {
     const onFinalThrower = !!input.finalThrower && input.finalThrower.goroutine === crash.id && input.goroutine !== crash.id;
     // With two throwers Delve's answer is the other one's: compare it with that goroutine's origin.
     const ours = onFinalThrower ? input.finalThrower!.origin : input.origin;
-    const exact = !!ours && !!origin && ours.function === origin.function && ours.line === origin.line;
-    const physical = !!input.origin?.physicalFunction && !onFinalThrower && !!origin && origin.function === input.origin.physicalFunction;
+    // Delve names a C function `C.<name>` and prints a package path's last element only
+    // (`sync.fatal` for internal/sync.fatal).
+    const name = (fn: string) => fn.replace(/^C\./, '').replace(/^.*\//, '');
+    const exact = !!ours && !!origin && name(ours.function) === name(origin.function) && ours.line === origin.line;
+    const physical = !!input.origin?.physicalFunction && !onFinalThrower && !!origin && name(origin.function) === name(input.origin.physicalFunction);
+    // A frame Delve could not name (`???`: C code without DWARF or symbols, e.g. a libc function)
+    // at our origin's pc: the same frame, which we name from .symtab / .dynsym.
+    const ourPc = !onFinalThrower && input.origin?.pc ? BigInt(input.origin.pc) : undefined;
+    const unnamed =
+      ourPc !== undefined &&
+      crash.frames.some((f, i) => i > crash.crashFrameIndex && f.name === '???' && f.instructionPointerReference !== undefined && BigInt(f.instructionPointerReference) === ourPc);
     const notes = [
       onFinalThrower
         ? `two goroutines threw at once: Delve stops on goroutine ${crash.id}, the thread that raised the final signal; the runtime printed goroutine ${input.goroutine} first`
         : null,
       !exact && physical
         ? `Delve does not expand the inlined call ${input.origin!.function} at the faulting pc; it names ${origin!.function} (line ${origin!.line})`
+        : null,
+      !exact && !physical && unnamed ? `Delve shows ??? at ${input.origin!.pc}, the frame we name ${input.origin!.function}` : null,
+      // Delve walks the goroutine from its saved state: the frames that ran on the thread's g0
+      // (C code reached through cgo, race-instrumented code on the system stack) are not in it.
+      !exact && !physical && !unnamed && ourPc !== undefined && input.origin!.stack === 'g0' &&
+      !crash.frames.some((f) => f.instructionPointerReference !== undefined && BigInt(f.instructionPointerReference) === ourPc)
+        ? `Delve's stack of goroutine ${crash.id} does not reach ${input.origin!.function} (pc ${input.origin!.pc}), which ran on the g0 stack`
         : null,
     ].filter((n): n is string => n !== null);
     return {
@@ -78,7 +94,7 @@ export async function delveCheck(input: DelveCheckInput): Promise<DelveCheck> {
       frames,
       agrees: {
         goroutine: input.goroutine === null ? null : input.goroutine === crash.id || onFinalThrower,
-        origin: ours === null || !origin ? null : exact || physical,
+        origin: ours === null || (!origin && !unnamed) ? null : exact || physical || unnamed,
         note: notes.length > 0 ? notes.join('; ') : null,
       },
       error: null,

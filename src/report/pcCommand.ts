@@ -227,6 +227,14 @@ export async function runPcCommand(opts: PcCommandOptions): Promise<PcReport> {
         pc = entry + arg.offset;
       }
       if (!bin.describePc(pc, { returnAddress: false })) {
+        // C code of the binary (cgo, the race runtime): say what it is; it has no SSA.
+        const c = bin.describeNative(pc, { returnAddress: opts.returnAddress ?? (faulting ? !faulting.has(pc) : true) });
+        if (c) {
+          const src = (c.source ?? []).map((x) => `${x.inlined ? 'inlined ' : ''}${x.function} at ${x.file || '?'}:${x.line}`);
+          throw new PcCommandError(
+            `${hx(pc)} is C code in ${c.module}: ${c.function}+${hx(pc - c.entry)}${src.length ? ` (${src.join(', ')})` : ''}; C code has no SSA`,
+          );
+        }
         const hint = bin.pie && !core ? ' (a PIE binary: pass --core <core> for its load bias)' : '';
         throw new PcCommandError(`${hx(pc)} is in no Go function of ${binaryPath}${hint}`);
       }

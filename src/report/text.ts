@@ -104,7 +104,14 @@ export function ssaLines(annotations: readonly FrameAnnotation[]): string[] {
 export function runtimeHeader(s: CrashSummary): string[] {
   const out = [`crash:       ${s.kind}${s.goroutine !== null ? ` on goroutine ${s.goroutine}` : ''}`];
   for (const m of s.messages) out.push(`             ${m}`);
-  if (s.signal) out.push(`             [signal ${s.signal.name} code=${s.signal.code} addr=${s.signal.address} pc=${s.signal.pc}]`);
+  // Go 1.19's fault header already holds the runtime's own `[signal …]` line.
+  if (s.signal && !s.messages.some((m) => m.startsWith('[signal '))) out.push(`             [signal ${s.signal.name} code=${s.signal.code} addr=${s.signal.address} pc=${s.signal.pc}]`);
+  if (s.fault) {
+    const f = s.fault;
+    const g = `g ${f.g} (${f.gKind}${f.racectx !== null ? `, racectx ${f.racectx}` : ''})`;
+    out.push(`fault:       in ${f.function} on M${f.m ?? '?'}, ${g}${f.curg !== null ? `, curg goroutine ${f.curg}` : ''}`);
+    if (f.explanation) out.push(`             ${f.explanation}`);
+  }
   if (s.blocked.length > 0) {
     out.push(`blocked:     ${s.blocked.length} goroutine(s) of the program cannot run`);
     for (const b of s.blocked) {
@@ -125,6 +132,7 @@ export function runtimeDetails(s: CrashSummary): string[] {
       const curg = m.curg ? `curg ${m.curg.goid} [${m.curg.status}${m.curg.waitReason ? `, ${m.curg.waitReason}` : ''}] sched.pc=${m.curg.schedPc} ${m.curg.schedFunction ?? ''}` : 'no curg';
       out.push(`  ${m.crashing ? '*' : ' '} M${m.id} thread ${m.tid}  ${g0}  ${curg}`);
       out.push(`      throwing=${m.throwing} mallocing=${m.mallocing} locks=${m.locks} p=${m.pId !== null ? `P${m.pId}` : 'none'}`);
+      if (m.racectx) out.push(`      racectx g0=${m.racectx.g0 ?? '?'} gsignal=${m.racectx.gsignal ?? '?'} curg=${m.racectx.curg ?? (m.curg ? '?' : 'none')}`);
     }
   }
   if (s.panics.length) {

@@ -19,6 +19,8 @@ export interface PcResolution {
   /** Position in the physical function (for an inlined call: the call site, as the runtime prints it). */
   file: string;
   line: number;
+  /** `c` for the binary's own C code (cgo, the race runtime): named from .symtab, lines from its C DWARF; no SSA. */
+  language?: 'c';
 }
 
 /** What the server needs from a binary. */
@@ -66,7 +68,7 @@ class GoBinarySymbols implements BinarySymbols {
 
   resolve(linkPc: bigint, isCallReturn: boolean): PcResolution | undefined {
     const d = this.binary.describePc(linkPc, { returnAddress: isCallReturn });
-    if (!d) return undefined;
+    if (!d) return this.resolveC(linkPc, isCallReturn);
     const physical = d.frames[d.frames.length - 1];
     const f = this.binary.syms.funcForPC(d.lookupPc)!;
     const pos = physical ?? this.binary.syms.pclntab.fileLine(f, d.lookupPc);
@@ -77,6 +79,23 @@ class GoBinarySymbols implements BinarySymbols {
       entry: d.entry,
       file: pos.file,
       line: pos.line,
+    };
+  }
+
+  /** A pc of the binary's C code: its symbol, and from DWARF its line and the C functions inlined there. */
+  private resolveC(linkPc: bigint, isCallReturn: boolean): PcResolution | undefined {
+    const c = this.binary.describeNative(linkPc, { returnAddress: isCallReturn });
+    if (!c) return undefined;
+    const src = c.source ?? [];
+    const physical = src[src.length - 1];
+    return {
+      function: c.function,
+      inlined: src.slice(0, -1).map((x) => ({ function: x.function, file: x.file, line: x.line })),
+      offset: Number(linkPc - c.entry),
+      entry: c.entry,
+      file: physical?.file ?? '',
+      line: physical?.line ?? 0,
+      language: 'c',
     };
   }
 

@@ -125,8 +125,8 @@ export function pcHover(a: Analysis, pos: Position, assoc: Association | undefin
     );
     return { range: range(t), contents: { kind: 'markdown', value: parts.join('\n\n') } };
   }
-  parts.push(`**${res.function}** +${hex(res.offset)}`);
-  parts.push(`\`${res.file}:${res.line}\``);
+  parts.push(`**${res.function}** +${hex(res.offset)}${res.language === 'c' ? ' (C code)' : ''}`);
+  if (res.file || res.language !== 'c') parts.push(`\`${res.file}:${res.line}\``);
   for (const c of res.inlined) parts.push(`inlined here: \`${c.function}\` at \`${c.file}:${c.line}\``);
   const pcText = t.pc !== undefined ? `pc ${hex(t.pc)}` : `entry ${hex(res.entry + assoc.bias)}`;
   parts.push(`${pcText} · resolved through \`${bin}\`${assoc.bias !== 0n ? ` (load bias ${hex(assoc.bias)})` : ''}`);
@@ -155,6 +155,7 @@ export async function ssaHoverLines(t: PcTarget, assoc: Association, ctx: SsaHov
   if (!bin) return [];
   const res = resolveTarget(t, assoc);
   if (!res) return [];
+  if (res.language === 'c') return ['_C code has no SSA value: SSA exists only for Go functions built by the Go compiler._'];
   const linkPc = t.pc !== undefined ? t.pc - assoc.bias : res.entry + BigInt(res.offset);
   const buildId = bin.buildIds.go ?? bin.buildIds.gnu;
   const allowed = buildId !== undefined && ctx.permissions.allowedBuildIds.includes(buildId);

@@ -1,5 +1,6 @@
 // Extension entry point: wiring only. Each feature lives in its own module.
 import * as vscode from 'vscode';
+import { noSsaForC } from '../analysis/annotate.js';
 import { originOf } from '../analysis/crashSummary.js';
 import type { SourcePathMapper } from '../analysis/pathMapping.js';
 import { openCoreDump, type OpenCoreDeps } from './commands/openCoreDump.js';
@@ -156,6 +157,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       const core = sessions.active;
       const frame = frameOf(arg) ?? (core ? (originOf(core.report.crash.frames) ?? undefined) : undefined);
       if (!core || !frame) return undefined;
+      if (frame.language === 'c') {
+        void vscode.window.showInformationMessage(`No SSA: ${noSsaForC(frame)}.`);
+        return undefined;
+      }
       const before = core.annotations.get(frame.pc);
       if (!before || !ssaText(before)) await annotateWithSsa(core, true);
       const doc = ssaDocs.put(frame, core.annotations.get(frame.pc));

@@ -112,7 +112,7 @@ describe('crash fixtures', () => {
     // heap-scale is made only on demand (bench/heap.ts), as heap-scale-500k … heap-scale-10m;
     // race-reports keeps the race detector's logs (test/integration/raceLogs.test.ts);
     // goroutine-scale is built as goroutines-1k and goroutines-100k, for the benchmarks.
-    const byNameOnly = ['cgo-index', 'cgo-inlined-fault', 'cgo-callback-panic', 'cgo-libc-fault', 'race-systemstack', 'race-reports', 'goroutine-scale'];
+    const byNameOnly = ['cgo-index', 'cgo-inlined-fault', 'cgo-callback-panic', 'cgo-callback-fatal', 'cgo-libc-fault', 'race-systemstack', 'race-reports', 'goroutine-scale'];
     const programs = readdirSync(PROGRAMS)
       .filter((p) => !byNameOnly.includes(p) && p !== 'heap-scale')
       .sort();

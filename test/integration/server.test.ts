@@ -2,7 +2,7 @@
 // tracebacks the runtime printed for every generated crash fixture. Expected values come from the
 // traceback parser (src/traceback) and from the file system, never from constants written here.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -13,7 +13,7 @@ import { TARGETS_UP_TO } from '../../src/server/links.js';
 import type { AssociateBinaryResult, GroupsResult } from '../../src/server/protocol.js';
 import { parseTraceback } from '../../src/traceback/parse.js';
 import type { Goroutine, LocationLine, Traceback } from '../../src/traceback/types.js';
-import { type Fixture, goroot, listFixtures, provisionedGoVersions } from '../support/fixtures.js';
+import { type Fixture, fixture, goroot, listFixtures, provisionedGoVersions } from '../support/fixtures.js';
 import { ServerClient } from './serverClient.js';
 
 const isFile = (p: string): boolean => statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
@@ -249,6 +249,36 @@ function hoverText(h: Hover | null): string {
   assert.ok(h, 'no hover');
   return (h.contents as MarkupContent).value;
 }
+
+test('hover on the signal pc of a fault in C code names the C function, the C function inlined there and their lines (DWARF); no SSA', async () => {
+  // cgo-inlined-fault (issue 12): the runtime prints no C frame, only the faulting pc in its header
+  // (`PC=0x…` on Go 1.21+, `[signal … pc=0x…]` on Go 1.19); the C names and lines are the fixture's source.
+  for (const minor of provisionedGoVersions()) {
+    const f = fixture('cgo-inlined-fault', minor);
+    const where = `${f.fixture} go${minor}`;
+    const uri = pathToFileURL(f.tracebackPath).href;
+    const tb = parseTraceback(f.traceback);
+    const sig = tb.lines.flatMap((l) => (l.kind === 'signal' || l.kind === 'signalPc' ? l.fields.filter((x) => x.key.toLowerCase() === 'pc').map((x) => ({ line: l.line, x })) : []))[0];
+    assert.ok(sig, `${where}: no pc in the signal header`);
+    await client.open(uri, f.traceback);
+    try {
+      const r = await client.request<AssociateBinaryResult>('goTraceback/associateBinary', { uri, binaryPath: f.prog });
+      assert.ok(r.ok, `${where}: ${r.message}`);
+      const text = hoverText(
+        await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: { line: sig.line, character: sig.x.span.start + 2 } }),
+      );
+      const src = readFileSync(join(f.srcDir, 'main.go'), 'utf8').split('\n');
+      const line = (t: string) => src.findIndex((l) => l.includes(t)) + 1;
+      const main = join(f.srcDir, 'main.go');
+      assert.match(text, /\*\*sum_counts\*\* \+0x[0-9a-f]+ \(C code\)/, `${where}:\n${text}`);
+      assert.ok(text.includes(`\`${main}:${line('total += read_count(c + i);')}\``), `${where}:\n${text}`);
+      assert.ok(text.includes(`inlined here: \`read_count\` at \`${main}:${line('return c->count;')}\``), `${where}:\n${text}`);
+      assert.ok(text.includes('C code has no SSA value'), `${where}:\n${text}`);
+    } finally {
+      await client.close(uri);
+    }
+  }
+});
 
 test('hover on pc= resolves through the associated binary to the function the traceback names', async () => {
   const hoverFixtures = fixtures.filter((f) => /^(index|index-pie|index-stripped|nilptr-goroutine)$/.test(f.fixture));

@@ -82,6 +82,16 @@ export function dlvPath(version: string): string {
   return p;
 }
 
+/**
+ * The build-ID directory holding the separate debug file of this machine's libc (libc6-dbg of the
+ * installed libc6, unpacked by scripts/provision): its symbols and DWARF name the libc frames.
+ */
+export function libcDebugDir(): string {
+  const dir = join(cacheDir(), 'debug', 'libc6-dbg', 'root', 'usr', 'lib', 'debug');
+  if (!existsSync(join(dir, '.build-id'))) throw new Error(`libc6-dbg is not provisioned at ${dir}: run \`npm run provision\``);
+  return dir;
+}
+
 /** The provisioned Delve whose supported Go range covers a Go minor version. */
 export function dlvForGo(minor: string): string {
   const m = Number(minor.split('.')[1]);
@@ -114,7 +124,7 @@ function loadFixture(dir: string): Fixture {
  * info a rebuild must refuse) are listed only when asked for by their exact name.
  */
 /** Fixtures of crashes outside Go code (issue 12), listed only when asked for by name. */
-export const OUTSIDE_GO = new Set(['cgo-inlined-fault', 'cgo-callback-panic', 'cgo-libc-fault', 'race-systemstack']);
+export const OUTSIDE_GO = new Set(['cgo-inlined-fault', 'cgo-callback-panic', 'cgo-callback-fatal', 'cgo-libc-fault', 'race-systemstack']);
 
 /** Scale fixtures for the benchmarks (bench/waits.ts), listed only when asked for by name. */
 export const SCALE = new Set(['goroutines-1k', 'goroutines-100k']);

@@ -35,12 +35,18 @@ export function onSystemStack(f: ReportFrame): boolean {
   return f.stack === 'g0' || f.stack === 'gsignal';
 }
 
+/** A frame of native code (C through cgo, the race runtime, a shared library). */
+export function isNativeFrame(f: ShownFrame): boolean {
+  return f.language === 'c';
+}
+
 export function frameLabel(f: ShownFrame): string {
   return frameFunction(f);
 }
 
 export function frameDescription(f: ShownFrame): string {
-  const base = f.file ? `${f.file.split('/').pop()}:${f.line || '?'}` : f.pc;
+  // A C frame without DWARF has no line: its module and pc.
+  const base = f.file ? `${f.file.split('/').pop()}:${f.line || '?'}` : isNativeFrame(f) && f.module ? `${f.module} ${f.pc}` : f.pc;
   return f.inlined ? `${base} (inlined)` : base;
 }
 
@@ -61,6 +67,7 @@ export function frameTooltip(f: ShownFrame, origin: boolean): vscode.MarkdownStr
   const signal = !f.returnAddress;
   const tags = [
     origin ? 'origin of the crash' : undefined,
+    isNativeFrame(f) ? `C code${f.module ? ` in ${f.module}` : ''} (no SSA)` : undefined,
     f.inlined ? 'inlined call' : undefined,
     signal ? 'faulting instruction (PC is the instruction itself)' : 'PC is a return address',
     onSystemStack(f) ? `on the ${f.stack} stack` : undefined,

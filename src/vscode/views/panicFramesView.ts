@@ -15,6 +15,7 @@ import {
   frameFunction,
   frameLabel,
   frameTooltip,
+  isNativeFrame,
   isRuntimeFrame,
   onSystemStack,
   truncatedText,
@@ -186,9 +187,11 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
         const crash = node.core.crash;
         const children: PanicFramesNode[] = crash.messages.slice(1).map((m) => ({ kind: 'message', text: m }));
         const sig = crash.signal;
-        if (sig && crash.kind !== 'signal') {
+        if (sig && crash.kind !== 'signal' && !crash.messages.some((m) => m.startsWith('[signal '))) {
           children.push({ kind: 'message', text: `[signal ${sig.name} code=${sig.code} addr=${sig.address} pc=${sig.pc}]` });
         }
+        // Why a fault in the race runtime happened (racectx 0 on the system stack), in one sentence.
+        if (crash.fault?.explanation) children.push({ kind: 'note', text: crash.fault.explanation });
         return children;
       }
       case 'section':
@@ -222,7 +225,7 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
         // and "Copy Message".
         const item = new vscode.TreeItem(
           crashShortHeadline(crash),
-          crash.messages.length > 1 || crash.signal ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
+          crash.messages.length > 1 || crash.signal || crash.fault?.explanation ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
         );
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
         // The crash's goroutine as the engine decided it (a deadlock: the first blocked one).
@@ -230,7 +233,7 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
         const parts = [goid !== null ? `goroutine ${goid}` : undefined, this.sessions.all.length > 1 ? node.core.label : undefined];
         item.description = parts.filter(Boolean).join(' · ') || undefined;
         const messages = crash.messages.length ? crash.messages : [crashHeadline(crash)];
-        item.tooltip = `${messages.join('\n')}\n\n${crash.kind} · core: ${node.core.corePath}\nbinary: ${node.core.binaryPath}${report.go.version ? `\n${report.go.version}` : ''}`;
+        item.tooltip = `${messages.join('\n')}${crash.fault?.explanation ? `\n\n${crash.fault.explanation}` : ''}\n\n${crash.kind} · core: ${node.core.corePath}\nbinary: ${node.core.binaryPath}${report.go.version ? `\n${report.go.version}` : ''}`;
         item.contextValue = 'crash';
         return item;
       }
@@ -313,8 +316,9 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
         item.tooltip = frameTooltip(f, node.origin);
         item.iconPath = node.origin
           ? new vscode.ThemeIcon('debug-stackframe-focused', new vscode.ThemeColor('debugIcon.stopForeground'))
-          : new vscode.ThemeIcon(isRuntimeFrame(f) ? 'debug-stackframe-dot' : 'debug-stackframe');
-        item.contextValue = node.origin ? 'frame origin' : 'frame';
+          : new vscode.ThemeIcon(isNativeFrame(f) ? 'chip' : isRuntimeFrame(f) ? 'debug-stackframe-dot' : 'debug-stackframe');
+        // `frame c`: a C frame (menus may leave out what needs Go, e.g. SSA).
+        item.contextValue = (node.origin ? 'frame origin' : 'frame') + (isNativeFrame(f) ? ' c' : '');
         item.command = { command: Commands.revealFrame, title: 'Go to Frame', arguments: [f] };
         return item;
       }

@@ -1,6 +1,7 @@
 // The g0 / curg view: one node per M (the crashing one first and marked); children: g0 (stack range,
 // sched.pc, whether the crash PC lies on the g0 stack), curg (goid, status, wait reason, sched pc/sp),
-// gsignal, and the M's flags (throwing, mallocing, locks, p).
+// gsignal, the M's flags (throwing, mallocing, locks, p) and, on race builds, g.racectx of g0,
+// gsignal and curg (0 on g0: race-instrumented code run on the system stack hands TSan no context).
 import * as vscode from 'vscode';
 import type { SummaryG, SummaryM } from '../../analysis/crashSummary.js';
 import type { CoreSessions } from '../session/coreSessions.js';
@@ -34,6 +35,7 @@ export function mChildren(m: SummaryM): ThreadsNode[] {
     const kids: ThreadsNode[] = [row('stack', `[${g0.stackLo}, ${g0.stackHi})`, 'symbol-array')];
     if (g0.schedPc) kids.push(row('sched.pc', `${g0.schedPc}${g0.schedFunction ? ` ${g0.schedFunction}` : ''}`, 'debug-stackframe'));
     if (g0.schedSp) kids.push(row('sched.sp', g0.schedSp, 'arrow-down'));
+    if (m.racectx) kids.push(row('racectx', m.racectx.g0 ?? '?', 'symbol-key'));
     out.push(
       row(
         'g0',
@@ -54,11 +56,12 @@ export function mChildren(m: SummaryM): ThreadsNode[] {
       );
     if (g.schedSp) kids.push(row('sched.sp', g.schedSp, 'arrow-down'));
     if (g.address) kids.push(row('address', g.address, 'symbol-variable'));
+    if (m.racectx) kids.push(row('racectx', m.racectx.curg ?? '?', 'symbol-key'));
     out.push(row('curg', `goroutine ${g.goid} [${g.status}${wait ? `, ${wait}` : ''}]`, 'symbol-event', kids));
   } else {
     out.push(row('curg', 'none (idle M)', 'circle-outline'));
   }
-  if (m.gsignal) out.push(row('gsignal', m.gsignal, 'zap'));
+  if (m.gsignal) out.push(row('gsignal', m.gsignal, 'zap', m.racectx ? [row('racectx', m.racectx.gsignal ?? '?', 'symbol-key')] : undefined));
   out.push(row('flags', `throwing=${m.throwing}  mallocing=${m.mallocing}  locks=${m.locks}  p=${pText(m)}`, 'settings'));
   return out;
 }
