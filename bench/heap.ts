@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { openCore } from '../src/analysis/engine.js';
-import { fixture } from '../test/support/fixtures.js';
+import { ensureFixtures, fixture } from '../test/support/fixtures.js';
 
 const args = process.argv.slice(2);
 function option(name: string): string | undefined {
@@ -85,22 +85,7 @@ function scale(): void {
   const minor = option('--go') ?? '1.24';
   const sizes = (option('--sizes') ?? '500k,1m,3m,10m').split(',');
   const names = sizes.map((s) => `heap-scale-${s}`);
-  const has = (n: string): boolean => {
-    try {
-      return fixture(n, minor) !== undefined;
-    } catch {
-      return false;
-    }
-  };
-  const missing = names.filter((n) => !has(n));
-  if (missing.length > 0) {
-    console.log(`making ${missing.join(' ')} with Go ${minor} (scripts/make-cores)…`);
-    const r = spawnSync('bash', [join(__dirname, '..', 'scripts', 'make-cores')], {
-      stdio: 'inherit',
-      env: { ...process.env, GCI_FIXTURES: missing.join(' '), GCI_GO_VERSIONS: minor },
-    });
-    if (r.status !== 0) throw new Error(`scripts/make-cores failed for ${missing.join(' ')}`);
-  }
+  ensureFixtures(names, minor);
   console.log(
     `heap-scale on Go ${minor}; load average ${loadavg()
       .map((x) => x.toFixed(1))

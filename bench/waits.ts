@@ -14,7 +14,7 @@
 import { loadavg } from 'node:os';
 import { openCore } from '../src/analysis/engine.js';
 import { analyzeWaits, analyzeWaitsAsync } from '../src/analysis/waits.js';
-import { fixture } from '../test/support/fixtures.js';
+import { ensureFixtures, fixture } from '../test/support/fixtures.js';
 
 const SIZES: Record<string, string> = { '1k': 'goroutines-1k', '10k': 'many-goroutines', '100k': 'goroutines-100k' };
 
@@ -47,6 +47,8 @@ async function main(): Promise<void> {
     for (const size of sizes) {
       const name = SIZES[size];
       if (!name) throw new Error(`unknown size ${size} (one of ${Object.keys(SIZES).join(', ')})`);
+      // goroutines-100k (about 300 MB per core) is made only when a benchmark asks for it.
+      ensureFixtures([name], minor);
       const fx = fixture(name, minor);
       const [engine, openMs] = time(() => openCore(fx.core, { binary: fx.prog }));
       try {

@@ -4,6 +4,7 @@
 //   $CACHE/delve/<version>/root/usr/bin/dlv
 //   $CACHE/cores/<fixture>/go1.NN/{prog,core,traceback.txt,meta.json,src/}
 // A test that cannot find what it needs throws: nothing is skipped.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cacheDir } from '../../src/core/cacheDir.js';
@@ -175,14 +176,18 @@ export function listFixtures(filter: { fixture?: string | RegExp; goMinor?: stri
   return out;
 }
 
+/** The repository is above: test/support/ in source, out/vscode-tests/suite/ when bundled. */
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'scripts', 'make-cores')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
 let made: Set<string> | undefined;
 /** Fixture names that scripts/make-cores of this checkout makes (its FIXTURES list). */
 function madeFixtures(): Set<string> {
   if (!made) {
-    // The repository is above: test/support/ in source, out/vscode-tests/suite/ when bundled.
-    let dir = __dirname;
-    while (!existsSync(join(dir, 'scripts', 'make-cores')) && dirname(dir) !== dir) dir = dirname(dir);
-    const script = readFileSync(join(dir, 'scripts', 'make-cores'), 'utf8');
+    const script = readFileSync(join(repoRoot(), 'scripts', 'make-cores'), 'utf8');
     made = new Set([...script.matchAll(/^\s+"([a-z0-9-]+)\|/gm)].map((m) => m[1]!));
     if (made.size === 0) throw new Error('no fixture found in the FIXTURES list of scripts/make-cores');
   }
@@ -191,4 +196,26 @@ function madeFixtures(): Set<string> {
 
 export function fixture(name: string, goMinor: string): Fixture {
   return listFixtures({ fixture: name, goMinor })[0]!;
+}
+
+/**
+ * Makes the named fixtures for one Go version when they are missing (scripts/make-cores with
+ * GCI_FIXTURES: the on-demand benchmark cores are never made by the default run).
+ */
+export function ensureFixtures(names: string[], goMinor: string): void {
+  const has = (n: string): boolean => {
+    try {
+      return fixture(n, goMinor) !== undefined;
+    } catch {
+      return false;
+    }
+  };
+  const missing = names.filter((n) => !has(n));
+  if (missing.length === 0) return;
+  console.log(`making ${missing.join(' ')} with Go ${goMinor} (scripts/make-cores)…`);
+  const r = spawnSync('bash', [join(repoRoot(), 'scripts', 'make-cores')], {
+    stdio: 'inherit',
+    env: { ...process.env, GCI_FIXTURES: missing.join(' '), GCI_GO_VERSIONS: goMinor },
+  });
+  if (r.status !== 0) throw new Error(`scripts/make-cores failed for ${missing.join(' ')} with Go ${goMinor}`);
 }
