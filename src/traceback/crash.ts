@@ -12,16 +12,24 @@ export function crashingGoroutine(tb: Traceback): Goroutine | undefined {
 }
 
 /**
+ * The runtime's throw and fatal under the names of the packages it implements them for
+ * (`//go:linkname sync_fatal sync.fatal` and friends in runtime/panic.go): frames of the runtime's
+ * own throw machinery, whatever package name the traceback prints.
+ */
+const RUNTIME_UNDER_OTHER_NAMES = new Set(['sync.throw', 'sync.fatal', 'internal/sync.throw', 'internal/sync.fatal']);
+
+/**
  * Whether a function belongs to the Go runtime: package runtime (`runtime.x`, `runtime.(*T).m`),
- * its internal packages (`runtime/internal/...`, `internal/runtime/...`), or the `panic` frame
- * that Go 1.21+ prints for runtime.gopanic.
+ * its internal packages (`runtime/internal/...`, `internal/runtime/...`), the `panic` frame
+ * that Go 1.21+ prints for runtime.gopanic, and the runtime's throw/fatal linked into sync.
  */
 export function isRuntimeFunction(func: string): boolean {
   return (
     func === 'panic' ||
     func.startsWith('runtime.') ||
     func.startsWith('runtime/internal/') ||
-    func.startsWith('internal/runtime/')
+    func.startsWith('internal/runtime/') ||
+    RUNTIME_UNDER_OTHER_NAMES.has(func)
   );
 }
 
