@@ -172,51 +172,40 @@ function toNum(v: bigint | undefined): number | null {
   return v === undefined ? null : Number(v);
 }
 
+/** One logical frame (a function, inlined or not, at its file:line) of a physical frame. */
+function logicalFrame(f: PhysicalFrame, l: { function: string; file: string; line: number; inlined: boolean }): ReportFrame {
+  return {
+    function: l.function,
+    file: l.file,
+    line: l.line,
+    pc: hx(f.pc),
+    sp: hx(f.sp),
+    fp: hx(f.fp),
+    offset: hx(f.pc - f.entry),
+    inlined: l.inlined,
+    stack: f.stackLabel,
+    signalFrame: f.isSignalFrame && !l.inlined,
+    returnAddress: isReturnAddress(f),
+    repeat: f.repeat,
+  };
+}
+
 /** Logical frames of physical frames, innermost first. */
 export function reportFrames(frames: readonly PhysicalFrame[]): ReportFrame[] {
   const out: ReportFrame[] = [];
   for (const f of frames) {
-    if (f.native) {
-      // A frame of native code (C): its symbol and module, and where the module's DWARF covers
-      // it, file:line and the C functions the C compiler inlined there (innermost first).
-      const src = f.native.source ?? [];
-      const logical = src.length > 0 ? src : [{ function: f.funcName, file: '', line: 0, inlined: false }];
-      for (const l of logical) {
-        out.push({
-          // The physical frame keeps its symbol's name (DWARF names it too, identically for C).
-          function: l.inlined && l.function ? l.function : f.funcName,
-          file: l.file,
-          line: l.line,
-          pc: hx(f.pc),
-          sp: hx(f.sp),
-          fp: hx(f.fp),
-          offset: hx(f.pc - f.entry),
-          inlined: l.inlined,
-          stack: f.stackLabel,
-          signalFrame: f.isSignalFrame && !l.inlined,
-          returnAddress: isReturnAddress(f),
-          repeat: f.repeat,
-          language: 'c',
-          module: f.native.module,
-        });
-      }
+    if (!f.native) {
+      for (const l of f.logical) out.push(logicalFrame(f, l));
       continue;
     }
-    for (const l of f.logical) {
-      out.push({
-        function: l.function,
-        file: l.file,
-        line: l.line,
-        pc: hx(f.pc),
-        sp: hx(f.sp),
-        fp: hx(f.fp),
-        offset: hx(f.pc - f.entry),
-        inlined: l.inlined,
-        stack: f.stackLabel,
-        signalFrame: f.isSignalFrame && !l.inlined,
-        returnAddress: isReturnAddress(f),
-        repeat: f.repeat,
-      });
+    // A frame of native code (C): its symbol and module, and where the module's DWARF covers
+    // it, file:line and the C functions the C compiler inlined there (innermost first).
+    const src = f.native.source ?? [];
+    const logical = src.length > 0 ? src : [{ function: f.funcName, file: '', line: 0, inlined: false }];
+    for (const l of logical) {
+      // The physical frame keeps its symbol's name (DWARF names it too, identically for C).
+      const fn = l.inlined && l.function ? l.function : f.funcName;
+      out.push({ ...logicalFrame(f, { ...l, function: fn }), language: 'c', module: f.native.module });
     }
   }
   return out;
