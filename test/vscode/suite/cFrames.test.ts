@@ -5,40 +5,16 @@
 // sentence naming the instrumented function, and the g0 / curg view shows racectx per g.
 // Expected lines come from the fixtures' source (the runtime's traceback shows no C frame).
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ExtensionApi } from '../../../src/vscode/extension';
-import type { PanicFramesNode } from '../../../src/vscode/views/panicFramesView';
 import type { ThreadsNode } from '../../../src/vscode/views/threadsView';
-import { fixture, type Fixture } from '../../support/fixtures';
-import { waitFor, api, closeAll } from './helpers';
+import { fixture } from '../../support/fixtures';
+import { waitFor, api, closeAll, lineOf, openCoreWithSession, panicRows } from './helpers';
 
 async function open(a: ExtensionApi, core: string, prog?: string) {
-  await vscode.commands.executeCommand('goCoreInspector.openCoreDump', vscode.Uri.file(core), prog);
-  const c = await waitFor(`the core ${core} to open`, () => a.sessions.all.find((x) => x.corePath === core), 120_000);
-  await waitFor(`the debug session of ${core}, or why Delve did not start`, () => c.debugSession ?? c.notes.find((n) => n.startsWith('No Delve')), 120_000);
+  const c = await openCoreWithSession(a, core, prog);
   a.sessions.setActive(c.id);
   return c;
-}
-
-function panicRows(a: ExtensionApi): { node: PanicFramesNode; item: vscode.TreeItem }[] {
-  const out: { node: PanicFramesNode; item: vscode.TreeItem }[] = [];
-  const walk = (nodes: PanicFramesNode[]) => {
-    for (const node of nodes) {
-      if (node.kind === 'groups') continue;
-      out.push({ node, item: a.panicFrames.getTreeItem(node) });
-      walk(a.panicFrames.getChildren(node));
-    }
-  };
-  walk(a.panicFrames.getChildren());
-  return out;
-}
-
-function lineOf(f: Fixture, file: string, marker: string): number {
-  const i = readFileSync(join(f.srcDir, file), 'utf8').split('\n').findIndex((l) => l.includes(marker));
-  assert.ok(i >= 0, `${marker} is not in ${file} of ${f.fixture}`);
-  return i + 1;
 }
 
 const iconId = (item: vscode.TreeItem): string | undefined => (item.iconPath instanceof vscode.ThemeIcon ? item.iconPath.id : undefined);

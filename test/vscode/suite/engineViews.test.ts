@@ -7,55 +7,27 @@
 // traceback or the fixture's source.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { annotateFrames } from '../../../src/analysis/annotate';
 import type { ExtensionApi } from '../../../src/vscode/extension';
 import { annotationHover, annotationText } from '../../../src/vscode/editor/crashDecorations';
-import type { PanicFramesNode } from '../../../src/vscode/views/panicFramesView';
 import type { PanicChainNode } from '../../../src/vscode/views/panicChainView';
 import { frameTooltip } from '../../../src/vscode/views/frameText';
 import { parseTraceback } from '../../../src/traceback/parse';
-import { fixture, type Fixture } from '../../support/fixtures';
-import { waitFor, api, closeAll, workspace } from './helpers';
+import { fixture } from '../../support/fixtures';
+import { waitFor, api, closeAll, workspace, labelOf, lineOf, openCoreWithSession, panicRows } from './helpers';
 
 /** Opens a core and waits until its debug session is up (or Delve said why not): nothing is left starting behind a test. */
 async function open(a: ExtensionApi, core: string, prog?: string) {
-  await vscode.commands.executeCommand('goCoreInspector.openCoreDump', vscode.Uri.file(core), prog);
-  const c = await waitFor(`the core ${core} to open`, () => a.sessions.all.find((x) => x.corePath === core), 120_000);
-  await waitFor(`the debug session of ${core}, or why Delve did not start`, () => c.debugSession ?? c.notes.find((n) => n.startsWith('No Delve')), 120_000);
+  const c = await openCoreWithSession(a, core, prog);
   return c;
-}
-
-function labelOf(item: vscode.TreeItem): string {
-  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
-}
-
-/** Every node of the Panic Frames view, depth first (the other goroutines' groups left out), with its item. */
-function panicRows(a: ExtensionApi): { node: PanicFramesNode; item: vscode.TreeItem }[] {
-  const out: { node: PanicFramesNode; item: vscode.TreeItem }[] = [];
-  const walk = (nodes: PanicFramesNode[]) => {
-    for (const node of nodes) {
-      if (node.kind === 'groups') continue;
-      out.push({ node, item: a.panicFrames.getTreeItem(node) });
-      walk(a.panicFrames.getChildren(node));
-    }
-  };
-  walk(a.panicFrames.getChildren());
-  return out;
 }
 
 function hoverText(md: vscode.MarkdownString): string {
   return md.value;
-}
-
-/** A line of the fixture's source holding `marker` (1-based). */
-function lineOf(f: Fixture, file: string, marker: string): number {
-  const i = readFileSync(join(f.srcDir, file), 'utf8').split('\n').findIndex((l) => l.includes(marker));
-  assert.ok(i >= 0, `${marker} is not in ${file} of ${f.fixture}`);
-  return i + 1;
 }
 
 describe('The existing views show what the engine knows', function () {

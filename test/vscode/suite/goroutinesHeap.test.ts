@@ -14,11 +14,7 @@ import type { ExtensionApi } from '../../../src/vscode/extension';
 import type { GoroutinesNode } from '../../../src/vscode/views/goroutinesView';
 import type { HeapNode } from '../../../src/vscode/views/heapView';
 import { goBinary, listFixtures, type Fixture } from '../../support/fixtures';
-import { waitFor, api, closeAll } from './helpers';
-
-function labelOf(item: vscode.TreeItem): string {
-  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
-}
+import { waitFor, api, closeAll, labelOf } from './helpers';
 
 /** The newest Go version's fixture of a program (a missing fixture fails the test). */
 function newest(fixture: string): Fixture {

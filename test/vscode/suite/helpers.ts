@@ -2,8 +2,11 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pkg from '../../../package.json';
 import type { ExtensionApi } from '../../../src/vscode/extension';
+import type { PanicFramesNode } from '../../../src/vscode/views/panicFramesView';
+import type { Fixture } from '../../support/fixtures';
 
 /** `publisher.name` from package.json. */
 export const EXTENSION_ID = `${pkg.publisher}.${pkg.name}`;
@@ -86,4 +89,37 @@ export function childDelves(): number[] {
     }
   }
   return out;
+}
+
+/** Opens a core with Open Core Dump and waits for it, and for its debug session or why Delve did not start. */
+export async function openCoreWithSession(a: ExtensionApi, core: string, prog?: string) {
+  await vscode.commands.executeCommand('goCoreInspector.openCoreDump', vscode.Uri.file(core), prog);
+  const c = await waitFor(`the core ${core} to open`, () => a.sessions.all.find((x) => x.corePath === core), 120_000);
+  await waitFor(`the debug session of ${core}, or why Delve did not start`, () => c.debugSession ?? c.notes.find((n) => n.startsWith('No Delve')), 120_000);
+  return c;
+}
+
+export function labelOf(item: vscode.TreeItem): string {
+  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+}
+
+/** Every node of the Panic Frames view, depth first (the other goroutines' groups left out), with its item. */
+export function panicRows(a: ExtensionApi): { node: PanicFramesNode; item: vscode.TreeItem }[] {
+  const out: { node: PanicFramesNode; item: vscode.TreeItem }[] = [];
+  const walk = (nodes: PanicFramesNode[]) => {
+    for (const node of nodes) {
+      if (node.kind === 'groups') continue;
+      out.push({ node, item: a.panicFrames.getTreeItem(node) });
+      walk(a.panicFrames.getChildren(node));
+    }
+  };
+  walk(a.panicFrames.getChildren());
+  return out;
+}
+
+/** The 1-based line of a fixture source file holding `marker` (it must be there). */
+export function lineOf(f: Fixture, file: string, marker: string): number {
+  const i = readFileSync(join(f.srcDir, file), 'utf8').split('\n').findIndex((l) => l.includes(marker));
+  assert.ok(i >= 0, `${marker} is not in ${file} of ${f.fixture}`);
+  return i + 1;
 }
