@@ -13,12 +13,7 @@ import { ssaText } from '../../../src/vscode/editor/ssaAnnotator';
 import type { PanicFramesNode } from '../../../src/vscode/views/panicFramesView';
 import { crashingGoroutine, originFrame, parseTraceback, type Traceback } from '../../../src/traceback/parse';
 import { listFixtures } from '../../support/fixtures';
-import { waitFor, api, closeAll, childDelves, workspace } from './helpers';
-
-
-function labelOf(item: vscode.TreeItem): string {
-  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
-}
+import { waitFor, api, closeAll, childDelves, workspace, labelOf } from './helpers';
 
 /** Every frame node of the Panic Frames view, depth first (runtime groups expanded). */
 function frameItems(a: ExtensionApi): { node: PanicFramesNode; item: vscode.TreeItem }[] {
