@@ -11,7 +11,7 @@ import type { GoroutineWait, WaitFrame, WaitObject, Waits } from '../../analysis
 import { WAITSINCE_NOTE } from '../../analysis/waits.js';
 import { Commands, ContextKeys, StateKeys, Views } from '../constants.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
-import { CoreComputation } from './coreComputation.js';
+import { CoreTreeProvider } from './coreTree.js';
 import {
   fileName,
   GROUPINGS,
@@ -52,28 +52,18 @@ interface Indexed {
 const n = (x: number): string => x.toLocaleString('en-US');
 const plural = (x: number, word: string): string => `${n(x)} ${word}${x === 1 ? '' : 's'}`;
 
-export class GoroutinesProvider implements vscode.TreeDataProvider<GoroutinesNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<GoroutinesNode | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private readonly computation: CoreComputation<Indexed>;
+export class GoroutinesProvider extends CoreTreeProvider<GoroutinesNode, Indexed> {
   private grouping: Grouping;
   private filterText = '';
-  /** Nodes by id, so that a node fired as changed is the object the tree holds. */
-  private nodes = new Map<string, GoroutinesNode>();
-  /** How many children a paged node shows. */
-  private limits = new Map<string, number>();
   /** The groups of the current core, grouping and filter (the filter runs once, not per expand). */
   private view: { core: OpenCore; key: string; groups: GroupsView } | undefined;
-  private lastCore: OpenCore | undefined;
-  private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
-    private readonly sessions: CoreSessions,
+    sessions: CoreSessions,
     private readonly state: vscode.Memento,
   ) {
-    const saved = state.get<string>(StateKeys.goroutinesGrouping);
-    this.grouping = isGrouping(saved) ? saved : 'object';
-    this.computation = new CoreComputation(
+    super(
+      sessions,
       async (core) => {
         // In slices: the extension host stays responsive while 100,000 goroutines are read.
         const waits = await core.engine.waitsAsync();
@@ -81,15 +71,9 @@ export class GoroutinesProvider implements vscode.TreeDataProvider<GoroutinesNod
       },
       Views.goroutines,
       'Reading what each goroutine waits on…',
-      (core) => {
-        if (core === this.sessions.active) this.refresh();
-      },
     );
-    this.subscriptions.push(
-      sessions.onDidChange(() => {
-        if (this.sessions.active !== this.lastCore) this.refresh();
-      }),
-    );
+    const saved = state.get<string>(StateKeys.goroutinesGrouping);
+    this.grouping = isGrouping(saved) ? saved : 'object';
     void vscode.commands.executeCommand('setContext', ContextKeys.goroutinesFiltered, false);
   }
 
@@ -121,26 +105,8 @@ export class GoroutinesProvider implements vscode.TreeDataProvider<GoroutinesNod
     return c.state === 'done' ? c.value.waits : undefined;
   }
 
-  /** The "Show 500 more…" node: one more page of its parent's children. */
-  showMore(node: GoroutinesNode): void {
-    if (node.kind !== 'more') return;
-    this.limits.set(node.listKey, (this.limits.get(node.listKey) ?? PAGE) + PAGE);
-    this.changed.fire(node.parent);
-  }
-
-  private refresh(): void {
-    this.lastCore = this.sessions.active;
-    this.nodes = new Map();
-    this.limits = new Map();
+  protected override forget(): void {
     this.view = undefined;
-    this.changed.fire(undefined);
-  }
-
-  private node<T extends GoroutinesNode>(n: T): T {
-    const known = this.nodes.get(n.id);
-    if (known && known.kind === n.kind) return known as T;
-    this.nodes.set(n.id, n);
-    return n;
   }
 
   private groupsOf(core: OpenCore, ix: Indexed): GroupsView {
@@ -404,10 +370,6 @@ export class GoroutinesProvider implements vscode.TreeDataProvider<GoroutinesNod
     }
   }
 
-  dispose(): void {
-    this.changed.dispose();
-    for (const s of this.subscriptions) s.dispose();
-  }
 }
 
 function objectIcon(o: WaitObject): string {

@@ -15,7 +15,7 @@ import { formatFields, formatPath } from '../../report/heapCommand.js';
 import { heapProfile, type ProfileRow } from '../../report/pprof.js';
 import { Commands, ContextKeys, Views } from '../constants.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
-import { CoreComputation } from './coreComputation.js';
+import { CoreTreeProvider } from './coreTree.js';
 import { page, PAGE } from './goroutineGroups.js';
 
 /** Objects of a type listed as samples. */
@@ -61,18 +61,12 @@ export function shellWord(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export class HeapProvider implements vscode.TreeDataProvider<HeapNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<HeapNode | undefined>();
-  readonly onDidChangeTreeData = this.changed.event;
-  private readonly computation: CoreComputation<Indexed>;
+export class HeapProvider extends CoreTreeProvider<HeapNode, Indexed> {
   private filterText = '';
-  private nodes = new Map<string, HeapNode>();
-  private limits = new Map<string, number>();
-  private lastCore: OpenCore | undefined;
-  private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(private readonly sessions: CoreSessions) {
-    this.computation = new CoreComputation(
+  constructor(sessions: CoreSessions) {
+    super(
+      sessions,
       (core) => {
         const heap = core.engine.heap();
         const retainers = new Map<string, ProfileRow[]>();
@@ -86,14 +80,6 @@ export class HeapProvider implements vscode.TreeDataProvider<HeapNode>, vscode.D
       },
       Views.heap,
       'Walking the heap…',
-      (core) => {
-        if (core === this.sessions.active) this.refresh();
-      },
-    );
-    this.subscriptions.push(
-      sessions.onDidChange(() => {
-        if (this.sessions.active !== this.lastCore) this.refresh();
-      }),
     );
     void vscode.commands.executeCommand('setContext', ContextKeys.heapFiltered, false);
   }
@@ -113,26 +99,6 @@ export class HeapProvider implements vscode.TreeDataProvider<HeapNode>, vscode.D
   async heapOf(core: OpenCore): Promise<{ heap: CoreHeap; ms: number } | { error: string }> {
     const c = await this.computation.get(core);
     return c.state === 'done' ? { heap: c.value.heap, ms: c.ms } : { error: c.state === 'failed' ? c.message : 'still walking the heap' };
-  }
-
-  showMore(node: HeapNode): void {
-    if (node.kind !== 'more') return;
-    this.limits.set(node.listKey, (this.limits.get(node.listKey) ?? PAGE) + PAGE);
-    this.changed.fire(node.parent);
-  }
-
-  private refresh(): void {
-    this.lastCore = this.sessions.active;
-    this.nodes = new Map();
-    this.limits = new Map();
-    this.changed.fire(undefined);
-  }
-
-  private node<T extends HeapNode>(x: T): T {
-    const known = this.nodes.get(x.id);
-    if (known && known.kind === x.kind) return known as T;
-    this.nodes.set(x.id, x);
-    return x;
   }
 
   getChildren(node?: HeapNode): HeapNode[] {
@@ -289,10 +255,6 @@ export class HeapProvider implements vscode.TreeDataProvider<HeapNode>, vscode.D
     }
   }
 
-  dispose(): void {
-    this.changed.dispose();
-    for (const s of this.subscriptions) s.dispose();
-  }
 }
 
 /** A retention path as rows: the root, then each object with the offset of the pointer it follows. */

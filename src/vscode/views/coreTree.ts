@@ -1,0 +1,80 @@
+// What the Goroutines and Heap views share: a tree over one slow model of the active core
+// (CoreComputation), its nodes kept by id (a node fired as changed must be the object the tree
+// holds), paged lists ("Show 500 more…"), and a refresh when the active core changes or the model
+// of the active core is ready. The views say what they show in getChildren/getTreeItem.
+import * as vscode from 'vscode';
+import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
+import { CoreComputation } from './coreComputation.js';
+import { PAGE } from './goroutineGroups.js';
+
+/** The "Show N more…" node of a paged list: one more page of `parent`'s children. */
+export interface MoreNode<N> {
+  kind: 'more';
+  id: string;
+  listKey: string;
+  parent: N | undefined;
+  remaining: number;
+}
+
+export abstract class CoreTreeProvider<N extends { id: string; kind: string }, V> implements vscode.TreeDataProvider<N>, vscode.Disposable {
+  protected readonly changed = new vscode.EventEmitter<N | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  protected readonly computation: CoreComputation<V>;
+  /** Nodes by id, so that a node fired as changed is the object the tree holds. */
+  private nodes = new Map<string, N>();
+  /** How many children a paged node shows. */
+  protected limits = new Map<string, number>();
+  protected lastCore: OpenCore | undefined;
+  protected readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    protected readonly sessions: CoreSessions,
+    compute: (core: OpenCore) => V | Promise<V>,
+    viewId: string,
+    progressTitle: string,
+  ) {
+    this.computation = new CoreComputation(compute, viewId, progressTitle, (core) => {
+      if (core === this.sessions.active) this.refresh();
+    });
+    this.subscriptions.push(
+      sessions.onDidChange(() => {
+        if (this.sessions.active !== this.lastCore) this.refresh();
+      }),
+    );
+  }
+
+  abstract getChildren(node?: N): N[];
+  abstract getTreeItem(node: N): vscode.TreeItem;
+
+  /** The "Show 500 more…" node: one more page of its parent's children. */
+  showMore(node: N): void {
+    if (node.kind !== 'more') return;
+    const more = node as unknown as MoreNode<N>;
+    this.limits.set(more.listKey, (this.limits.get(more.listKey) ?? PAGE) + PAGE);
+    this.changed.fire(more.parent);
+  }
+
+  /** Forgets the nodes and pages of the core shown before and redraws the tree. */
+  protected refresh(): void {
+    this.lastCore = this.sessions.active;
+    this.nodes = new Map();
+    this.limits = new Map();
+    this.forget();
+    this.changed.fire(undefined);
+  }
+
+  /** What a view derived from the core shown before, dropped on refresh. */
+  protected forget(): void {}
+
+  protected node<T extends N>(n: T): T {
+    const known = this.nodes.get(n.id);
+    if (known && known.kind === n.kind) return known as T;
+    this.nodes.set(n.id, n);
+    return n;
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+    for (const s of this.subscriptions) s.dispose();
+  }
+}
