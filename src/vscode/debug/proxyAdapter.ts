@@ -7,6 +7,7 @@
 // only the strings and slices it handed out a memoryReference for (service/dap/server.go
 // referencesCollection); any other address (a register, the hex editor, a _panic field) is read
 // from the core by our engine. Delve's Registers scope gets memoryReferences so the memory view opens on them.
+import { existsSync } from 'node:fs';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as vscode from 'vscode';
 import type { CrashSummary } from '../../analysis/crashSummary.js';
@@ -28,6 +29,8 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
   private handshakeDone = false;
   /** memoryReferences Delve handed out: readMemory on them goes to Delve (1.26+). */
   private readonly delveRefs = new Set<string>();
+  /** Whether a frame's source path exists here (asked once per path). */
+  private readonly sourceExists = new Map<string, boolean>();
 
   constructor(
     private readonly session: CoreSession,
@@ -139,10 +142,27 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
     try {
       const res = await this.session.client.forward(req);
       if (res.success && (req.command === 'variables' || req.command === 'evaluate')) this.noteMemoryReferences(res);
+      if (res.success && req.command === 'stackTrace') this.deemphasizeMissingSources(res);
       const out: DebugProtocol.Response = { ...res, seq: this.seq++, request_seq: req.seq };
       this.send(out);
     } catch (err) {
       this.respondError(req, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /**
+   * A frame whose source file is not on this machine (cgo's generated `/tmp/go-build…/main.cgo2.c`,
+   * a build machine's path) is deemphasized, so VS Code does not open it on the stop (a "file not
+   * found" editor) but focuses the first frame it can show; the frame keeps its path and stays clickable.
+   */
+  private deemphasizeMissingSources(res: DebugProtocol.Response): void {
+    const body = res.body as DebugProtocol.StackTraceResponse['body'] | undefined;
+    for (const f of body?.stackFrames ?? []) {
+      const path = f.source?.path;
+      if (!f.source || !path || f.source.sourceReference) continue;
+      let found = this.sourceExists.get(path);
+      if (found === undefined) this.sourceExists.set(path, (found = existsSync(path)));
+      if (!found) f.source.presentationHint = 'deemphasize';
     }
   }
 
