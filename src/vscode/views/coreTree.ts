@@ -16,6 +16,28 @@ export interface MoreNode<N> {
   remaining: number;
 }
 
+/** A row that says where the view stands (computing, failed, a note), with an optional command. */
+export interface StatusNode {
+  kind: 'status';
+  id: string;
+  label: string;
+  description?: string;
+  tooltip?: string;
+  icon: string;
+  command?: vscode.Command;
+}
+
+/** The tree item of a status row. */
+export function statusItem(node: StatusNode): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+  item.description = node.description;
+  item.tooltip = node.tooltip;
+  item.iconPath = new vscode.ThemeIcon(node.icon);
+  item.contextValue = 'status';
+  if (node.command) item.command = node.command;
+  return item;
+}
+
 export abstract class CoreTreeProvider<N extends { id: string; kind: string }, V> implements vscode.TreeDataProvider<N>, vscode.Disposable {
   protected readonly changed = new vscode.EventEmitter<N | undefined>();
   readonly onDidChangeTreeData = this.changed.event;

@@ -11,7 +11,7 @@ import type { GoroutineWait, WaitFrame, WaitObject, Waits } from '../../analysis
 import { WAITSINCE_NOTE } from '../../analysis/waits.js';
 import { Commands, ContextKeys, StateKeys, Views } from '../constants.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
-import { CoreTreeProvider } from './coreTree.js';
+import { CoreTreeProvider, statusItem, type StatusNode } from './coreTree.js';
 import {
   fileName,
   GROUPINGS,
@@ -31,7 +31,7 @@ import {
 } from './goroutineGroups.js';
 
 export type GoroutinesNode =
-  | { kind: 'status'; id: string; label: string; description?: string; tooltip?: string; icon: string; command?: vscode.Command }
+  | StatusNode
   | { kind: 'deadlock'; id: string; explanation: string; cycles: number[][] }
   | { kind: 'text'; id: string; label: string; icon: string }
   | { kind: 'leaks'; id: string; suspects: Waits['leaks']['suspects']; rule: string }
@@ -254,15 +254,8 @@ export class GoroutinesProvider extends CoreTreeProvider<GoroutinesNode, Indexed
     const Collapsed = vscode.TreeItemCollapsibleState.Collapsed;
     const Expanded = vscode.TreeItemCollapsibleState.Expanded;
     switch (node.kind) {
-      case 'status': {
-        const item = new vscode.TreeItem(node.label, None);
-        item.description = node.description;
-        item.tooltip = node.tooltip;
-        item.iconPath = new vscode.ThemeIcon(node.icon);
-        item.contextValue = 'status';
-        if (node.command) item.command = node.command;
-        return item;
-      }
+      case 'status':
+        return statusItem(node);
       case 'deadlock': {
         const item = new vscode.TreeItem('Deadlock: all goroutines are asleep', Expanded);
         item.tooltip = node.explanation;

@@ -15,7 +15,7 @@ import { formatFields, formatPath } from '../../report/heapCommand.js';
 import { heapProfile, type ProfileRow } from '../../report/pprof.js';
 import { Commands, ContextKeys, Views } from '../constants.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
-import { CoreTreeProvider } from './coreTree.js';
+import { CoreTreeProvider, statusItem, type StatusNode } from './coreTree.js';
 import { page, PAGE } from './goroutineGroups.js';
 
 /** Objects of a type listed as samples. */
@@ -24,7 +24,7 @@ export const SAMPLE_OBJECTS = 5;
 export const RETAINERS = 10;
 
 export type HeapNode =
-  | { kind: 'status'; id: string; label: string; description?: string; tooltip?: string; icon: string; command?: vscode.Command }
+  | StatusNode
   | { kind: 'type'; id: string; row: HeapTypeRow }
   | { kind: 'retainers'; id: string; type: string }
   | { kind: 'retainer'; id: string; row: ProfileRow; typeBytes: number }
@@ -180,14 +180,8 @@ export class HeapProvider extends CoreTreeProvider<HeapNode, Indexed> {
     const None = vscode.TreeItemCollapsibleState.None;
     const Collapsed = vscode.TreeItemCollapsibleState.Collapsed;
     switch (node.kind) {
-      case 'status': {
-        const item = new vscode.TreeItem(node.label, None);
-        item.description = node.description;
-        item.tooltip = node.tooltip;
-        item.iconPath = new vscode.ThemeIcon(node.icon);
-        if (node.command) item.command = node.command;
-        return item;
-      }
+      case 'status':
+        return statusItem(node);
       case 'type': {
         const r = node.row;
         const item = new vscode.TreeItem(r.type, Collapsed);
