@@ -157,7 +157,7 @@ export interface UnwindResult {
 export const FUNC_FLAG_TOPFRAME = 1;
 export const FUNC_FLAG_SPWRITE = 2;
 
-const TOP_FUNCS = new Set(['runtime.goexit', 'runtime.mstart', 'runtime.mstart0', 'runtime.rt0_go', 'runtime.mstart_stub']);
+const TOP_FUNCS = new Set(['runtime.goexit', 'runtime.mstart', 'runtime.rt0_go', 'runtime.mstart_stub']);
 const SIGTRAMP_FUNCS = new Set(['runtime.sigtramp', 'runtime.cgoSigtramp']);
 /**
  * Functions a signal handler makes the interrupted code seem to call (runtime/traceback.go,

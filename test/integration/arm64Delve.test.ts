@@ -152,6 +152,19 @@ async function check(f: Fixture): Promise<void> {
       const mine = stacks.get(id);
       assert.ok(mine && mine.length > 0, `${where}: we have no stack for goroutine ${id}`);
       const theirs = await delveFrames(s, id);
+      // An asynchronously preempted goroutine (a call of runtime.asyncPreempt injected by a signal):
+      // Delve 1.24.0 on arm64 does not unwind asyncPreempt's frame (seen on a freshly made
+      // map-writes-arm64 go1.22: it repeats the preempted function and ends in ???). There the
+      // runtime's printed stack is the oracle, and ours must equal it frame for frame.
+      if (theirs.length !== mine.length && theirs.some((d) => d.func === 'runtime.asyncPreempt') && dlv === '1.24.0') {
+        const printed = tb.goroutines.find((x) => x.id === id)!.frames.filter((x) => x.lineNumber !== undefined);
+        assert.deepEqual(
+          mine.map((m) => `${m.func}:${m.line}`),
+          printed.map((x) => `${x.func}:${x.lineNumber}`),
+          `${where} goroutine ${id}: ours equals the runtime's printed stack (Delve ${dlv} cannot unwind asyncPreempt here)`,
+        );
+        continue;
+      }
       assert.equal(theirs.length, mine.length, `${where} goroutine ${id}: frame count; ours ${mine.map(show).join(' | ')}; Delve ${dlv}'s ${theirs.map(show).join(' | ')}`);
       mine.forEach((m, i) => {
         const d = theirs[i]!;

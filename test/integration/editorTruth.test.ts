@@ -148,12 +148,14 @@ describe('deadlock: the blocked goroutines are the story', () => {
       const printed = tb.goroutines.filter((g) => g.frames.some((fr) => fr.func.startsWith('main.')));
       assert.equal(printed.length, 2, 'main and the worker are printed');
       assert.equal(s.goroutine, printedGoroutine(f).id, 'the goroutine the runtime printed first, not unknown');
-      // The thread that found the deadlock ran on g0 since park_m: its "runtime stack:" as printed
-      // ends at runtime.mcall, and so does our walk, complete (not "walk cut").
+      // The thread that found the deadlock ran on g0: its "runtime stack:" as printed ends where
+      // g0's stack begins (runtime.mcall after park_m, or runtime.mstart for an M that was idle),
+      // and so does our walk, complete (not "walk cut").
       const runtimeStack = readFileSync(f.tracebackPath, 'utf8').split('\n\n').find((b) => b.startsWith('runtime stack:'));
-      const lastPrinted = runtimeStack?.split('\n').filter((l) => /^\S/.test(l)).pop();
-      assert.match(lastPrinted ?? '', /^runtime\.mcall\(/, 'the printed runtime stack ends at mcall');
-      assert.equal(r.crash.frames.at(-1)?.function, 'runtime.mcall');
+      const lastPrinted = runtimeStack?.split('\n').filter((l) => /^\S/.test(l) && l !== 'runtime stack:').pop();
+      const lastFn = /^(\S+)\(/.exec(lastPrinted ?? '')?.[1];
+      assert.match(lastFn ?? '', /^runtime\.(mcall|mstart)$/, `the printed runtime stack ends at mcall or mstart: ${lastPrinted}`);
+      assert.equal(r.crash.frames.at(-1)?.function, lastFn, 'our walk ends where the printed runtime stack ends');
       assert.equal(r.crash.stop.reason, 'top', `the walk is complete: ${r.crash.stop.detail}`);
       assert.deepEqual(s.blocked.map((b) => b.goid), printed.map((g) => g.id), 'the blocked goroutines, in the printed order');
       s.blocked.forEach((b, i) => {
