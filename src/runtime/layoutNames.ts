@@ -85,14 +85,14 @@ export function historyOf(releases: ReadonlyMap<string, ReadonlyMap<number, stri
   return out;
 }
 
-/** A dense list (index = value, '' or null = no name) as a value -> name map, skipping `skip`. */
+/** A dense list (index = value, '' or null = no name) as a value -> name map, without the names `excluded` picks. */
 export function namesFromList(
   list: readonly (string | null)[],
-  skip: (name: string) => boolean = () => false,
+  excluded: (name: string) => boolean = () => false,
 ): Map<number, string> {
   const m = new Map<number, string>();
   list.forEach((name, i) => {
-    if (name !== null && !skip(name)) m.set(i, name);
+    if (name !== null && !excluded(name)) m.set(i, name);
   });
   return m;
 }
