@@ -12,6 +12,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as vscode from 'vscode';
 import type { CrashSummary } from '../../analysis/crashSummary.js';
 import type { CoreEngine } from '../../analysis/engine.js';
+import { formatError } from '../../core/errors.js';
 import { addressReadable, BREAKPOINTS_NEVER_HIT, CORE_CANNOT_RUN, exceptionInfo, MemoryRequestError, readMemoryBody, RUN_REQUESTS, stoppedBody } from './coreRequests.js';
 import type { CoreSession, SessionEndInfo } from '../../delve/coreSession.js';
 
@@ -114,8 +115,10 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
           try {
             this.respond(req, readMemoryBody(this.engine, args));
           } catch (e) {
-            if (!(e instanceof MemoryRequestError)) throw e;
-            this.respondError(req, `Unable to read memory: ${e.message}`);
+            // A bad request (not an address, a negative count) or a read the core cannot answer:
+            // either way VS Code gets an answer, never an unhandled rejection.
+            const why = e instanceof MemoryRequestError ? e.message : formatError(e, 'editor');
+            this.respondError(req, `Unable to read memory: ${why}`);
           }
           return;
         }
