@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
 import { CoreComputation } from './coreComputation.js';
+import { Commands } from '../constants.js';
 import { PAGE } from './goroutineGroups.js';
 
 /** The "Show N more…" node of a paged list: one more page of `parent`'s children. */
@@ -35,6 +36,16 @@ export function statusItem(node: StatusNode): vscode.TreeItem {
   item.iconPath = new vscode.ThemeIcon(node.icon);
   item.contextValue = 'status';
   if (node.command) item.command = node.command;
+  return item;
+}
+
+/** The tree item of a "Show N more…" row (its command pages the list in). */
+export function moreItem<N>(node: MoreNode<N>): vscode.TreeItem {
+  const item = new vscode.TreeItem(`Show ${Math.min(PAGE, node.remaining).toLocaleString('en-US')} more…`, vscode.TreeItemCollapsibleState.None);
+  item.description = `${node.remaining.toLocaleString('en-US')} not shown`;
+  item.iconPath = new vscode.ThemeIcon('ellipsis');
+  item.command = { command: Commands.showMore, title: 'Show More', arguments: [node] };
+  item.contextValue = 'more';
   return item;
 }
 

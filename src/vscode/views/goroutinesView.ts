@@ -11,7 +11,7 @@ import type { GoroutineWait, WaitFrame, WaitObject, Waits } from '../../analysis
 import { WAITSINCE_NOTE } from '../../analysis/waits.js';
 import { Commands, ContextKeys, StateKeys, Views } from '../constants.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
-import { CoreTreeProvider, statusItem, type StatusNode } from './coreTree.js';
+import { CoreTreeProvider, moreItem, statusItem, type MoreNode, type StatusNode } from './coreTree.js';
 import {
   fileName,
   GROUPINGS,
@@ -41,7 +41,7 @@ export type GoroutinesNode =
   | { kind: 'list'; id: string; label: string; goids: number[]; icon: string; description?: string; tooltip?: string }
   | { kind: 'goroutine'; id: string; goid: number }
   | { kind: 'frame'; id: string; frame: WaitFrame; index: number }
-  | { kind: 'more'; id: string; listKey: string; parent: GoroutinesNode | undefined; remaining: number };
+  | MoreNode<GoroutinesNode>;
 
 interface Indexed {
   waits: Waits;
@@ -352,14 +352,8 @@ export class GoroutinesProvider extends CoreTreeProvider<GoroutinesNode, Indexed
         }
         return item;
       }
-      case 'more': {
-        const item = new vscode.TreeItem(`Show ${n(Math.min(PAGE, node.remaining))} more…`, None);
-        item.description = `${n(node.remaining)} not shown`;
-        item.iconPath = new vscode.ThemeIcon('ellipsis');
-        item.command = { command: Commands.showMore, title: 'Show More', arguments: [node] };
-        item.contextValue = 'more';
-        return item;
-      }
+      case 'more':
+        return moreItem(node);
     }
   }
 

@@ -15,7 +15,7 @@ import { formatFields, formatPath } from '../../report/heapCommand.js';
 import { heapProfile, type ProfileRow } from '../../report/pprof.js';
 import { Commands, ContextKeys, Views } from '../constants.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
-import { CoreTreeProvider, statusItem, type StatusNode } from './coreTree.js';
+import { CoreTreeProvider, moreItem, statusItem, type MoreNode, type StatusNode } from './coreTree.js';
 import { page, PAGE } from './goroutineGroups.js';
 
 /** Objects of a type listed as samples. */
@@ -33,7 +33,7 @@ export type HeapNode =
   | { kind: 'path'; id: string; ref: HeapObjectRef }
   | { kind: 'fields'; id: string; ref: HeapObjectRef }
   | { kind: 'step'; id: string; label: string; description: string; tooltip: string; icon: string }
-  | { kind: 'more'; id: string; listKey: string; parent: HeapNode | undefined; remaining: number };
+  | MoreNode<HeapNode>;
 
 interface Indexed {
   heap: CoreHeap;
@@ -239,13 +239,8 @@ export class HeapProvider extends CoreTreeProvider<HeapNode, Indexed> {
         item.iconPath = new vscode.ThemeIcon(node.icon);
         return item;
       }
-      case 'more': {
-        const item = new vscode.TreeItem(`Show ${n(Math.min(PAGE, node.remaining))} more…`, None);
-        item.description = `${n(node.remaining)} not shown`;
-        item.iconPath = new vscode.ThemeIcon('ellipsis');
-        item.command = { command: Commands.showMore, title: 'Show More', arguments: [node] };
-        return item;
-      }
+      case 'more':
+        return moreItem(node);
     }
   }
 
