@@ -5,20 +5,14 @@
 // lines and the signal's pc. arm64 instructions are 4 bytes: a return address's instruction is
 // the BL at pc-4 (looked up as pc-1, inside it).
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { openBinary, type GoBinary } from '../../src/analysis/engine.js';
 import { mapPc, type MapPcRequest } from '../../src/ssa/pcToSsa.js';
-import { cacheDir, listFixtures, type Fixture } from '../support/fixtures.js';
+import { cacheDir, goCacheEnv, listFixtures, type Fixture } from '../support/fixtures.js';
 import { crashingGoroutine, parseTraceback } from '../../src/traceback/parse.js';
 
 const CACHE = cacheDir();
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  GOCACHE: join(CACHE, 'gocache'),
-  GOPATH: join(CACHE, 'gopath'),
-  GOMODCACHE: join(CACHE, 'gopath', 'pkg', 'mod'),
-};
+const env: NodeJS.ProcessEnv = { ...process.env, ...goCacheEnv() };
 
 const opened: GoBinary[] = [];
 after(() => opened.forEach((b) => b.close()));

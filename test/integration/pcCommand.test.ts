@@ -10,15 +10,13 @@ import { after, describe, it } from 'node:test';
 import { runCli } from '../../src/report/cli.js';
 import type { PcReport } from '../../src/report/pcCommand.js';
 import { crashingGoroutine, originFrame, parseTraceback, type Frame } from '../../src/traceback/parse.js';
-import { cacheDir, fixture, type Fixture } from '../support/fixtures.js';
+import { cacheDir, fixture, goCacheEnv, type Fixture } from '../support/fixtures.js';
 import { validate, type Schema } from '../support/jsonSchema.js';
 
 const root = join(__dirname, '..', '..');
 const CACHE = cacheDir();
 // runCli runs the toolchain with this process's environment.
-process.env.GOCACHE = join(CACHE, 'gocache');
-process.env.GOPATH = join(CACHE, 'gopath');
-process.env.GOMODCACHE = join(CACHE, 'gopath', 'pkg', 'mod');
+Object.assign(process.env, goCacheEnv());
 process.env.GOFLAGS = '-mod=mod';
 // A rebuild runs only in a module below the directory go-core runs in (or --source): the fixtures'
 // sources are below cores/, as a user's module is below the directory they run go-core in.

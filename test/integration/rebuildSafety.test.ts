@@ -17,12 +17,9 @@ import { after, describe, it } from 'node:test';
 import { runCli } from '../../src/report/cli.js';
 import type { PcReport } from '../../src/report/pcCommand.js';
 import { crashingGoroutine, originFrame, parseTraceback } from '../../src/traceback/parse.js';
-import { cacheDir, fixture, provisionedGoVersions, type Fixture } from '../support/fixtures.js';
+import { fixture, goCacheEnv, provisionedGoVersions, type Fixture } from '../support/fixtures.js';
 
-const CACHE = cacheDir();
-process.env.GOCACHE = join(CACHE, 'gocache');
-process.env.GOPATH = join(CACHE, 'gopath');
-process.env.GOMODCACHE = join(CACHE, 'gopath', 'pkg', 'mod');
+Object.assign(process.env, goCacheEnv());
 const scratch = mkdtempSync(join(tmpdir(), 'gci-attack-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 const MINORS = ['1.19', '1.22', '1.24', '1.27'];

@@ -18,15 +18,10 @@ import {
   type PcMapping,
 } from '../../src/ssa/pcToSsa.js';
 import { findToolchain, ToolchainNotFoundError } from '../../src/ssa/toolchain.js';
-import { cacheDir, listFixtures, provisionedGoVersions, type Fixture } from '../support/fixtures.js';
+import { cacheDir, goCacheEnv, listFixtures, provisionedGoVersions, type Fixture } from '../support/fixtures.js';
 
 const CACHE = cacheDir();
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  GOCACHE: join(CACHE, 'gocache'),
-  GOPATH: join(CACHE, 'gopath'),
-  GOMODCACHE: join(CACHE, 'gopath', 'pkg', 'mod'),
-};
+const env: NodeJS.ProcessEnv = { ...process.env, ...goCacheEnv() };
 const scratch = mkdtempSync(join(tmpdir(), 'gci-ssa-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -48,6 +48,12 @@ export interface Fixture extends FixtureMeta {
 
 export { cacheDir };
 
+/** The Go toolchain's own caches (build cache, GOPATH, module cache) inside the development cache. */
+export function goCacheEnv(): { GOCACHE: string; GOPATH: string; GOMODCACHE: string } {
+  const c = cacheDir();
+  return { GOCACHE: join(c, 'gocache'), GOPATH: join(c, 'gopath'), GOMODCACHE: join(c, 'gopath', 'pkg', 'mod') };
+}
+
 // The product probes the development cache's Delves and toolchains only when
 // GO_CORE_INSPECTOR_CACHE names it (src/core/cacheDir.ts devCacheDir): every test and benchmark
 // that loads this module names it, for itself and for the processes it starts.

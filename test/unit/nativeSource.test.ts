@@ -11,33 +11,8 @@ import * as F from '../../src/core/dwarfForms.js';
 import { CoreReadError } from '../../src/core/errors.js';
 import { lineAt, parseLineTable } from '../../src/core/lineProgram.js';
 import { NativeSourceIndex } from '../../src/core/nativeSource.js';
+import { str, sleb, u16, u32, u64, uleb } from '../support/dwarfBytes.js';
 
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-};
-const sleb = (n: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-};
-const str = (s: string): number[] => [...Buffer.from(s + '\0')];
-const u16 = (n: number): number[] => [n & 0xff, (n >> 8) & 0xff];
-const u32 = (n: number): number[] => [n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >>> 24) & 0xff];
-const u64 = (n: bigint): number[] => [...Array(8).keys()].map((i) => Number((n >> BigInt(8 * i)) & 0xffn));
 
 const LINE_BASE = -5;
 const LINE_RANGE = 14;
