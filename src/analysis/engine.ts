@@ -11,11 +11,12 @@ import type { MapPcRequest, PcMapping } from '../ssa/pcToSsa.js';
 import { goBinaryOf, type GoBinary, type PcDescription } from './binary.js';
 import type { DecompressProgress } from '../core/compressed.js';
 import { analyzeCore, type AnalyzeOptions, type CoreAnalysis } from './coreAnalysis.js';
-import { ExecutableMissingError } from '../core/errors.js';
+import { CoreReadError, ExecutableMissingError } from '../core/errors.js';
 import { prepareCore } from './coreInput.js';
 import { DebuginfodError, fetchExecutable, type DebuginfodOptions } from './debuginfod.js';
 import { crashSummary, type CrashSummary, type SummaryOptions } from './crashSummary.js';
-import { buildHeap, type CoreHeap } from './heap.js';
+import { buildHeap, HeapError, type CoreHeap } from './heap.js';
+import { goroutineLeaks, stackEvidenceLeaks, type GoroutineLeaks } from './goroutineLeaks.js';
 import { buildReport, type Report } from './report.js';
 import { analyzeWaits, analyzeWaitsAsync, type Waits } from './waits.js';
 
@@ -55,6 +56,11 @@ export interface CoreEngine {
    * stays responsive); shares the memo with waits(). A cancelled call leaves nothing memoised.
    */
   waitsAsync(opts?: { signal?: AbortSignal }): Promise<Waits>;
+  /**
+   * Leak suspects by heap reachability (goroutineLeaks.ts): walks the heap (heap(), memoised);
+   * when the heap cannot be walked, waits()'s stack evidence, saying why (memoised).
+   */
+  leaks(): GoroutineLeaks;
   /** The core's threads, the crashing one first. */
   threads(): readonly ThreadStatus[];
   /** The Go heap: objects by type and size class, retention paths (memoised; throws HeapError). */
@@ -75,6 +81,7 @@ export function openCore(corePath: string, opts: OpenCoreOptions = {}): CoreEngi
     let crash: CrashSummary | undefined;
     let heap: CoreHeap | undefined;
     let waits: Waits | undefined;
+    let leaks: GoroutineLeaks | undefined;
     return {
       corePath,
       binary,
@@ -88,6 +95,25 @@ export function openCore(corePath: string, opts: OpenCoreOptions = {}): CoreEngi
         if (waits) return waits;
         const w = await analyzeWaitsAsync(a, o.signal ? { signal: o.signal } : {});
         return (waits ??= w);
+      },
+      leaks() {
+        if (leaks) return leaks;
+        const w = this.waits();
+        let h: CoreHeap;
+        try {
+          h = this.heap();
+        } catch (e) {
+          if (!(e instanceof HeapError)) throw e;
+          return (leaks = stackEvidenceLeaks(w, e.message));
+        }
+        let gs;
+        try {
+          gs = a.snapshot().goroutines.goroutines;
+        } catch (e) {
+          if (!(e instanceof CoreReadError)) throw e;
+          return (leaks = stackEvidenceLeaks(w, `the goroutines could not be read: ${e.message}`));
+        }
+        return (leaks = goroutineLeaks(w, h, gs));
       },
       threads() {
         const crashing = a.cw.core.crashingThread;

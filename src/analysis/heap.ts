@@ -34,13 +34,13 @@ import { attempt } from '../runtime/snapshot.js';
 import { walkHeapSpans, type SpanWalk } from '../runtime/heapSpans.js';
 import { sizeClassesFor, TINY_SIZE } from '../runtime/sizeClasses.js';
 import type { CoreAnalysis } from './coreAnalysis.js';
-import { buildHeapGraph, EDGE_EXACT, rowStart } from './heapGraph.js';
+import { buildHeapGraph, EDGE_EXACT, rowStart, type HeapGraph } from './heapGraph.js';
 import { decodeFields, type HeapField } from './heapFields.js';
 import { dataSectionRoots, globalRoots, specialKinds, specialRoots, stackRoots, type HeapRoot, type RootKind } from './heapRoots.js';
 import { ShapeCache, type Shape, type Slot } from './heapTypes.js';
 
 export type { HeapField } from './heapFields.js';
-export type { RootKind } from './heapRoots.js';
+export type { HeapRoot, RootKind } from './heapRoots.js';
 
 export type TypeSource = 'header' | 'dwarf' | 'untyped';
 
@@ -142,6 +142,25 @@ export interface CoreHeap {
   fields(address: bigint): HeapField[];
   /** Time spent in each phase of the build, wall clock and CPU (bench/heap.ts prints them). */
   phases: Record<string, { wallMs: number; cpuMs: number }>;
+  /**
+   * A reachability walk of its own over the same graph and roots (edges as the heap walk follows
+   * them), never going out of an object that contains one of `stopAt` (the runtime's own
+   * bookkeeping: a g, whose sudogs lead to what it waits on). For questions such as which blocked
+   * goroutines can still be woken (goroutineLeaks.ts).
+   */
+  reach(stopAt: readonly bigint[]): HeapReach;
+}
+
+/** A walk started by reach(): roots are added in steps, what they reach stays marked. */
+export interface HeapReach {
+  /** Marks what the roots `take` accepts point to (any slot value into an object), and what that reaches. */
+  mark(take: (r: Readonly<HeapRoot>) => boolean): void;
+  /** Whether the address is inside an allocated heap object. */
+  inHeap(address: bigint): boolean;
+  /** Whether the heap object containing the address is marked (false outside the heap). */
+  reached(address: bigint): boolean;
+  /** A path from a marked root to the object (the root's label, then each object), for the explanation. */
+  via(address: bigint): { root: string; objects: string[] } | undefined;
 }
 
 export class HeapError extends InspectorError {
@@ -821,6 +840,63 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
       if (!e) return [];
       const at = g.slotAddr(id) + hdrOfId(id);
       return decodeFields(mem, dwarf, e, at, roomOf(id));
+    },
+    reach(stopAt) {
+      return reachOver(g, roots, stopAt, (id) => `${ref(id).type} ${hex(ref(id).address)}`);
+    },
+  };
+}
+
+/** A walk of its own over the graph (the edges the typed walk kept). */
+function reachOver(g: HeapGraph, roots: readonly HeapRoot[], stopAt: readonly bigint[], name: (id: number) => string): HeapReach {
+  const { rowEnd, edgeTo } = g;
+  const stop = new Uint8Array(g.total);
+  for (const a of stopAt) {
+    const id = g.lookup(Number(a));
+    if (id >= 0) stop[id] = 1;
+  }
+  // Per object: its parent (an object id, or -(root index) - 2), -1 while not marked.
+  const parent = new Int32Array(g.total).fill(-1);
+  const queue = new IntList();
+  return {
+    mark(take) {
+      let qh = queue.n;
+      for (let ri = 0; ri < roots.length; ri++) {
+        const r = roots[ri]!;
+        if (!take(r)) continue;
+        for (let i = 0; i < r.values.length; i++) {
+          const id = g.lookup(r.values[i]!);
+          if (id < 0 || parent[id] !== -1) continue;
+          parent[id] = -ri - 2;
+          queue.push(id);
+        }
+      }
+      for (; qh < queue.n; qh++) {
+        const id = queue.a[qh]!;
+        if (stop[id]) continue;
+        const e1 = rowEnd[id]!;
+        for (let e = id === 0 ? 0 : rowEnd[id - 1]!; e < e1; e++) {
+          const t = edgeTo[e]!;
+          if (t < 0 || parent[t] !== -1) continue;
+          parent[t] = id;
+          queue.push(t);
+        }
+      }
+    },
+    inHeap: (address) => g.lookup(Number(address)) >= 0,
+    reached(address) {
+      const id = g.lookup(Number(address));
+      return id >= 0 && parent[id] !== -1;
+    },
+    via(address) {
+      let id = g.lookup(Number(address));
+      if (id < 0 || parent[id] === -1) return undefined;
+      const objects: string[] = [];
+      for (let guard = 0; id >= 0 && guard <= g.total; guard++) {
+        objects.push(name(id));
+        id = parent[id]!;
+      }
+      return { root: roots[-id - 2]?.label ?? '?', objects: objects.reverse() };
     },
   };
 }

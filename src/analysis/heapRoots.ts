@@ -40,6 +40,8 @@ export interface HeapRoot {
   values: Float64Array;
   /** The root's value and DWARF type when known (globals, DWARF locals): types what it points to. */
   typed?: { buf: Buffer; type: DwarfEntry };
+  /** The goroutine whose frames or stack hold it, or whose thread's register it is. */
+  goid?: number;
 }
 
 /** The special kinds that hold roots (runtime/mheap.go `_KindSpecial*`). */
@@ -180,6 +182,7 @@ export function stackRoots(a: CoreAnalysis, dwarf: Dwarf | undefined, notes: str
       if (!(e instanceof CoreReadError)) throw e;
     }
     const who = `goroutine ${g.goid}`;
+    const goid = Number(g.goid);
     for (const f of phys) {
       const slots: number[] = [];
       const values: number[] = [];
@@ -206,6 +209,7 @@ export function stackRoots(a: CoreAnalysis, dwarf: Dwarf | undefined, notes: str
           out.frames.push({
             label: `${who} frame ${f.func} ${l ? `${l.param ? 'arg' : 'local'} ${l.name}` : 'stack object'}`,
             kind: l ? 'local' : 'frame',
+            goid,
             addr: Number(so.addr),
             slots: Float64Array.from(so.slots, Number),
             values: Float64Array.from(vs),
@@ -250,6 +254,7 @@ export function stackRoots(a: CoreAnalysis, dwarf: Dwarf | undefined, notes: str
         out.frames.push({
           label: `${who} frame ${f.func} ${l.param ? 'arg' : 'local'} ${name}`,
           kind: 'local',
+          goid,
           addr: Number(f.fp) + first.cfaOffset,
           slots: Float64Array.from(ls),
           values: Float64Array.from(lv),
@@ -267,6 +272,7 @@ export function stackRoots(a: CoreAnalysis, dwarf: Dwarf | undefined, notes: str
         out.frames.push({
           label: `${who} frame ${f.func}`,
           kind: 'frame',
+          goid,
           addr: rs[0]!,
           slots: Float64Array.from(rs),
           values: Float64Array.from(rv),
@@ -298,6 +304,7 @@ export function stackRoots(a: CoreAnalysis, dwarf: Dwarf | undefined, notes: str
         out.stacks.push({
           label: `${who} stack${fi >= 0 ? ` (${bySp[fi]!.func})` : ''}`,
           kind: 'stack',
+          goid,
           addr: all.slots[from]!,
           slots: all.slots.subarray(from, end),
           values: all.values.subarray(from, end),
@@ -313,6 +320,7 @@ export function stackRoots(a: CoreAnalysis, dwarf: Dwarf | undefined, notes: str
       out.registers.push({
         label: `thread ${t.tid}${goid !== undefined ? ` (goroutine ${goid})` : ''} register ${name}`,
         kind: 'register',
+        ...(goid !== undefined ? { goid: Number(goid) } : {}),
         addr: 0,
         slots: Float64Array.of(0),
         values: Float64Array.of(Number(v)),

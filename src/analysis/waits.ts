@@ -163,12 +163,23 @@ export interface MapRace {
   goroutines: { goid: number; operation: string; userFrame: WaitFrame | null; threw: boolean }[];
 }
 
+/** Leaked goroutines by a stated rule: waits() from stack evidence, CoreEngine.leaks() by heap reachability (goroutineLeaks.ts). */
+export interface LeakSuspects {
+  rule: string;
+  basis: string;
+  /** Which walk the suspects come from. */
+  method: 'heap reachability' | 'stack evidence';
+  suspects: { object: string; goroutines: number[]; explanation: string }[];
+  /** Blocked goroutines the walk could not judge (their wait object was not read): counted as live. */
+  unjudged: number[];
+}
+
 export interface WaitsModel {
   goroutines: GoroutineWait[];
   objects: WaitObject[];
   groups: { byObject: WaitGroupEntry[]; byReason: WaitGroupEntry[]; byUserFrame: WaitGroupEntry[]; byCreator: WaitGroupEntry[] };
   deadlock: { explanation: string; cycles: number[][] } | null;
-  leaks: { rule: string; basis: string; suspects: { object: string; goroutines: number[]; explanation: string }[] };
+  leaks: LeakSuspects;
   throwers: WaitThrower[];
   mapRace: MapRace | null;
   /** Where the layout of the wait records came from; what could not be read. */
@@ -178,6 +189,8 @@ export interface WaitsModel {
 /** The model plus each goroutine's frames (not part of the report: fetched per goroutine). */
 export interface Waits extends WaitsModel {
   framesOf(goid: number): WaitFrame[];
+  /** The sudogs the runtime queued (channel queues, semaphore table): its bookkeeping, not references a program holds. */
+  sudogs: readonly bigint[];
 }
 
 /** The report's `runtime.waits` (everything but the throwers, which are `runtime.throwers`). */
@@ -410,11 +423,12 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     objects: [],
     groups: { byObject: [], byReason: [], byUserFrame: [], byCreator: [] },
     deadlock: null,
-    leaks: { rule: LEAK_RULE, basis: LEAK_BASIS, suspects: [] },
+    leaks: { rule: LEAK_RULE, basis: LEAK_BASIS, method: 'stack evidence', suspects: [], unjudged: [] },
     throwers: [],
     mapRace: null,
     notes,
     framesOf: () => [],
+    sudogs: [],
   };
   if (!a.layout || !a.goVersion) {
     notes.push(`goroutines not read: ${a.layoutProblem ?? 'unknown Go version'}`);
@@ -528,6 +542,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   const goidsOf = (q: readonly QueuedG[]): number[] => q.map((s) => goidOfG(s.g)).filter((x): x is number => x !== undefined);
   const typeName = (t: bigint): string | null => (t ? (attempt(notes, `type ${hx(t)}`, () => readGoType(mem, t, snapshot.typesBase).name) ?? null) : null);
   const chanIds = new Map<number, string>();
+  const sudogs: bigint[] = [];
   const channelObject = (addr: bigint): string => {
     let id = chanIds.get(Number(addr));
     if (id !== undefined) return id;
@@ -537,6 +552,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     const c = attempt(notes, `channel ${hx(addr)}`, () => readChannel(mem, wo, addr));
     if (!c) return id;
     channels.set(addr, c);
+    for (const q of [c.recvq, c.sendq]) for (const x of q) sudogs.push(x.addr);
     const elemType = typeName(c.elemtype);
     const recvq = goidsOf(c.recvq);
     const sendq = goidsOf(c.sendq);
@@ -568,7 +584,12 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       const sems = attempt(notes, 'runtime.semtable', () => walkSemtable(mem, wo, semtable, bucket));
       if (sems) {
         semaOf = new Map();
-        for (const [sema, queue] of sems) for (const s of queue) semaOf.set(Number(s.g), { sema, queue });
+        for (const [sema, queue] of sems) {
+          for (const s of queue) {
+            semaOf.set(Number(s.g), { sema, queue });
+            sudogs.push(s.addr);
+          }
+        }
       }
     }
   }
@@ -986,11 +1007,12 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     objects: objectList,
     groups: { byObject: group(byObject), byReason: group(byReason), byUserFrame: group(byUserFrame), byCreator: group(byCreator) },
     deadlock,
-    leaks: { rule: LEAK_RULE, basis: LEAK_BASIS, suspects },
+    leaks: { rule: LEAK_RULE, basis: LEAK_BASIS, method: 'stack evidence', suspects, unjudged: [] },
     throwers,
     mapRace,
     notes,
     framesOf: (goid) => (byGoid.get(goid)?.frames ?? []).map((f) => ({ function: f.function, file: f.file, line: f.line })),
+    sudogs,
   };
 }
 

@@ -15,6 +15,7 @@ import { HEAP_USAGE, parseHeapArgs, runHeapCommand } from './heapCommand.js';
 import { delveCheck } from './delveCheck.js';
 import type { Report, ReportFrame } from '../analysis/report.js';
 import { waitsReport } from '../analysis/waits.js';
+import { stackEvidenceLeaks } from '../analysis/goroutineLeaks.js';
 import { formatPcText, formatReportText } from './text.js';
 import { crashLabel, listGoCrashes } from '../analysis/systemdCoredumps.js';
 
@@ -33,7 +34,7 @@ function delveOrigin(o: ReportFrame, frames: readonly ReportFrame[]): { function
 }
 
 export const USAGE =
-  'usage: go-core report <core> [--binary <exe>] [--json] [--no-delve] [--ssa [--source <dir>] [--rebuild]]\n' +
+  'usage: go-core report <core> [--binary <exe>] [--json] [--no-delve] [--no-heap] [--ssa [--source <dir>] [--rebuild]]\n' +
   '       go-core pc <pc> --binary <exe> [--core <core>] [--source <dir>] [--return-address|--no-return-address] [--rebuild] [--json]\n' +
   HEAP_USAGE +
   '\n       go-core crashes [--json]';
@@ -74,6 +75,8 @@ interface Args {
   json: boolean;
   /** Our own readers only: do not ask Delve. */
   noDelve: boolean;
+  /** Leak suspects from stack evidence only (no heap walk). */
+  noHeap: boolean;
   /** Annotate the crash frames with instructions and SSA values (rebuilds with the binary's toolchain). */
   ssa: boolean;
   /** Module root for --ssa (default: found from the binary's recorded paths under cwd, as `go-core pc`). */
@@ -164,6 +167,7 @@ function parseArgs(argv: readonly string[]): Args | string {
   let binary: string | undefined;
   let json = false;
   let noDelve = false;
+  let noHeap = false;
   let ssa = false;
   let rebuild = false;
   let source: string | undefined;
@@ -171,6 +175,7 @@ function parseArgs(argv: readonly string[]): Args | string {
     const a = argv[i]!;
     if (a === '--json') json = true;
     else if (a === '--no-delve') noDelve = true;
+    else if (a === '--no-heap') noHeap = true;
     else if (a === '--ssa') ssa = true;
     else if (a === '--rebuild') rebuild = true;
     else if (a === '--source' || a.startsWith('--source=')) {
@@ -189,7 +194,7 @@ function parseArgs(argv: readonly string[]): Args | string {
   }
   if (core === undefined) return 'missing <core>';
   if ((source !== undefined || rebuild) && !ssa) return '--source and --rebuild go with --ssa';
-  return { core, binary, json, noDelve, ssa, rebuild, ...(source !== undefined ? { source } : {}) };
+  return { core, binary, json, noDelve, noHeap, ssa, rebuild, ...(source !== undefined ? { source } : {}) };
 }
 
 /**
@@ -272,7 +277,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     let r: Report;
     try {
       r = engine.report();
-      r.runtime = { ...engine.crash(), ...waitsReport(engine.waits()) };
+      const w = waitsReport(engine.waits());
+      w.waits.leaks = args.noHeap ? stackEvidenceLeaks(engine.waits(), 'go-core report --no-heap') : engine.leaks();
+      r.runtime = { ...engine.crash(), ...w };
       if (args.ssa) r.ssa = await ssaAnnotations(engine, r, args, io);
     } finally {
       engine.close();

@@ -177,9 +177,11 @@ export function waitLines(rt: ReportRuntime): string[] {
   }
   if (w.deadlock) out.push('', 'deadlock:', `  ${w.deadlock.explanation}`);
   if (w.leaks.suspects.length > 0) {
-    out.push('', `leak suspects (${w.leaks.rule}; ${w.leaks.basis}):`);
+    out.push('', `leak suspects (by ${w.leaks.method}):`);
     for (const l of w.leaks.suspects) out.push(`  ${l.explanation}`);
+    out.push(`  rule: ${w.leaks.rule}`, `  basis: ${w.leaks.basis}`);
   }
+  if (w.leaks.unjudged.length > 0) out.push(`  not judged (wait object not read; counted as live): goroutines ${w.leaks.unjudged.join(', ')}`);
   if (w.objects.length > 0) {
     out.push('', `wait objects (${w.objects.length}):`);
     const ids = (g: readonly number[]) => (g.length > 12 ? `${g.slice(0, 12).join(' ')} … (${g.length})` : g.join(' '));

@@ -51,6 +51,7 @@ const EXPECTED: Record<string, { first: RegExp; kind: 'panic' | 'fatal error'; a
   'wait-mutex-exited': { first: /^fatal error: all goroutines are asleep - deadlock!$/, kind: 'fatal error', also: /^goroutine 1 (gp=\S+ m=\S+ )?\[(sync\.Mutex\.Lock|semacquire)\]:$/m },
   'wait-chan-cycle': { first: /^fatal error: all goroutines are asleep - deadlock!$/, kind: 'fatal error', also: /^goroutine \d+ (gp=\S+ m=\S+ )?\[chan send\]:$/m },
   'wait-chan-leak': { first: /^panic: leaked 5 workers$/, kind: 'panic', also: /^goroutine \d+ (gp=\S+ m=\S+ )?\[chan receive\]:$/m },
+  'wait-heap-leak': { first: /^panic: heap leaks: relay and sink$/, kind: 'panic', also: /^goroutine \d+ (gp=\S+ m=\S+ )?\[chan receive\]:$/m },
   'wait-waitgroup': { first: /^fatal error: all goroutines are asleep - deadlock!$/, kind: 'fatal error', also: /^goroutine 1 (gp=\S+ m=\S+ )?\[(sync\.WaitGroup\.Wait|semacquire)\]:$/m },
   'map-writers': { first: /^fatal error: concurrent map writes$/, kind: 'fatal error' },
   'wait-kinds': {

@@ -202,7 +202,47 @@ describe('wait objects, deadlocks, leaks and throwers', () => {
         assert.deepEqual(ch?.channel?.sendq, [g]);
       }
       assert.match(w.deadlock!.explanation, /^All goroutines are asleep: .*cycle: /);
-      assert.deepEqual(w.leaks.suspects, []);
+      // By the heap rule every goroutine of the deadlock is leaked (the fixture's source: nothing
+      // outside the three goroutines holds ping, pong or finished): the two sides of the cycle,
+      // each waiting on a channel only the other (leaked) side holds, and main, on finished.
+      const main = printedIn(fx.traceback, 'main.main');
+      assert.equal(w.leaks.method, 'heap reachability');
+      assert.deepEqual(sorted(w.leaks.suspects.flatMap((s) => s.goroutines)), sorted([...ping, ...pong, ...main]));
+      for (const side of [ping[0]!, pong[0]!]) {
+        const s = w.leaks.suspects.find((x) => x.goroutines.includes(side))!;
+        assert.match(s.explanation, /referred to only by goroutines that are leaked themselves \(goroutine \d+\)/);
+      }
+    });
+
+    it(`Go ${minor}: leaks through the heap: a channel kept by a global's heap object or a timer is not leaked; a pipeline stage behind a leaked one is`, async () => {
+      // The fixture's source: serve receives on a channel that only a heap object, pointed to by the
+      // global current, holds; timed receives from time.After; relay receives on a channel nobody
+      // else holds; sink receives on the channel only relay's frame holds.
+      const fx = fixture('wait-heap-leak', minor);
+      const w = (await report(fx)).runtime!.waits!;
+      const [serve, relay, sink, timed] = ['main.(*service).serve', 'main.relay', 'main.sink', 'main.timed'].map((f) => printedIn(fx.traceback, f));
+      for (const g of [serve, relay, sink, timed]) assert.equal(g!.length, 1, fx.traceback);
+      assert.equal(w.leaks.method, 'heap reachability');
+      assert.deepEqual(w.leaks.unjudged, []);
+      assert.deepEqual(
+        w.leaks.suspects.map((s) => s.goroutines),
+        [relay!, sink!],
+        JSON.stringify(w.leaks.suspects),
+      );
+      const [first, second] = w.leaks.suspects;
+      const relayWait = w.goroutines.find((g) => g.goid === relay![0])!;
+      const sinkWait = w.goroutines.find((g) => g.goid === sink![0])!;
+      assert.equal(first!.object, relayWait.waitsOn[0]);
+      assert.equal(second!.object, sinkWait.waitsOn[0]);
+      assert.match(first!.explanation, /^goroutine \d+ \(main\.relay\) waits on chan int 0x[0-9a-f]+.*nothing a live goroutine or a global reaches refers to it$/);
+      assert.match(second!.explanation, new RegExp(`^goroutine \\d+ \\(main\\.sink\\) waits on chan int .*leaked themselves \\(goroutine ${relay![0]}\\)`));
+
+      // --no-heap: the stack evidence alone, saying why the heap was not walked.
+      let out = '';
+      assert.equal(await runCli(['report', fx.core, '--binary', fx.prog, '--json', '--no-delve', '--no-heap'], { out: (x) => (out += x), err: () => {} }), 0);
+      const stackOnly = (JSON.parse(out) as Report).runtime!.waits!.leaks;
+      assert.equal(stackOnly.method, 'stack evidence');
+      assert.match(stackOnly.basis, /the heap was not walked: go-core report --no-heap$/);
     });
 
     it(`Go ${minor}: leaked goroutines and their channel; Delve agrees on qcount, closed and the wait reason`, async () => {

@@ -55,6 +55,7 @@ const byGoid = new Map(goroutines.map((x) => [x.goid, x]));
 const entry = (key: string, label: string, goids: number[]) => ({ key, label, count: goids.length, goids });
 const waits: Waits = {
   goroutines,
+  sudogs: [],
   objects: [mutex, chan],
   groups: {
     byObject: [entry(mutex.id, mutex.label, [1, 18, 19]), entry(chan.id, chan.label, [20]), entry('(runnable)', 'no wait object [runnable]', [21])],
@@ -63,7 +64,7 @@ const waits: Waits = {
     byCreator: [entry(`main.main ${file}:32`, '', [18, 19]), entry('(no creator)', '(no creator)', [1]), entry('c33', '', [20]), entry('c34', '', [21])],
   },
   deadlock: null,
-  leaks: { rule: '', basis: '', suspects: [] },
+  leaks: { rule: '', basis: '', method: 'stack evidence', suspects: [], unjudged: [] },
   throwers: [],
   mapRace: null,
   notes: [],
