@@ -763,7 +763,9 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     // A slot is frame i's when it lies in its locals [sp, fp) or its incoming arguments (the spill
     // area above fp, in the caller's frame: the register ABI spills arguments there).
     const argsOf = phys.map((f) => BigInt(Math.max(0, syms.pclntab.funcForPC(f.pc)?.args ?? 0)));
-    const frameOf = (slot: bigint): number[] => phys.flatMap((f, i) => ((slot >= f.sp && slot < f.fp) || (slot >= f.fp && slot < f.fp + argsOf[i]!) ? [i] : []));
+    // A frame's own words, and its arguments (from argp = fp + sys.MinFrameSize: the caller's frame holds them).
+    const argp0 = syms.pclntab.arch.minFrameSize;
+    const frameOf = (slot: bigint): number[] => phys.flatMap((f, i) => ((slot >= f.sp && slot < f.fp) || (slot >= f.fp + argp0 && slot < f.fp + argp0 + argsOf[i]!) ? [i] : []));
     if (st.shape) {
       const sp = st.shape.sp;
       for (let k = 0; k < st.liveCount; k++) {

@@ -5,16 +5,18 @@
 //      address: the function has the mutex (or the struct it heads) in hand;
 //   2. its function's code calls a lock function of package sync at a call site before the frame's
 //      return address, and no unlock call lies between that call site and the return address.
-// Call sites are found by decoding amd64 `CALL rel32` (E8) in the function's code and keeping only
-// those whose target is the exact entry of a named function (a chance E8 byte inside another
-// instruction practically never lands on a function entry). Mutex.Lock and RWMutex.RLock are
+// Call sites are found by decoding the direct calls of the function's code (ArchSpec.directCalls:
+// amd64 `CALL rel32`, arm64 `BL`) and keeping only those whose target is the exact entry of a
+// named function (a chance E8 byte inside another amd64 instruction practically never lands on a
+// function entry). Mutex.Lock and RWMutex.RLock are
 // usually inlined: their slow paths remain as calls (sync.(*Mutex).lockSlow; internal/sync from Go
 // 1.24; sync.runtime_SemacquireRWMutexR from 1.20, runtime_SemacquireMutex in 1.19).
 // Code order is not execution order (a loop may unlock and lock again): hence "likely", never
 // "certain"; a frame with only condition 1 is a "possible" holder.
 // A mutex that is a global (`var mu sync.Mutex`) is used through its address in the code, not
-// through a stack slot: condition 1 becomes "the function's code refers to the global" (a
-// RIP-relative operand, disp32 at the end of the instruction, that resolves to the mutex's address).
+// through a stack slot: condition 1 becomes "the function's code refers to the global"
+// (ArchSpec.computesAddress: an amd64 RIP-relative operand, an arm64 ADRP+ADD pair, that resolves
+// to the mutex's address).
 import type { Memory } from '../core/memory.js';
 import type { Pclntab } from '../core/pclntab.js';
 
@@ -49,13 +51,11 @@ export class LockCalls {
     const len = Number(f.end - f.entry);
     const code = len > 0 && len <= MAX_CODE ? this.mem.tryRead(f.entry, len) : undefined;
     if (code) {
-      for (let i = 0; i + 5 <= code.length; i++) {
-        if (code[i] !== 0xe8) continue;
-        const target = f.entry + BigInt(i + 5 + code.readInt32LE(i + 1));
+      for (const { after, target } of this.tab.arch.directCalls(code, f.entry)) {
         const t = this.tab.funcForPC(target);
         if (!t || t.entry !== target) continue;
         const kind = LOCK.test(t.name) ? 'lock' : RLOCK.test(t.name) ? 'rlock' : UNLOCK.test(t.name) ? 'unlock' : undefined;
-        if (kind) calls.push({ after: f.entry + BigInt(i + 5), callee: t.name, kind });
+        if (kind) calls.push({ after, callee: t.name, kind });
       }
     }
     this.byEntry.set(Number(f.entry), calls);
@@ -72,11 +72,7 @@ export class LockCalls {
       r = false;
       const len = Number(f.end - f.entry);
       const code = len > 0 && len <= MAX_CODE ? this.mem.tryRead(f.entry, len) : undefined;
-      if (code) {
-        const base = Number(f.entry);
-        const target = Number(addr);
-        for (let i = 0; i + 4 <= code.length && !r; i++) r = base + i + 4 + code.readInt32LE(i) === target;
-      }
+      if (code) r = this.tab.arch.computesAddress(code, f.entry, addr);
       this.refs.set(key, r);
     }
     return r;

@@ -107,11 +107,20 @@ export function liveStackPointers(tab: Pclntab, mem: Memory, frames: readonly Ro
     if (fr.fp <= fr.sp) continue;
     const m = frameMaps(tab, mem, fr.pc, fr.exact ?? false);
     if (!m) continue;
-    let varp = fr.fp - tab.arch.callPushBytes;
-    if (varp > fr.sp) varp -= 8n;
+    const { varp, argp } = frameBases(tab, fr);
     if (m.locals && varp > fr.sp) scanBits(mem, varp - BigInt(m.locals.nbit * 8), m.locals.nbit, m.locals.bits, visit);
-    if (m.args) scanBits(mem, fr.fp + tab.arch.minFrameSize, m.args.nbit, m.args.bits, visit);
+    if (m.args) scanBits(mem, argp, m.args.nbit, m.args.bits, visit);
   }
+}
+
+/**
+ * Where a frame's locals end and its arguments start (traceback.go): varp = fp, less the return
+ * address the call pushed (amd64), less the saved frame pointer; argp = fp + sys.MinFrameSize.
+ */
+function frameBases(tab: Pclntab, fr: RootFrame): { varp: bigint; argp: bigint } {
+  let varp = fr.fp - tab.arch.callPushBytes;
+  if (varp > fr.sp) varp -= 8n;
+  return { varp, argp: fr.fp + tab.arch.minFrameSize };
 }
 
 function scanBits(mem: Memory, base: bigint, nbit: number, bits: Buffer, visit: (slot: bigint, value: bigint) => void): void {
@@ -152,9 +161,7 @@ export function frameStackObjects(tab: Pclntab, mem: Memory, fr: RootFrame, roda
   if (n === undefined || n === 0n || n > BigInt(MAX_STACK_OBJECTS)) return [];
   const recs = mem.tryRead(base + 8n, Number(n) * 16);
   if (!recs) return [];
-  let varp = fr.fp - 8n;
-  if (varp > fr.sp) varp -= 8n;
-  const argp = fr.fp;
+  const { varp, argp } = frameBases(tab, fr);
   const out: StackObject[] = [];
   for (let i = 0; i < Number(n); i++) {
     const o = recs.readInt32LE(i * 16);

@@ -28,6 +28,21 @@ export const AMD64: ArchSpec = {
   savedFramePointerAt: (_sp, fp) => fp - 16n,
   injectedCallBytes: 0n,
   instructionSize: undefined,
+  directCalls(code, entry) {
+    const out: { after: bigint; target: bigint }[] = [];
+    for (let i = 0; i + 5 <= code.length; i++) {
+      if (code[i] !== 0xe8) continue;
+      const after = entry + BigInt(i + 5);
+      out.push({ after, target: after + BigInt(code.readInt32LE(i + 1)) });
+    }
+    return out;
+  },
+  computesAddress(code, entry, addr) {
+    const base = Number(entry);
+    const target = Number(addr);
+    for (let i = 0; i + 4 <= code.length; i++) if (base + i + 4 + code.readInt32LE(i) === target) return true;
+    return false;
+  },
   signal: {
     // The sigtramp's fp is its entry sp + 8: just past the restorer's address (pretcode).
     ucontextFromSigtrampFp: 0n,

@@ -29,6 +29,32 @@ export const ARM64: ArchSpec = {
   // alignUp(sys.MinFrameSize, sys.StackAlign) = alignUp(8, 16) (runtime/traceback.go).
   injectedCallBytes: 16n,
   instructionSize: 4,
+  directCalls(code, entry) {
+    const out: { after: bigint; target: bigint }[] = [];
+    for (let i = 0; i + 4 <= code.length; i += 4) {
+      const w = code.readUInt32LE(i);
+      if ((w & 0xfc000000) >>> 0 !== 0x94000000) continue; // BL
+      const at = entry + BigInt(i);
+      out.push({ after: at + 4n, target: at + BigInt(((w & 0x03ffffff) << 6) >> 6) * 4n });
+    }
+    return out;
+  },
+  computesAddress(code, entry, addr) {
+    for (let i = 0; i + 8 <= code.length; i += 4) {
+      const w = code.readUInt32LE(i);
+      if ((w & 0x9f000000) >>> 0 !== 0x90000000) continue; // ADRP
+      const imm = ((((w >>> 5) & 0x7ffff) << 2) | ((w >>> 29) & 3)) << 11 >> 11; // 21-bit signed pages
+      const page = ((entry + BigInt(i)) & ~0xfffn) + BigInt(imm) * 4096n;
+      const rd = w & 0x1f;
+      const n = code.readUInt32LE(i + 4);
+      if (((n >>> 5) & 0x1f) !== rd) continue;
+      let off: bigint | undefined;
+      if ((n & 0xff800000) >>> 0 === 0x91000000) off = BigInt((n >>> 10) & 0xfff) << ((n >>> 22) & 1 ? 12n : 0n); // ADD Xd, Xn, #imm{, LSL 12}
+      else if ((n & 0x3b400000) >>> 0 === 0x39400000 || (n & 0x3b400000) >>> 0 === 0x39000000) off = BigInt((n >>> 10) & 0xfff) << BigInt(n >>> 30); // LDR/STR (unsigned offset), scaled by size
+      if (off !== undefined && page + off === addr) return true;
+    }
+    return false;
+  },
   signal: {
     ucontextFromSigtrampFp: 128n,
     siginfoFromUcontext: -128n,

@@ -49,6 +49,19 @@ export interface ArchSpec {
   injectedCallBytes: bigint;
   /** Fixed instruction size in bytes (arm64 4); undefined for variable-length encodings (amd64). */
   instructionSize: number | undefined;
+  /**
+   * Candidate direct calls in a function's code at `entry`: the return address and the target of
+   * each (amd64 `CALL rel32`, E8, at any byte; arm64 `BL imm26` at each word). On amd64 a chance E8
+   * byte inside another instruction is a candidate too: callers keep only targets that are a
+   * function's entry.
+   */
+  directCalls(code: Buffer, entry: bigint): { after: bigint; target: bigint }[];
+  /**
+   * Whether the code computes `addr` pc-relatively (a global's address): amd64 a RIP-relative
+   * disp32 (at the end of its instruction) resolving to it, at any byte; arm64 an ADRP whose page
+   * plus the next instruction's ADD immediate (or scaled LDR/STR offset) is it.
+   */
+  computesAddress(code: Buffer, entry: bigint, addr: bigint): boolean;
   /** The Linux signal frame the kernel (or qemu-user) builds for a handler. */
   signal: {
     /** Offset of the ucontext_t from the sigtramp frame's fp (the handler's entry sp, + 8 on amd64). */
