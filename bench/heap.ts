@@ -12,6 +12,8 @@
 //    peak RSS; the 50 MB heap's histogram in <= 1 s. Wall and CPU time are both printed: on a
 //    shared machine wall time includes waiting for a CPU (the load average is printed too).
 //    Each line also checks the totals against the MemStats the program printed after runtime.GC().
+//    The phase table ends with waits() and leaks() (goroutineLeaks.ts: a second walk of the same
+//    graph from the roots of what can still run), timed after heap().
 // Usage: node --import tsx bench/heap.ts [--runs N] [goMinor ...]
 //        node --import tsx bench/heap.ts --scale [--go 1.24] [--sizes 500k,1m,3m,10m]
 import { spawnSync } from 'node:child_process';
@@ -57,6 +59,16 @@ function runOne(dir: string): void {
   const h = e.heap();
   const c = process.cpuUsage(c0);
   const t2 = performance.now();
+  // Leak suspects after the heap: waits(), then leaks()'s own walk of the same graph (goroutineLeaks.ts).
+  const lap = (f: () => unknown): { wallMs: number; cpuMs: number } => {
+    const w0 = performance.now();
+    const u0 = process.cpuUsage();
+    f();
+    const u = process.cpuUsage(u0);
+    return { wallMs: performance.now() - w0, cpuMs: (u.user + u.system) / 1000 };
+  };
+  const waitsLap = lap(() => e.waits());
+  const leaksLap = lap(() => e.leaks());
   const m = /HeapObjects=(\d+) HeapAlloc=(\d+)/.exec(
     spawnSync('head', ['-n', '1', join(dir, 'traceback.txt')], { encoding: 'utf8' }).stdout,
   );
@@ -69,7 +81,7 @@ function runOne(dir: string): void {
     heapWallMs: t2 - t1,
     heapCpuMs: (c.user + c.system) / 1000,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
-    phases: h.phases,
+    phases: { ...h.phases, 'waits()': waitsLap, 'leaks()': leaksLap },
     heapObjects: Number(m?.[1] ?? NaN),
     heapAlloc: Number(m?.[2] ?? NaN),
   };
