@@ -141,11 +141,11 @@ export function goroutineLeaks(
           ? `it is referred to only by goroutines that are leaked themselves (${goroutineList(holders)}) and by nothing a live goroutine or a global reaches`
           : 'nothing a live goroutine or a global reaches refers to it';
     const funcs = [...new Set(goids.map((g) => userFunc.get(g)).filter((f): f is string => !!f))];
-    const inFuncs = funcs.length > 0 && funcs.length <= 3 ? ` (${funcs.join(', ')})` : '';
+    const inFuncs = funcs.length > 0 && funcs.length <= 3 ? funcs.join(', ') : '';
     suspects.push({
       object: key,
       goroutines: goids,
-      explanation: `${goroutineList(goids)}${inFuncs} ${goids.length === 1 ? 'waits' : 'wait'} on ${what}; ${why}`,
+      explanation: `${goroutineList(goids, inFuncs)} ${goids.length === 1 ? 'waits' : 'wait'} on ${what}; ${why}`,
     });
   }
   suspects.sort((x, y) => x.goroutines[0]! - y.goroutines[0]!);
@@ -158,6 +158,11 @@ export function stackEvidenceLeaks(waits: WaitsModel, why: string): GoroutineLea
   return { ...waits.leaks, basis: `${waits.leaks.basis}; the heap was not walked: ${why}` };
 }
 
-function goroutineList(goids: readonly number[]): string {
-  return goids.length === 1 ? `goroutine ${goids[0]}` : `goroutines ${goids.join(', ')}`;
+/** At most this many goroutine ids in a sentence (the suspect's `goroutines` lists them all). */
+const IDS_IN_TEXT = 10;
+
+function goroutineList(goids: readonly number[], funcs = ''): string {
+  if (goids.length === 1) return `goroutine ${goids[0]}${funcs ? ` (${funcs})` : ''}`;
+  if (goids.length <= IDS_IN_TEXT) return `goroutines ${goids.join(', ')}${funcs ? ` (${funcs})` : ''}`;
+  return `${goids.length} goroutines${funcs ? ` in ${funcs}` : ''} (${goids.slice(0, IDS_IN_TEXT).join(', ')}, …)`;
 }
