@@ -1,7 +1,7 @@
 // Code lenses: "Associate binary…" at the top of the document, "N goroutines share this stack"
 // on each goroutine whose stack (function list) other goroutines share, and "N race reports share
-// these stacks" on each race report whose accesses' stacks other reports share (a label: the
-// report's hover links to the others).
+// these stacks" on each race report whose accesses' stacks other reports share (it peeks at the
+// others; the report's hover links to them too).
 import type { CodeLens } from 'vscode-languageserver';
 import type { Analysis } from './analysis.js';
 import { LensCommands } from './protocol.js';
@@ -47,8 +47,8 @@ export function codeLenses(a: Analysis, binaryPath: string | undefined): CodeLen
       range: { start: { line, character: 0 }, end: { line, character: r.warning.text.length } },
       command: {
         title: `${group.count} race reports share these stacks (also at line${others.length === 1 ? '' : 's'} ${others.join(', ')})`,
-        // No command: VS Code shows a lens without one as a label.
-        command: '',
+        command: LensCommands.showRaceGroup,
+        arguments: [a.uri, line, group.reports.map((k) => a.traceback.races[k - 1]!.warning.line)],
       },
     });
   });

@@ -19,6 +19,11 @@ export const LensCommands = {
   showGoroutineGroups: 'goCoreInspector.showGoroutineGroups',
   /** Arguments: `[documentUri: string]`. Asks for a binary, then sends `goTraceback/associateBinary`. */
   associateBinary: 'goCoreInspector.associateBinary',
+  /**
+   * Arguments: `[documentUri: string, line: number, lines: number[]]` (0-based). Peeks at the race
+   * reports with the same stacks (their WARNING: DATA RACE lines) from the report at `line`.
+   */
+  showRaceGroup: 'goCoreInspector.showRaceGroup',
 } as const;
 
 /** A path prefix substitution, as in vscode-go's and Delve's substitutePath: `from` the local path, `to` the path as printed. */

@@ -18,6 +18,7 @@ export const Commands = {
   showSsaForFrame: 'goCoreInspector.showSsaForFrame',
   showGoroutineGroups: LensCommands.showGoroutineGroups,
   associateBinary: LensCommands.associateBinary,
+  showRaceGroup: LensCommands.showRaceGroup,
   openTracebackFromClipboard: 'goCoreInspector.openTracebackFromClipboard',
   showLog: 'goCoreInspector.showLog',
   resetSsaConsent: 'goCoreInspector.resetSsaConsent',

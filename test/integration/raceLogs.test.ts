@@ -352,6 +352,9 @@ test('language server: folding per report and section, links, symbols, hovers, g
         const others = g.lines.filter((x) => x !== line).map((x) => x + 1);
         assert.ok(lens.command!.title.startsWith(`${g.count} race reports`), lens.command!.title);
         assert.ok(lens.command!.title.endsWith(` ${others.join(', ')})`), lens.command!.title);
+        // It peeks at the group's reports: their WARNING lines (the line after each separator).
+        assert.equal(lens.command!.command, 'goCoreInspector.showRaceGroup');
+        assert.deepEqual(lens.command!.arguments?.slice(1), [line + 1, g.lines.map((x) => x + 1)]);
       }
     }
 

@@ -109,6 +109,18 @@ export function startTracebackClient(
       const doc = await vscode.workspace.openTextDocument({ content: groupsDocument(result, key), language: TRACEBACK_LANGUAGE_ID });
       await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
     }),
+    vscode.commands.registerCommand(Commands.showRaceGroup, async (uri?: string, line?: number, lines?: number[]) => {
+      if (!uri || line === undefined || !lines) return;
+      const u = vscode.Uri.parse(uri);
+      const at = (l: number) => new vscode.Position(l, 0);
+      // VS Code's references peek: the other reports' WARNING lines, beside the one clicked.
+      await vscode.commands.executeCommand(
+        'editor.action.showReferences',
+        u,
+        at(line),
+        lines.filter((l) => l !== line).map((l) => new vscode.Location(u, new vscode.Range(at(l), at(l)))),
+      );
+    }),
     vscode.commands.registerCommand(Commands.associateBinary, async (uri?: string) => {
       const target = uri ?? vscode.window.activeTextEditor?.document.uri.toString();
       if (!target) return;
