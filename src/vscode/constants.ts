@@ -35,6 +35,15 @@ export const Commands = {
   heapOpenRetentionPath: 'goCoreInspector.heapOpenRetentionPath',
   /** The "Show 500 more…" row of a long list (Goroutines and Heap views). */
   showMore: 'goCoreInspector.showMore',
+  /**
+   * A click on a row of each view: the commands of rows carry no arguments (VS Code drops a row's
+   * arguments when the view refreshes); each finds the clicked row in its view's selection and runs
+   * that row's action (views/rowClick.ts).
+   */
+  openPanicFramesRow: 'goCoreInspector.openPanicFramesRow',
+  openPanicChainRow: 'goCoreInspector.openPanicChainRow',
+  openGoroutinesRow: 'goCoreInspector.openGoroutinesRow',
+  openHeapRow: 'goCoreInspector.openHeapRow',
 } as const;
 
 /** Keys of the extension's global state (user scope, never the workspace's). */

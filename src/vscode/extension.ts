@@ -27,6 +27,7 @@ import { PanicChainProvider } from './views/panicChainView.js';
 import { PanicFramesProvider } from './views/panicFramesView.js';
 import { ThreadsProvider } from './views/threadsView.js';
 import { registerForensicViews } from './views/forensicViews.js';
+import { createClickableTreeView } from './views/rowClick.js';
 import type { GoroutinesProvider } from './views/goroutinesView.js';
 import type { HeapProvider } from './views/heapView.js';
 
@@ -131,9 +132,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     threads,
     panicChain,
     decorations,
-    vscode.window.createTreeView(Views.panicFrames, { treeDataProvider: panicFrames, showCollapseAll: true }),
+    ...createClickableTreeView(Views.panicFrames, panicFrames, { showCollapseAll: true }).disposables,
     vscode.window.createTreeView(Views.threads, { treeDataProvider: threads, showCollapseAll: true }),
-    vscode.window.createTreeView(Views.panicChain, { treeDataProvider: panicChain, showCollapseAll: true }),
+    ...createClickableTreeView(Views.panicChain, panicChain, { showCollapseAll: true }).disposables,
     // Go sources of an open core; crash logs (go-traceback) have one hover owner: the language server.
     vscode.languages.registerHoverProvider([{ language: 'go', scheme: 'file' }], hover),
     vscode.commands.registerCommand(Commands.openCoreDump, openFromCommand),

@@ -7,6 +7,7 @@ import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
 import { CoreComputation } from './coreComputation.js';
 import { Commands } from '../constants.js';
 import { PAGE } from './goroutineGroups.js';
+import { rowItemCommand, type ClickableRows } from './rowClick.js';
 
 /** The "Show N more…" node of a paged list: one more page of `parent`'s children. */
 export interface MoreNode<N> {
@@ -28,28 +29,30 @@ export interface StatusNode {
   command?: vscode.Command;
 }
 
-/** The tree item of a status row. */
+/** The tree item of a status row (its command, if any, is the row's click: CoreTreeProvider.clickOf). */
 export function statusItem(node: StatusNode): vscode.TreeItem {
   const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
   item.description = node.description;
   item.tooltip = node.tooltip;
   item.iconPath = new vscode.ThemeIcon(node.icon);
   item.contextValue = 'status';
-  if (node.command) item.command = node.command;
   return item;
 }
 
-/** The tree item of a "Show N more…" row (its command pages the list in). */
+/** The tree item of a "Show N more…" row (a click pages the list in: CoreTreeProvider.clickOf). */
 export function moreItem<N>(node: MoreNode<N>): vscode.TreeItem {
   const item = new vscode.TreeItem(`Show ${Math.min(PAGE, node.remaining).toLocaleString('en-US')} more…`, vscode.TreeItemCollapsibleState.None);
   item.description = `${node.remaining.toLocaleString('en-US')} not shown`;
   item.iconPath = new vscode.ThemeIcon('ellipsis');
-  item.command = { command: Commands.showMore, title: 'Show More', arguments: [node] };
   item.contextValue = 'more';
   return item;
 }
 
-export abstract class CoreTreeProvider<N extends { id: string; kind: string }, V> implements vscode.TreeDataProvider<N>, vscode.Disposable {
+export abstract class CoreTreeProvider<N extends { id: string; kind: string }, V>
+  implements vscode.TreeDataProvider<N>, ClickableRows<N>, vscode.Disposable
+{
+  /** The view's row command (Commands.open…Row). */
+  abstract readonly rowCommand: string;
   protected readonly changed = new vscode.EventEmitter<N | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   protected readonly computation: CoreComputation<V>;
@@ -77,7 +80,22 @@ export abstract class CoreTreeProvider<N extends { id: string; kind: string }, V
   }
 
   abstract getChildren(node?: N): N[];
-  abstract getTreeItem(node: N): vscode.TreeItem;
+  /** The row's tree item, without its id and command (getTreeItem adds them). */
+  protected abstract item(node: N): vscode.TreeItem;
+
+  getTreeItem(node: N): vscode.TreeItem {
+    const item = this.item(node);
+    item.id = node.id;
+    item.command = rowItemCommand(this, node);
+    return item;
+  }
+
+  /** What a click on a row runs: a status row's command, Show More on a "Show N more…" row. */
+  clickOf(node: N): vscode.Command | undefined {
+    if (node.kind === 'status') return (node as unknown as StatusNode).command;
+    if (node.kind === 'more') return { command: Commands.showMore, title: 'Show More', arguments: [node] };
+    return undefined;
+  }
 
   /** The "Show 500 more…" node: one more page of its parent's children. */
   showMore(node: N): void {

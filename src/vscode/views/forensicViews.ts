@@ -6,6 +6,7 @@ import { Commands, Views } from '../constants.js';
 import type { CoreSessions } from '../session/coreSessions.js';
 import { GoroutinesProvider, registerGoroutinesCommands, type GoroutinesNode } from './goroutinesView.js';
 import { HeapProvider, registerHeapCommands, type HeapNode } from './heapView.js';
+import { createClickableTreeView } from './rowClick.js';
 
 export function registerForensicViews(context: vscode.ExtensionContext, sessions: CoreSessions): { goroutines: GoroutinesProvider; heap: HeapProvider } {
   const goroutines = new GoroutinesProvider(sessions, context.globalState);
@@ -13,8 +14,8 @@ export function registerForensicViews(context: vscode.ExtensionContext, sessions
   context.subscriptions.push(
     goroutines,
     heap,
-    vscode.window.createTreeView(Views.goroutines, { treeDataProvider: goroutines, showCollapseAll: true }),
-    vscode.window.createTreeView(Views.heap, { treeDataProvider: heap, showCollapseAll: true }),
+    ...createClickableTreeView(Views.goroutines, goroutines, { showCollapseAll: true }).disposables,
+    ...createClickableTreeView(Views.heap, heap, { showCollapseAll: true }).disposables,
     ...registerGoroutinesCommands(goroutines),
     ...registerHeapCommands(heap, sessions),
     vscode.commands.registerCommand(Commands.showMore, (node?: GoroutinesNode | HeapNode) => {

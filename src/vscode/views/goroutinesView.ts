@@ -53,6 +53,7 @@ const n = (x: number): string => x.toLocaleString('en-US');
 const plural = (x: number, word: string): string => `${n(x)} ${word}${x === 1 ? '' : 's'}`;
 
 export class GoroutinesProvider extends CoreTreeProvider<GoroutinesNode, Indexed> {
+  readonly rowCommand = Commands.openGoroutinesRow;
   private grouping: Grouping;
   private filterText = '';
   /** The groups of the current core, grouping and filter (the filter runs once, not per expand). */
@@ -240,16 +241,22 @@ export class GoroutinesProvider extends CoreTreeProvider<GoroutinesNode, Indexed
     return out;
   }
 
-  getTreeItem(node: GoroutinesNode): vscode.TreeItem {
+  /**
+   * A frame goes to its source line (Go to Frame takes a frame with a pc, frameCommands.ts frameOf;
+   * the engine's goroutine frames have none, and the command only needs the function, file and line).
+   */
+  override clickOf(node: GoroutinesNode): vscode.Command | undefined {
+    if (node.kind !== 'frame') return super.clickOf(node);
+    const f = node.frame;
+    if (!f.file || !f.line) return undefined;
+    const fn = node.index < 0 ? f.function.replace(/^created by /, '').replace(/ in goroutine \d+$/, '') : f.function;
+    return { command: Commands.revealFrame, title: 'Go to Frame', arguments: [{ pc: '', function: fn, file: f.file, line: f.line }] };
+  }
+
+  protected item(node: GoroutinesNode): vscode.TreeItem {
     const core = this.sessions.active;
     const c = core ? this.computation.peek(core) : undefined;
     const ix = c?.state === 'done' ? c.value : undefined;
-    const item = this.item(node, ix);
-    item.id = node.id;
-    return item;
-  }
-
-  private item(node: GoroutinesNode, ix: Indexed | undefined): vscode.TreeItem {
     const None = vscode.TreeItemCollapsibleState.None;
     const Collapsed = vscode.TreeItemCollapsibleState.Collapsed;
     const Expanded = vscode.TreeItemCollapsibleState.Expanded;
@@ -344,12 +351,6 @@ export class GoroutinesProvider extends CoreTreeProvider<GoroutinesNode, Indexed
         item.tooltip = f.file ? `${f.function}\n${f.file}:${f.line}` : f.function;
         item.iconPath = new vscode.ThemeIcon(node.index < 0 ? 'debug-step-back' : /^(runtime|internal)[./]/.test(f.function) ? 'debug-stackframe-dot' : 'debug-stackframe');
         item.contextValue = 'goroutineFrame';
-        // The Go to Frame command takes a frame with a pc (frameCommands.ts frameOf); the engine's
-        // goroutine frames have none, and the command only needs the function, file and line.
-        if (f.file && f.line) {
-          const fn = node.index < 0 ? f.function.replace(/^created by /, '').replace(/ in goroutine \d+$/, '') : f.function;
-          item.command = { command: Commands.revealFrame, title: 'Go to Frame', arguments: [{ pc: '', function: fn, file: f.file, line: f.line }] };
-        }
         return item;
       }
       case 'more':

@@ -62,6 +62,7 @@ export function shellWord(s: string): string {
 }
 
 export class HeapProvider extends CoreTreeProvider<HeapNode, Indexed> {
+  readonly rowCommand = Commands.openHeapRow;
   private filterText = '';
 
   constructor(sessions: CoreSessions) {
@@ -170,13 +171,7 @@ export class HeapProvider extends CoreTreeProvider<HeapNode, Indexed> {
     }
   }
 
-  getTreeItem(node: HeapNode): vscode.TreeItem {
-    const item = this.item(node);
-    item.id = node.id;
-    return item;
-  }
-
-  private item(node: HeapNode): vscode.TreeItem {
+  protected item(node: HeapNode): vscode.TreeItem {
     const None = vscode.TreeItemCollapsibleState.None;
     const Collapsed = vscode.TreeItemCollapsibleState.Collapsed;
     switch (node.kind) {

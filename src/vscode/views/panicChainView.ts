@@ -4,12 +4,15 @@ import * as vscode from 'vscode';
 import type { SummaryField, SummaryPanic } from '../../analysis/crashSummary.js';
 import { Commands } from '../constants.js';
 import type { CoreSessions } from '../session/coreSessions.js';
+import { rowItemCommand, type ClickableRows } from './rowClick.js';
 import { activeCoreKey, refreshWhenShownChanges } from './shownKey.js';
 
-export type PanicChainNode =
+/** A row of the view; `id` (core, record, row) is the same in every render of the core (rowClick.ts). */
+export type PanicChainNode = { id: string } & (
   | { kind: 'panic'; record: SummaryPanic; index: number }
   | { kind: 'raisedBy'; record: SummaryPanic }
-  | { kind: 'field'; field: SummaryField };
+  | { kind: 'field'; field: SummaryField }
+);
 
 export function fieldLabel(f: SummaryField): string {
   return `${f.name} @+0x${f.offset.toString(16)}`;
@@ -31,7 +34,8 @@ export function panicDescription(r: SummaryPanic): string {
   return [...flags, at ? `raised in ${at}` : undefined].filter(Boolean).join(' · ') || r.address;
 }
 
-export class PanicChainProvider implements vscode.TreeDataProvider<PanicChainNode> {
+export class PanicChainProvider implements vscode.TreeDataProvider<PanicChainNode>, ClickableRows<PanicChainNode> {
+  readonly rowCommand = Commands.openPanicChainRow;
   private readonly changed = new vscode.EventEmitter<PanicChainNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
@@ -42,13 +46,27 @@ export class PanicChainProvider implements vscode.TreeDataProvider<PanicChainNod
   getChildren(node?: PanicChainNode): PanicChainNode[] {
     const core = this.sessions.active;
     if (!core) return [];
-    if (!node) return core.crash.panics.map((record, index) => ({ kind: 'panic', record, index }));
+    if (!node) return core.crash.panics.map((record, index) => ({ id: `${core.id}/panic${index}`, kind: 'panic', record, index }));
     if (node.kind !== 'panic') return [];
-    const raised: PanicChainNode[] = node.record.raisingFrame ? [{ kind: 'raisedBy', record: node.record }] : [];
-    return [...raised, ...node.record.fields.map((field): PanicChainNode => ({ kind: 'field', field }))];
+    const raised: PanicChainNode[] = node.record.raisingFrame ? [{ id: `${node.id}/raisedBy`, kind: 'raisedBy', record: node.record }] : [];
+    return [...raised, ...node.record.fields.map((field, i): PanicChainNode => ({ id: `${node.id}/${i}`, kind: 'field', field }))];
+  }
+
+  /** The frame that raised a record goes to its source line. */
+  clickOf(node: PanicChainNode): vscode.Command | undefined {
+    return node.kind === 'raisedBy' && node.record.raisingFrame
+      ? { command: Commands.revealFrame, title: 'Go to Frame', arguments: [node.record.raisingFrame] }
+      : undefined;
   }
 
   getTreeItem(node: PanicChainNode): vscode.TreeItem {
+    const item = this.item(node);
+    item.id = node.id;
+    item.command = rowItemCommand(this, node);
+    return item;
+  }
+
+  private item(node: PanicChainNode): vscode.TreeItem {
     if (node.kind === 'panic') {
       const item = new vscode.TreeItem(
         node.record.value,
@@ -68,7 +86,6 @@ export class PanicChainProvider implements vscode.TreeDataProvider<PanicChainNod
       item.tooltip = `${f.function}\n${f.file}:${f.line}\npc ${f.pc}: the first frame outside the runtime below the runtime.gopanic that holds this record`;
       item.iconPath = new vscode.ThemeIcon('debug-stackframe');
       item.contextValue = 'raisingFrame';
-      item.command = { command: Commands.revealFrame, title: 'Go to Frame', arguments: [f] };
       return item;
     }
     const item = new vscode.TreeItem(fieldLabel(node.field));

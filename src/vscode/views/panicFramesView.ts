@@ -6,6 +6,7 @@ import { originOf, type SummaryGroup } from '../../analysis/crashSummary.js';
 import type { ReportFrame } from '../../analysis/report.js';
 import { Commands } from '../constants.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
+import { rowItemCommand, type ClickableRows } from './rowClick.js';
 import { refreshWhenShownChanges } from './shownKey.js';
 import type { SourceMappers } from '../session/sourceMappers.js';
 import {
@@ -23,7 +24,11 @@ import {
   type ShownFrame,
 } from './frameText.js';
 
-export type PanicFramesNode =
+/**
+ * A row of the view. `id` names the row's place (core, stack, position), the same in every render of
+ * the core, so that a row clicked just as the view refreshes is found again (rowClick.ts).
+ */
+export type PanicFramesNode = { id: string } & (
   | { kind: 'crash'; core: OpenCore }
   | { kind: 'message'; text: string }
   | { kind: 'note'; text: string }
@@ -35,7 +40,8 @@ export type PanicFramesNode =
   | { kind: 'walkCut'; text: string }
   | { kind: 'frame'; frame: ShownFrame; origin: boolean }
   | { kind: 'groups'; core: OpenCore }
-  | { kind: 'group'; group: SummaryGroup };
+  | { kind: 'group'; group: SummaryGroup }
+);
 
 const MAX_IDS_SHOWN = 8;
 
@@ -94,7 +100,8 @@ export function coreNotes(core: OpenCore): string[] {
   return [...core.crash.notes, ...(layout ? [layout] : []), ...core.notes];
 }
 
-export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesNode> {
+export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesNode>, ClickableRows<PanicFramesNode> {
+  readonly rowCommand = Commands.openPanicFramesRow;
   private readonly changed = new vscode.EventEmitter<PanicFramesNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
@@ -130,18 +137,20 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
     if (!core) return [];
     const frames = core.report.crash.frames;
     const origin = this.originShown(core);
+    const c = core.id;
     if (!node) {
       const top: PanicFramesNode[] = [];
       // A core cut short says so first: what follows may lack what fell in the missing bytes.
-      if (core.report.truncated) top.push({ kind: 'truncated', core });
-      top.push({ kind: 'crash', core });
-      for (const n of coreNotes(core)) top.push({ kind: 'note', text: n });
+      if (core.report.truncated) top.push({ id: `${c}/truncated`, kind: 'truncated', core });
+      top.push({ id: `${c}/crash`, kind: 'crash', core });
+      for (const [i, n] of coreNotes(core).entries()) top.push({ id: `${c}/note${i}`, kind: 'note', text: n });
       const cut = walkCutText(core.report.crash.stop);
-      if (cut) top.push({ kind: 'walkCut', text: `${cut} (thread ${core.report.crash.tid})` });
-      if (origin && origin.file && !this.sourceFound(core, origin)) top.push({ kind: 'sourceNotFound', core, frame: origin });
+      if (cut) top.push({ id: `${c}/walkCut`, kind: 'walkCut', text: `${cut} (thread ${core.report.crash.tid})` });
+      if (origin && origin.file && !this.sourceFound(core, origin)) top.push({ id: `${c}/sourceNotFound`, kind: 'sourceNotFound', core, frame: origin });
       // A deadlock: no goroutine ran; the program's blocked goroutines are the story, listed first.
       for (const b of core.crash.blocked) {
         top.push({
+          id: `${c}/blocked${b.goid}`,
           kind: 'section',
           label: `goroutine ${b.goid} [${b.status}]`,
           description: b.blockingFrame ? `blocked at ${b.blockingFrame.function}:${b.blockingFrame.line}` : 'blocked',
@@ -156,9 +165,10 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
         const gsignal = frames.filter((f) => f.stack === 'gsignal');
         const deadlock = core.crash.blocked.length > 0;
         if (gsignal.length)
-          top.push({ kind: 'section', label: 'signal handler (gsignal)', description: 'raising the crash signal', frames: gsignal, stack: 'gsignal', expanded: false });
+          top.push({ id: `${c}/gsignal`, kind: 'section', label: 'signal handler (gsignal)', description: 'raising the crash signal', frames: gsignal, stack: 'gsignal', expanded: false });
         if (g0.length)
           top.push({
+            id: `${c}/g0`,
             kind: 'section',
             label: 'system stack (g0)',
             description: deadlock ? 'the runtime found the deadlock here' : 'the crash ran here',
@@ -169,6 +179,7 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
         // The goroutine the crashing thread switched from; none on a thread that ran no goroutine.
         if (goroutine.length > 0)
           top.push({
+            id: `${c}/goroutine`,
             kind: 'section',
             label: core.report.crash.goroutine !== null ? `goroutine ${core.report.crash.goroutine}` : 'goroutine frames',
             description: g0.length ? 'switched from' : 'crashing goroutine',
@@ -177,47 +188,68 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
             expanded: true,
           });
       } else {
-        top.push(...this.frameNodes(goroutine, origin));
+        top.push(...this.frameNodes(`${c}/goroutine`, goroutine, origin));
       }
-      if (core.crash.goroutines.total > 0) top.push({ kind: 'groups', core });
+      if (core.crash.goroutines.total > 0) top.push({ id: `${c}/groups`, kind: 'groups', core });
       return top;
     }
     switch (node.kind) {
       case 'crash': {
         const crash = node.core.crash;
-        const children: PanicFramesNode[] = crash.messages.slice(1).map((m) => ({ kind: 'message', text: m }));
+        const children: PanicFramesNode[] = crash.messages.slice(1).map((m, i) => ({ id: `${node.id}/m${i}`, kind: 'message', text: m }));
         const sig = crash.signal;
         if (sig && crash.kind !== 'signal' && !crash.messages.some((m) => m.startsWith('[signal '))) {
-          children.push({ kind: 'message', text: `[signal ${sig.name} code=${sig.code} addr=${sig.address} pc=${sig.pc}]` });
+          children.push({ id: `${node.id}/signal`, kind: 'message', text: `[signal ${sig.name} code=${sig.code} addr=${sig.address} pc=${sig.pc}]` });
         }
         // Why a fault in the race runtime happened (racectx 0 on the system stack), in one sentence.
-        if (crash.fault?.explanation) children.push({ kind: 'note', text: crash.fault.explanation });
+        if (crash.fault?.explanation) children.push({ id: `${node.id}/fault`, kind: 'note', text: crash.fault.explanation });
         return children;
       }
       case 'section':
-        return this.frameNodes(node.frames, origin);
+        return this.frameNodes(node.id, node.frames, origin);
       case 'runtimeGroup':
-        return node.frames.map((f): PanicFramesNode => ({ kind: 'frame', frame: f, origin: false }));
+        return node.frames.map((f, i): PanicFramesNode => ({ id: `${node.id}/${i}`, kind: 'frame', frame: f, origin: false }));
       case 'groups':
-        return node.core.crash.goroutines.groups.map((group): PanicFramesNode => ({ kind: 'group', group }));
+        return node.core.crash.goroutines.groups.map((group, i): PanicFramesNode => ({ id: `${node.id}/${i}`, kind: 'group', group }));
       case 'group':
-        return node.group.frames.map((f): PanicFramesNode => ({ kind: 'frame', frame: f, origin: false }));
+        return node.group.frames.map((f, i): PanicFramesNode => ({ id: `${node.id}/${i}`, kind: 'frame', frame: f, origin: false }));
       default:
         return [];
     }
   }
 
-  private frameNodes(frames: readonly ReportFrame[], origin: ReportFrame | undefined): PanicFramesNode[] {
-    return foldRuntimeFrames(frames, origin).map((x): PanicFramesNode =>
+  /** The rows of a stack, folded; `prefix/k` for the k-th row (the folding of a core's frames never changes). */
+  private frameNodes(prefix: string, frames: readonly ReportFrame[], origin: ReportFrame | undefined): PanicFramesNode[] {
+    return foldRuntimeFrames(frames, origin).map((x, k): PanicFramesNode =>
       'frame' in x
-        ? { kind: 'frame', frame: x.frame, origin: x.frame === origin }
+        ? { id: `${prefix}/${k}`, kind: 'frame', frame: x.frame, origin: x.frame === origin }
         : 'repeat' in x
-          ? { kind: 'repeat', frame: x.repeat, count: x.count, depth: x.depth }
-          : { kind: 'runtimeGroup', frames: x.runtime },
+          ? { id: `${prefix}/${k}`, kind: 'repeat', frame: x.repeat, count: x.count, depth: x.depth }
+          : { id: `${prefix}/${k}`, kind: 'runtimeGroup', frames: x.runtime },
     );
   }
 
+  /** A frame row goes to its source line; "Source not found" asks for the folder of the module. */
+  clickOf(node: PanicFramesNode): vscode.Command | undefined {
+    switch (node.kind) {
+      case 'frame':
+      case 'repeat':
+        return { command: Commands.revealFrame, title: 'Go to Frame', arguments: [node.frame] };
+      case 'sourceNotFound':
+        return { command: Commands.chooseSourceFolder, title: 'Choose Source Folder…', arguments: [node.core.id] };
+      default:
+        return undefined;
+    }
+  }
+
   getTreeItem(node: PanicFramesNode): vscode.TreeItem {
+    const item = this.item(node);
+    item.id = node.id;
+    item.command = rowItemCommand(this, node);
+    return item;
+  }
+
+  private item(node: PanicFramesNode): vscode.TreeItem {
     switch (node.kind) {
       case 'crash': {
         const { crash, report } = node.core;
@@ -285,7 +317,6 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
           '. Click to choose the folder of its module.';
         item.iconPath = new vscode.ThemeIcon('warning');
         item.contextValue = 'note sourceNotFound';
-        item.command = { command: Commands.chooseSourceFolder, title: 'Choose Source Folder…', arguments: [node.core.id] };
         return item;
       }
       case 'section': {
@@ -319,7 +350,6 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
           : new vscode.ThemeIcon(isNativeFrame(f) ? 'chip' : isRuntimeFrame(f) ? 'debug-stackframe-dot' : 'debug-stackframe');
         // `frame c`: a C frame (menus may leave out what needs Go, e.g. SSA).
         item.contextValue = (node.origin ? 'frame origin' : 'frame') + (isNativeFrame(f) ? ' c' : '');
-        item.command = { command: Commands.revealFrame, title: 'Go to Frame', arguments: [f] };
         return item;
       }
       case 'repeat': {
@@ -336,7 +366,6 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
         item.tooltip = md;
         item.iconPath = new vscode.ThemeIcon('debug-restart-frame');
         item.contextValue = 'frame repeat';
-        item.command = { command: Commands.revealFrame, title: 'Go to Frame', arguments: [node.frame] };
         return item;
       }
       case 'groups': {

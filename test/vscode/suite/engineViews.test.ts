@@ -138,7 +138,8 @@ describe('The existing views show what the engine knows', function () {
       const ci = a.panicChain.getTreeItem(child);
       assert.equal(labelOf(ci), `raised by ${r.raisingFrame!.function}`);
       assert.equal(ci.description, `main.go:${line}`);
-      assert.equal(ci.command?.command, 'goCoreInspector.revealFrame');
+      assert.equal(ci.command?.command, 'goCoreInspector.openPanicChainRow');
+      assert.deepEqual(a.panicChain.clickOf(child)?.arguments, [r.raisingFrame]);
     }
   });
 

@@ -104,14 +104,19 @@ describe('Goroutines and Heap views', function () {
       assert.ok(i >= 0, `frame ${f.func} of the traceback is missing after ${at}: ${names.join(', ')}`);
       at = i + 1;
     }
-    const user = frames.map((f) => a.goroutines.getTreeItem(f)).find((i) => /^main\./.test(labelOf(i)))!;
-    assert.equal(user.command?.command, 'goCoreInspector.revealFrame');
+    const userNode = frames.find((f) => /^main\./.test(labelOf(a.goroutines.getTreeItem(f))))!;
+    const user = a.goroutines.getTreeItem(userNode);
+    // The row's command is the view's row command, without arguments (a click finds the row in the
+    // view's selection); its click is Go to Frame.
+    assert.equal(user.command?.command, 'goCoreInspector.openGoroutinesRow');
+    assert.equal(user.command?.arguments, undefined);
+    assert.equal(a.goroutines.clickOf(userNode)?.command, 'goCoreInspector.revealFrame');
     // Opening the core also opens the origin line and starts the debug session, which opens its own
     // editor: VS Code refuses a showTextDocument when another editor opened meanwhile. Let them settle.
     await waitFor('the debug session of this core', () => core.debugSession);
     const opened = await waitFor('Go to Frame to open the source', async () => {
       try {
-        return (await vscode.commands.executeCommand(user.command!.command, ...(user.command!.arguments ?? []))) as boolean;
+        return (await vscode.commands.executeCommand(user.command!.command, userNode)) as boolean;
       } catch (e) {
         if (/another editor opened in the meantime/.test(String(e))) return undefined;
         throw e;
