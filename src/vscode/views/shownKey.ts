@@ -1,7 +1,6 @@
-// When a view refreshes. Every refresh re-creates a view's tree items and VS Code drops the commands
-// of the old ones, so a click that lands just then fails with "Actual command not found"; cores change
-// often while they open (Delve starts, SSA notes come and go). A view therefore refreshes only when
-// the key of what it shows changes.
+// When a view refreshes. Every refresh re-creates a view's tree items (and makes a click that lands
+// just then wait for the new rows: rowClick.ts); cores change often while they open (Delve starts,
+// SSA notes come and go). A view therefore refreshes only when the key of what it shows changes.
 import type * as vscode from 'vscode';
 import type { CoreSessions } from '../session/coreSessions.js';
 

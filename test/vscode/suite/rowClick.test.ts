@@ -16,6 +16,10 @@ import type { PanicFramesNode } from '../../../src/vscode/views/panicFramesView'
 import { crashingGoroutine, parseTraceback } from '../../../src/traceback/parse';
 import { api, closeAll, labelOf, openCoreWithSession, panicRows, waitFor, workspace } from './helpers';
 
+const trace = (what: string) => {
+  const e = vscode.window.activeTextEditor;
+  console.log(`[rowClick] ${new Date().toISOString()} ${what}; editor ${e ? `${e.document.uri.fsPath}:${e.selection.active.line + 1}` : 'none'}`);
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The position of the first row matching `pick` among the rows the tree shows (expanded rows' children included). */
@@ -39,6 +43,20 @@ function visibleIndex(a: ExtensionApi, pick: (n: PanicFramesNode) => boolean): n
 function editorAt(file: string, line: number): true | undefined {
   const e = vscode.window.activeTextEditor;
   return e?.document.uri.fsPath === file && e.selection.active.line === line - 1 ? true : undefined;
+}
+
+/** Closes every editor and waits until this host knows (it hears of editors after the command returns). */
+async function closeEditors(): Promise<void> {
+  let closedSince = 0;
+  await waitFor('the editors to close and stay closed for a second', async () => {
+    if (vscode.window.activeTextEditor || vscode.window.visibleTextEditors.length > 0) {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      closedSince = 0;
+      return undefined;
+    }
+    closedSince ||= Date.now();
+    return Date.now() - closedSince >= 1000 ? true : undefined;
+  }, 20_000);
 }
 
 /** Focuses the Panic Frames tree on the row `pick` chooses (the keyboard's Home and Down). */
@@ -87,15 +105,18 @@ describe('A row clicked as its view refreshes', function () {
     }
 
     // First the click itself, with no refresh around it: the keyboard reaches the origin row.
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await closeEditors();
     await focusRow(a, isOrigin);
+    trace('first click');
     await vscode.commands.executeCommand('list.select');
+    trace('first click sent');
     await waitFor(`Enter on the origin row to open ${mainGo}:${line}`, () => editorAt(mainGo, line), 30_000);
 
     // Then the race: the view refreshes (a note arrives) and the row drawn before it is clicked at once.
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await closeEditors();
     await vscode.commands.executeCommand('goCoreInspector.panicFrames.focus');
     await sleep(500); // past VS Code's 200 ms refresh debounce: the next change is sent at once
+    assert.equal(vscode.window.activeTextEditor, undefined, 'an editor opened by itself');
     const note = 'a note that arrives as the row is clicked';
     core.notes.push(note);
     try {
@@ -103,13 +124,16 @@ describe('A row clicked as its view refreshes', function () {
       // The extension host sends the refresh from a promise chain: let it go out, then click
       // before the workbench has the new rows (their fetch needs a round trip to this host).
       for (let i = 0; i < 5; i++) await Promise.resolve();
+      trace('race click');
       await vscode.commands.executeCommand('list.select');
+      trace('race click sent');
       await waitFor(
         `Enter on the origin row drawn before the refresh to open ${mainGo}:${line} ` +
           '(VS Code drops the arguments of a refreshed row\'s command: "Actual command not found")',
         () => editorAt(mainGo, line),
         15_000,
       );
+      trace('race click opened');
     } finally {
       core.notes.splice(core.notes.indexOf(note), 1);
       a.sessions.update(core);
@@ -123,7 +147,7 @@ describe('A row clicked as its view refreshes', function () {
     const origin = panicRows(a).find((r) => r.node.kind === 'frame' && r.node.origin)!;
     assert.ok(origin, 'no origin row');
     const frame = (origin.node as Extract<PanicFramesNode, { kind: 'frame' }>).frame;
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await closeEditors();
     const opened = await waitFor('the row command to open the origin', async () => {
       try {
         return (await vscode.commands.executeCommand<boolean>('goCoreInspector.openPanicFramesRow', origin.node)) || undefined;
