@@ -4,14 +4,15 @@
 // goCoreInspector.revealFrame /N" (seen in code-server when notes arrived just after a core opened).
 // The click here is VS Code's own: the keyboard's Enter (list.select) on the row focused in the real
 // tree, sent right after the extension host refreshed the view (a note added, as the SSA note is)
-// and before the workbench fetched the new rows. Checked against the fixture's source: the origin's
-// line (the runtime's traceback names it) opens in the editor.
+// and before the workbench fetched the new rows; in Panic Frames (a note arrives) and in Goroutines
+// (Clear Filter redraws it). Checked against the runtime's traceback: the line it printed for the
+// crashing goroutine's first main.* frame opens in the editor.
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ExtensionApi } from '../../../src/vscode/extension';
 import type { OpenCore } from '../../../src/vscode/session/coreSessions';
+import { Views } from '../../../src/vscode/constants';
 import type { PanicFramesNode } from '../../../src/vscode/views/panicFramesView';
 import { crashingGoroutine, parseTraceback } from '../../../src/traceback/parse';
 import { api, closeAll, labelOf, openCoreWithSession, panicRows, waitFor, workspace } from './helpers';
@@ -22,21 +23,25 @@ const trace = (what: string) => {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The position of the first row matching `pick` among the rows the tree shows (expanded rows' children included). */
-function visibleIndex(a: ExtensionApi, pick: (n: PanicFramesNode) => boolean): number {
+/**
+ * The position of the first row matching `pick` among the rows a tree shows: expanded rows' children
+ * count (rows the provider marks Expanded, and those in `opened`, expanded with the keyboard).
+ */
+function visibleIndex<N extends { id: string }>(provider: vscode.TreeDataProvider<N>, pick: (n: N) => boolean, opened: ReadonlySet<string> = new Set()): number {
   let i = 0;
-  const walk = (nodes: PanicFramesNode[]): number => {
+  const walk = (nodes: N[]): number => {
     for (const node of nodes) {
       if (pick(node)) return i;
       i++;
-      if (a.panicFrames.getTreeItem(node).collapsibleState === vscode.TreeItemCollapsibleState.Expanded) {
-        const found = walk(a.panicFrames.getChildren(node));
+      const item = provider.getTreeItem(node) as vscode.TreeItem;
+      if (item.collapsibleState === vscode.TreeItemCollapsibleState.Expanded || opened.has(node.id)) {
+        const found = walk(provider.getChildren(node) as N[]);
         if (found >= 0) return found;
       }
     }
     return -1;
   };
-  return walk(a.panicFrames.getChildren());
+  return walk(provider.getChildren() as N[]);
 }
 
 /** The editor shows `file` with the cursor on `line` (1-based). */
@@ -59,14 +64,36 @@ async function closeEditors(): Promise<void> {
   }, 20_000);
 }
 
-/** Focuses the Panic Frames tree on the row `pick` chooses (the keyboard's Home and Down). */
-async function focusRow(a: ExtensionApi, pick: (n: PanicFramesNode) => boolean): Promise<void> {
-  await vscode.commands.executeCommand('goCoreInspector.panicFrames.focus');
+/** Focuses a view's tree on the row `pick` chooses, with the keyboard (Home, then Down). */
+async function focusRow<N extends { id: string }>(viewId: string, provider: vscode.TreeDataProvider<N>, pick: (n: N) => boolean, opened?: ReadonlySet<string>): Promise<void> {
+  await vscode.commands.executeCommand(`${viewId}.focus`);
   await sleep(300);
-  const k = visibleIndex(a, pick);
-  assert.ok(k >= 0, 'the row is not shown');
+  const k = visibleIndex(provider, pick, opened);
+  assert.ok(k >= 0, `the row is not shown in ${viewId}`);
   await vscode.commands.executeCommand('list.focusFirst');
   for (let i = 0; i < k; i++) await vscode.commands.executeCommand('list.focusDown');
+}
+
+/**
+ * Enter on the focused row of `viewId` right after `refresh` made the extension host refresh the view:
+ * VS Code sends the refresh from a promise chain (its debounce lets the first change through at once),
+ * and the click goes before the workbench has the new rows (their fetch needs a round trip to this host).
+ */
+async function enterRightAfterRefresh(viewId: string, refresh: () => void): Promise<void> {
+  await closeEditors();
+  await vscode.commands.executeCommand(`${viewId}.focus`);
+  await sleep(500); // past VS Code's 200 ms refresh debounce: the next change is sent at once
+  assert.equal(vscode.window.activeTextEditor, undefined, 'an editor opened by itself');
+  refresh();
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+  trace(`${viewId}: Enter right after a refresh`);
+  await vscode.commands.executeCommand('list.select');
+}
+
+/** Waits for the editor at `file:line` after a click (a refreshed row whose arguments VS Code dropped opens nothing). */
+async function opens(file: string, line: number, what: string): Promise<void> {
+  await waitFor(`${what} to open ${file}:${line} (a refreshed row's command whose arguments VS Code dropped fails: "Actual command not found")`, () => editorAt(file, line), 15_000);
+  trace(`${what} opened`);
 }
 
 describe('A row clicked as its view refreshes', function () {
@@ -106,38 +133,65 @@ describe('A row clicked as its view refreshes', function () {
 
     // First the click itself, with no refresh around it: the keyboard reaches the origin row.
     await closeEditors();
-    await focusRow(a, isOrigin);
-    trace('first click');
+    await focusRow(Views.panicFrames, a.panicFrames, isOrigin);
     await vscode.commands.executeCommand('list.select');
-    trace('first click sent');
-    await waitFor(`Enter on the origin row to open ${mainGo}:${line}`, () => editorAt(mainGo, line), 30_000);
+    await opens(mainGo, line, 'Enter on the origin row');
 
-    // Then the race: the view refreshes (a note arrives) and the row drawn before it is clicked at once.
-    await closeEditors();
-    await vscode.commands.executeCommand('goCoreInspector.panicFrames.focus');
-    await sleep(500); // past VS Code's 200 ms refresh debounce: the next change is sent at once
-    assert.equal(vscode.window.activeTextEditor, undefined, 'an editor opened by itself');
+    // Then the race: the view refreshes (a note arrives, as the SSA note does) as the row is clicked.
     const note = 'a note that arrives as the row is clicked';
-    core.notes.push(note);
     try {
-      a.sessions.update(core);
-      // The extension host sends the refresh from a promise chain: let it go out, then click
-      // before the workbench has the new rows (their fetch needs a round trip to this host).
-      for (let i = 0; i < 5; i++) await Promise.resolve();
-      trace('race click');
-      await vscode.commands.executeCommand('list.select');
-      trace('race click sent');
-      await waitFor(
-        `Enter on the origin row drawn before the refresh to open ${mainGo}:${line} ` +
-          '(VS Code drops the arguments of a refreshed row\'s command: "Actual command not found")',
-        () => editorAt(mainGo, line),
-        15_000,
-      );
-      trace('race click opened');
+      await enterRightAfterRefresh(Views.panicFrames, () => {
+        core.notes.push(note);
+        a.sessions.update(core);
+      });
+      await opens(mainGo, line, 'Enter on the origin row drawn before the refresh');
     } finally {
       core.notes.splice(core.notes.indexOf(note), 1);
       a.sessions.update(core);
     }
+  });
+
+  it('Goroutines: Enter on a frame row of the crashing goroutine right after a refresh opens its line', async () => {
+    const a = await api();
+    const core = await openCoreWithSession(a, join(workspace, 'core'), join(workspace, 'prog'));
+    a.sessions.setActive(core.id);
+    await vscode.commands.executeCommand(`${Views.goroutines}.focus`);
+    const goid = core.report.crash.goroutine;
+    assert.ok(goid !== null, 'the crash has no goroutine');
+    // The oracle: the crashing goroutine's first main.* frame as the runtime printed it.
+    const tb = parseTraceback(readFileSync(join(workspace, 'traceback.txt'), 'utf8'));
+    const printed = crashingGoroutine(tb)?.frames.find((f) => f.func.startsWith('main.'));
+    assert.ok(printed?.file && printed.lineNumber, 'no main.* frame with its location in the crashing goroutine of traceback.txt');
+    const mainGo = join(workspace, printed.file.split('/').pop()!);
+    // Its rows: the group that lists it, the goroutine, the frame.
+    const groups = await waitFor('the Goroutines view to fill', () => {
+      const top = a.goroutines.getChildren();
+      return top.some((n) => n.kind === 'status' && n.id.endsWith('/computing')) ? undefined : top.filter((n) => n.kind === 'group');
+    }, 120_000);
+    const group = groups.find((g) => a.goroutines.getChildren(g).some((n) => n.kind === 'goroutine' && n.goid === goid));
+    assert.ok(group, `no group lists goroutine ${goid} as a row of its own`);
+    const g = a.goroutines.getChildren(group).find((n) => n.kind === 'goroutine' && n.goid === goid)!;
+    const frame = a.goroutines.getChildren(g).find((n) => n.kind === 'frame' && n.frame.function === printed.func && n.frame.line === printed.lineNumber);
+    assert.ok(frame, `goroutine ${goid} has no row for ${printed.func}:${printed.lineNumber}`);
+    const item = a.goroutines.getTreeItem(frame);
+    assert.equal(item.command?.command, 'goCoreInspector.openGoroutinesRow');
+    assert.equal(item.command?.arguments, undefined, 'the frame row carries arguments');
+
+    // The keyboard opens the group and the goroutine, then Enter on the frame.
+    await closeEditors();
+    await focusRow(Views.goroutines, a.goroutines, (n) => n.id === group.id);
+    await vscode.commands.executeCommand('list.expand');
+    await sleep(1000);
+    await focusRow(Views.goroutines, a.goroutines, (n) => n.id === g.id, new Set([group.id]));
+    await vscode.commands.executeCommand('list.expand');
+    await sleep(1000);
+    await focusRow(Views.goroutines, a.goroutines, (n) => n.id === frame.id, new Set([group.id, g.id]));
+    await vscode.commands.executeCommand('list.select');
+    await opens(mainGo, printed.lineNumber, `Enter on ${printed.func}`);
+
+    // The race: the view refreshes (Clear Filter redraws it) as the row is clicked.
+    await enterRightAfterRefresh(Views.goroutines, () => a.goroutines.setFilter(''));
+    await opens(mainGo, printed.lineNumber, `Enter on ${printed.func} drawn before the refresh`);
   });
 
   it('a row command run with a node runs that row\'s click (other code and tests call it so)', async () => {
