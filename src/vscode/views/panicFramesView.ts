@@ -1,5 +1,5 @@
 // The Panic Frames view: the crash on top (kind and message), the crashing goroutine's frames with the
-// origin frame marked and runtime frames folded into groups, the system-stack frames for crashes on
+// origin frame marked and runtime frames (and cgo glue or C library frames: frameFolding.ts) folded into groups, the system-stack frames for crashes on
 // g0, and the other goroutines grouped by identical stacks.
 import * as vscode from 'vscode';
 import { originOf, type SummaryGroup } from '../../analysis/crashSummary.js';
@@ -7,6 +7,7 @@ import type { ReportFrame } from '../../analysis/report.js';
 import { Commands } from '../constants.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
 import { rowItemCommand, type ClickableRows } from './rowClick.js';
+import { foldFrames, foldLabel } from './frameFolding.js';
 import { refreshWhenShownChanges } from './shownKey.js';
 import type { SourceMappers } from '../session/sourceMappers.js';
 import {
@@ -44,55 +45,6 @@ export type PanicFramesNode = { id: string } & (
 );
 
 const MAX_IDS_SHOWN = 8;
-
-export type FoldedFrame =
-  | { frame: ReportFrame }
-  | { runtime: ReportFrame[] }
-  /** `count` identical frames (the sum of the engine's `repeat`); `depth` adds the frames of the same function just above (a recursion's top). */
-  | { repeat: ReportFrame; count: number; depth: number };
-
-const sameFrame = (a: ReportFrame, b: ReportFrame) => a.function === b.function && a.line === b.line && a.file === b.file;
-
-/**
- * Splits frames into shown user frames, folded runs of consecutive runtime frames, and runs of one
- * frame repeated (deep recursion: a stack overflow's walk gives one entry standing for millions of
- * identical frames, `repeat`; the count is the sum of `repeat`, exact). The origin frame is never folded.
- */
-export function foldRuntimeFrames(frames: readonly ReportFrame[], origin: ReportFrame | undefined): FoldedFrame[] {
-  const out: FoldedFrame[] = [];
-  for (const f of frames) {
-    const last = out[out.length - 1];
-    const prev = last && 'frame' in last ? last.frame : last && 'repeat' in last ? last.repeat : undefined;
-    if (prev && f !== origin && prev !== origin && sameFrame(prev, f)) {
-      if (last && 'repeat' in last) last.count += f.repeat;
-      else out[out.length - 1] = { repeat: prev, count: prev.repeat + f.repeat, depth: 0 };
-      continue;
-    }
-    if (f.repeat > 1 && f !== origin) {
-      out.push({ repeat: f, count: f.repeat, depth: 0 });
-    } else if (isRuntimeFrame(f) && f !== origin) {
-      if (last && 'runtime' in last) last.runtime.push(f);
-      else out.push({ runtime: [f] });
-    } else {
-      out.push({ frame: f });
-    }
-  }
-  // A recursion's depth: the run's count plus the frames of the same function right above it (the
-  // innermost call, often the origin on another line), as the runtime counts `...N frames elided...`
-  // plus the frames it printed.
-  for (let i = 0; i < out.length; i++) {
-    const x = out[i]!;
-    if (!('repeat' in x)) continue;
-    let above = 0;
-    for (let j = i - 1; j >= 0; j--) {
-      const y = out[j]!;
-      if ('frame' in y && y.frame.function === x.repeat.function) above += y.frame.repeat;
-      else break;
-    }
-    x.depth = x.count + above;
-  }
-  return out;
-}
 
 /** What the view lists as notes: the engine's (runtime state, layout), then the views' own (Delve, SSA). */
 export function coreNotes(core: OpenCore): string[] {
@@ -220,7 +172,7 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
 
   /** The rows of a stack, folded; `prefix/k` for the k-th row (the folding of a core's frames never changes). */
   private frameNodes(prefix: string, frames: readonly ReportFrame[], origin: ReportFrame | undefined): PanicFramesNode[] {
-    return foldRuntimeFrames(frames, origin).map((x, k): PanicFramesNode =>
+    return foldFrames(frames, origin).map((x, k): PanicFramesNode =>
       'frame' in x
         ? { id: `${prefix}/${k}`, kind: 'frame', frame: x.frame, origin: x.frame === origin }
         : 'repeat' in x
@@ -330,10 +282,7 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
         return item;
       }
       case 'runtimeGroup': {
-        const item = new vscode.TreeItem(
-          `${node.frames.length} runtime frame${node.frames.length === 1 ? '' : 's'}`,
-          vscode.TreeItemCollapsibleState.Collapsed,
-        );
+        const item = new vscode.TreeItem(foldLabel(node.frames), vscode.TreeItemCollapsibleState.Collapsed);
         item.description = node.frames.map((f) => f.function.replace(/^runtime\./, '')).slice(0, 3).join(' · ');
         item.iconPath = new vscode.ThemeIcon('fold');
         item.contextValue = 'runtimeGroup';
