@@ -40,7 +40,10 @@
 //
 // Native code (C through cgo, the race runtime, shared libraries: no pclntab) is walked with its
 // call frame information (src/core/native.ts, src/core/cfi.ts), carrying the callee-saved
-// registers across C frames. runtime.racecall (runtime/race_amd64.s, the same in Go 1.19–1.27)
+// registers across C frames, with the architecture's DWARF numbering (ArchSpec.dwarf). On arm64 a
+// C leaf that allocated no stack returns to LR with sp unchanged (allowed for the innermost or
+// interrupted frame only), and crosscall2 (runtime/cgo/asm_arm64.s, NOFRAME) keeps its C caller's
+// LR and frame pointer at 8*23 and 8*22 above its sp (ArchSpec.cgo.callbackCallerSlots). runtime.racecall (runtime/race_amd64.s, the same in Go 1.19–1.27)
 // keeps the caller's SP in R12, callee-saved, before it aligns the stack for C: when the walk
 // comes back from C into racecall, its caller's frame starts at R12 (the return address there).
 //
