@@ -24,4 +24,8 @@ gci_goroot() { echo "$GCI_CACHE/toolchains/go$1/root/usr/lib/go-$1"; }
 # qemu-user (static) for the linux/arm64 fixtures, from this Debian suite.
 GCI_QEMU_SUITE=trixie
 gci_qemu_aarch64() { echo "$GCI_CACHE/qemu-user/root/usr/bin/qemu-aarch64"; }
+# C cross compiler for linux/arm64 cgo fixtures (scripts/provision): gcc of this Debian suite.
+GCI_CROSS_CC_SUITE=bookworm
+GCI_CROSS_GCC_MAJOR=12
+gci_cross_cc() { echo "$GCI_CACHE/cross-cc/aarch64/bin/aarch64-linux-gnu-gcc"; }
 gci_dlv() { echo "$GCI_CACHE/delve/$1/root/usr/bin/dlv"; }

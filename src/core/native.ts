@@ -8,12 +8,14 @@
 // ID (`/usr/lib/debug/.build-id/…`, as libc6-dbg installs it, or a build-ID directory).
 //
 // `nativeStep` is one step of the CFI unwinder (DWARF 5 §6.4.4): the CFA from its rule, each saved
-// register from its rule, the return address from the CIE's return-address column; callee-saved
-// registers of the System V amd64 ABI (rbx, rbp, r12–r15) keep their value when no rule names them.
+// register from its rule, the return address from the CIE's return-address column; the psABI's
+// callee-saved registers (amd64 rbx, rbp, r12–r15; arm64 x19–x30) keep their value when no rule
+// names them. DWARF register numbers are the architecture's (src/core/arch, `dwarf`).
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readBuildIds, readBuildIdsFromMemory } from './buildid.js';
-import { CallFrameTable, DW_REG_RA, DW_REG_RSP, evalCfiExpression, parseDebugFrame, parseEhFrame, type RegisterFile } from './cfi.js';
+import type { DwarfRegisters } from './arch/types.js';
+import { CallFrameTable, evalCfiExpression, parseDebugFrame, parseEhFrame, type RegisterFile } from './cfi.js';
 import { ElfFile } from './elf.js';
 import { PF_X, PT_LOAD, STT_FUNC } from './elfTypes.js';
 import { CoreReadError } from './errors.js';
@@ -314,19 +316,24 @@ export class NativeCode {
   }
 }
 
-/** Callee-saved registers of the System V amd64 ABI (DWARF numbers): rbx, rbp, r12–r15. */
-const CALLEE_SAVED = [3, 6, 12, 13, 14, 15];
-
 export type NativeStep =
   | { ok: true; pc: bigint; cfa: bigint; regs: RegisterFile; signalFrame: boolean }
   | { ok: false; reason: 'no-cfi' | 'unreadable' | 'corrupt' | 'top'; detail: string };
 
 /**
- * One CFI step from a native frame at `pc` with registers `regs` (DWARF numbers; rsp is 7):
+ * One CFI step from a native frame at `pc` with registers `regs` (DWARF numbers of `dwarf`):
  * the caller's registers, its pc (the return address) and this frame's CFA. `returnAddress`:
- * pc is a return address (rules are looked up at pc−1).
+ * pc is a return address (rules are looked up at pc−1). Where the return-address column is a
+ * register (arm64 x30), the caller sees it holding the return address, as after its BL.
  */
-export function nativeStep(mod: NativeModule, mem: { tryRead(addr: bigint, len: number): Buffer | undefined }, pc: bigint, regs: RegisterFile, returnAddress: boolean): NativeStep {
+export function nativeStep(
+  mod: NativeModule,
+  mem: { tryRead(addr: bigint, len: number): Buffer | undefined },
+  pc: bigint,
+  regs: RegisterFile,
+  returnAddress: boolean,
+  dwarf: DwarfRegisters,
+): NativeStep {
   const hexs = (n: bigint) => '0x' + n.toString(16);
   const rules = mod.rulesAt(returnAddress ? pc - 1n : pc);
   if (!rules) return { ok: false, reason: 'no-cfi', detail: `no call frame information for ${hexs(pc)} in ${mod.name}${mod.problem ? ` (${mod.problem})` : ''}` };
@@ -341,7 +348,7 @@ export function nativeStep(mod: NativeModule, mem: { tryRead(addr: bigint, len: 
   } else cfa = evalCfiExpression(rules.cfa.expr, regs, read);
   if (cfa === undefined) return { ok: false, reason: 'corrupt', detail: `cannot compute the CFA at ${hexs(pc)} in ${mod.name}` };
   const next: RegisterFile = new Map();
-  for (const r of CALLEE_SAVED) {
+  for (const r of dwarf.calleeSaved) {
     const v = regs.get(r);
     if (v !== undefined) next.set(r, v);
   }
@@ -376,9 +383,10 @@ export function nativeStep(mod: NativeModule, mem: { tryRead(addr: bigint, len: 
     if (v === undefined) next.delete(reg);
     else next.set(reg, v);
   }
-  const ra = rules.raReg === DW_REG_RA ? next.get(DW_REG_RA) : next.get(rules.raReg);
+  const ra = next.get(rules.raReg);
   if (ra === undefined) return { ok: false, reason: 'top', detail: `${mod.symbolAt(pc)?.name ?? mod.name} has no return address (the outermost frame)` };
-  next.set(DW_REG_RSP, cfa);
-  next.delete(DW_REG_RA);
+  next.set(dwarf.sp, cfa);
+  // A column of its own (amd64 16) is no register of the caller.
+  if (!dwarf.names[rules.raReg]) next.delete(rules.raReg);
   return { ok: true, pc: ra, cfa, regs: next, signalFrame: rules.signalFrame };
 }

@@ -40,7 +40,10 @@
 //
 // Native code (C through cgo, the race runtime, shared libraries: no pclntab) is walked with its
 // call frame information (src/core/native.ts, src/core/cfi.ts), carrying the callee-saved
-// registers across C frames. runtime.racecall (runtime/race_amd64.s, the same in Go 1.19–1.27)
+// registers across C frames, with the architecture's DWARF numbering (ArchSpec.dwarf). On arm64 a
+// C leaf that allocated no stack returns to LR with sp unchanged (allowed for the innermost or
+// interrupted frame only), and crosscall2 (runtime/cgo/asm_arm64.s, NOFRAME) keeps its C caller's
+// LR and frame pointer at 8*23 and 8*22 above its sp (ArchSpec.cgo.callbackCallerSlots). runtime.racecall (runtime/race_amd64.s, the same in Go 1.19–1.27)
 // keeps the caller's SP in R12, callee-saved, before it aligns the stack for C: when the walk
 // comes back from C into racecall, its caller's frame starts at R12 (the return address there).
 //
@@ -49,7 +52,7 @@
 // ...) other than the innermost frame, `onStackSwitch` may return the registers to continue from
 // (src/runtime/crashStack.ts does it with g.m.curg.sched); otherwise the walk stops there.
 import { AMD64, readSavedRegisters, type ArchSpec } from './arch/index.js';
-import { DW_REG_NAMES, DW_REG_RBP, DW_REG_RSP, type RegisterFile } from './cfi.js';
+import type { RegisterFile } from './cfi.js';
 import { CoreReadError } from './errors.js';
 import { nativeStep, type NativeCode, type NativeLocation } from './native.js';
 import type { FuncInfo, LogicalFrame, Pclntab } from './pclntab.js';
@@ -184,18 +187,26 @@ export function readUcontext(mem: StackMemory, uc: bigint, arch: ArchSpec = AMD6
   return { bp: regs[arch.fpReg]!, sp: regs[arch.spReg]!, pc: regs[arch.pcReg]!, ...(arch.lrReg ? { lr: regs[arch.lrReg]! } : {}), regs };
 }
 
-/** DWARF-numbered registers from named ones (and pc/sp/bp). */
-function registerFile(r: UnwindRegs): RegisterFile {
+/** DWARF-numbered registers (the architecture's numbering) from named ones (and pc/sp/bp/lr). */
+function registerFile(arch: ArchSpec, r: UnwindRegs): RegisterFile {
+  const d = arch.dwarf;
   const m: RegisterFile = new Map();
-  if (r.regs) DW_REG_NAMES.forEach((n, i) => { const v = r.regs![n]; if (v !== undefined) m.set(i, v); });
-  m.set(DW_REG_RSP, r.sp);
-  m.set(DW_REG_RBP, r.bp);
+  if (r.regs) d.names.forEach((n, i) => { const v = n ? r.regs![n] : undefined; if (v !== undefined) m.set(i, v); });
+  if (r.lr !== undefined && arch.lrReg) m.set(d.names.indexOf(arch.lrReg), r.lr);
+  m.set(d.sp, r.sp);
+  m.set(d.fp, r.bp);
+  return m;
+}
+
+/** The registers known when the walk enters native code from a Go frame: sp, the frame pointer, LR. */
+function goRegisterFile(arch: ArchSpec, sp: bigint, bp: bigint, lr: bigint | undefined): RegisterFile {
+  const m: RegisterFile = new Map([[arch.dwarf.sp, sp], [arch.dwarf.fp, bp]]);
+  if (lr !== undefined && arch.lrReg) m.set(arch.dwarf.names.indexOf(arch.lrReg), lr);
   return m;
 }
 
 /** runtime.racecall's name in pclntab (an assembly function local to the runtime: `racecall<>`). */
 const RACECALL_FUNCS = new Set(['racecall', 'runtime.racecall']);
-const DW_REG_R12 = 12;
 
 function hexs(n: bigint): string {
   return '0x' + n.toString(16);
@@ -217,7 +228,9 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
   let { pc, sp, bp } = start;
   // The return address of a frame that has not stored it (arm64: LR), when known.
   let lr = arch.lrReg ? start.lr : undefined;
-  let dregs = registerFile(start);
+  let dregs = registerFile(arch, start);
+  // runtime.racecall's register for its caller's SP (amd64 R12), where the walk uses it.
+  const raceSp = arch.dwarf.raceCallSp;
   let exact = !opts.innermostIsCallReturn; // look up pc itself (innermost, or interrupted by a signal)
   let signalled = false;
   let stackIndex = 0;
@@ -235,21 +248,21 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
     if (!f) {
       const mod = opts.native?.moduleFor(pc);
       if (!mod) return end('unknown-pc', `pc ${hexs(pc)} is not in any Go function${opts.native ? ' nor in a mapped module' : ''}`);
-      dregs.set(DW_REG_RSP, sp);
-      const step = nativeStep(mod, mem, pc, dregs, !exact);
+      dregs.set(arch.dwarf.sp, sp);
+      const step = nativeStep(mod, mem, pc, dregs, !exact, arch.dwarf);
       const loc = mod.describe(pc, { returnAddress: !exact });
       frames.push({
         pc, sp, fp: step.ok ? step.cfa : sp, bp, funcName: loc.function, entry: loc.entry, func: undefined,
         isSignalFrame: signalled, returnAddress: !exact, stackIndex, stackLabel, logical: [], repeat: 1, native: loc,
       });
-      if (!step.ok && step.reason === 'no-cfi') {
+      if (!step.ok && step.reason === 'no-cfi' && raceSp !== undefined) {
         // No CFI (Go's internal linker drops the .eh_frame of host objects such as the race
         // runtime's .syso). racecall called this C code with `ANDQ $~15, SP; CALL AX` right after
         // `MOVQ SP, R12` (runtime/race_amd64.s): when R12 still holds its SP and the slot below
         // the aligned SP holds a return address into racecall, that is this frame's caller.
         // Where R12 is unknown (Go 1.19 injected a sigpanic call, whose Go frames clobber it),
         // the first word of the 64 above sp that returns into racecall is taken.
-        const r12 = dregs.get(DW_REG_R12);
+        const r12 = dregs.get(raceSp);
         let slot = r12 !== undefined ? (r12 & ~15n) - 8n : undefined;
         if (slot === undefined && signalled) {
           for (let i = 0n; i < 64n; i++) {
@@ -262,7 +275,7 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
               for (const cand of [slot + 8n, slot + 16n]) {
                 const back = word(mem, cand);
                 if (back !== undefined && tab.funcForPC(back)) {
-                  dregs.set(DW_REG_R12, cand);
+                  dregs.set(raceSp, cand);
                   break;
                 }
               }
@@ -282,11 +295,15 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
         }
       }
       if (!step.ok) return end(step.reason === 'no-cfi' ? 'no-cfi' : step.reason === 'top' ? 'top' : step.reason === 'unreadable' ? 'unreadable' : 'corrupt', step.detail);
-      if (step.cfa <= sp) return end('sp-not-increasing', `sp did not increase above ${hexs(sp)} in ${loc.function}`);
+      // A leaf that allocated no stack (arm64: its return address still in LR) leaves sp as it is:
+      // progress is then the pc changing, for the innermost or interrupted frame only.
+      const frameless = step.cfa === sp && arch.callPushBytes === 0n && exact && step.pc !== pc;
+      if (step.cfa < sp || (step.cfa === sp && !frameless)) return end('sp-not-increasing', `sp did not increase above ${hexs(sp)} in ${loc.function}`);
       dregs = step.regs;
       pc = step.pc;
       sp = step.cfa;
-      bp = dregs.get(DW_REG_RBP) ?? bp;
+      bp = dregs.get(arch.dwarf.fp) ?? bp;
+      lr = undefined;
       exact = step.signalFrame;
       signalled = step.signalFrame;
       continue;
@@ -299,7 +316,7 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
       if (!regs) return end('unreadable', `cannot read the signal context at ${hexs(sp)}`);
       markSignalHandler(frames, stackIndex);
       ({ pc, sp, bp, lr } = regs);
-      dregs = registerFile(regs);
+      dregs = registerFile(arch, regs);
       exact = true;
       signalled = true;
       continue;
@@ -320,13 +337,13 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
       if (!regs) return end('unreadable', `cannot read the signal context at ${hexs(uc)}`);
       markSignalHandler(frames, stackIndex);
       ({ pc, sp, bp, lr } = regs);
-      dregs = registerFile(regs);
+      dregs = registerFile(arch, regs);
       exact = true;
       signalled = true;
       continue;
     }
     if ((f.flag & FUNC_FLAG_TOPFRAME) !== 0 || TOP_FUNCS.has(f.name)) return end('top', `reached ${f.name}`);
-    const r12 = dregs.get(DW_REG_R12);
+    const r12 = raceSp !== undefined ? dregs.get(raceSp) : undefined;
     if (RACECALL_FUNCS.has(f.name) && !innermost && r12 !== undefined && frames.length > 1 && frames[frames.length - 2]!.native) {
       // Back from C: racecall's caller SP is in R12 (runtime/race_amd64.s), its return address at R12.
       frame.fp = r12 + 8n;
@@ -336,7 +353,7 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
       pc = ret;
       sp = r12 + 8n;
       lr = undefined;
-      dregs = new Map([[DW_REG_RSP, sp], [DW_REG_RBP, bp]]);
+      dregs = goRegisterFile(arch, sp, bp, undefined);
       exact = false;
       signalled = false;
       continue;
@@ -352,18 +369,20 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
       if (!next) return end('stack-switch', `${f.name} switches stacks and no other stack to continue on`);
       ({ pc, sp, bp } = next);
       lr = arch.lrReg && next.lr ? next.lr : undefined;
-      dregs = new Map([[DW_REG_RSP, sp], [DW_REG_RBP, bp]]);
+      dregs = goRegisterFile(arch, sp, bp, undefined);
       stackIndex++;
       stackLabel = next.label;
       exact = false;
       signalled = false;
       continue;
     }
-    // A frame that has not stored its return address (arm64, pcsp = 0) still has it in LR.
-    const raAt = arch.returnAddressAt(sp, cfa);
+    // A frame that has not stored its return address (arm64, pcsp = 0) still has it in LR. The
+    // assembly function C calls into Go with (crosscall2) may keep it elsewhere (arm64: NOFRAME).
+    const slots = f.name === arch.cgo.callbackCaller ? arch.cgo.callbackCallerSlots : undefined;
+    const raAt = slots && delta > 0 ? sp + slots.returnAddress : arch.returnAddressAt(sp, cfa);
     const ret = delta === 0 && lr ? lr : word(mem, raAt);
     if (ret === undefined) return end('unreadable', `cannot read the return address of ${f.name} at ${hexs(raAt)}`);
-    if (delta > 0) bp = word(mem, arch.savedFramePointerAt(sp, cfa)) ?? bp;
+    if (delta > 0) bp = word(mem, slots ? sp + slots.framePointer : arch.savedFramePointerAt(sp, cfa)) ?? bp;
     // A frameless function (arm64 leaf) leaves sp as it is: progress is then the pc changing.
     if (cfa < sp || (cfa === sp && (delta > 0 || arch.callPushBytes > 0n || ret === pc))) {
       return end('sp-not-increasing', `sp did not increase above ${hexs(sp)} in ${f.name}`);
@@ -397,14 +416,18 @@ function walk(tab: Pclntab, mem: StackMemory, start: UnwindRegs, opts: UnwindOpt
       const saved = word(mem, sp);
       sp += arch.injectedCallBytes;
       const interrupted = tab.funcForPC(pc);
-      if (!interrupted) {
+      if (!interrupted && opts.native?.moduleFor(pc)) {
+        // A fault in C (Go 1.19 injects sigpanic there too): its CFI walks on, with the
+        // interrupted LR for a leaf that never saved it.
+        lr = saved;
+      } else if (!interrupted) {
         if (saved === undefined) return end('unreadable', `cannot read the link register ${f.name} saved at ${hexs(sp - arch.injectedCallBytes)}`);
         pc = saved;
       } else if ((pc === interrupted.entry ? 0 : tab.spDelta(interrupted, pc)) === 0) {
         lr = saved;
       }
     }
-    dregs = new Map([[DW_REG_RSP, sp], [DW_REG_RBP, bp]]);
+    dregs = goRegisterFile(arch, sp, bp, lr);
   }
 }
 

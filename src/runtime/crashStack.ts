@@ -9,19 +9,20 @@
 // once. The first frame there is looked up as a return address (pc-1), as the runtime's own
 // traceback does for a saved context.
 //
-// Switches between C and Go (runtime/asm_amd64.s of each version; runtime/cgocall.go):
+// Switches between C and Go (runtime/asm_<arch>.s of each version; runtime/cgocall.go); where each
+// architecture keeps what they need is data (ArchSpec.cgo, src/core/arch):
 // - runtime.asmcgocall reached from C on g0: the C function was called on g0 after asmcgocall
 //   saved, at the aligned g0 SP it called from, the goroutine's g and its depth in the goroutine
-//   stack (stack.hi − SP after asmcgocall's prologue; the return address is above it by the
-//   frame size pcsp gives): Go 1.19 at 48(SP) and 40(SP) (SUBQ $64), Go 1.21+ at 8(SP) and
-//   0(SP) (SUBQ $16). The goroutine's SP at asmcgocall's entry is g.stack.hi − depth, where the
-//   return address into runtime.cgocall lies. (curg.sched cannot be used: a panic in a callback
+//   stack (stack.hi − SP after asmcgocall's prologue): amd64 Go 1.19 at 48(SP) and 40(SP)
+//   (SUBQ $64), Go 1.21+ at 8(SP) and 0(SP) (SUBQ $16); arm64 (Go 1.19–1.27) at 0(RSP) and
+//   8(RSP). asmcgocall's frame on the goroutine starts at g.stack.hi − depth, and its caller
+//   (runtime.cgocall) follows by the frame size pcsp gives, the return address where Go frames
+//   keep it (amd64 at the top, arm64 at 0(SP)). (curg.sched cannot be used: a panic in a callback
 //   overwrites it with its own systemstack switch.)
 // - runtime.cgocallback reached on the goroutine (C called back into Go): cgocallback stored its
 //   g0 SP in g0.sched.sp; its frame on g0 has the size pcsp gives at the call of cgocallbackg, and
-//   the return address into the C caller (crosscall2) at its top.
-// These two follow runtime/asm_amd64.s: on arm64 (cgo is not read there yet) the walk stops at
-// asmcgocall and cgocallback.
+//   its return address leads into the C-called assembly (crosscall2), whose own frame the
+//   unwinder reads with ArchSpec.cgo.callbackCallerSlots.
 // After a signal, the interrupted frames are labelled by the stack their SP lies in (g0, the
 // goroutine) rather than gsignal.
 import type { ArchSpec } from '../core/arch/index.js';
@@ -41,16 +42,6 @@ export interface ThreadRegs {
   /** All registers by name (the architecture's gReg, r14 or x28, is read as the g register). */
   regs: Record<string, bigint>;
 }
-
-/**
- * Where asmcgocall left the goroutine's g and stack depth ([g slot, depth slot] from its sp, one
- * pair per form of runtime/asm_amd64.s), by architecture: none known elsewhere.
- */
-const ASMCGOCALL_SLOTS: Readonly<Record<string, readonly (readonly [bigint, bigint])[]>> = {
-  amd64: [[8n, 0n], [48n, 40n]],
-};
-/** The C caller of cgocallback on g0 (runtime/cgo/asm_amd64.s), by architecture. */
-const CGOCALLBACK_CALLER: Readonly<Record<string, string>> = { amd64: 'crosscall2' };
 
 /** What the runtime says about the g a thread was running. */
 export interface CurrentG {
@@ -138,44 +129,47 @@ export function unwindThread(tab: Pclntab, mem: Memory, layout: RuntimeLayout | 
     const o = layout.offsets;
     if (frame.funcName === 'runtime.asmcgocall') {
       // C ran on g0: back to the goroutine that called asmcgocall.
-      for (const [gAt, depthAt] of ASMCGOCALL_SLOTS[arch.name] ?? []) {
+      for (const [gAt, depthAt] of arch.cgo.asmcgocallSlots) {
         const g = word(mem, frame.sp + gAt);
         const depth = word(mem, frame.sp + depthAt);
         if (!g || depth === undefined || depth > 1n << 30n) continue;
         if (readField(mem, g, o.g.m) !== cur.m) continue;
         const hi = readField(mem, g, o.g.stackHi);
         if (!hi) continue;
-        // DX is asmcgocall's SP after its prologue (which pushes BP on Go 1.21+): the return
-        // address into cgocall lies above by the frame size pcsp gives at the call.
+        // DX (amd64) / R2 (arm64) is asmcgocall's SP after its prologue (which pushes BP on amd64
+        // Go 1.21+, stores LR at 0(RSP) on arm64): its caller's frame starts above it by the frame
+        // size pcsp gives at the call.
         const delta = frame.func ? (tab.spDelta(frame.func, frame.pc) ?? 0) : 0;
-        const sp = hi - depth + BigInt(Math.max(0, delta));
-        const pc = word(mem, sp);
+        const spAt = hi - depth;
+        const cfa = spAt + BigInt(Math.max(0, delta)) + arch.callPushBytes;
+        const pc = word(mem, arch.returnAddressAt(spAt, cfa));
         if (!pc || !tab.funcForPC(pc)) continue;
         const goid = readField(mem, g, o.g.goid);
         switchedTo = { goid, g };
-        return { pc, sp: sp + 8n, bp: frame.bp, label: gLabel(g) };
+        return { pc, sp: cfa, bp: frame.bp, label: gLabel(g) };
       }
     }
-    const cgoCaller = CGOCALLBACK_CALLER[arch.name];
-    if (frame.funcName === 'runtime.cgocallback' && frame.func && cgoCaller) {
+    const cgoCaller = arch.cgo.callbackCaller;
+    if (frame.funcName === 'runtime.cgocallback' && frame.func) {
       // Go called back from C: continue on g0 at cgocallback's frame there.
       const g0 = readField(mem, cur.m, o.m.g0);
       const g0sp = g0 ? readField(mem, g0, o.g.schedSp) : undefined;
       const delta = tab.spDelta(frame.func, frame.pc);
       if (delta === undefined || delta < 0) return undefined;
       if (g0sp) {
-        const cfa = g0sp + BigInt(delta) + 8n;
-        const pc = word(mem, cfa - 8n);
-        // The caller on g0 is crosscall2 (runtime/cgo/asm_amd64.s) when g0.sched.sp is still
+        const cfa = g0sp + BigInt(delta) + arch.callPushBytes;
+        const pc = word(mem, arch.returnAddressAt(g0sp, cfa));
+        // The caller on g0 is crosscall2 (runtime/cgo/asm_<arch>.s) when g0.sched.sp is still
         // cgocallback's (a panic's systemstack can have reset it).
-        if (pc && tab.funcForPC(pc)?.name === cgoCaller) return { pc, sp: cfa, bp: word(mem, cfa - 16n) ?? 0n, label: 'g0' };
+        if (pc && tab.funcForPC(pc)?.name === cgoCaller) return { pc, sp: cfa, bp: word(mem, arch.savedFramePointerAt(g0sp, cfa)) ?? 0n, label: 'g0' };
       }
-      // As the runtime's traceback does: cgocallback pushed curg.sched.pc (the systemstack_switch
-      // of asmcgocall) as the return address above its frame on the goroutine stack: the C frames
-      // on g0 are skipped.
-      const pc = word(mem, frame.fp - 8n);
+      // As the runtime's traceback does: cgocallback stored curg.sched.pc (the systemstack_switch
+      // of asmcgocall) where its frame on the goroutine stack keeps its return address (amd64:
+      // pushed above the frame; arm64: at -48 from curg.sched.sp, the frame's 0(RSP)): the C
+      // frames on g0 are skipped.
+      const pc = word(mem, arch.returnAddressAt(frame.sp, frame.fp));
       if (!pc || !tab.funcForPC(pc)) return undefined;
-      return { pc, sp: frame.fp, bp: word(mem, frame.fp - 16n) ?? 0n, label: frame.stackLabel };
+      return { pc, sp: frame.fp, bp: word(mem, arch.savedFramePointerAt(frame.sp, frame.fp)) ?? 0n, label: frame.stackLabel };
     }
     if (cur.kind === 'user' || cur.curg === 0n || switchedTo) return undefined;
     const sp = readField(mem, cur.curg, o.g.schedSp);

@@ -4,6 +4,9 @@
 // cannot see (the frames on g0 in C and the instrumented code that ran on the system stack),
 // against the fixture's source (test/fixtures/programs/<name>/main.go names the expected frames).
 // A missing fixture fails the test (scripts/make-cores makes them; cgo fixtures need gcc).
+// linux/arm64: the cgo programs cross-built with the provisioned aarch64-linux-gnu-gcc, linked
+// statically and run under qemu-aarch64 (`<name>-arm64`), checked the same way; libc is then in the
+// executable (Debian's static libc.a carries symbols but no DWARF: the strlen frame has no line).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -15,7 +18,7 @@ import { annotateFrames } from '../../src/analysis/annotate.js';
 import { openCore } from '../../src/analysis/engine.js';
 import { waitsReport } from '../../src/analysis/waits.js';
 import { runCli } from '../../src/report/cli.js';
-import { crashingGoroutine, originFrame, parseTraceback } from '../../src/traceback/parse.js';
+import { crashingGoroutine, originFrame, parseTraceback, type Traceback } from '../../src/traceback/parse.js';
 import { formatReportText } from '../../src/report/text.js';
 import { validate, type Schema } from '../support/jsonSchema.js';
 import { fixture, libcDebugDir, provisionedGoVersions } from '../support/fixtures.js';
@@ -74,6 +77,21 @@ const EXPECTED: Record<string, { frames: string[]; origin: string | null; kindNe
   },
 };
 
+/** The programs with a linux/arm64 variant (scripts/make-cores): no -race build under qemu-user. */
+const ARM64_PROGRAMS = ['cgo-inlined-fault', 'cgo-libc-fault', 'cgo-callback-panic', 'cgo-callback-fatal'];
+
+/** Every fixture checked here: its name, its program (the key of EXPECTED) and its architecture. */
+const CASES = [
+  ...Object.keys(EXPECTED).map((program) => ({ fixture: program, program, arch: 'amd64' })),
+  ...ARM64_PROGRAMS.map((program) => ({ fixture: `${program}-arm64`, program, arch: 'arm64' })),
+];
+
+/** Function names of goroutine `id` as the runtime printed them, from `runtime.cgocall` on. */
+function printedFromCgocall(tb: Traceback, id: number): string[] {
+  const names = tb.goroutines.find((g) => g.id === id)?.frames.map((x) => x.func) ?? [];
+  return names.slice(Math.max(0, names.indexOf('runtime.cgocall')));
+}
+
 /** The 1-based line of the fixture file holding `text` (exactly one). */
 function lineOf(srcDir: string, file: string, text: string): number {
   const lines = readFileSync(join(srcDir, file), 'utf8').split('\n');
@@ -90,11 +108,17 @@ function inOrder(have: string[], want: string[]): boolean {
 
 describe('crashes outside Go code (issue 12)', () => {
   for (const minor of provisionedGoVersions()) {
-    for (const [name, exp] of Object.entries(EXPECTED)) {
-      test(`${name} go${minor}`, () => {
-        const f = fixture(name, minor);
+    for (const { fixture: fixtureName, program: name, arch } of CASES) {
+      const exp = EXPECTED[name]!;
+      test(`${fixtureName} go${minor}`, () => {
+        const f = fixture(fixtureName, minor);
+        assert.equal(f.goarch, arch);
         const a = analyzeCore(f.core, { binary: f.prog, buildIdDirs: [libcDebugDir()] });
         try {
+          // arm64: a static executable linked by GNU ld keeps its read-only data in the text
+          // segment (R E), which qemu-user does not dump, and the core's one read-only segment is
+          // RELRO (relocated at start-up): nothing confirms the executable, and the report says so.
+          if (arch === 'arm64') assert.equal(a.cw.verification, 'unverified');
           const report = buildReport(a);
           const s = crashSummary(a, report, { groupGoroutines: false });
           const header = printedHeader(f.tracebackPath);
@@ -104,6 +128,11 @@ describe('crashes outside Go code (issue 12)', () => {
           // Frames: from the faulting function through the switches to main.main (fixture source).
           const names = report.crash.frames.map((x) => x.function);
           assert.ok(inOrder(names, exp.frames), `frames ${names.join(' > ')} lack, in order, ${exp.frames.join(' > ')}`);
+          // Back on the goroutine after the C frames on g0: the frames the runtime printed for it,
+          // from runtime.cgocall to its start (the runtime's own traceback is the oracle there).
+          const back = names.lastIndexOf('runtime.asmcgocall');
+          if (back >= 0) assert.deepEqual(names.slice(back + 1), printedFromCgocall(parseTraceback(f.traceback), 1), 'the goroutine below asmcgocall as printed');
+          assert.equal(back >= 0, name !== 'race-systemstack' && name !== 'cgo-callback-panic', 'the walk went through asmcgocall');
           if (exp.origin === 'printed') {
             const printed = originFrame(crashingGoroutine(parseTraceback(f.traceback))!)!;
             assert.match(printed.func, /unlockSlow$/, 'the printed origin is the unlock that found the mutex unlocked');
@@ -122,7 +151,14 @@ describe('crashes outside Go code (issue 12)', () => {
           // C frames were walked does not.
           const lostNote = s.notes.some((n) => n.startsWith('The C frames that called back into Go'));
           assert.equal(lostNote, name === 'cgo-callback-panic', s.notes.join('\n'));
-          if (name === 'cgo-libc-fault') {
+          if (name === 'cgo-libc-fault' && arch === 'arm64') {
+            // Linked statically: strlen is the executable's own (glibc's IFUNC choice, __strlen_mte
+            // or __strlen_asimd), named by .symtab; libc.a has no DWARF, so no line.
+            const libc = report.crash.frames.find((x) => x.language === 'c' && x.signalFrame)!;
+            assert.equal(libc.module, 'prog');
+            assert.match(libc.function, /^__strlen_/);
+            assert.equal(libc.line, 0);
+          } else if (name === 'cgo-libc-fault') {
             // The libc frame: its symbol and line from libc's debug file; the module stays libc.so.6.
             const libc = report.crash.frames.find((x) => x.language === 'c' && x.signalFrame)!;
             assert.equal(libc.module, 'libc.so.6');
@@ -167,9 +203,9 @@ describe('crashes outside Go code (issue 12)', () => {
 describe('go-core report --json of crashes outside Go code follows the schema', () => {
   const schema = JSON.parse(readFileSync(join(__dirname, '..', '..', 'schemas', 'report.schema.json'), 'utf8')) as Schema;
   for (const minor of provisionedGoVersions()) {
-    for (const name of Object.keys(EXPECTED)) {
-      test(`${name} go${minor}`, async () => {
-        const f = fixture(name, minor);
+    for (const { fixture: fixtureName, program: name } of CASES) {
+      test(`${fixtureName} go${minor}`, async () => {
+        const f = fixture(fixtureName, minor);
         // As the command line builds it (src/report/cli.ts), without Delve.
         const engine = openCore(f.core, { binary: f.prog, buildIdDirs: [libcDebugDir()] });
         try {
@@ -197,23 +233,25 @@ describe('go-core report --json of crashes outside Go code follows the schema', 
 
 describe('go-core pc on a pc of C code', () => {
   for (const minor of provisionedGoVersions()) {
-    test(`cgo-inlined-fault go${minor}: the faulting pc is C code, named with its inlined C function and lines; no SSA`, async () => {
-      const f = fixture('cgo-inlined-fault', minor);
-      const engine = openCore(f.core, { binary: f.prog });
-      const fault = engine.report().crash.frames.find((x) => x.function === 'sum_counts')!;
-      engine.close();
-      // The pc the runtime printed (PC=… on Go 1.21+, [signal … pc=…] on Go 1.19) is sum_counts'.
-      assert.ok(f.traceback.includes(`pc=${fault.pc}`) || f.traceback.includes(`PC=${fault.pc}`), `${fault.pc} is not in the traceback`);
-      let err = '';
-      const rc = await runCli(['pc', fault.pc, '--binary', f.prog, '--core', f.core], { out: () => undefined, err: (x) => (err += x) });
-      assert.equal(rc, 1);
-      const line = (text: string) => lineOf(f.srcDir, 'main.go', text);
-      assert.equal(
-        err,
-        `go-core: ${fault.pc} is C code in prog: sum_counts+${fault.offset} (inlined read_count at ${join(f.srcDir, 'main.go')}:${line('return c->count;')}, ` +
-          `sum_counts at ${join(f.srcDir, 'main.go')}:${line('total += read_count(c + i);')}); C code has no SSA\n`,
-      );
-    });
+    for (const name of ['cgo-inlined-fault', 'cgo-inlined-fault-arm64']) {
+      test(`${name} go${minor}: the faulting pc is C code, named with its inlined C function and lines; no SSA`, async () => {
+        const f = fixture(name, minor);
+        const engine = openCore(f.core, { binary: f.prog });
+        const fault = engine.report().crash.frames.find((x) => x.function === 'sum_counts')!;
+        engine.close();
+        // The pc the runtime printed (PC=… on Go 1.21+, [signal … pc=…] on Go 1.19) is sum_counts'.
+        assert.ok(f.traceback.includes(`pc=${fault.pc}`) || f.traceback.includes(`PC=${fault.pc}`), `${fault.pc} is not in the traceback`);
+        let err = '';
+        const rc = await runCli(['pc', fault.pc, '--binary', f.prog, '--core', f.core], { out: () => undefined, err: (x) => (err += x) });
+        assert.equal(rc, 1);
+        const line = (text: string) => lineOf(f.srcDir, 'main.go', text);
+        assert.equal(
+          err,
+          `go-core: ${fault.pc} is C code in prog: sum_counts+${fault.offset} (inlined read_count at ${join(f.srcDir, 'main.go')}:${line('return c->count;')}, ` +
+            `sum_counts at ${join(f.srcDir, 'main.go')}:${line('total += read_count(c + i);')}); C code has no SSA\n`,
+        );
+      });
+    }
   }
 });
 

@@ -160,7 +160,8 @@ export function listFixtures(filter: { fixture?: string | RegExp; goMinor?: stri
       if (name.startsWith('attack-') && filter.fixture !== name) continue;
       // Crashes outside Go code (issue 12) are checked by test/integration/cgoFrames.test.ts; the
       // traceback oracle of the other tests (src/traceback) does not read their header forms yet.
-      if (OUTSIDE_GO.has(name) && filter.fixture !== name) continue;
+      // Their arm64 variants too (cgoFrames.test.ts, cgoDelve.test.ts), not by the arm64 suites.
+      if (OUTSIDE_GO.has(name.replace(/-arm64$/, '')) && filter.fixture !== name) continue;
       if (SCALE.has(name) && filter.fixture !== name) continue;
       if (RACE_LOGS.has(name) && filter.fixture !== name) continue;
       // The heap-scale benchmark cores (50 MB to 1 GB, made on demand for bench/heap.ts), and the

@@ -62,3 +62,18 @@ test('frame layout: amd64 pushes the return address, arm64 keeps it at 0(sp) wit
   assert.equal(AMD64.gReg, 'r14');
   assert.throws(() => archSpec('unknown', 'f'), CoreReadError);
 });
+
+test('DWARF register numbering: names of real registers, sp/fp/return-address columns, callee-saved', () => {
+  for (const a of [AMD64, ARM64]) {
+    const d = a.dwarf;
+    for (const n of d.names) if (n) assert.ok(a.prstatusRegs.includes(n), `${a.name}: DWARF register ${n} is in NT_PRSTATUS`);
+    assert.equal(d.names[d.sp], a.spReg);
+    assert.equal(d.names[d.fp], a.fpReg);
+    for (const r of d.calleeSaved) assert.ok(d.names[r], `${a.name}: callee-saved ${r} is a register`);
+  }
+  // AAPCS64 DWARF: x30 (LR) is the return-address column and a register; amd64's column 16 is not.
+  assert.equal(ARM64.dwarf.names[ARM64.dwarf.returnAddress], ARM64.lrReg);
+  assert.equal(AMD64.dwarf.names[AMD64.dwarf.returnAddress], undefined);
+  assert.deepEqual(ARM64.dwarf.calleeSaved.map((r) => ARM64.dwarf.names[r]), ['x19', 'x20', 'x21', 'x22', 'x23', 'x24', 'x25', 'x26', 'x27', 'x28', 'x29', 'x30']);
+  assert.deepEqual(AMD64.dwarf.calleeSaved.map((r) => AMD64.dwarf.names[r]), ['rbx', 'rbp', 'r12', 'r13', 'r14', 'r15']);
+});

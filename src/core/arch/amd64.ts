@@ -51,4 +51,21 @@ export const AMD64: ArchSpec = {
     restorers: new Set(['runtime.sigreturn__sigaction', 'runtime.sigreturn']),
   },
   nativeFrames: true,
+  // System V amd64 psABI, figure 3.36: 0 rax, 1 rdx, 2 rcx, 3 rbx, 4 rsi, 5 rdi, 6 rbp, 7 rsp,
+  // 8–15 r8–r15, 16 the return address; callee-saved rbx, rbp, r12–r15.
+  dwarf: {
+    names: ['rax', 'rdx', 'rcx', 'rbx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'],
+    sp: 7,
+    fp: 6,
+    returnAddress: 16,
+    calleeSaved: [3, 6, 12, 13, 14, 15],
+    raceCallSp: 12,
+  },
+  cgo: {
+    // runtime/asm_amd64.s: g at 8(SP) and the depth at 0(SP) after SUBQ $16 (Go 1.21+), at 48(SP)
+    // and 40(SP) after SUBQ $64 (Go 1.19).
+    asmcgocallSlots: [[8n, 0n], [48n, 40n]],
+    callbackCaller: 'crosscall2',
+    callbackCallerSlots: undefined,
+  },
 };

@@ -66,5 +66,23 @@ export const ARM64: ArchSpec = {
     ],
     restorers: new Set(),
   },
-  nativeFrames: false,
+  nativeFrames: true,
+  // DWARF for the Arm 64-bit Architecture (AAPCS64), §4.1: x0–x30 are 0–30, sp 31; GCC's CIEs use
+  // x30 as the return-address column. Callee-saved x19–x29, and x30 (see DwarfRegisters).
+  dwarf: {
+    names: [...X, 'sp'],
+    sp: 31,
+    fp: 29,
+    returnAddress: 30,
+    calleeSaved: [19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30],
+    raceCallSp: undefined,
+  },
+  cgo: {
+    // runtime/asm_arm64.s (the same in Go 1.19–1.27): after `SUB $16, R13; MOVD R13, RSP` the old g
+    // at 0(RSP) and the depth at 8(RSP), then BL (R1).
+    asmcgocallSlots: [[0n, 8n]],
+    callbackCaller: 'crosscall2',
+    // runtime/cgo/asm_arm64.s (Go 1.19–1.27): SUB $(8*24), RSP; STP (R29, R30), (8*22)(RSP).
+    callbackCallerSlots: { returnAddress: 8n * 23n, framePointer: 8n * 22n },
+  },
 };

@@ -73,6 +73,49 @@ export interface ArchSpec {
     /** Functions a handler returns to that find the ucontext at their sp (amd64's sa_restorer). */
     restorers: ReadonlySet<string>;
   };
-  /** C frames are walked by their CFI (src/core/native.ts: DWARF numbering of System V amd64). */
+  /** C frames are walked by their CFI (src/core/native.ts), with the DWARF numbering in `dwarf`. */
   nativeFrames: boolean;
+  /** DWARF register numbering of the psABI, as call frame information uses it. */
+  dwarf: DwarfRegisters;
+  /** Where the runtime's cgo switches (runtime/asm_*.s, runtime/cgo/asm_*.s) keep what a walk needs. */
+  cgo: CgoSwitches;
+}
+
+export interface DwarfRegisters {
+  /** Register names by DWARF number (names as in `prstatusRegs`); a gap is ''. */
+  names: readonly string[];
+  /** DWARF numbers of the stack pointer and the frame pointer. */
+  sp: number;
+  fp: number;
+  /**
+   * The return-address column compilers put in their CIEs (amd64 16, a column of its own; arm64
+   * 30, the link register x30 itself).
+   */
+  returnAddress: number;
+  /**
+   * Registers a C callee preserves (psABI): they keep their value in the caller when the CFI has no
+   * rule for them. On arm64 x30 is among them, as debuggers treat it: a leaf that never saved it
+   * returns to the value it still holds.
+   */
+  calleeSaved: readonly number[];
+  /**
+   * runtime.racecall keeps its caller's SP in this callee-saved register (R12, runtime/race_amd64.s)
+   * before it aligns the stack for C; undefined where the walk does not use it.
+   */
+  raceCallSp: number | undefined;
+}
+
+export interface CgoSwitches {
+  /**
+   * Where runtime.asmcgocall left the goroutine's g and its depth in the goroutine stack, as
+   * [g slot, depth slot] from asmcgocall's sp on g0, one pair per form of runtime/asm_<arch>.s.
+   */
+  asmcgocallSlots: readonly (readonly [bigint, bigint])[];
+  /** The assembly function C calls to enter Go, which calls runtime.cgocallback on g0 (crosscall2). */
+  callbackCaller: string;
+  /**
+   * Where that function keeps its C caller's return address and frame pointer, from its sp, when
+   * not in the slots of a Go frame (arm64 crosscall2 is NOFRAME and stores R29, R30 at 8*22(RSP)).
+   */
+  callbackCallerSlots: { returnAddress: bigint; framePointer: bigint } | undefined;
 }
