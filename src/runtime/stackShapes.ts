@@ -13,7 +13,7 @@
 import { CoreReadError } from '../core/errors.js';
 import { CoreMemory, MemoryBase, type Memory } from '../core/memory.js';
 import type { Pclntab } from '../core/pclntab.js';
-import { unwind, type StopReason } from '../core/unwind.js';
+import { unwind, type PhysicalFrame, type StopReason } from '../core/unwind.js';
 import { liveStackPointers, type RootFrame } from './stackRoots.js';
 
 /** Stacks deeper than this (bytes in use) are walked through the core's memory, not read at once. */
@@ -43,6 +43,11 @@ export interface StackShape {
   depth: number;
   /** Whether later goroutines may reuse it. */
   reusable: boolean;
+  /**
+   * The unwinder's frames of the goroutine whose walk recorded the shape (at that goroutine's sp):
+   * a later goroutine of the shape has the same frames at its own sp + ShapeFrame.spOff / fpOff.
+   */
+  physical: PhysicalFrame[];
 }
 
 export interface WalkedStack {
@@ -60,6 +65,16 @@ export interface StackStart {
   bp: bigint;
   /** stack.hi of the goroutine. */
   hi: bigint;
+  /**
+   * g.sched.lr (arm64): the return address of an innermost frame that has not stored it. A walk
+   * that starts with one is never reused (its first return address is not on the stack).
+   */
+  lr?: bigint;
+}
+
+export interface StackShapesOptions {
+  /** Record the live pointer slots of each stack (default true; grouping by stack needs only frames). */
+  live?: boolean;
 }
 
 /**
@@ -177,12 +192,16 @@ export class StackShapes {
   reused = 0;
   walked = 0;
 
+  private readonly withLive: boolean;
+
   constructor(
     private readonly tab: Pclntab,
     private readonly mem: Memory,
     private readonly maxFrames: number,
+    opts: StackShapesOptions = {},
   ) {
     this.reader = new StackReader(mem);
+    this.withLive = opts.live !== false;
   }
 
   /**
@@ -205,7 +224,8 @@ export class StackShapes {
     const at = depth > 0 && depth <= MAX_IMAGE ? this.reader.locate(start.sp, depth) : -1;
     const key = `${Number(start.pc)}:${depth}`;
     const le = this.mem.littleEndian;
-    if (at >= 0) {
+    const lr = this.tab.arch.lrReg && start.lr ? start.lr : undefined;
+    if (at >= 0 && lr === undefined) {
       const view = this.reader.view;
       for (const s of this.byKey.get(key) ?? []) {
         let ok = true;
@@ -217,21 +237,23 @@ export class StackShapes {
         }
         if (!ok) continue;
         const liveAt = this.live.length;
-        for (const o of s.liveSlots) this.live.push(view.getUint32(at + o, le), view.getUint32(at + o + 4, le));
+        if (this.withLive) for (const o of s.liveSlots) this.live.push(view.getUint32(at + o, le), view.getUint32(at + o + 4, le));
         this.reused++;
         return { shape: s, sp: start.sp, liveAt, liveCount: s.liveSlots.length };
       }
     }
     this.walked++;
     const mem: Memory = at >= 0 ? new StackImage(this.mem, start.sp, this.reader.buf.subarray(at, at + depth)) : this.mem;
-    const r = unwind(this.tab, mem, { pc: start.pc, sp: start.sp, bp: start.bp }, { maxFrames: this.maxFrames, innermostIsCallReturn: true, logicalFrames: false });
+    const r = unwind(this.tab, mem, { pc: start.pc, sp: start.sp, bp: start.bp, ...(lr !== undefined ? { lr } : {}) }, { maxFrames: this.maxFrames, innermostIsCallReturn: true, logicalFrames: false });
     const frames: ShapeFrame[] = r.frames.map((f) => ({ pc: f.pc, spOff: Number(f.sp - start.sp), fpOff: Number(f.fp - start.sp), exact: f.isSignalFrame }));
     const slots: number[] = [];
     const liveAt = this.live.length;
-    liveStackPointers(this.tab, mem, rootFrames(frames, start.sp), (slot, value) => {
-      slots.push(Number(slot - start.sp));
-      this.live.pushBig(value);
-    });
+    if (this.withLive) {
+      liveStackPointers(this.tab, mem, rootFrames(frames, start.sp), (slot, value) => {
+        slots.push(Number(slot - start.sp));
+        this.live.pushBig(value);
+      });
+    }
     const plain = r.stop === 'top' && r.frames.every((f) => !f.isSignalFrame && !f.native && f.repeat === 1 && f.stackIndex === 0);
     const checks: StackShape['checks'] = [];
     for (let i = 1; i < frames.length; i++) {
@@ -239,8 +261,8 @@ export class StackShapes {
       checks.push({ off: frames[i - 1]!.fpOff - 8, lo: Number(pc & 0xffffffffn), hi: Number(pc >> 32n) });
     }
     const inside = (o: number) => o >= 0 && o + 8 <= depth;
-    const reusable = plain && at >= 0 && slots.every(inside) && checks.every((c) => inside(c.off));
-    const shape: StackShape = { id: this.count++, frames, stop: r.stop, liveSlots: slots, checks, depth, reusable };
+    const reusable = plain && at >= 0 && lr === undefined && slots.every(inside) && checks.every((c) => inside(c.off));
+    const shape: StackShape = { id: this.count++, frames, stop: r.stop, liveSlots: slots, checks, depth, reusable, physical: r.frames };
     if (reusable) {
       const l = this.byKey.get(key);
       if (l) l.push(shape);
