@@ -10,16 +10,14 @@
 // own stack. Walks that are not plain (signal frames, native code, stack switches, recursion runs,
 // a walk that did not end at the top of the stack) are never reused: they are walked in full.
 // Each goroutine's used stack is read once (one read of [sp, stack.hi), in address order).
-import { CoreReadError } from '../core/errors.js';
-import { CoreMemory, MemoryBase, type Memory } from '../core/memory.js';
+import { AscendingReader } from '../core/ascendingReader.js';
+import { MemoryBase, type Memory } from '../core/memory.js';
 import type { Pclntab } from '../core/pclntab.js';
 import { unwind, type PhysicalFrame, type StopReason } from '../core/unwind.js';
 import { liveStackPointers, type RootFrame } from './stackRoots.js';
 
 /** Stacks deeper than this (bytes in use) are walked through the core's memory, not read at once. */
 const MAX_IMAGE = 64 * 1024;
-/** Bytes read at once when stacks are read in address order (many 2 KiB stacks per read). */
-const WINDOW = 256 * 1024;
 
 export interface ShapeFrame {
   pc: bigint;
@@ -145,47 +143,10 @@ class StackImage extends MemoryBase {
   }
 }
 
-/**
- * The bytes of stacks asked for in ascending address order. From a core's own segment they are
- * read straight from the file in windows of up to 256 KiB, past the memory's page cache: a parked
- * goroutine uses a few hundred bytes at the top of its stack, and the stacks of one span lie side
- * by side, so one read serves a hundred goroutines. Elsewhere (a file-backed mapping, a buffer)
- * the stack is read through the memory.
- */
-class StackReader {
-  private base = 0;
-  private end = 0;
-  buf: Buffer = Buffer.alloc(0);
-  view: DataView = new DataView(new ArrayBuffer(0));
-  constructor(private readonly mem: Memory) {}
-  /** Offset in `buf` of the `len` bytes at addr (read now if needed), or -1 when unreadable. */
-  locate(addr: bigint, len: number): number {
-    const a = Number(addr);
-    if (a >= this.base && a + len <= this.end) return a - this.base;
-    let buf: Buffer | undefined;
-    if (this.mem instanceof CoreMemory) {
-      try {
-        const o = this.mem.origin(addr);
-        if (o.kind === 'core' && o.available >= len) buf = o.source.read(o.offset, Math.max(len, Math.min(WINDOW, o.available)), 'goroutine stacks');
-      } catch (e) {
-        if (!(e instanceof CoreReadError)) throw e;
-        return -1;
-      }
-    }
-    buf ??= this.mem.tryRead(addr, len);
-    if (!buf) return -1;
-    this.buf = buf;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
-    this.base = a;
-    this.end = a + buf.length;
-    return 0;
-  }
-}
-
 export class StackShapes {
   private readonly byKey = new Map<string, StackShape[]>();
   private count = 0;
-  private readonly reader: StackReader;
+  private readonly reader: AscendingReader;
   /** Live pointer values of every stack walked (WalkedStack.liveAt indexes it). */
   readonly live = new LiveWords();
   /** Goroutines whose shape was reused / walked in full (for the benchmark). */
@@ -200,7 +161,7 @@ export class StackShapes {
     private readonly maxFrames: number,
     opts: StackShapesOptions = {},
   ) {
-    this.reader = new StackReader(mem);
+    this.reader = new AscendingReader(mem, 'goroutine stacks');
     this.withLive = opts.live !== false;
   }
 
