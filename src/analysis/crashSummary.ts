@@ -5,11 +5,8 @@
 import { PF_W } from '../core/elfTypes.js';
 import { signalName } from '../core/notes.js';
 import { goroutineStack, shapeStackFrames, shapeStackKey, StackGrouper, type StackFrameLite } from '../runtime/goroutineStacks.js';
-import type { GoroutineInfo } from '../runtime/goroutines.js';
-import { StackShapes, type StackShape, type WalkedStack } from '../runtime/stackShapes.js';
-import type { Memory } from '../core/memory.js';
-import type { Pclntab } from '../core/pclntab.js';
-import { CoreReadError } from '../core/errors.js';
+import type { StackShape } from '../runtime/stackShapes.js';
+import { parkedStacks } from './parkedStacks.js';
 import { readField } from '../runtime/fields.js';
 import { printedPanicLines, type PanicRecord } from '../runtime/panicChain.js';
 import { attempt, chainsOf, mForThread, type RuntimeSnapshot } from '../runtime/snapshot.js';
@@ -380,11 +377,11 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
   let total = 0;
   if (opts.groupGoroutines !== false) {
     const max = opts.maxGoroutines ?? 100_000;
-    // Only each group's first stack is kept. The stacks are walked once per shape
-    // (src/runtime/stackShapes.ts), in stack address order, then grouped in allgs order.
+    // Only each group's first stack is kept. The stacks are walked once per shape, shared with
+    // waits() (parkedStacks.ts), then grouped in allgs order.
     const grouper = new StackGrouper();
     const gs = snapshot.goroutines.goroutines;
-    const walked = walkShapes(syms.pclntab, mem, gs, gAddr, max);
+    const walked = parkedStacks(syms.pclntab, mem, snapshot).walked;
     const keys = new Map<StackShape, string>();
     for (let i = 0; i < gs.length; i++) {
       const g = gs[i]!;
@@ -424,33 +421,6 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
   const lost = callbackWithoutC(frames);
   if (lost) notes.push(lost);
   return { kind: crashKindOut, messages, signal, goroutine, origin, blocked, panics: chains.panics.map((p) => summaryPanic(p, frames)), ms, goroutines: { total, groups }, notes, fault: fault?.summary ?? null };
-}
-
-/** goroutineStack's default depth: the frames a group shows. */
-const GROUP_MAX_FRAMES = 100;
-
-/**
- * The stacks of the goroutines to group (all but `skip`, at most `max`), each walked as
- * goroutineStack walks it, once per shape and in stack address order (StackShapes): index i is
- * goroutine i's walk, undefined when it was not walked (skipped, past `max`, or a read failed).
- */
-function walkShapes(tab: Pclntab, mem: Memory, gs: readonly GoroutineInfo[], skip: bigint, max: number): (WalkedStack | undefined)[] {
-  const out = new Array<WalkedStack | undefined>(gs.length);
-  const chosen: number[] = [];
-  for (let i = 0; i < gs.length && chosen.length < max; i++) if (gs[i]!.addr !== skip) chosen.push(i);
-  const spOf = (g: GoroutineInfo) => Number(g.syscallsp !== 0n ? g.syscallsp : g.schedSp);
-  chosen.sort((x, y) => spOf(gs[x]!) - spOf(gs[y]!));
-  const shapes = new StackShapes(tab, mem, GROUP_MAX_FRAMES, { live: false });
-  for (const i of chosen) {
-    const g = gs[i]!;
-    const start = g.syscallsp !== 0n ? { pc: g.syscallpc, sp: g.syscallsp, bp: g.schedBp, hi: g.stackHi } : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp, hi: g.stackHi, lr: g.schedLr };
-    try {
-      out[i] = shapes.walk(start);
-    } catch (e) {
-      if (!(e instanceof CoreReadError)) throw e;
-    }
-  }
-  return out;
 }
 
 /**

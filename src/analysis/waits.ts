@@ -41,7 +41,8 @@ import { G_SCAN, completeFromDwarf, type RuntimeLayout } from '../runtime/layout
 import { readGoType } from '../runtime/panicValue.js';
 import { attempt, type RuntimeSnapshot } from '../runtime/snapshot.js';
 import { liveStackPointers, type RootFrame } from '../runtime/stackRoots.js';
-import { rootFrames, StackShapes, type StackShape, type WalkedStack } from '../runtime/stackShapes.js';
+import { rootFrames, StackShapes, type LiveWords, type StackShape, type WalkedStack } from '../runtime/stackShapes.js';
+import { parkedStacks } from './parkedStacks.js';
 import { LockCalls } from '../runtime/lockHolders.js';
 import { COND_NOTIFY_OFFSET, pollDescOf, readNotifyList, sleepOf, type NotifyListRecord } from '../runtime/waitDetails.js';
 import { readSyncState, syncObjectOf, type MutexState, type RWMutexState, type SyncObjectRef, type WaitGroupState } from '../runtime/syncObjects.js';
@@ -222,7 +223,8 @@ class GState {
     readonly g: GoroutineInfo,
     readonly goid: number,
     private readonly src: { walked: WalkedStack; view: ShapeView } | { frames: Frame[]; phys: RootFrame[]; funcs: string[]; userFrame: WaitFrame | undefined },
-    /** Its live pointer slot values (the GC's stack maps): LiveWords [liveAt, liveAt + liveCount). */
+    /** Its live pointer slot values (the GC's stack maps): live [liveAt, liveAt + liveCount). */
+    readonly live: LiveWords,
     readonly liveAt: number,
     readonly liveCount: number,
   ) {}
@@ -365,6 +367,36 @@ export interface WaitsOptions {
   maxFrames?: number;
 }
 
+/**
+ * Goroutines grouped by what the traceback prints in brackets (the wait reason of a waiting
+ * goroutine, else its status), all of them, in allgs order: exactly waits().groups.byReason.
+ */
+export function groupByReason(gs: readonly GoroutineInfo[]): WaitGroupEntry[] {
+  const byReason = new Map<string, { label: string; goids: number[] }>();
+  for (const g of gs) add(byReason, g.tracebackStatus, g.tracebackStatus, Number(g.goid));
+  return group(byReason);
+}
+
+/** What can be shown of the goroutines before waits() ends: every goroutine, grouped by wait reason. */
+export interface ReasonGroups {
+  /** Goroutines read from allgs (dead ones excluded, as in waits()). */
+  total: number;
+  /** waits().groups.byReason, from the runtime snapshot alone (no stack walked, no wait record read). */
+  byReason: WaitGroupEntry[];
+  /** Why there are none (the runtime state could not be read). */
+  notes: string[];
+}
+
+/** The goroutines grouped by wait reason from the runtime snapshot (shared with crash() and waits()). */
+export function reasonGroups(a: CoreAnalysis): ReasonGroups {
+  const notes: string[] = [];
+  if (!a.layout || !a.goVersion) return { total: 0, byReason: [], notes: [`goroutines not read: ${a.layoutProblem ?? 'unknown Go version'}`] };
+  const snapshot = attempt(notes, 'runtime state', () => a.snapshot());
+  if (!snapshot) return { total: 0, byReason: [], notes };
+  const gs = snapshot.goroutines.goroutines;
+  return { total: gs.length, byReason: groupByReason(gs), notes };
+}
+
 /** What every goroutine waits on, computed at once (blocks until done). */
 export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
   const steps = waitSteps(a, opts);
@@ -477,6 +509,10 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   const states: GState[] = [];
   const byG = new Map<number, GState>();
   const byGoid = new Map<number, GState>();
+  // The walks of crash() (parkedStacks.ts: up to 100 frames, from g.sched.lr too) where they are the
+  // same as a walk of maxFrames without LR; the others walked here.
+  const parked = parkedStacks(syms.pclntab, mem, snapshot);
+  yield;
   const shapes = new StackShapes(syms.pclntab, mem, maxFrames);
   const views = new Map<StackShape, ShapeView>();
   const viewOf = (shape: StackShape): ShapeView => {
@@ -507,13 +543,19 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       const phys = own.map((f) => ({ pc: f.pc, sp: f.sp, fp: f.fp, exact: f.isSignalFrame }));
       const liveAt = shapes.live.length;
       liveStackPointers(syms.pclntab, mem, phys, (_slot, v) => shapes.live.pushBig(v));
-      made[i] = new GState(g, goid, { frames, phys, funcs: frames.map((f) => f.function), userFrame: userFrameOf(frames) }, liveAt, shapes.live.length - liveAt);
+      made[i] = new GState(g, goid, { frames, phys, funcs: frames.map((f) => f.function), userFrame: userFrameOf(frames) }, shapes.live, liveAt, shapes.live.length - liveAt);
+      continue;
+    }
+    // A shared walk that stopped before maxFrames is the walk maxFrames would give.
+    const shared = parked.fromLr[i] ? undefined : parked.walked[i];
+    if (shared && shared.shape.frames.length < maxFrames) {
+      made[i] = new GState(g, goid, { walked: shared, view: viewOf(shared.shape) }, parked.shapes.live, shared.liveAt, shared.liveCount);
       continue;
     }
     // As goroutineStacks.ts goroutineStack: from g.sched (or syscallsp/pc), the innermost pc a return address.
     const start = g.syscallsp !== 0n ? { pc: g.syscallpc, sp: g.syscallsp, bp: g.schedBp, hi: g.stackHi } : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp, hi: g.stackHi };
     const walked = shapes.walk(start);
-    made[i] = new GState(g, goid, { walked, view: viewOf(walked.shape) }, walked.liveAt, walked.liveCount);
+    made[i] = new GState(g, goid, { walked, view: viewOf(walked.shape) }, shapes.live, walked.liveAt, walked.liveCount);
   }
   for (const st of made) {
     states.push(st);
@@ -593,7 +635,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   };
   /** Candidate object addresses of a goroutine: its live pointer values, then every word of its used stack. */
   const stackWords = function* (st: GState): Generator<bigint> {
-    const live = shapes.live;
+    const live = st.live;
     for (let i = st.liveAt; i < st.liveAt + st.liveCount; i++) yield live.value(i);
     const sp = st.g.syscallsp !== 0n ? st.g.syscallsp : st.g.schedSp;
     const n = st.g.stackHi > sp ? Math.min(Number(st.g.stackHi - sp), 64 * 1024) : 0;
@@ -709,7 +751,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   if (targets.size > 0) {
     for (const st of states) {
       if ((++ticks & 255) === 0) yield;
-      const live = shapes.live;
+      const live = st.live;
       let seen: Set<bigint> | undefined;
       for (let i = st.liveAt; i < st.liveAt + st.liveCount; i++) {
         if (!keys.has(live.lo(i))) continue;
@@ -746,7 +788,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     if (st.shape) {
       const sp = st.shape.sp;
       for (let k = 0; k < st.liveCount; k++) {
-        if (shapes.live.value(st.liveAt + k) !== addr) continue;
+        if (st.live.value(st.liveAt + k) !== addr) continue;
         for (const i of frameOf(sp + BigInt(st.shape.shape.liveSlots[k]!))) out.add(i);
       }
     } else {
@@ -850,7 +892,6 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   const frameName = (pc: bigint) => (pc ? syms.frames(pc, { isCallReturn: true })[0] : undefined);
   const goroutines: GoroutineWait[] = [];
   const byObject = new Map<string, { label: string; goids: number[] }>();
-  const byReason = new Map<string, { label: string; goids: number[] }>();
   const byUserFrame = new Map<string, { label: string; goids: number[] }>();
   const byCreator = new Map<string, { label: string; goids: number[] }>();
   const creatorCache = new Map<bigint, GoroutineWait['createdBy']>();
@@ -898,7 +939,6 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     });
     const objKey = st.waitsOn.length === 1 ? st.waitsOn[0]! : st.waitsOn.length > 0 ? st.waitsOn.join(' | ') : `(${g.tracebackStatus})`;
     add(byObject, objKey, () => (st.waitsOn.length > 0 ? st.waitsOn.map((id) => objects.get(id)?.label ?? id).join(' | ') : `no wait object [${g.tracebackStatus}]`), st.goid);
-    add(byReason, g.tracebackStatus, g.tracebackStatus, st.goid);
     const ufKey = frameKey(uf, '(no frames)');
     add(byUserFrame, ufKey, ufKey, st.goid);
     let crKey = creatorKeys.get(g.gopc);
@@ -984,7 +1024,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   return {
     goroutines,
     objects: objectList,
-    groups: { byObject: group(byObject), byReason: group(byReason), byUserFrame: group(byUserFrame), byCreator: group(byCreator) },
+    groups: { byObject: group(byObject), byReason: groupByReason(gs), byUserFrame: group(byUserFrame), byCreator: group(byCreator) },
     deadlock,
     leaks: { rule: LEAK_RULE, basis: LEAK_BASIS, suspects },
     throwers,
