@@ -17,7 +17,7 @@ import { DebuginfodError, fetchExecutable, type DebuginfodOptions } from './debu
 import { crashSummary, type CrashSummary, type SummaryOptions } from './crashSummary.js';
 import { buildHeap, type CoreHeap } from './heap.js';
 import { buildReport, type Report } from './report.js';
-import { analyzeWaits, analyzeWaitsAsync, type Waits } from './waits.js';
+import { analyzeWaits, analyzeWaitsAsync, reasonGroups, type ReasonGroups, type Waits } from './waits.js';
 
 export interface OpenCoreOptions extends AnalyzeOptions {
   /** How the other goroutines are grouped in crash() (default: all of them, up to 100,000). */
@@ -55,6 +55,11 @@ export interface CoreEngine {
    * stays responsive); shares the memo with waits(). A cancelled call leaves nothing memoised.
    */
   waitsAsync(opts?: { signal?: AbortSignal }): Promise<Waits>;
+  /**
+   * Every goroutine grouped by wait reason, from the runtime snapshot alone (milliseconds once
+   * crash() has read it): waits().groups.byReason, for a view to show before waits() ends (memoised).
+   */
+  reasonGroups(): ReasonGroups;
   /** The core's threads, the crashing one first. */
   threads(): readonly ThreadStatus[];
   /** The Go heap: objects by type and size class, retention paths (memoised; throws HeapError). */
@@ -75,6 +80,7 @@ export function openCore(corePath: string, opts: OpenCoreOptions = {}): CoreEngi
     let crash: CrashSummary | undefined;
     let heap: CoreHeap | undefined;
     let waits: Waits | undefined;
+    let reasons: ReasonGroups | undefined;
     return {
       corePath,
       binary,
@@ -89,6 +95,7 @@ export function openCore(corePath: string, opts: OpenCoreOptions = {}): CoreEngi
         const w = await analyzeWaitsAsync(a, o.signal ? { signal: o.signal } : {});
         return (waits ??= w);
       },
+      reasonGroups: () => (reasons ??= reasonGroups(a)),
       threads() {
         const crashing = a.cw.core.crashingThread;
         return [crashing, ...a.cw.core.threads.filter((t) => t !== crashing)];
