@@ -2,13 +2,17 @@
 // (src/runtime/stackShapes.ts) in stack address order, each as goroutineStack walks it (from
 // g.sched with g.sched.lr, or from syscallsp/pc; the innermost pc a return address; up to 100
 // frames) with its live pointer slots: shared by crash() (goroutines grouped by stack) and waits()
-// (frames, user frames, stack references), so that 100,000 goroutines are walked once per core.
+// (frames, user frames, stack references), so that 100,000 goroutines are walked once per core;
+// the used bytes of each stack are kept for waits()' scan of every stack word.
 import type { Memory } from '../core/memory.js';
 import type { Pclntab } from '../core/pclntab.js';
 import { CoreReadError } from '../core/errors.js';
 import type { GoroutineInfo } from '../runtime/goroutines.js';
 import type { RuntimeSnapshot } from '../runtime/snapshot.js';
 import { StackShapes, type StackStart, type WalkedStack } from '../runtime/stackShapes.js';
+
+/** The used stack bytes kept for waits()' scans of every stack word (100,000 parked goroutines: about 40 MB). */
+const KEEP_BYTES = 128 * 1024 * 1024;
 
 /** goroutineStack's default depth: the frames a stack group shows. */
 export const PARKED_MAX_FRAMES = 100;
@@ -34,7 +38,7 @@ export function parkedStacks(tab: Pclntab, mem: Memory, snapshot: RuntimeSnapsho
   let p = memo.get(snapshot);
   if (p) return p;
   const gs = snapshot.goroutines.goroutines;
-  const shapes = new StackShapes(tab, mem, PARKED_MAX_FRAMES);
+  const shapes = new StackShapes(tab, mem, PARKED_MAX_FRAMES, { keepBytes: KEEP_BYTES });
   const walked = new Array<WalkedStack | undefined>(gs.length);
   const fromLr = new Array<boolean>(gs.length).fill(false);
   const spOf = (g: GoroutineInfo) => Number(g.syscallsp !== 0n ? g.syscallsp : g.schedSp);

@@ -289,6 +289,41 @@ function waitLayout(a: CoreAnalysis, layout: RuntimeLayout, notes: string[]): Wa
   return o;
 }
 
+/**
+ * Positions of addresses (runtime.g's) in a list, found by binary search over them sorted as
+ * numbers (exact below 2^53, as the runtime's heap addresses are): no map of 100,000 entries.
+ * The last position of an address listed twice, as a map would keep it.
+ */
+class AddressIndex {
+  private readonly sorted: Float64Array;
+  private readonly at: Uint32Array;
+  constructor(addrs: readonly bigint[]) {
+    const n = addrs.length;
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = Number(addrs[i]!);
+    const at = new Uint32Array(n);
+    for (let i = 0; i < n; i++) at[i] = i;
+    at.sort((x, y) => keys[x]! - keys[y]! || x - y);
+    this.at = at;
+    this.sorted = new Float64Array(n);
+    for (let i = 0; i < n; i++) this.sorted[i] = keys[at[i]!]!;
+  }
+  /** The position of addr in the list, or -1. */
+  find(addr: bigint): number {
+    const k = Number(addr);
+    const s = this.sorted;
+    let lo = 0;
+    let hi = s.length;
+    // The first position past every key <= k; the last equal key is just before it.
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (s[mid]! <= k) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && s[lo - 1] === k ? this.at[lo - 1]! : -1;
+  }
+}
+
 class DataSymbols {
   private sorted: { start: bigint; end: bigint; name: string }[] | undefined;
   constructor(private readonly a: CoreAnalysis) {}
@@ -452,6 +487,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     notes.push(`goroutines not read: ${a.layoutProblem ?? 'unknown Go version'}`);
     return empty;
   }
+  const goVersion = a.goVersion;
   const mem = a.cw.memory;
   const syms = a.syms;
   const snapshot: RuntimeSnapshot | undefined = attempt(notes, 'runtime state', () => a.snapshot());
@@ -463,7 +499,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
 
   // Threads: which goroutine each runs, its frames, and which threads are throwing.
   const crashT = a.cw.core.crashingThread;
-  const threadOf = new Map<number, (typeof a.cw.core.threads)[number]>();
+  const threadOf = new Map<bigint, (typeof a.cw.core.threads)[number]>();
   // A thread that runs the goroutine itself (R14 is that g) wins over one whose M merely lists it
   // as curg while on g0 (two Ms can name the same curg in a core: the crashing goroutine's M and
   // an M parked on g0 since); the crashing thread wins over others.
@@ -475,22 +511,31 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     const r = (cur!.kind === 'user' ? 2 : 0) + (t === crashT ? 1 : 0);
     if ((rank.get(g) ?? -1) >= r) continue;
     rank.set(g, r);
-    threadOf.set(Number(g), t);
+    threadOf.set(g, t);
   }
 
-  // 0. The channels of g.waiting, read while the g's are fresh in the memory cache.
-  // Maps keyed by a g's address as a number (exact below 2^53; bigint keys hash slowly at 100,000 g's).
-  const waitingOn = new Map<number, bigint[]>();
+  // 0. The channels of g.waiting, read while the g's are fresh in the memory cache. Per-goroutine
+  // data is kept by index in allgs (no map keyed by 100,000 addresses); a g's address gives its
+  // index through gIndex.
+  const gs = snapshot.goroutines.goroutines;
+  const gIndex = new AddressIndex(gs.map((g) => g.addr));
+  const waitingOn = new Array<bigint[] | undefined>(gs.length);
   if (wo) {
-    for (const g of snapshot.goroutines.goroutines) {
-      if ((++ticks & 255) === 0) yield;
-      if ((g.status & ~G_SCAN) !== 4 || !CHAN_REASONS.has(g.waitReasonString ?? '')) continue;
+    // The loop's body, a function of its own: optimised on its own (one big generator is
+    // deoptimised each time a phase meets code it has not run yet).
+    const chansOf = (i: number): void => {
+      const g = gs[i]!;
+      if ((g.status & ~G_SCAN) !== 4 || !CHAN_REASONS.has(g.waitReasonString ?? '')) return;
       try {
-        waitingOn.set(Number(g.addr), waitingChannels(mem, wo, g.addr, g.waiting));
+        waitingOn[i] = waitingChannels(mem, wo, g.addr, g.waiting);
       } catch (e) {
         if (!(e instanceof CoreReadError)) throw e;
         notes.push(`goroutine ${g.goid} g.waiting: ${e.message}`);
       }
+    };
+    for (let i = 0; i < gs.length; i++) {
+      if ((++ticks & 255) === 0) yield;
+      chansOf(i);
     }
   }
 
@@ -507,8 +552,8 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   };
   const maxFrames = opts.maxFrames ?? 64;
   const states: GState[] = [];
-  const byG = new Map<number, GState>();
-  const byGoid = new Map<number, GState>();
+  let byGoidMap: Map<number, GState> | undefined;
+  const byGoid = (): Map<number, GState> => (byGoidMap ??= new Map(states.map((st) => [st.goid, st])));
   // The walks of crash() (parkedStacks.ts: up to 100 frames, from g.sched.lr too) where they are the
   // same as a walk of maxFrames without LR; the others walked here.
   const parked = parkedStacks(syms.pclntab, mem, snapshot);
@@ -527,15 +572,21 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     }
     return v;
   };
+  // The goroutines threads run, by index.
+  const threadAt = new Map<number, (typeof a.cw.core.threads)[number]>();
+  for (const [g, t] of threadOf) {
+    const i = gIndex.find(g);
+    if (i >= 0) threadAt.set(i, t);
+  }
   // Parked goroutines in stack address order: each used stack is read once, in order.
-  const gs = snapshot.goroutines.goroutines;
   const order = gs.map((g, i) => ({ i, sp: Number(g.syscallsp !== 0n ? g.syscallsp : g.schedSp) })).sort((x, y) => x.sp - y.sp);
   const made: GState[] = new Array<GState>(gs.length);
-  for (const { i } of order) {
-    if ((++ticks & 255) === 0) yield;
+  // The loop's body, a function of its own: optimised on its own (one big generator is
+  // deoptimised each time a phase meets code it has not run yet).
+  const stateOf = (i: number): void => {
     const g = gs[i]!;
     const goid = Number(g.goid);
-    const t = threadOf.get(Number(g.addr));
+    const t = threadAt.get(i);
     if (t) {
       const all = attempt(notes, `thread ${t.tid}`, () => a.stack(t).frames) ?? [];
       const own = all.filter((f) => f.sp >= g.stackLo && f.sp < g.stackHi);
@@ -544,29 +595,32 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       const liveAt = shapes.live.length;
       liveStackPointers(syms.pclntab, mem, phys, (_slot, v) => shapes.live.pushBig(v));
       made[i] = new GState(g, goid, { frames, phys, funcs: frames.map((f) => f.function), userFrame: userFrameOf(frames) }, shapes.live, liveAt, shapes.live.length - liveAt);
-      continue;
+      return;
     }
     // A shared walk that stopped before maxFrames is the walk maxFrames would give.
     const shared = parked.fromLr[i] ? undefined : parked.walked[i];
     if (shared && shared.shape.frames.length < maxFrames) {
       made[i] = new GState(g, goid, { walked: shared, view: viewOf(shared.shape) }, parked.shapes.live, shared.liveAt, shared.liveCount);
-      continue;
+      return;
     }
     // As goroutineStacks.ts goroutineStack: from g.sched (or syscallsp/pc), the innermost pc a return address.
     const start = g.syscallsp !== 0n ? { pc: g.syscallpc, sp: g.syscallsp, bp: g.schedBp, hi: g.stackHi } : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp, hi: g.stackHi };
     const walked = shapes.walk(start);
     made[i] = new GState(g, goid, { walked, view: viewOf(walked.shape) }, shapes.live, walked.liveAt, walked.liveCount);
+  };
+  for (const { i } of order) {
+    if ((++ticks & 255) === 0) yield;
+    stateOf(i);
   }
-  for (const st of made) {
-    states.push(st);
-    byG.set(Number(st.g.addr), st);
-    byGoid.set(st.goid, st);
-  }
+  for (const st of made) states.push(st);
 
   // 2. Wait objects from the runtime's records.
   const objects = new Map<string, WaitObject & { addr: bigint }>();
   const channels = new Map<bigint, ChannelRecord>();
-  const goidOfG = (g: bigint): number | undefined => byG.get(Number(g))?.goid;
+  const goidOfG = (g: bigint): number | undefined => {
+    const i = gIndex.find(g);
+    return i >= 0 ? states[i]!.goid : undefined;
+  };
   const goidsOf = (q: readonly QueuedG[]): number[] => q.map((s) => goidOfG(s.g)).filter((x): x is number => x !== undefined);
   const typeName = (t: bigint): string | null => (t ? (attempt(notes, `type ${hx(t)}`, () => readGoType(mem, t, snapshot.typesBase).name) ?? null) : null);
   const chanIds = new Map<number, string>();
@@ -599,7 +653,8 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     return id;
   };
 
-  let semaOf = new Map<number, { sema: bigint; queue: QueuedG[] }>();
+  // Goroutine i's semaphore queue (by index in allgs).
+  const semaAt = new Array<{ sema: bigint; queue: QueuedG[] } | undefined>(gs.length);
   if (wo) {
     const semtable = syms.addressOf('runtime.semtable');
     const size = a.cw.binary?.symbol('runtime.semtable')?.size;
@@ -609,8 +664,13 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       const bucket = size && size > 0n ? Number(size) / SEM_TAB_SIZE : 64;
       const sems = attempt(notes, 'runtime.semtable', () => walkSemtable(mem, wo, semtable, bucket));
       if (sems) {
-        semaOf = new Map();
-        for (const [sema, queue] of sems) for (const s of queue) semaOf.set(Number(s.g), { sema, queue });
+        for (const [sema, queue] of sems) {
+          const entry = { sema, queue };
+          for (const s of queue) {
+            const i = gIndex.find(s.g);
+            if (i >= 0) semaAt[i] = entry;
+          }
+        }
       }
     }
   }
@@ -659,6 +719,9 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   };
   /** notifyLists read (null: the word did not point at one), with their waiters' g's and, once one of them asked, their object. */
   const lists = new Map<number, { nl: NotifyListRecord; gs: Set<number>; obj?: WaitObject & { addr: bigint } } | null>();
+  /** The lists of `lists` that were read (not null), in the order they were read. */
+  const listsRead: { nl: NotifyListRecord; gs: Set<number>; obj?: WaitObject & { addr: bigint } }[] = [];
+  const syncRefs = new Map<object, Map<string, Map<readonly string[], { ref: SyncObjectRef; id: string }>>>();
   const condOf = (c: { nl: NotifyListRecord; obj?: WaitObject & { addr: bigint } }): string => {
     if (!c.obj) {
       const nl = c.nl;
@@ -685,7 +748,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   const condObject = (st: GState, dl: RuntimeLayout): string | undefined => {
     const me = Number(st.g.addr);
     // A list already read whose queue holds this goroutine: that queue is the proof.
-    for (const c of lists.values()) if (c && c.gs.has(me)) return condOf(c);
+    for (const c of listsRead) if (c.gs.has(me)) return condOf(c);
     for (const w of stackWords(st)) {
       if (w === 0n || w % 8n !== 0n) continue;
       for (const list of [w + COND_NOTIFY_OFFSET, w]) {
@@ -694,6 +757,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
           const nl = readNotifyList(mem, dl, list);
           c = nl && nl.waiters.length > 0 ? { nl, gs: new Set(nl.waiters.map((x) => Number(x.g))) } : null;
           lists.set(Number(list), c);
+          if (c) listsRead.push(c);
         }
         if (c && c.gs.has(me)) return condOf(c);
       }
@@ -701,13 +765,15 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     return undefined;
   };
 
-  for (const st of states) {
-    if ((++ticks & 255) === 0) yield;
+  // The loop's body, a function of its own: optimised on its own (one big generator is
+  // deoptimised each time a phase meets code it has not run yet).
+  const objectsOf = (i: number): void => {
+    const st = states[i]!;
     const base = st.g.status & ~G_SCAN;
-    if (base !== 4) continue;
+    if (base !== 4) return;
     const reason = st.g.waitReasonString ?? '';
     if (wo && CHAN_REASONS.has(reason)) {
-      for (const c of waitingOn.get(Number(st.g.addr)) ?? []) st.waitsOn.push(channelObject(c));
+      for (const c of waitingOn[i] ?? []) st.waitsOn.push(channelObject(c));
       st.direction = reason.startsWith('select') ? 'select' : reason.startsWith('chan send') ? 'send' : 'receive';
     } else if (NIL_CHAN_REASONS.has(reason)) {
       const id = 'nil channel';
@@ -721,26 +787,39 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       if (sl) st.sleep = { until: sl.when.toString(), sinceStart: startNano !== undefined ? Number(sl.when - startNano) / 1e9 : null, source: sl.source };
     } else if (reason === 'IO wait' || reason === 'sync.Cond.Wait') {
       const dl = detailLayout();
-      if (!dl) continue;
+      if (!dl) return;
       const found = reason === 'IO wait' ? pollObject(st, dl) : condObject(st, dl);
       if (found) st.waitsOn.push(found);
       else notes.push(`goroutine ${st.goid} [${reason}]: no ${reason === 'IO wait' ? 'pollDesc naming it' : 'sync.Cond whose queue holds it'} among its stack words`);
     } else if (SEMA_REASONS.has(reason)) {
-      const q = semaOf.get(Number(st.g.addr));
+      const q = semaAt[i];
       if (!q) {
         if (wo) notes.push(`goroutine ${st.goid} [${reason}] is in no semaphore queue`);
-        continue;
+        return;
       }
-      const ref = syncObjectOf(q.sema, reason, st.funcs);
-      const id = `${ref.kind} ${hx(ref.addr)}`;
+      // The same object for every goroutine of a queue with the same reason and functions (a shape's).
+      let byReason = syncRefs.get(q);
+      if (!byReason) syncRefs.set(q, (byReason = new Map()));
+      let byFuncs = byReason.get(reason);
+      if (!byFuncs) byReason.set(reason, (byFuncs = new Map()));
+      let known = byFuncs.get(st.funcs);
+      if (!known) {
+        const r = syncObjectOf(q.sema, reason, st.funcs);
+        byFuncs.set(st.funcs, (known = { ref: r, id: `${r.kind} ${hx(r.addr)}` }));
+      }
+      const { ref, id } = known;
       st.waitsOn.push(id);
       let obj = objects.get(id);
       if (!obj) {
-        obj = syncObject(mem, ref, a.goVersion, dataSyms, notes);
+        obj = syncObject(mem, ref, goVersion, dataSyms, notes);
         objects.set(id, obj);
       }
       obj.waiters.push(st.goid);
     }
+  };
+  for (let i = 0; i < states.length; i++) {
+    if ((++ticks & 255) === 0) yield;
+    objectsOf(i);
   }
 
   // 3. Stack and global references to each object.
@@ -749,8 +828,9 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   const keys = lowKey(targets.keys());
   const waiterSets = new Map<WaitObject, Set<number>>();
   if (targets.size > 0) {
-    for (const st of states) {
-      if ((++ticks & 255) === 0) yield;
+    // The loop's body, a function of its own: optimised on its own (one big generator is
+    // deoptimised each time a phase meets code it has not run yet).
+    const referencesOf = (st: GState): void => {
       const live = st.live;
       let seen: Set<bigint> | undefined;
       for (let i = st.liveAt; i < st.liveAt + st.liveCount; i++) {
@@ -764,6 +844,10 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
         if (!ws) waiterSets.set(o, (ws = new Set(o.waiters)));
         if (!ws.has(st.goid)) o.referencedBy.push(st.goid);
       }
+    };
+    for (const st of states) {
+      if ((++ticks & 255) === 0) yield;
+      referencesOf(st);
     }
     const ranges = dataRanges(a);
     for (const o of targets.values()) {
@@ -831,7 +915,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     }
     const named = new Set(holders.map((h) => h.goid));
     for (const goid of o.referencedBy) {
-      const st = byGoid.get(goid);
+      const st = byGoid().get(goid);
       if (!st || named.has(goid)) continue;
       const phys = st.phys;
       const frames = st.frames;
@@ -873,18 +957,35 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       o.mentionedBy = [];
     }
     const queued = new Map(unreached.map((o) => [o, new Set(o.waiters)]));
-    for (const { i } of order) {
-      if ((++ticks & 255) === 0) yield;
+    // The loop's body, a function of its own: optimised on its own (one big generator is
+    // deoptimised each time a phase meets code it has not run yet).
+    // The low halves looked for, in a typed array (a few objects: compared in a loop, no map lookup per word).
+    const lows = Uint32Array.from(byLow.keys());
+    const le = mem.littleEndian;
+    const mentionsOf = (i: number): void => {
       const st = made[i]!;
       const sp = st.g.syscallsp !== 0n ? st.g.syscallsp : st.g.schedSp;
-      const hits = new Set<WaitObject & { addr: bigint }>();
-      shapes.words(sp, st.g.stackHi, (lo, hi) => {
-        const cands = byLow.get(lo);
-        if (!cands) return;
-        const v = (BigInt(hi) << 32n) | BigInt(lo);
-        for (const o of cands) if (o.addr === v) hits.add(o);
-      });
-      for (const o of hits) if (!queued.get(o)!.has(st.goid)) o.mentionedBy!.push(st.goid);
+      // The bytes the shared walk kept (the same [sp, stack.hi)), else read now.
+      const w = parked.walked[i];
+      const kept = w !== undefined && w.bytesAt >= 0 && w.sp === sp;
+      const at = kept ? w.bytesAt : shapes.usedStack(sp, st.g.stackHi);
+      if (at < 0) return;
+      const view = kept ? parked.shapes.kept.view : shapes.stackView;
+      const end = at + Number(st.g.stackHi - sp);
+      let hits: Set<WaitObject & { addr: bigint }> | undefined;
+      for (let o = at; o + 8 <= end; o += 8) {
+        const lo = view.getUint32(o, le);
+        let k = 0;
+        while (k < lows.length && lows[k] !== lo) k++;
+        if (k === lows.length) continue;
+        const v = (BigInt(view.getUint32(o + 4, le)) << 32n) | BigInt(lo);
+        for (const ob of byLow.get(lo)!) if (ob.addr === v) (hits ??= new Set()).add(ob);
+      }
+      for (const ob of hits ?? []) if (!queued.get(ob)!.has(st.goid)) ob.mentionedBy!.push(st.goid);
+    };
+    for (const { i } of order) {
+      if ((++ticks & 255) === 0) yield;
+      mentionsOf(i);
     }
   }
 
@@ -912,8 +1013,9 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     startFrames.set(pc, w);
     return w;
   };
-  for (const st of states) {
-    if ((++ticks & 255) === 0) yield;
+  // The loop's body, a function of its own: optimised on its own (one big generator is
+  // deoptimised each time a phase meets code it has not run yet).
+  const modelOf = (st: GState): void => {
     const g = st.g;
     const waiting = (g.status & ~G_SCAN) === 4;
     const uf = st.userFrame ?? startFrame(g.startpc);
@@ -944,6 +1046,10 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     let crKey = creatorKeys.get(g.gopc);
     if (crKey === undefined) creatorKeys.set(g.gopc, (crKey = frameKey(createdBy ?? undefined, '(no creator)')));
     add(byCreator, crKey, crKey, st.goid);
+  };
+  for (const st of states) {
+    if ((++ticks & 255) === 0) yield;
+    modelOf(st);
   }
 
   const objectList = [...objects.values()].map(({ addr: _addr, ...o }) => o);
@@ -979,11 +1085,11 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     const parts: string[] = [];
     for (const o of objectList) {
       if (o.waiters.length === 0) continue;
-      parts.push(describeObject(o, byGoid));
+      parts.push(describeObject(o, byGoid()));
     }
     for (const c of cycles) {
       const steps = c.map((goid, i) => {
-        const st = byGoid.get(goid)!;
+        const st = byGoid().get(goid)!;
         const next = c[(i + 1) % c.length]!;
         return `goroutine ${goid} waits on ${st.waitsOn.map((id) => objects.get(id)?.label ?? id).join(' or ')}, which only goroutine ${next} can also reach`;
       });
@@ -1030,7 +1136,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     throwers,
     mapRace,
     notes,
-    framesOf: (goid) => (byGoid.get(goid)?.frames ?? []).map((f) => ({ function: f.function, file: f.file, line: f.line })),
+    framesOf: (goid) => (byGoid().get(goid)?.frames ?? []).map((f) => ({ function: f.function, file: f.file, line: f.line })),
   };
 }
 
