@@ -674,6 +674,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       }
     }
   }
+  yield;
 
   // Sleep, I/O and sync.Cond records (src/runtime/waitDetails.ts): their structs may come from DWARF.
   const startNanoAddr = syms.addressOf('time.startNano');
@@ -819,7 +820,11 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   };
   for (let i = 0; i < states.length; i++) {
     if ((++ticks & 255) === 0) yield;
+    const known = objects.size + lists.size;
     objectsOf(i);
+    // A new object or sync.Cond candidate read a queue (20,000 sudogs on a large core) or DWARF:
+    // a step of its own, so that the next ones do not add up before the event loop gets a turn.
+    if (objects.size + lists.size !== known) yield;
   }
 
   // 3. Stack and global references to each object.
