@@ -33,6 +33,19 @@ export function parkedStart(g: GoroutineInfo): StackStart {
   return g.syscallsp !== 0n ? { pc: g.syscallpc, sp: g.syscallsp, bp: g.schedBp, hi: g.stackHi } : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp, hi: g.stackHi, lr: g.schedLr };
 }
 
+/**
+ * Indices of goroutines in the order of their stacks' start sp (syscallsp in a system call, else
+ * g.sched.sp), ties in list order: the order that reads each used stack once, in address order.
+ */
+export function spOrder(gs: readonly GoroutineInfo[]): Uint32Array {
+  const n = gs.length;
+  const sp = new Float64Array(n);
+  for (let i = 0; i < n; i++) sp[i] = Number(gs[i]!.syscallsp !== 0n ? gs[i]!.syscallsp : gs[i]!.schedSp);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order.sort((x, y) => sp[x]! - sp[y]! || x - y);
+}
+
 /** Every goroutine's stack of a snapshot, walked on first use (memoised per snapshot). */
 export function parkedStacks(tab: Pclntab, mem: Memory, snapshot: RuntimeSnapshot): ParkedStacks {
   let p = memo.get(snapshot);
@@ -41,8 +54,7 @@ export function parkedStacks(tab: Pclntab, mem: Memory, snapshot: RuntimeSnapsho
   const shapes = new StackShapes(tab, mem, PARKED_MAX_FRAMES, { keepBytes: KEEP_BYTES });
   const walked = new Array<WalkedStack | undefined>(gs.length);
   const fromLr = new Array<boolean>(gs.length).fill(false);
-  const spOf = (g: GoroutineInfo) => Number(g.syscallsp !== 0n ? g.syscallsp : g.schedSp);
-  const order = gs.map((_, i) => i).sort((x, y) => spOf(gs[x]!) - spOf(gs[y]!));
+  const order = spOrder(gs);
   const lrArch = tab.arch.lrReg !== undefined;
   for (const i of order) {
     const start = parkedStart(gs[i]!);

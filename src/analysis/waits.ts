@@ -42,7 +42,7 @@ import { readGoType } from '../runtime/panicValue.js';
 import { attempt, type RuntimeSnapshot } from '../runtime/snapshot.js';
 import { liveStackPointers, type RootFrame } from '../runtime/stackRoots.js';
 import { rootFrames, StackShapes, type LiveWords, type StackShape, type WalkedStack } from '../runtime/stackShapes.js';
-import { parkedStacks } from './parkedStacks.js';
+import { parkedStacks, spOrder } from './parkedStacks.js';
 import { LockCalls } from '../runtime/lockHolders.js';
 import { COND_NOTIFY_OFFSET, pollDescOf, readNotifyList, sleepOf, type NotifyListRecord } from '../runtime/waitDetails.js';
 import { readSyncState, syncObjectOf, type MutexState, type RWMutexState, type SyncObjectRef, type WaitGroupState } from '../runtime/syncObjects.js';
@@ -215,6 +215,14 @@ interface ShapeView {
   userFrame: WaitFrame | undefined;
 }
 
+/** The frames of a goroutine running on a thread (from the thread's own walk). */
+interface ThreadFrames {
+  frames: Frame[];
+  phys: RootFrame[];
+  funcs: string[];
+  userFrame: WaitFrame | undefined;
+}
+
 class GState {
   waitsOn: string[] = [];
   direction: GoroutineWait['direction'] = null;
@@ -222,7 +230,11 @@ class GState {
   constructor(
     readonly g: GoroutineInfo,
     readonly goid: number,
-    private readonly src: { walked: WalkedStack; view: ShapeView } | { frames: Frame[]; phys: RootFrame[]; funcs: string[]; userFrame: WaitFrame | undefined },
+    /** A parked goroutine's shape walk and what its shape gives (no object per goroutine for them)... */
+    private readonly walked: WalkedStack | undefined,
+    private readonly view: ShapeView | undefined,
+    /** ...or the frames of one running on a thread. */
+    private readonly own: ThreadFrames | undefined,
     /** Its live pointer slot values (the GC's stack maps): live [liveAt, liveAt + liveCount). */
     readonly live: LiveWords,
     readonly liveAt: number,
@@ -230,24 +242,24 @@ class GState {
   ) {}
   /** Logical frames, innermost first, each with its physical frame's sp. */
   get frames(): Frame[] {
-    if ('frames' in this.src) return this.src.frames;
-    const { walked, view } = this.src;
+    if (this.own) return this.own.frames;
+    const walked = this.walked!;
     const fr = walked.shape.frames;
-    return view.logical.map((l) => ({ function: l.function, file: l.file, line: l.line, sp: walked.sp + BigInt(fr[l.phys]!.spOff) }));
+    return this.view!.logical.map((l) => ({ function: l.function, file: l.file, line: l.line, sp: walked.sp + BigInt(fr[l.phys]!.spOff) }));
   }
   /** The shape walk of a parked goroutine (undefined for one running on a thread). */
   get shape(): WalkedStack | undefined {
-    return 'walked' in this.src ? this.src.walked : undefined;
+    return this.own ? undefined : this.walked;
   }
   /** Physical frames with their caller's sp, for the live-pointer scan. */
   get phys(): RootFrame[] {
-    return 'phys' in this.src ? this.src.phys : rootFrames(this.src.walked.shape.frames, this.src.walked.sp);
+    return this.own ? this.own.phys : rootFrames(this.walked!.shape.frames, this.walked!.sp);
   }
   get funcs(): readonly string[] {
-    return 'funcs' in this.src ? this.src.funcs : this.src.view.funcs;
+    return this.own ? this.own.funcs : this.view!.funcs;
   }
   get userFrame(): WaitFrame | undefined {
-    return 'userFrame' in this.src ? this.src.userFrame : this.src.view.userFrame;
+    return this.own ? this.own.userFrame : this.view!.userFrame;
   }
 }
 
@@ -579,7 +591,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     if (i >= 0) threadAt.set(i, t);
   }
   // Parked goroutines in stack address order: each used stack is read once, in order.
-  const order = gs.map((g, i) => ({ i, sp: Number(g.syscallsp !== 0n ? g.syscallsp : g.schedSp) })).sort((x, y) => x.sp - y.sp);
+  const order = spOrder(gs);
   const made: GState[] = new Array<GState>(gs.length);
   // The loop's body, a function of its own: optimised on its own (one big generator is
   // deoptimised each time a phase meets code it has not run yet).
@@ -594,21 +606,21 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       const phys = own.map((f) => ({ pc: f.pc, sp: f.sp, fp: f.fp, exact: f.isSignalFrame }));
       const liveAt = shapes.live.length;
       liveStackPointers(syms.pclntab, mem, phys, (_slot, v) => shapes.live.pushBig(v));
-      made[i] = new GState(g, goid, { frames, phys, funcs: frames.map((f) => f.function), userFrame: userFrameOf(frames) }, shapes.live, liveAt, shapes.live.length - liveAt);
+      made[i] = new GState(g, goid, undefined, undefined, { frames, phys, funcs: frames.map((f) => f.function), userFrame: userFrameOf(frames) }, shapes.live, liveAt, shapes.live.length - liveAt);
       return;
     }
     // A shared walk that stopped before maxFrames is the walk maxFrames would give.
     const shared = parked.fromLr[i] ? undefined : parked.walked[i];
     if (shared && shared.shape.frames.length < maxFrames) {
-      made[i] = new GState(g, goid, { walked: shared, view: viewOf(shared.shape) }, parked.shapes.live, shared.liveAt, shared.liveCount);
+      made[i] = new GState(g, goid, shared, viewOf(shared.shape), undefined, parked.shapes.live, shared.liveAt, shared.liveCount);
       return;
     }
     // As goroutineStacks.ts goroutineStack: from g.sched (or syscallsp/pc), the innermost pc a return address.
     const start = g.syscallsp !== 0n ? { pc: g.syscallpc, sp: g.syscallsp, bp: g.schedBp, hi: g.stackHi } : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp, hi: g.stackHi };
     const walked = shapes.walk(start);
-    made[i] = new GState(g, goid, { walked, view: viewOf(walked.shape) }, shapes.live, walked.liveAt, walked.liveCount);
+    made[i] = new GState(g, goid, walked, viewOf(walked.shape), undefined, shapes.live, walked.liveAt, walked.liveCount);
   };
-  for (const { i } of order) {
+  for (const i of order) {
     if ((++ticks & 255) === 0) yield;
     stateOf(i);
   }
@@ -966,6 +978,9 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     // deoptimised each time a phase meets code it has not run yet).
     // The low halves looked for, in a typed array (a few objects: compared in a loop, no map lookup per word).
     const lows = Uint32Array.from(byLow.keys());
+    // Their low 16 bits, a first test per word (one typed-array load).
+    const low16 = new Uint8Array(65536);
+    for (const l of lows) low16[l & 0xffff] = 1;
     const le = mem.littleEndian;
     const mentionsOf = (i: number): void => {
       const st = made[i]!;
@@ -980,6 +995,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       let hits: Set<WaitObject & { addr: bigint }> | undefined;
       for (let o = at; o + 8 <= end; o += 8) {
         const lo = view.getUint32(o, le);
+        if (low16[lo & 0xffff] === 0) continue;
         let k = 0;
         while (k < lows.length && lows[k] !== lo) k++;
         if (k === lows.length) continue;
@@ -988,7 +1004,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       }
       for (const ob of hits ?? []) if (!queued.get(ob)!.has(st.goid)) ob.mentionedBy!.push(st.goid);
     };
-    for (const { i } of order) {
+    for (const i of order) {
       if ((++ticks & 255) === 0) yield;
       mentionsOf(i);
     }
@@ -1001,6 +1017,14 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   const byUserFrame = new Map<string, { label: string; goids: number[] }>();
   const byCreator = new Map<string, { label: string; goids: number[] }>();
   const creatorCache = new Map<bigint, GoroutineWait['createdBy']>();
+  const withParent = new Map<NonNullable<GoroutineWait['createdBy']>, Map<number, NonNullable<GoroutineWait['createdBy']>>>();
+  // The model's user frame: one plain copy per frame object (a shape's frame serves thousands).
+  const userFrames = new Map<WaitFrame, WaitFrame>();
+  const userFrameCopy = (uf: WaitFrame): WaitFrame => {
+    let c = userFrames.get(uf);
+    if (!c) userFrames.set(uf, (c = { function: uf.function, file: uf.file, line: uf.line }));
+    return c;
+  };
   const creatorKeys = new Map<bigint, string>();
   // Group keys, one string per frame object (thousands of goroutines share a shape's user frame).
   const frameKeys = new Map<WaitFrame, string>();
@@ -1031,7 +1055,15 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       createdBy = f && f.function !== 'runtime.newproc' ? { function: f.function, file: f.file, line: f.line, goid: null } : null;
       creatorCache.set(g.gopc, createdBy);
     }
-    if (createdBy && g.parentGoid !== undefined) createdBy = { ...createdBy, goid: Number(g.parentGoid) };
+    if (createdBy && g.parentGoid !== undefined) {
+      // One object per creator and parent (100,000 goroutines started by one loop share it).
+      const base = createdBy;
+      const parent = Number(g.parentGoid);
+      let byParent = withParent.get(base);
+      if (!byParent) withParent.set(base, (byParent = new Map()));
+      createdBy = byParent.get(parent);
+      if (!createdBy) byParent.set(parent, (createdBy = { ...base, goid: parent }));
+    }
     goroutines.push({
       goid: st.goid,
       address: hx(g.addr),
@@ -1039,7 +1071,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       waitReason: waiting ? (g.waitReasonString ?? null) : null,
       waitSince: g.waitsince > 0n ? g.waitsince.toString() : null,
       createdBy,
-      userFrame: uf ? { function: uf.function, file: uf.file, line: uf.line } : null,
+      userFrame: uf ? userFrameCopy(uf) : null,
       waitsOn: st.waitsOn,
       direction: st.direction,
       sleep: st.sleep,
