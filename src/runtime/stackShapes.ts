@@ -172,7 +172,8 @@ class StackImage extends MemoryBase {
 }
 
 export class StackShapes {
-  private readonly byKey = new Map<string, StackShape[]>();
+  /** Reusable shapes by start pc, then used depth (no key string made per goroutine). */
+  private readonly byKey = new Map<number, Map<number, StackShape[]>>();
   private count = 0;
   private readonly reader: AscendingReader;
   /** Live pointer values of every stack walked (WalkedStack.liveAt indexes it). */
@@ -214,13 +215,13 @@ export class StackShapes {
   walk(start: StackStart): WalkedStack {
     const depth = start.hi > start.sp ? Number(start.hi - start.sp) : 0;
     const at = depth > 0 && depth <= MAX_IMAGE ? this.reader.locate(start.sp, depth) : -1;
-    const key = `${Number(start.pc)}:${depth}`;
+    const pcKey = Number(start.pc);
     const le = this.mem.littleEndian;
     const lr = this.tab.arch.lrReg && start.lr ? start.lr : undefined;
     const bytesAt = at >= 0 && this.kept.max > 0 ? this.kept.push(this.reader.buf.subarray(at, at + depth)) : -1;
     if (at >= 0 && lr === undefined) {
       const view = this.reader.view;
-      for (const s of this.byKey.get(key) ?? []) {
+      for (const s of this.byKey.get(pcKey)?.get(depth) ?? []) {
         let ok = true;
         for (const c of s.checks) {
           if (view.getUint32(at + c.off, le) !== c.lo || view.getUint32(at + c.off + 4, le) !== c.hi) {
@@ -257,9 +258,11 @@ export class StackShapes {
     const reusable = plain && at >= 0 && lr === undefined && slots.every(inside) && checks.every((c) => inside(c.off));
     const shape: StackShape = { id: this.count++, frames, stop: r.stop, liveSlots: slots, checks, depth, reusable, physical: r.frames };
     if (reusable) {
-      const l = this.byKey.get(key);
+      let byDepth = this.byKey.get(pcKey);
+      if (!byDepth) this.byKey.set(pcKey, (byDepth = new Map()));
+      const l = byDepth.get(depth);
       if (l) l.push(shape);
-      else this.byKey.set(key, [shape]);
+      else byDepth.set(depth, [shape]);
     }
     return { shape, sp: start.sp, liveAt, liveCount: slots.length, bytesAt };
   }
