@@ -2,10 +2,11 @@
 // 1,000, 10,000 and 100,000 blocked goroutines (goroutines-1k, many-goroutines, goroutines-100k:
 // the same five stacks) of each Go version asked for, so that the growth of the cost is visible.
 // Per core, on a fresh engine, as a surface asks: open, report() (the header and crash frames),
-// crash() (the runtime state: Ms and every goroutine read once, shared with waits), waits() (its
-// first call: the stacks walked once per shape, the runtime's wait records, references,
-// groupings, leak suspects); then waits recomputed on the same analysis (median of N runs: the
-// cost of waits itself once the goroutines were read). Issue 13's target: 300 ms for 10,000
+// crash() (the runtime state: Ms and every goroutine read once, and every stack walked once per
+// shape: both shared with waits, src/analysis/parkedStacks.ts), waits() (its first call: the
+// runtime's wait records, references, groupings, leak suspects); then waits recomputed on the same
+// analysis (median of N runs: the cost of waits itself once the goroutines were read and walked).
+// The path to the Goroutines view's first rows is measured by bench/firstPaint.ts. Issue 13's target: 300 ms for 10,000
 // goroutines. Then waitsAsync (as the Goroutines view asks) with the longest wait of the event loop
 // for a turn meanwhile. The machine's load average and the process's peak RSS are printed beside the
 // figures: on a shared machine, read them against the load.

@@ -4,7 +4,9 @@
 // and the other goroutines grouped by identical stacks. Shared by `go-core report` and the views.
 import { PF_W } from '../core/elfTypes.js';
 import { signalName } from '../core/notes.js';
-import { goroutineStack, StackGrouper, type StackFrameLite } from '../runtime/goroutineStacks.js';
+import { goroutineStack, shapeStackFrames, shapeStackKey, StackGrouper, type StackFrameLite } from '../runtime/goroutineStacks.js';
+import type { StackShape } from '../runtime/stackShapes.js';
+import { parkedStacks } from './parkedStacks.js';
 import { readField } from '../runtime/fields.js';
 import { printedPanicLines, type PanicRecord } from '../runtime/panicChain.js';
 import { attempt, chainsOf, mForThread, type RuntimeSnapshot } from '../runtime/snapshot.js';
@@ -375,16 +377,29 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
   let total = 0;
   if (opts.groupGoroutines !== false) {
     const max = opts.maxGoroutines ?? 100_000;
-    // Grouped as they are unwound: only each group's first stack is kept.
+    // Only each group's first stack is kept. The stacks are walked once per shape, shared with
+    // waits() (parkedStacks.ts), then grouped in allgs order.
     const grouper = new StackGrouper();
-    for (const g of snapshot.goroutines.goroutines) {
+    const gs = snapshot.goroutines.goroutines;
+    const walked = parkedStacks(syms.pclntab, mem, snapshot).walked;
+    const keys = new Map<StackShape, string>();
+    for (let i = 0; i < gs.length; i++) {
+      const g = gs[i]!;
       if (g.addr === gAddr) continue;
       if (grouper.count >= max) {
         notes.push(`only the first ${max} goroutines were grouped`);
         break;
       }
-      const s = attempt(notes, `goroutine ${g.goid}`, () => goroutineStack(syms.pclntab, mem, g));
-      if (s) grouper.add(s);
+      const w = walked[i];
+      if (w === undefined) {
+        // Not walked by shape (a read failed): as before, on its own.
+        const s = attempt(notes, `goroutine ${g.goid}`, () => goroutineStack(syms.pclntab, mem, g));
+        if (s) grouper.add(s);
+        continue;
+      }
+      let key = keys.get(w.shape);
+      if (key === undefined) keys.set(w.shape, (key = shapeStackKey(syms.pclntab, w)));
+      grouper.addKeyed(key, g.goid, g.tracebackStatus, () => shapeStackFrames(syms.pclntab, w));
     }
     total = grouper.count;
     for (const gr of grouper.result()) {

@@ -18,7 +18,7 @@ import { crashSummary, type CrashSummary, type SummaryOptions } from './crashSum
 import { buildHeap, HeapError, type CoreHeap } from './heap.js';
 import { goroutineLeaks, stackEvidenceLeaks, type GoroutineLeaks } from './goroutineLeaks.js';
 import { buildReport, type Report } from './report.js';
-import { analyzeWaits, analyzeWaitsAsync, type Waits } from './waits.js';
+import { analyzeWaits, analyzeWaitsAsync, reasonGroups, type ReasonGroups, type Waits } from './waits.js';
 
 export interface OpenCoreOptions extends AnalyzeOptions {
   /** How the other goroutines are grouped in crash() (default: all of them, up to 100,000). */
@@ -61,6 +61,11 @@ export interface CoreEngine {
    * when the heap cannot be walked, waits()'s stack evidence, saying why (memoised).
    */
   leaks(): GoroutineLeaks;
+  /**
+   * Every goroutine grouped by wait reason, from the runtime snapshot alone (milliseconds once
+   * crash() has read it): waits().groups.byReason, for a view to show before waits() ends (memoised).
+   */
+  reasonGroups(): ReasonGroups;
   /** The core's threads, the crashing one first. */
   threads(): readonly ThreadStatus[];
   /** The Go heap: objects by type and size class, retention paths (memoised; throws HeapError). */
@@ -82,6 +87,7 @@ export function openCore(corePath: string, opts: OpenCoreOptions = {}): CoreEngi
     let heap: CoreHeap | undefined;
     let waits: Waits | undefined;
     let leaks: GoroutineLeaks | undefined;
+    let reasons: ReasonGroups | undefined;
     return {
       corePath,
       binary,
@@ -115,6 +121,7 @@ export function openCore(corePath: string, opts: OpenCoreOptions = {}): CoreEngi
         }
         return (leaks = goroutineLeaks(w, h, gs));
       },
+      reasonGroups: () => (reasons ??= reasonGroups(a)),
       threads() {
         const crashing = a.cw.core.crashingThread;
         return [crashing, ...a.cw.core.threads.filter((t) => t !== crashing)];

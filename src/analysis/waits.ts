@@ -41,7 +41,8 @@ import { G_SCAN, completeFromDwarf, type RuntimeLayout } from '../runtime/layout
 import { readGoType } from '../runtime/panicValue.js';
 import { attempt, type RuntimeSnapshot } from '../runtime/snapshot.js';
 import { liveStackPointers, type RootFrame } from '../runtime/stackRoots.js';
-import { rootFrames, StackShapes, type StackShape, type WalkedStack } from '../runtime/stackShapes.js';
+import { rootFrames, StackShapes, type LiveWords, type StackShape, type WalkedStack } from '../runtime/stackShapes.js';
+import { parkedStacks, spOrder } from './parkedStacks.js';
 import { LockCalls } from '../runtime/lockHolders.js';
 import { COND_NOTIFY_OFFSET, pollDescOf, readNotifyList, sleepOf, type NotifyListRecord } from '../runtime/waitDetails.js';
 import { readSyncState, syncObjectOf, type MutexState, type RWMutexState, type SyncObjectRef, type WaitGroupState } from '../runtime/syncObjects.js';
@@ -227,6 +228,14 @@ interface ShapeView {
   userFrame: WaitFrame | undefined;
 }
 
+/** The frames of a goroutine running on a thread (from the thread's own walk). */
+interface ThreadFrames {
+  frames: Frame[];
+  phys: RootFrame[];
+  funcs: string[];
+  userFrame: WaitFrame | undefined;
+}
+
 class GState {
   waitsOn: string[] = [];
   direction: GoroutineWait['direction'] = null;
@@ -234,31 +243,36 @@ class GState {
   constructor(
     readonly g: GoroutineInfo,
     readonly goid: number,
-    private readonly src: { walked: WalkedStack; view: ShapeView } | { frames: Frame[]; phys: RootFrame[]; funcs: string[]; userFrame: WaitFrame | undefined },
-    /** Its live pointer slot values (the GC's stack maps): LiveWords [liveAt, liveAt + liveCount). */
+    /** A parked goroutine's shape walk and what its shape gives (no object per goroutine for them)... */
+    private readonly walked: WalkedStack | undefined,
+    private readonly view: ShapeView | undefined,
+    /** ...or the frames of one running on a thread. */
+    private readonly own: ThreadFrames | undefined,
+    /** Its live pointer slot values (the GC's stack maps): live [liveAt, liveAt + liveCount). */
+    readonly live: LiveWords,
     readonly liveAt: number,
     readonly liveCount: number,
   ) {}
   /** Logical frames, innermost first, each with its physical frame's sp. */
   get frames(): Frame[] {
-    if ('frames' in this.src) return this.src.frames;
-    const { walked, view } = this.src;
+    if (this.own) return this.own.frames;
+    const walked = this.walked!;
     const fr = walked.shape.frames;
-    return view.logical.map((l) => ({ function: l.function, file: l.file, line: l.line, sp: walked.sp + BigInt(fr[l.phys]!.spOff) }));
+    return this.view!.logical.map((l) => ({ function: l.function, file: l.file, line: l.line, sp: walked.sp + BigInt(fr[l.phys]!.spOff) }));
   }
   /** The shape walk of a parked goroutine (undefined for one running on a thread). */
   get shape(): WalkedStack | undefined {
-    return 'walked' in this.src ? this.src.walked : undefined;
+    return this.own ? undefined : this.walked;
   }
   /** Physical frames with their caller's sp, for the live-pointer scan. */
   get phys(): RootFrame[] {
-    return 'phys' in this.src ? this.src.phys : rootFrames(this.src.walked.shape.frames, this.src.walked.sp);
+    return this.own ? this.own.phys : rootFrames(this.walked!.shape.frames, this.walked!.sp);
   }
   get funcs(): readonly string[] {
-    return 'funcs' in this.src ? this.src.funcs : this.src.view.funcs;
+    return this.own ? this.own.funcs : this.view!.funcs;
   }
   get userFrame(): WaitFrame | undefined {
-    return 'userFrame' in this.src ? this.src.userFrame : this.src.view.userFrame;
+    return this.own ? this.own.userFrame : this.view!.userFrame;
   }
 }
 
@@ -298,6 +312,41 @@ function waitLayout(a: CoreAnalysis, layout: RuntimeLayout, notes: string[]): Wa
     return undefined;
   }
   return o;
+}
+
+/**
+ * Positions of addresses (runtime.g's) in a list, found by binary search over them sorted as
+ * numbers (exact below 2^53, as the runtime's heap addresses are): no map of 100,000 entries.
+ * The last position of an address listed twice, as a map would keep it.
+ */
+class AddressIndex {
+  private readonly sorted: Float64Array;
+  private readonly at: Uint32Array;
+  constructor(addrs: readonly bigint[]) {
+    const n = addrs.length;
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = Number(addrs[i]!);
+    const at = new Uint32Array(n);
+    for (let i = 0; i < n; i++) at[i] = i;
+    at.sort((x, y) => keys[x]! - keys[y]! || x - y);
+    this.at = at;
+    this.sorted = new Float64Array(n);
+    for (let i = 0; i < n; i++) this.sorted[i] = keys[at[i]!]!;
+  }
+  /** The position of addr in the list, or -1. */
+  find(addr: bigint): number {
+    const k = Number(addr);
+    const s = this.sorted;
+    let lo = 0;
+    let hi = s.length;
+    // The first position past every key <= k; the last equal key is just before it.
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (s[mid]! <= k) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && s[lo - 1] === k ? this.at[lo - 1]! : -1;
+  }
 }
 
 class DataSymbols {
@@ -378,6 +427,36 @@ export interface WaitsOptions {
   maxFrames?: number;
 }
 
+/**
+ * Goroutines grouped by what the traceback prints in brackets (the wait reason of a waiting
+ * goroutine, else its status), all of them, in allgs order: exactly waits().groups.byReason.
+ */
+export function groupByReason(gs: readonly GoroutineInfo[]): WaitGroupEntry[] {
+  const byReason = new Map<string, { label: string; goids: number[] }>();
+  for (const g of gs) add(byReason, g.tracebackStatus, g.tracebackStatus, Number(g.goid));
+  return group(byReason);
+}
+
+/** What can be shown of the goroutines before waits() ends: every goroutine, grouped by wait reason. */
+export interface ReasonGroups {
+  /** Goroutines read from allgs (dead ones excluded, as in waits()). */
+  total: number;
+  /** waits().groups.byReason, from the runtime snapshot alone (no stack walked, no wait record read). */
+  byReason: WaitGroupEntry[];
+  /** Why there are none (the runtime state could not be read). */
+  notes: string[];
+}
+
+/** The goroutines grouped by wait reason from the runtime snapshot (shared with crash() and waits()). */
+export function reasonGroups(a: CoreAnalysis): ReasonGroups {
+  const notes: string[] = [];
+  if (!a.layout || !a.goVersion) return { total: 0, byReason: [], notes: [`goroutines not read: ${a.layoutProblem ?? 'unknown Go version'}`] };
+  const snapshot = attempt(notes, 'runtime state', () => a.snapshot());
+  if (!snapshot) return { total: 0, byReason: [], notes };
+  const gs = snapshot.goroutines.goroutines;
+  return { total: gs.length, byReason: groupByReason(gs), notes };
+}
+
 /** What every goroutine waits on, computed at once (blocks until done). */
 export function analyzeWaits(a: CoreAnalysis, opts: WaitsOptions = {}): Waits {
   const steps = waitSteps(a, opts);
@@ -434,6 +513,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     notes.push(`goroutines not read: ${a.layoutProblem ?? 'unknown Go version'}`);
     return empty;
   }
+  const goVersion = a.goVersion;
   const mem = a.cw.memory;
   const syms = a.syms;
   const snapshot: RuntimeSnapshot | undefined = attempt(notes, 'runtime state', () => a.snapshot());
@@ -445,7 +525,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
 
   // Threads: which goroutine each runs, its frames, and which threads are throwing.
   const crashT = a.cw.core.crashingThread;
-  const threadOf = new Map<number, (typeof a.cw.core.threads)[number]>();
+  const threadOf = new Map<bigint, (typeof a.cw.core.threads)[number]>();
   // A thread that runs the goroutine itself (R14 is that g) wins over one whose M merely lists it
   // as curg while on g0 (two Ms can name the same curg in a core: the crashing goroutine's M and
   // an M parked on g0 since); the crashing thread wins over others.
@@ -457,22 +537,31 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     const r = (cur!.kind === 'user' ? 2 : 0) + (t === crashT ? 1 : 0);
     if ((rank.get(g) ?? -1) >= r) continue;
     rank.set(g, r);
-    threadOf.set(Number(g), t);
+    threadOf.set(g, t);
   }
 
-  // 0. The channels of g.waiting, read while the g's are fresh in the memory cache.
-  // Maps keyed by a g's address as a number (exact below 2^53; bigint keys hash slowly at 100,000 g's).
-  const waitingOn = new Map<number, bigint[]>();
+  // 0. The channels of g.waiting, read while the g's are fresh in the memory cache. Per-goroutine
+  // data is kept by index in allgs (no map keyed by 100,000 addresses); a g's address gives its
+  // index through gIndex.
+  const gs = snapshot.goroutines.goroutines;
+  const gIndex = new AddressIndex(gs.map((g) => g.addr));
+  const waitingOn = new Array<bigint[] | undefined>(gs.length);
   if (wo) {
-    for (const g of snapshot.goroutines.goroutines) {
-      if ((++ticks & 255) === 0) yield;
-      if ((g.status & ~G_SCAN) !== 4 || !CHAN_REASONS.has(g.waitReasonString ?? '')) continue;
+    // The loop's body, a function of its own: optimised on its own (one big generator is
+    // deoptimised each time a phase meets code it has not run yet).
+    const chansOf = (i: number): void => {
+      const g = gs[i]!;
+      if ((g.status & ~G_SCAN) !== 4 || !CHAN_REASONS.has(g.waitReasonString ?? '')) return;
       try {
-        waitingOn.set(Number(g.addr), waitingChannels(mem, wo, g.addr, g.waiting));
+        waitingOn[i] = waitingChannels(mem, wo, g.addr, g.waiting);
       } catch (e) {
         if (!(e instanceof CoreReadError)) throw e;
         notes.push(`goroutine ${g.goid} g.waiting: ${e.message}`);
       }
+    };
+    for (let i = 0; i < gs.length; i++) {
+      if ((++ticks & 255) === 0) yield;
+      chansOf(i);
     }
   }
 
@@ -489,8 +578,12 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   };
   const maxFrames = opts.maxFrames ?? 64;
   const states: GState[] = [];
-  const byG = new Map<number, GState>();
-  const byGoid = new Map<number, GState>();
+  let byGoidMap: Map<number, GState> | undefined;
+  const byGoid = (): Map<number, GState> => (byGoidMap ??= new Map(states.map((st) => [st.goid, st])));
+  // The walks of crash() (parkedStacks.ts: up to 100 frames, from g.sched.lr too) where they are the
+  // same as a walk of maxFrames without LR; the others walked here.
+  const parked = parkedStacks(syms.pclntab, mem, snapshot);
+  yield;
   const shapes = new StackShapes(syms.pclntab, mem, maxFrames);
   const views = new Map<StackShape, ShapeView>();
   const viewOf = (shape: StackShape): ShapeView => {
@@ -505,15 +598,21 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     }
     return v;
   };
+  // The goroutines threads run, by index.
+  const threadAt = new Map<number, (typeof a.cw.core.threads)[number]>();
+  for (const [g, t] of threadOf) {
+    const i = gIndex.find(g);
+    if (i >= 0) threadAt.set(i, t);
+  }
   // Parked goroutines in stack address order: each used stack is read once, in order.
-  const gs = snapshot.goroutines.goroutines;
-  const order = gs.map((g, i) => ({ i, sp: Number(g.syscallsp !== 0n ? g.syscallsp : g.schedSp) })).sort((x, y) => x.sp - y.sp);
+  const order = spOrder(gs);
   const made: GState[] = new Array<GState>(gs.length);
-  for (const { i } of order) {
-    if ((++ticks & 255) === 0) yield;
+  // The loop's body, a function of its own: optimised on its own (one big generator is
+  // deoptimised each time a phase meets code it has not run yet).
+  const stateOf = (i: number): void => {
     const g = gs[i]!;
     const goid = Number(g.goid);
-    const t = threadOf.get(Number(g.addr));
+    const t = threadAt.get(i);
     if (t) {
       const all = attempt(notes, `thread ${t.tid}`, () => a.stack(t).frames) ?? [];
       const own = all.filter((f) => f.sp >= g.stackLo && f.sp < g.stackHi);
@@ -521,24 +620,33 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       const phys = own.map((f) => ({ pc: f.pc, sp: f.sp, fp: f.fp, exact: f.isSignalFrame }));
       const liveAt = shapes.live.length;
       liveStackPointers(syms.pclntab, mem, phys, (_slot, v) => shapes.live.pushBig(v));
-      made[i] = new GState(g, goid, { frames, phys, funcs: frames.map((f) => f.function), userFrame: userFrameOf(frames) }, liveAt, shapes.live.length - liveAt);
-      continue;
+      made[i] = new GState(g, goid, undefined, undefined, { frames, phys, funcs: frames.map((f) => f.function), userFrame: userFrameOf(frames) }, shapes.live, liveAt, shapes.live.length - liveAt);
+      return;
+    }
+    // A shared walk that stopped before maxFrames is the walk maxFrames would give.
+    const shared = parked.fromLr[i] ? undefined : parked.walked[i];
+    if (shared && shared.shape.frames.length < maxFrames) {
+      made[i] = new GState(g, goid, shared, viewOf(shared.shape), undefined, parked.shapes.live, shared.liveAt, shared.liveCount);
+      return;
     }
     // As goroutineStacks.ts goroutineStack: from g.sched (or syscallsp/pc), the innermost pc a return address.
     const start = g.syscallsp !== 0n ? { pc: g.syscallpc, sp: g.syscallsp, bp: g.schedBp, hi: g.stackHi } : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp, hi: g.stackHi };
     const walked = shapes.walk(start);
-    made[i] = new GState(g, goid, { walked, view: viewOf(walked.shape) }, walked.liveAt, walked.liveCount);
+    made[i] = new GState(g, goid, walked, viewOf(walked.shape), undefined, shapes.live, walked.liveAt, walked.liveCount);
+  };
+  for (const i of order) {
+    if ((++ticks & 255) === 0) yield;
+    stateOf(i);
   }
-  for (const st of made) {
-    states.push(st);
-    byG.set(Number(st.g.addr), st);
-    byGoid.set(st.goid, st);
-  }
+  for (const st of made) states.push(st);
 
   // 2. Wait objects from the runtime's records.
   const objects = new Map<string, WaitObject & { addr: bigint }>();
   const channels = new Map<bigint, ChannelRecord>();
-  const goidOfG = (g: bigint): number | undefined => byG.get(Number(g))?.goid;
+  const goidOfG = (g: bigint): number | undefined => {
+    const i = gIndex.find(g);
+    return i >= 0 ? states[i]!.goid : undefined;
+  };
   const goidsOf = (q: readonly QueuedG[]): number[] => q.map((s) => goidOfG(s.g)).filter((x): x is number => x !== undefined);
   const typeName = (t: bigint): string | null => (t ? (attempt(notes, `type ${hx(t)}`, () => readGoType(mem, t, snapshot.typesBase).name) ?? null) : null);
   const chanIds = new Map<number, string>();
@@ -573,7 +681,8 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     return id;
   };
 
-  let semaOf = new Map<number, { sema: bigint; queue: QueuedG[] }>();
+  // Goroutine i's semaphore queue (by index in allgs).
+  const semaAt = new Array<{ sema: bigint; queue: QueuedG[] } | undefined>(gs.length);
   if (wo) {
     const semtable = syms.addressOf('runtime.semtable');
     const size = a.cw.binary?.symbol('runtime.semtable')?.size;
@@ -583,16 +692,18 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       const bucket = size && size > 0n ? Number(size) / SEM_TAB_SIZE : 64;
       const sems = attempt(notes, 'runtime.semtable', () => walkSemtable(mem, wo, semtable, bucket));
       if (sems) {
-        semaOf = new Map();
         for (const [sema, queue] of sems) {
+          const entry = { sema, queue };
           for (const s of queue) {
-            semaOf.set(Number(s.g), { sema, queue });
             sudogs.push(s.addr);
+            const i = gIndex.find(s.g);
+            if (i >= 0) semaAt[i] = entry;
           }
         }
       }
     }
   }
+  yield;
 
   // Sleep, I/O and sync.Cond records (src/runtime/waitDetails.ts): their structs may come from DWARF.
   const startNanoAddr = syms.addressOf('time.startNano');
@@ -614,7 +725,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   };
   /** Candidate object addresses of a goroutine: its live pointer values, then every word of its used stack. */
   const stackWords = function* (st: GState): Generator<bigint> {
-    const live = shapes.live;
+    const live = st.live;
     for (let i = st.liveAt; i < st.liveAt + st.liveCount; i++) yield live.value(i);
     const sp = st.g.syscallsp !== 0n ? st.g.syscallsp : st.g.schedSp;
     const n = st.g.stackHi > sp ? Math.min(Number(st.g.stackHi - sp), 64 * 1024) : 0;
@@ -638,6 +749,9 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   };
   /** notifyLists read (null: the word did not point at one), with their waiters' g's and, once one of them asked, their object. */
   const lists = new Map<number, { nl: NotifyListRecord; gs: Set<number>; obj?: WaitObject & { addr: bigint } } | null>();
+  /** The lists of `lists` that were read (not null), in the order they were read. */
+  const listsRead: { nl: NotifyListRecord; gs: Set<number>; obj?: WaitObject & { addr: bigint } }[] = [];
+  const syncRefs = new Map<object, Map<string, Map<readonly string[], { ref: SyncObjectRef; id: string }>>>();
   const condOf = (c: { nl: NotifyListRecord; obj?: WaitObject & { addr: bigint } }): string => {
     if (!c.obj) {
       const nl = c.nl;
@@ -664,7 +778,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   const condObject = (st: GState, dl: RuntimeLayout): string | undefined => {
     const me = Number(st.g.addr);
     // A list already read whose queue holds this goroutine: that queue is the proof.
-    for (const c of lists.values()) if (c && c.gs.has(me)) return condOf(c);
+    for (const c of listsRead) if (c.gs.has(me)) return condOf(c);
     for (const w of stackWords(st)) {
       if (w === 0n || w % 8n !== 0n) continue;
       for (const list of [w + COND_NOTIFY_OFFSET, w]) {
@@ -673,6 +787,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
           const nl = readNotifyList(mem, dl, list);
           c = nl && nl.waiters.length > 0 ? { nl, gs: new Set(nl.waiters.map((x) => Number(x.g))) } : null;
           lists.set(Number(list), c);
+          if (c) listsRead.push(c);
         }
         if (c && c.gs.has(me)) return condOf(c);
       }
@@ -680,13 +795,15 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     return undefined;
   };
 
-  for (const st of states) {
-    if ((++ticks & 255) === 0) yield;
+  // The loop's body, a function of its own: optimised on its own (one big generator is
+  // deoptimised each time a phase meets code it has not run yet).
+  const objectsOf = (i: number): void => {
+    const st = states[i]!;
     const base = st.g.status & ~G_SCAN;
-    if (base !== 4) continue;
+    if (base !== 4) return;
     const reason = st.g.waitReasonString ?? '';
     if (wo && CHAN_REASONS.has(reason)) {
-      for (const c of waitingOn.get(Number(st.g.addr)) ?? []) st.waitsOn.push(channelObject(c));
+      for (const c of waitingOn[i] ?? []) st.waitsOn.push(channelObject(c));
       st.direction = reason.startsWith('select') ? 'select' : reason.startsWith('chan send') ? 'send' : 'receive';
     } else if (NIL_CHAN_REASONS.has(reason)) {
       const id = 'nil channel';
@@ -700,26 +817,43 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       if (sl) st.sleep = { until: sl.when.toString(), sinceStart: startNano !== undefined ? Number(sl.when - startNano) / 1e9 : null, source: sl.source };
     } else if (reason === 'IO wait' || reason === 'sync.Cond.Wait') {
       const dl = detailLayout();
-      if (!dl) continue;
+      if (!dl) return;
       const found = reason === 'IO wait' ? pollObject(st, dl) : condObject(st, dl);
       if (found) st.waitsOn.push(found);
       else notes.push(`goroutine ${st.goid} [${reason}]: no ${reason === 'IO wait' ? 'pollDesc naming it' : 'sync.Cond whose queue holds it'} among its stack words`);
     } else if (SEMA_REASONS.has(reason)) {
-      const q = semaOf.get(Number(st.g.addr));
+      const q = semaAt[i];
       if (!q) {
         if (wo) notes.push(`goroutine ${st.goid} [${reason}] is in no semaphore queue`);
-        continue;
+        return;
       }
-      const ref = syncObjectOf(q.sema, reason, st.funcs);
-      const id = `${ref.kind} ${hx(ref.addr)}`;
+      // The same object for every goroutine of a queue with the same reason and functions (a shape's).
+      let byReason = syncRefs.get(q);
+      if (!byReason) syncRefs.set(q, (byReason = new Map()));
+      let byFuncs = byReason.get(reason);
+      if (!byFuncs) byReason.set(reason, (byFuncs = new Map()));
+      let known = byFuncs.get(st.funcs);
+      if (!known) {
+        const r = syncObjectOf(q.sema, reason, st.funcs);
+        byFuncs.set(st.funcs, (known = { ref: r, id: `${r.kind} ${hx(r.addr)}` }));
+      }
+      const { ref, id } = known;
       st.waitsOn.push(id);
       let obj = objects.get(id);
       if (!obj) {
-        obj = syncObject(mem, ref, a.goVersion, dataSyms, notes);
+        obj = syncObject(mem, ref, goVersion, dataSyms, notes);
         objects.set(id, obj);
       }
       obj.waiters.push(st.goid);
     }
+  };
+  for (let i = 0; i < states.length; i++) {
+    if ((++ticks & 255) === 0) yield;
+    const known = objects.size + lists.size;
+    objectsOf(i);
+    // A new object or sync.Cond candidate read a queue (20,000 sudogs on a large core) or DWARF:
+    // a step of its own, so that the next ones do not add up before the event loop gets a turn.
+    if (objects.size + lists.size !== known) yield;
   }
 
   // 3. Stack and global references to each object.
@@ -728,9 +862,10 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   const keys = lowKey(targets.keys());
   const waiterSets = new Map<WaitObject, Set<number>>();
   if (targets.size > 0) {
-    for (const st of states) {
-      if ((++ticks & 255) === 0) yield;
-      const live = shapes.live;
+    // The loop's body, a function of its own: optimised on its own (one big generator is
+    // deoptimised each time a phase meets code it has not run yet).
+    const referencesOf = (st: GState): void => {
+      const live = st.live;
       let seen: Set<bigint> | undefined;
       for (let i = st.liveAt; i < st.liveAt + st.liveCount; i++) {
         if (!keys.has(live.lo(i))) continue;
@@ -743,6 +878,10 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
         if (!ws) waiterSets.set(o, (ws = new Set(o.waiters)));
         if (!ws.has(st.goid)) o.referencedBy.push(st.goid);
       }
+    };
+    for (const st of states) {
+      if ((++ticks & 255) === 0) yield;
+      referencesOf(st);
     }
     const ranges = dataRanges(a);
     for (const o of targets.values()) {
@@ -769,7 +908,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     if (st.shape) {
       const sp = st.shape.sp;
       for (let k = 0; k < st.liveCount; k++) {
-        if (shapes.live.value(st.liveAt + k) !== addr) continue;
+        if (st.live.value(st.liveAt + k) !== addr) continue;
         for (const i of frameOf(sp + BigInt(st.shape.shape.liveSlots[k]!))) out.add(i);
       }
     } else {
@@ -812,7 +951,7 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     }
     const named = new Set(holders.map((h) => h.goid));
     for (const goid of o.referencedBy) {
-      const st = byGoid.get(goid);
+      const st = byGoid().get(goid);
       if (!st || named.has(goid)) continue;
       const phys = st.phys;
       const frames = st.frames;
@@ -854,18 +993,39 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       o.mentionedBy = [];
     }
     const queued = new Map(unreached.map((o) => [o, new Set(o.waiters)]));
-    for (const { i } of order) {
-      if ((++ticks & 255) === 0) yield;
+    // The loop's body, a function of its own: optimised on its own (one big generator is
+    // deoptimised each time a phase meets code it has not run yet).
+    // The low halves looked for, in a typed array (a few objects: compared in a loop, no map lookup per word).
+    const lows = Uint32Array.from(byLow.keys());
+    // Their low 16 bits, a first test per word (one typed-array load).
+    const low16 = new Uint8Array(65536);
+    for (const l of lows) low16[l & 0xffff] = 1;
+    const le = mem.littleEndian;
+    const mentionsOf = (i: number): void => {
       const st = made[i]!;
       const sp = st.g.syscallsp !== 0n ? st.g.syscallsp : st.g.schedSp;
-      const hits = new Set<WaitObject & { addr: bigint }>();
-      shapes.words(sp, st.g.stackHi, (lo, hi) => {
-        const cands = byLow.get(lo);
-        if (!cands) return;
-        const v = (BigInt(hi) << 32n) | BigInt(lo);
-        for (const o of cands) if (o.addr === v) hits.add(o);
-      });
-      for (const o of hits) if (!queued.get(o)!.has(st.goid)) o.mentionedBy!.push(st.goid);
+      // The bytes the shared walk kept (the same [sp, stack.hi)), else read now.
+      const w = parked.walked[i];
+      const kept = w !== undefined && w.bytesAt >= 0 && w.sp === sp;
+      const at = kept ? w.bytesAt : shapes.usedStack(sp, st.g.stackHi);
+      if (at < 0) return;
+      const view = kept ? parked.shapes.kept.view : shapes.stackView;
+      const end = at + Number(st.g.stackHi - sp);
+      let hits: Set<WaitObject & { addr: bigint }> | undefined;
+      for (let o = at; o + 8 <= end; o += 8) {
+        const lo = view.getUint32(o, le);
+        if (low16[lo & 0xffff] === 0) continue;
+        let k = 0;
+        while (k < lows.length && lows[k] !== lo) k++;
+        if (k === lows.length) continue;
+        const v = (BigInt(view.getUint32(o + 4, le)) << 32n) | BigInt(lo);
+        for (const ob of byLow.get(lo)!) if (ob.addr === v) (hits ??= new Set()).add(ob);
+      }
+      for (const ob of hits ?? []) if (!queued.get(ob)!.has(st.goid)) ob.mentionedBy!.push(st.goid);
+    };
+    for (const i of order) {
+      if ((++ticks & 255) === 0) yield;
+      mentionsOf(i);
     }
   }
 
@@ -873,10 +1033,17 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   const frameName = (pc: bigint) => (pc ? syms.frames(pc, { isCallReturn: true })[0] : undefined);
   const goroutines: GoroutineWait[] = [];
   const byObject = new Map<string, { label: string; goids: number[] }>();
-  const byReason = new Map<string, { label: string; goids: number[] }>();
   const byUserFrame = new Map<string, { label: string; goids: number[] }>();
   const byCreator = new Map<string, { label: string; goids: number[] }>();
   const creatorCache = new Map<bigint, GoroutineWait['createdBy']>();
+  const withParent = new Map<NonNullable<GoroutineWait['createdBy']>, Map<number, NonNullable<GoroutineWait['createdBy']>>>();
+  // The model's user frame: one plain copy per frame object (a shape's frame serves thousands).
+  const userFrames = new Map<WaitFrame, WaitFrame>();
+  const userFrameCopy = (uf: WaitFrame): WaitFrame => {
+    let c = userFrames.get(uf);
+    if (!c) userFrames.set(uf, (c = { function: uf.function, file: uf.file, line: uf.line }));
+    return c;
+  };
   const creatorKeys = new Map<bigint, string>();
   // Group keys, one string per frame object (thousands of goroutines share a shape's user frame).
   const frameKeys = new Map<WaitFrame, string>();
@@ -894,8 +1061,9 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     startFrames.set(pc, w);
     return w;
   };
-  for (const st of states) {
-    if ((++ticks & 255) === 0) yield;
+  // The loop's body, a function of its own: optimised on its own (one big generator is
+  // deoptimised each time a phase meets code it has not run yet).
+  const modelOf = (st: GState): void => {
     const g = st.g;
     const waiting = (g.status & ~G_SCAN) === 4;
     const uf = st.userFrame ?? startFrame(g.startpc);
@@ -906,7 +1074,15 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       createdBy = f && f.function !== 'runtime.newproc' ? { function: f.function, file: f.file, line: f.line, goid: null } : null;
       creatorCache.set(g.gopc, createdBy);
     }
-    if (createdBy && g.parentGoid !== undefined) createdBy = { ...createdBy, goid: Number(g.parentGoid) };
+    if (createdBy && g.parentGoid !== undefined) {
+      // One object per creator and parent (100,000 goroutines started by one loop share it).
+      const base = createdBy;
+      const parent = Number(g.parentGoid);
+      let byParent = withParent.get(base);
+      if (!byParent) withParent.set(base, (byParent = new Map()));
+      createdBy = byParent.get(parent);
+      if (!createdBy) byParent.set(parent, (createdBy = { ...base, goid: parent }));
+    }
     goroutines.push({
       goid: st.goid,
       address: hx(g.addr),
@@ -914,19 +1090,22 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
       waitReason: waiting ? (g.waitReasonString ?? null) : null,
       waitSince: g.waitsince > 0n ? g.waitsince.toString() : null,
       createdBy,
-      userFrame: uf ? { function: uf.function, file: uf.file, line: uf.line } : null,
+      userFrame: uf ? userFrameCopy(uf) : null,
       waitsOn: st.waitsOn,
       direction: st.direction,
       sleep: st.sleep,
     });
     const objKey = st.waitsOn.length === 1 ? st.waitsOn[0]! : st.waitsOn.length > 0 ? st.waitsOn.join(' | ') : `(${g.tracebackStatus})`;
     add(byObject, objKey, () => (st.waitsOn.length > 0 ? st.waitsOn.map((id) => objects.get(id)?.label ?? id).join(' | ') : `no wait object [${g.tracebackStatus}]`), st.goid);
-    add(byReason, g.tracebackStatus, g.tracebackStatus, st.goid);
     const ufKey = frameKey(uf, '(no frames)');
     add(byUserFrame, ufKey, ufKey, st.goid);
     let crKey = creatorKeys.get(g.gopc);
     if (crKey === undefined) creatorKeys.set(g.gopc, (crKey = frameKey(createdBy ?? undefined, '(no creator)')));
     add(byCreator, crKey, crKey, st.goid);
+  };
+  for (const st of states) {
+    if ((++ticks & 255) === 0) yield;
+    modelOf(st);
   }
 
   const objectList = [...objects.values()].map(({ addr: _addr, ...o }) => o);
@@ -962,11 +1141,11 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     const parts: string[] = [];
     for (const o of objectList) {
       if (o.waiters.length === 0) continue;
-      parts.push(describeObject(o, byGoid));
+      parts.push(describeObject(o, byGoid()));
     }
     for (const c of cycles) {
       const steps = c.map((goid, i) => {
-        const st = byGoid.get(goid)!;
+        const st = byGoid().get(goid)!;
         const next = c[(i + 1) % c.length]!;
         return `goroutine ${goid} waits on ${st.waitsOn.map((id) => objects.get(id)?.label ?? id).join(' or ')}, which only goroutine ${next} can also reach`;
       });
@@ -1007,13 +1186,13 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
   return {
     goroutines,
     objects: objectList,
-    groups: { byObject: group(byObject), byReason: group(byReason), byUserFrame: group(byUserFrame), byCreator: group(byCreator) },
+    groups: { byObject: group(byObject), byReason: groupByReason(gs), byUserFrame: group(byUserFrame), byCreator: group(byCreator) },
     deadlock,
     leaks: { rule: LEAK_RULE, basis: LEAK_BASIS, method: 'stack evidence', suspects, unjudged: [] },
     throwers,
     mapRace,
     notes,
-    framesOf: (goid) => (byGoid.get(goid)?.frames ?? []).map((f) => ({ function: f.function, file: f.file, line: f.line })),
+    framesOf: (goid) => (byGoid().get(goid)?.frames ?? []).map((f) => ({ function: f.function, file: f.file, line: f.line })),
     sudogs,
   };
 }

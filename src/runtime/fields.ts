@@ -32,9 +32,18 @@ export function readField(mem: Memory, base: bigint, f: FieldRef): bigint {
  * hot loops (thousands of g's), where DataView's 64-bit reads are several times faster than Buffer's.
  */
 export function readFieldFromView(view: DataView, f: FieldRef, littleEndian = true): bigint {
-  const o = f.offset;
-  if (o < 0 || o + f.size > view.byteLength) throw new RangeError(`field at +${o} (${f.size} bytes) is outside a ${view.byteLength}-byte struct`);
+  return readFieldAt(view, 0, f, littleEndian);
+}
+
+/**
+ * readFieldFromView for a struct at byte `at` of the view (many structs in one buffer). A zero
+ * 64-bit word is the shared 0n (no BigInt allocated: most pointer fields of a parked g are nil).
+ */
+export function readFieldAt(view: DataView, at: number, f: FieldRef, littleEndian = true): bigint {
+  const o = at + f.offset;
+  if (f.offset < 0 || o + f.size > view.byteLength) throw new RangeError(`field at +${f.offset} (${f.size} bytes) is outside a ${view.byteLength - at}-byte struct`);
   const signed = f.kind === 'int';
+  if (f.size === 8 && view.getUint32(o, true) === 0 && view.getUint32(o + 4, true) === 0) return 0n;
   switch (f.size) {
     case 1:
       return BigInt(signed ? view.getInt8(o) : view.getUint8(o));

@@ -4,6 +4,7 @@
 import type { Pclntab } from '../core/pclntab.js';
 import { unwind, type PhysicalFrame, type StackMemory } from '../core/unwind.js';
 import type { GoroutineInfo } from './goroutines.js';
+import type { WalkedStack } from './stackShapes.js';
 import { stackSignature } from '../traceback/crash.js';
 
 export interface StackFrameLite {
@@ -82,15 +83,35 @@ export function goroutineStack(tab: Pclntab, mem: StackMemory, g: GoroutineInfo,
     ? { pc: g.syscallpc, sp: g.syscallsp, bp: g.schedBp }
     : { pc: g.schedPc, sp: g.schedSp, bp: g.schedBp, lr: g.schedLr };
   const r = unwind(tab, mem, start, { maxFrames, innermostIsCallReturn: true, logicalFrames: false });
+  return { goid: g.goid, status: g.tracebackStatus, frames: liteFrames(tab, r.frames), stop: r.stop };
+}
+
+function liteFrames(tab: Pclntab, physical: readonly PhysicalFrame[], shift = 0n): StackFrameLite[] {
   const frames: StackFrameLite[] = [];
-  for (const f of r.frames) {
-    const sp = hx(f.sp);
-    const fp = hx(f.fp);
+  for (const f of physical) {
+    const sp = hx(f.sp + shift);
+    const fp = hx(f.fp + shift);
     for (const t of templatesFor(tab, f)) {
       frames.push({ func: t.func, file: t.file, line: t.line, inlined: t.inlined, pc: t.pc, sp, fp, offset: t.offset, ...(f.repeat > 1 ? { repeat: f.repeat } : {}) });
     }
   }
-  return { goid: g.goid, status: g.tracebackStatus, frames, stop: r.stop };
+  return frames;
+}
+
+/**
+ * The frames of a goroutine walked by StackShapes (walk() started, as goroutineStack does, from
+ * g.sched or syscallsp/pc with g.sched.lr): the frames of its shape's recording walk, shifted to
+ * its own sp (the same frames as goroutineStack's when the shape was reused, its own otherwise).
+ */
+export function shapeStackFrames(tab: Pclntab, w: WalkedStack): StackFrameLite[] {
+  const phys = w.shape.physical;
+  const recordedSp = phys.length > 0 ? phys[0]!.sp - BigInt(w.shape.frames[0]!.spOff) : w.sp;
+  return liteFrames(tab, phys, w.sp - recordedSp);
+}
+
+/** The grouping key of a shape's stacks (functions only: the same for every goroutine of the shape). */
+export function shapeStackKey(tab: Pclntab, w: WalkedStack): string {
+  return stackKey(liteFrames(tab, w.shape.physical));
 }
 
 /** The grouping signature of a stack (the one rule for cores and crash logs: src/traceback/crash.ts). */
@@ -108,15 +129,19 @@ export class StackGrouper {
   count = 0;
 
   add(s: GoroutineStack): void {
+    this.addKeyed(stackKey(s.frames), s.goid, s.status, () => s.frames);
+  }
+
+  /** A stack whose key is known (a shape's); its frames are made only when it starts a group. */
+  addKeyed(key: string, goid: bigint, status: string, frames: () => StackFrameLite[]): void {
     this.count++;
-    const key = stackKey(s.frames);
     let g = this.groups.get(key);
     if (!g) {
-      g = { goids: [], statuses: new Map(), frames: s.frames };
+      g = { goids: [], statuses: new Map(), frames: frames() };
       this.groups.set(key, g);
     }
-    g.goids.push(s.goid);
-    g.statuses.set(s.status, (g.statuses.get(s.status) ?? 0) + 1);
+    g.goids.push(goid);
+    g.statuses.set(status, (g.statuses.get(status) ?? 0) + 1);
   }
 
   /** The groups; largest first, ties by lowest goroutine id. */

@@ -1,8 +1,9 @@
 // All goroutines from runtime.allgs/allglen, read from raw memory with a version's layout.
 import type { Memory } from '../core/memory.js';
 import { CoreReadError, hex } from '../core/errors.js';
-import { readFieldFromView } from './fields.js';
-import { G_SCAN, gStatusName, waitReasonString, type RuntimeLayout } from './layout.js';
+import { AscendingReader } from '../core/ascendingReader.js';
+import { readFieldAt } from './fields.js';
+import { G_SCAN, gStatusName, waitReasonString, type FieldRef, type RuntimeLayout } from './layout.js';
 
 export interface GoroutineInfo {
   /** Address of the runtime.g. */
@@ -52,13 +53,41 @@ export const G_LEAKED = 10;
 
 /** Decode one runtime.g. Throws UnmappedAddressError when its memory is not in the core. */
 export function readGoroutine(memory: Memory, layout: RuntimeLayout, addr: bigint): GoroutineInfo {
-  const o = layout.offsets.g;
   // One read of the whole g (a few hundred bytes), then fields from the buffer.
-  const buf = memory.read(addr, o.size);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
-  const le = memory.littleEndian;
-  const status = Number(readFieldFromView(view, o.atomicstatus, le));
-  const waitReason = Number(readFieldFromView(view, o.waitreason, le));
+  const buf = memory.read(addr, layout.offsets.g.size);
+  return decodeGoroutine(new DataView(buf.buffer, buf.byteOffset, buf.length), 0, layout, addr, memory.littleEndian);
+}
+
+/**
+ * Code addresses met while decoding many g's (g.sched.pc, startpc, gopc, syscallpc: a few distinct
+ * values for thousands of goroutines), one BigInt each.
+ */
+class CodeAddresses {
+  private readonly known = new Map<number, bigint>();
+  at(view: DataView, at: number, f: FieldRef, le: boolean): bigint {
+    if (f.size !== 8) return readFieldAt(view, at, f, le);
+    const o = at + f.offset;
+    if (f.offset < 0 || o + 8 > view.byteLength) return readFieldAt(view, at, f, le);
+    const lo = view.getUint32(o + (le ? 0 : 4), le);
+    const hi = view.getUint32(o + (le ? 4 : 0), le);
+    if (hi >= 1 << 21) return readFieldAt(view, at, f, le); // above 2^53: not a key
+    const key = hi * 2 ** 32 + lo;
+    let v = this.known.get(key);
+    if (v === undefined) {
+      v = readFieldAt(view, at, f, le);
+      if (this.known.size < 65536) this.known.set(key, v);
+    }
+    return v;
+  }
+}
+
+/** Decode the runtime.g whose bytes start at `at` in `view`. */
+function decodeGoroutine(view: DataView, at: number, layout: RuntimeLayout, addr: bigint, le: boolean, code?: CodeAddresses): GoroutineInfo {
+  const o = layout.offsets.g;
+  const f = (ref: FieldRef) => readFieldAt(view, at, ref, le);
+  const pc = code ? (ref: FieldRef) => code.at(view, at, ref, le) : f;
+  const status = Number(f(o.atomicstatus));
+  const waitReason = Number(f(o.waitreason));
   const statusName = gStatusName(layout, status);
   const wrs = waitReasonString(layout, waitReason);
   const base = status & ~G_SCAN;
@@ -68,31 +97,31 @@ export function readGoroutine(memory: Memory, layout: RuntimeLayout, addr: bigin
   }
   return {
     addr,
-    goid: readFieldFromView(view, o.goid, le),
+    goid: f(o.goid),
     status,
     statusName,
     waitReason,
     waitReasonString: wrs,
     tracebackStatus,
-    stackLo: readFieldFromView(view, o.stackLo, le),
-    stackHi: readFieldFromView(view, o.stackHi, le),
-    schedSp: readFieldFromView(view, o.schedSp, le),
-    schedPc: readFieldFromView(view, o.schedPc, le),
-    schedBp: readFieldFromView(view, o.schedBp, le),
-    schedLr: readFieldFromView(view, o.schedLr, le),
-    syscallsp: readFieldFromView(view, o.syscallsp, le),
-    syscallpc: readFieldFromView(view, o.syscallpc, le),
-    startpc: readFieldFromView(view, o.startpc, le),
-    gopc: readFieldFromView(view, o.gopc, le),
-    parentGoid: o.parentGoid ? readFieldFromView(view, o.parentGoid, le) : undefined,
-    m: readFieldFromView(view, o.m, le),
-    panic: readFieldFromView(view, o.panic, le),
-    defer: readFieldFromView(view, o.defer, le),
-    waitsince: readFieldFromView(view, o.waitsince, le),
-    lockedm: readFieldFromView(view, o.lockedm, le),
-    waiting: o.waiting ? readFieldFromView(view, o.waiting, le) : undefined,
-    timer: o.timer ? readFieldFromView(view, o.timer, le) : undefined,
-    sleepWhen: o.sleepWhen ? readFieldFromView(view, o.sleepWhen, le) : undefined,
+    stackLo: f(o.stackLo),
+    stackHi: f(o.stackHi),
+    schedSp: f(o.schedSp),
+    schedPc: pc(o.schedPc),
+    schedBp: f(o.schedBp),
+    schedLr: pc(o.schedLr),
+    syscallsp: f(o.syscallsp),
+    syscallpc: pc(o.syscallpc),
+    startpc: pc(o.startpc),
+    gopc: pc(o.gopc),
+    parentGoid: o.parentGoid ? f(o.parentGoid) : undefined,
+    m: f(o.m),
+    panic: f(o.panic),
+    defer: f(o.defer),
+    waitsince: f(o.waitsince),
+    lockedm: f(o.lockedm),
+    waiting: o.waiting ? f(o.waiting) : undefined,
+    timer: o.timer ? f(o.timer) : undefined,
+    sleepWhen: o.sleepWhen ? f(o.sleepWhen) : undefined,
   };
 }
 
@@ -144,11 +173,16 @@ export function walkGoroutines(
   const order = gps.map((_, i) => i).sort((x, y) => Number(gps[x]!) - Number(gps[y]!));
   const read: (GoroutineInfo | undefined)[] = new Array<GoroutineInfo | undefined>(n);
   const unreadable: { addr: bigint; reason: string }[] = [];
+  // The g's bytes come in windows of the core file (AscendingReader), not one buffer per g.
+  const reader = new AscendingReader(mem, 'runtime.allgs');
+  const code = new CodeAddresses();
+  const size = layout.offsets.g.size;
   for (const i of order) {
     const gp = gps[i]!;
     if (gp === 0n) continue;
     try {
-      const g = readGoroutine(mem, layout, gp);
+      const at = reader.locate(gp, size);
+      const g = at >= 0 ? decodeGoroutine(reader.view, at, layout, gp, mem.littleEndian, code) : readGoroutine(mem, layout, gp);
       if (!opts.includeDead && (g.status & ~G_SCAN) === G_DEAD) continue;
       read[i] = g;
     } catch (e) {

@@ -10,16 +10,14 @@
 // own stack. Walks that are not plain (signal frames, native code, stack switches, recursion runs,
 // a walk that did not end at the top of the stack) are never reused: they are walked in full.
 // Each goroutine's used stack is read once (one read of [sp, stack.hi), in address order).
-import { CoreReadError } from '../core/errors.js';
-import { CoreMemory, MemoryBase, type Memory } from '../core/memory.js';
+import { AscendingReader } from '../core/ascendingReader.js';
+import { MemoryBase, type Memory } from '../core/memory.js';
 import type { Pclntab } from '../core/pclntab.js';
-import { unwind, type StopReason } from '../core/unwind.js';
+import { unwind, type PhysicalFrame, type StopReason } from '../core/unwind.js';
 import { liveStackPointers, type RootFrame } from './stackRoots.js';
 
 /** Stacks deeper than this (bytes in use) are walked through the core's memory, not read at once. */
 const MAX_IMAGE = 64 * 1024;
-/** Bytes read at once when stacks are read in address order (many 2 KiB stacks per read). */
-const WINDOW = 256 * 1024;
 
 export interface ShapeFrame {
   pc: bigint;
@@ -43,6 +41,11 @@ export interface StackShape {
   depth: number;
   /** Whether later goroutines may reuse it. */
   reusable: boolean;
+  /**
+   * The unwinder's frames of the goroutine whose walk recorded the shape (at that goroutine's sp):
+   * a later goroutine of the shape has the same frames at its own sp + ShapeFrame.spOff / fpOff.
+   */
+  physical: PhysicalFrame[];
 }
 
 export interface WalkedStack {
@@ -52,6 +55,8 @@ export interface WalkedStack {
   /** Where its live pointer values start in the walker's LiveWords (count: shape.liveSlots.length). */
   liveAt: number;
   liveCount: number;
+  /** Where its used stack bytes [sp, hi) start in the walker's `kept` bytes, or -1 when not kept. */
+  bytesAt: number;
 }
 
 export interface StackStart {
@@ -60,6 +65,42 @@ export interface StackStart {
   bp: bigint;
   /** stack.hi of the goroutine. */
   hi: bigint;
+  /**
+   * g.sched.lr (arm64): the return address of an innermost frame that has not stored it. A walk
+   * that starts with one is never reused (its first return address is not on the stack).
+   */
+  lr?: bigint;
+}
+
+export interface StackShapesOptions {
+  /** Record the live pointer slots of each stack (default true; grouping by stack needs only frames). */
+  live?: boolean;
+  /**
+   * Keep the used bytes of the stacks walked, up to this many bytes in all (default 0): a later
+   * scan of every stack word then reads no file (100,000 parked goroutines use about 40 MB).
+   */
+  keepBytes?: number;
+}
+
+/** Bytes of many stacks in one growing buffer (no buffer per goroutine). */
+export class KeptBytes {
+  private bytes = new Uint8Array(1 << 20);
+  private n = 0;
+  view = new DataView(this.bytes.buffer);
+  constructor(readonly max: number) {}
+  /** Copies `src` (from a reused window) and returns where it starts, or -1 past `max`. */
+  push(src: Uint8Array): number {
+    if (this.n + src.length > this.max) return -1;
+    if (this.n + src.length > this.bytes.length) {
+      const b = new Uint8Array(Math.min(this.max, Math.max(this.bytes.length * 2, this.n + src.length)));
+      b.set(this.bytes.subarray(0, this.n));
+      this.bytes = b;
+      this.view = new DataView(b.buffer);
+    }
+    this.bytes.set(src, this.n);
+    this.n += src.length;
+    return this.n - src.length;
+  }
 }
 
 /**
@@ -130,84 +171,57 @@ class StackImage extends MemoryBase {
   }
 }
 
-/**
- * The bytes of stacks asked for in ascending address order. From a core's own segment they are
- * read straight from the file in windows of up to 256 KiB, past the memory's page cache: a parked
- * goroutine uses a few hundred bytes at the top of its stack, and the stacks of one span lie side
- * by side, so one read serves a hundred goroutines. Elsewhere (a file-backed mapping, a buffer)
- * the stack is read through the memory.
- */
-class StackReader {
-  private base = 0;
-  private end = 0;
-  buf: Buffer = Buffer.alloc(0);
-  view: DataView = new DataView(new ArrayBuffer(0));
-  constructor(private readonly mem: Memory) {}
-  /** Offset in `buf` of the `len` bytes at addr (read now if needed), or -1 when unreadable. */
-  locate(addr: bigint, len: number): number {
-    const a = Number(addr);
-    if (a >= this.base && a + len <= this.end) return a - this.base;
-    let buf: Buffer | undefined;
-    if (this.mem instanceof CoreMemory) {
-      try {
-        const o = this.mem.origin(addr);
-        if (o.kind === 'core' && o.available >= len) buf = o.source.read(o.offset, Math.max(len, Math.min(WINDOW, o.available)), 'goroutine stacks');
-      } catch (e) {
-        if (!(e instanceof CoreReadError)) throw e;
-        return -1;
-      }
-    }
-    buf ??= this.mem.tryRead(addr, len);
-    if (!buf) return -1;
-    this.buf = buf;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
-    this.base = a;
-    this.end = a + buf.length;
-    return 0;
-  }
-}
-
 export class StackShapes {
-  private readonly byKey = new Map<string, StackShape[]>();
+  /** Reusable shapes by start pc, then used depth (no key string made per goroutine). */
+  private readonly byKey = new Map<number, Map<number, StackShape[]>>();
   private count = 0;
-  private readonly reader: StackReader;
+  private readonly reader: AscendingReader;
   /** Live pointer values of every stack walked (WalkedStack.liveAt indexes it). */
   readonly live = new LiveWords();
   /** Goroutines whose shape was reused / walked in full (for the benchmark). */
   reused = 0;
   walked = 0;
 
+  private readonly withLive: boolean;
+  /** The used stack bytes kept (StackShapesOptions.keepBytes). */
+  readonly kept: KeptBytes;
+
   constructor(
     private readonly tab: Pclntab,
     private readonly mem: Memory,
     private readonly maxFrames: number,
+    opts: StackShapesOptions = {},
   ) {
-    this.reader = new StackReader(mem);
+    this.reader = new AscendingReader(mem, 'goroutine stacks');
+    this.withLive = opts.live !== false;
+    this.kept = new KeptBytes(opts.keepBytes ?? 0);
   }
 
   /**
-   * Every word of a stack's used part [sp, hi) as two 32-bit halves (visit(lo, hi)); false when it
-   * cannot be read at once. Fastest in ascending sp order (the same windows as walk()).
+   * A stack's used part [sp, hi) read at once: its offset in `stackView` (valid until the next
+   * call), or -1 when it cannot be read at once. Fastest in ascending sp order (the windows of walk()).
    */
-  words(sp: bigint, hi: bigint, visit: (lo: number, hi: number) => void): boolean {
+  usedStack(sp: bigint, hi: bigint): number {
     const depth = hi > sp ? Number(hi - sp) : 0;
-    const at = depth > 0 && depth <= MAX_IMAGE ? this.reader.locate(sp, depth) : -1;
-    if (at < 0) return false;
-    const view = this.reader.view;
-    const le = this.mem.littleEndian;
-    for (let o = at; o + 8 <= at + depth; o += 8) visit(view.getUint32(o, le), view.getUint32(o + 4, le));
-    return true;
+    return depth > 0 && depth <= MAX_IMAGE ? this.reader.locate(sp, depth) : -1;
+  }
+
+  /** The bytes usedStack located. */
+  get stackView(): DataView {
+    return this.reader.view;
   }
 
   /** The frames and live pointer values of a parked goroutine's stack (fastest in ascending sp order). */
   walk(start: StackStart): WalkedStack {
     const depth = start.hi > start.sp ? Number(start.hi - start.sp) : 0;
     const at = depth > 0 && depth <= MAX_IMAGE ? this.reader.locate(start.sp, depth) : -1;
-    const key = `${Number(start.pc)}:${depth}`;
+    const pcKey = Number(start.pc);
     const le = this.mem.littleEndian;
-    if (at >= 0) {
+    const lr = this.tab.arch.lrReg && start.lr ? start.lr : undefined;
+    const bytesAt = at >= 0 && this.kept.max > 0 ? this.kept.push(this.reader.buf.subarray(at, at + depth)) : -1;
+    if (at >= 0 && lr === undefined) {
       const view = this.reader.view;
-      for (const s of this.byKey.get(key) ?? []) {
+      for (const s of this.byKey.get(pcKey)?.get(depth) ?? []) {
         let ok = true;
         for (const c of s.checks) {
           if (view.getUint32(at + c.off, le) !== c.lo || view.getUint32(at + c.off + 4, le) !== c.hi) {
@@ -217,21 +231,23 @@ export class StackShapes {
         }
         if (!ok) continue;
         const liveAt = this.live.length;
-        for (const o of s.liveSlots) this.live.push(view.getUint32(at + o, le), view.getUint32(at + o + 4, le));
+        if (this.withLive) for (const o of s.liveSlots) this.live.push(view.getUint32(at + o, le), view.getUint32(at + o + 4, le));
         this.reused++;
-        return { shape: s, sp: start.sp, liveAt, liveCount: s.liveSlots.length };
+        return { shape: s, sp: start.sp, liveAt, liveCount: s.liveSlots.length, bytesAt };
       }
     }
     this.walked++;
     const mem: Memory = at >= 0 ? new StackImage(this.mem, start.sp, this.reader.buf.subarray(at, at + depth)) : this.mem;
-    const r = unwind(this.tab, mem, { pc: start.pc, sp: start.sp, bp: start.bp }, { maxFrames: this.maxFrames, innermostIsCallReturn: true, logicalFrames: false });
+    const r = unwind(this.tab, mem, { pc: start.pc, sp: start.sp, bp: start.bp, ...(lr !== undefined ? { lr } : {}) }, { maxFrames: this.maxFrames, innermostIsCallReturn: true, logicalFrames: false });
     const frames: ShapeFrame[] = r.frames.map((f) => ({ pc: f.pc, spOff: Number(f.sp - start.sp), fpOff: Number(f.fp - start.sp), exact: f.isSignalFrame }));
     const slots: number[] = [];
     const liveAt = this.live.length;
-    liveStackPointers(this.tab, mem, rootFrames(frames, start.sp), (slot, value) => {
-      slots.push(Number(slot - start.sp));
-      this.live.pushBig(value);
-    });
+    if (this.withLive) {
+      liveStackPointers(this.tab, mem, rootFrames(frames, start.sp), (slot, value) => {
+        slots.push(Number(slot - start.sp));
+        this.live.pushBig(value);
+      });
+    }
     const plain = r.stop === 'top' && r.frames.every((f) => !f.isSignalFrame && !f.native && f.repeat === 1 && f.stackIndex === 0);
     const checks: StackShape['checks'] = [];
     for (let i = 1; i < frames.length; i++) {
@@ -239,14 +255,16 @@ export class StackShapes {
       checks.push({ off: frames[i - 1]!.fpOff - 8, lo: Number(pc & 0xffffffffn), hi: Number(pc >> 32n) });
     }
     const inside = (o: number) => o >= 0 && o + 8 <= depth;
-    const reusable = plain && at >= 0 && slots.every(inside) && checks.every((c) => inside(c.off));
-    const shape: StackShape = { id: this.count++, frames, stop: r.stop, liveSlots: slots, checks, depth, reusable };
+    const reusable = plain && at >= 0 && lr === undefined && slots.every(inside) && checks.every((c) => inside(c.off));
+    const shape: StackShape = { id: this.count++, frames, stop: r.stop, liveSlots: slots, checks, depth, reusable, physical: r.frames };
     if (reusable) {
-      const l = this.byKey.get(key);
+      let byDepth = this.byKey.get(pcKey);
+      if (!byDepth) this.byKey.set(pcKey, (byDepth = new Map()));
+      const l = byDepth.get(depth);
       if (l) l.push(shape);
-      else this.byKey.set(key, [shape]);
+      else byDepth.set(depth, [shape]);
     }
-    return { shape, sp: start.sp, liveAt, liveCount: slots.length };
+    return { shape, sp: start.sp, liveAt, liveCount: slots.length, bytesAt };
   }
 }
 

@@ -18,6 +18,7 @@ import { CoreReadError } from '../core/errors.js';
 import { readField } from './fields.js';
 import type { RuntimeLayout } from './layout.js';
 import type { FieldRef } from './layoutFields.js';
+import { LoopCheck } from './waitRecords.js';
 
 /** sync.Cond.notify's offset (sync/cond.go: after noCopy (0 bytes) and the Locker interface, 16 bytes). */
 export const COND_NOTIFY_OFFSET = 16n;
@@ -104,11 +105,10 @@ export function readNotifyList(mem: Memory, layout: RuntimeLayout, addr: bigint)
     // Tickets wrap around (sema.go less()): at most 2^31 apart.
     if (((wait - notify) >>> 0) > 0x7fffffff || (head === 0n) !== (tail === 0n) || head % 8n !== 0n) return undefined;
     const waiters: NotifyListRecord['waiters'] = [];
-    const seen = new Set<number>();
+    const loop = new LoopCheck();
     let last = 0n;
     for (let p = head; p !== 0n; p = readField(mem, p, s.next)) {
-      if (seen.has(Number(p)) || waiters.length >= MAX_WAITERS) return undefined;
-      seen.add(Number(p));
+      if (loop.repeats(p) || waiters.length >= MAX_WAITERS) return undefined;
       waiters.push({ g: readField(mem, p, s.g), ticket: Number(readField(mem, p, s.ticket)) });
       last = p;
     }

@@ -91,13 +91,32 @@ export interface QueuedG {
   g: bigint;
 }
 
+/**
+ * A linked list that loops, found without a set of the nodes visited (queues of 20,000 sudogs):
+ * Brent's method, a node kept at steps 1, 2, 4, 8, ... and compared with each node after it.
+ */
+export class LoopCheck {
+  private kept: bigint | undefined;
+  private power = 1;
+  private steps = 0;
+  /** Whether `p`, the next node, closes a loop (called once per node, in list order). */
+  repeats(p: bigint): boolean {
+    if (p === this.kept) return true;
+    if (++this.steps === this.power) {
+      this.kept = p;
+      this.power *= 2;
+      this.steps = 0;
+    }
+    return false;
+  }
+}
+
 function walkList(mem: Memory, o: WaitOffsets, first: bigint, link: 'next' | 'waitlink', what: string): QueuedG[] {
   const out: QueuedG[] = [];
-  const seen = new Set<number>();
+  const loop = new LoopCheck();
   const s = o.sudog;
   for (let p = first; p !== 0n; ) {
-    if (seen.has(Number(p)) || out.length >= MAX_LIST) throw new WaitRecordError(`${what}: the sudog list at ${hex(first)} loops or is longer than ${MAX_LIST}`);
-    seen.add(Number(p));
+    if (loop.repeats(p) || out.length >= MAX_LIST) throw new WaitRecordError(`${what}: the sudog list at ${hex(first)} loops or is longer than ${MAX_LIST}`);
     out.push({ addr: p, g: readField(mem, p, s.g) });
     p = readField(mem, p, s[link]);
   }

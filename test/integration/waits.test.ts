@@ -363,3 +363,27 @@ describe('the running goroutine of a crash is read from its own thread', () => {
     });
   }
 });
+
+describe('reasonGroups: every goroutine by wait reason, before waits()', () => {
+  for (const minor of provisionedGoVersions()) {
+    it(`many-goroutines go${minor}: each goroutine the runtime printed is in the group of its printed status, the groups are waits().groups.byReason`, () => {
+      const fx = fixture('many-goroutines', minor);
+      withEngine(fx, (e) => {
+        const r = e.reasonGroups(); // first: from the runtime snapshot alone
+        const printed = printedGoroutines(fx.traceback);
+        assert.ok(printed.length > 10_000, `the traceback prints every goroutine (${printed.length})`);
+        const groupOf = new Map<number, string>();
+        for (const g of r.byReason) {
+          assert.equal(g.count, g.goids.length);
+          for (const id of g.goids) {
+            assert.ok(!groupOf.has(id), `goroutine ${id} is in one group`);
+            groupOf.set(id, g.key);
+          }
+        }
+        assert.equal(groupOf.size, r.total, 'every goroutine read is grouped');
+        for (const p of printed) assert.equal(groupOf.get(p.goid), p.status, `goroutine ${p.goid}`);
+        assert.deepEqual(r.byReason, e.waits().groups.byReason);
+      });
+    });
+  }
+});

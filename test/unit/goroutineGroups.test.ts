@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { GoroutineWait, WaitFrame, WaitObject, Waits } from '../../src/analysis/waits.js';
-import { matchesFilter, objectQueues, objectStateRows, page, parseFilter, shownGroups, waitSinceText } from '../../src/vscode/views/goroutineGroups.js';
+import { matchesFilter, objectQueues, objectStateRows, page, parseFilter, reasonPreview, shownGroups, waitSinceText } from '../../src/vscode/views/goroutineGroups.js';
 
 const file = '/src/main.go';
 const frame = (fn: string, line: number): WaitFrame => ({ function: fn, file, line });
@@ -115,4 +115,18 @@ test('object state and queues; paging; waitSince said as a lower bound or as abs
   assert.match(waitSinceText(goroutines[0]!)!, /lower bound/);
   assert.match(waitSinceText(goroutines[1]!)!, /no garbage collection ran/);
   assert.equal(waitSinceText(goroutines[4]!), undefined, 'not waiting');
+});
+
+test('reasonPreview: the engine groups by wait reason as shown groups, every goroutine kept, no user frame or object yet', () => {
+  const groups = reasonPreview([
+    { key: 'chan receive', label: 'chan receive', count: 3, goids: [4, 7, 9] },
+    { key: 'sleep', label: 'sleep', count: 1, goids: [12] },
+  ]);
+  assert.deepEqual(
+    groups.map((g) => [g.title, g.goids, g.total, g.userFrame, g.objects.length]),
+    [
+      ['chan receive', [4, 7, 9], 3, undefined, 0],
+      ['sleep', [12], 1, undefined, 0],
+    ],
+  );
 });

@@ -138,6 +138,15 @@ export function shownGroups(
   return { groups, shown, total: w.goroutines.length };
 }
 
+/**
+ * The groups shown before the waits model is ready: the engine's groups by wait reason, read from
+ * the runtime snapshot alone (CoreEngine.reasonGroups(): the same groups as waits().groups.byReason),
+ * every goroutine in one of them; no user frame and no object yet.
+ */
+export function reasonPreview(entries: readonly WaitGroupEntry[]): ShownGroup[] {
+  return entries.map((e) => ({ key: e.key, title: e.label, goids: e.goids, total: e.count, userFrame: undefined, objects: [] }));
+}
+
 /** The first `limit` items and how many are left. */
 export function page<T>(items: readonly T[], limit: number): { items: readonly T[]; remaining: number } {
   return items.length <= limit ? { items, remaining: 0 } : { items: items.slice(0, limit), remaining: items.length - limit };

@@ -21,6 +21,7 @@ import {
   objectStateRows,
   page,
   PAGE,
+  reasonPreview,
   shortFrame,
   shownGroups,
   sleepText,
@@ -122,9 +123,7 @@ export class GoroutinesProvider extends CoreTreeProvider<GoroutinesNode, Indexed
     if (core !== this.lastCore) this.lastCore = core;
     const c = this.computation.peek(core);
     const root = `${core.id}/${this.grouping}`;
-    if (c.state === 'computing') {
-      return node ? [] : [this.node({ kind: 'status', id: `${root}/computing`, label: 'Reading goroutines and what they wait on…', icon: 'loading~spin' })];
-    }
+    if (c.state === 'computing') return this.previewChildren(core, node);
     if (c.state === 'failed') {
       return node ? [] : [this.node({ kind: 'status', id: `${root}/failed`, label: 'Goroutines could not be read', description: c.message, tooltip: c.message, icon: 'error' })];
     }
@@ -164,6 +163,41 @@ export class GoroutinesProvider extends CoreTreeProvider<GoroutinesNode, Indexed
       default:
         return [];
     }
+  }
+
+  /**
+   * While the waits model is computed: every goroutine grouped by wait reason, from the runtime
+   * snapshot the core's opening already read (CoreEngine.reasonGroups(), milliseconds), so that the
+   * view shows real goroutines at once; objects, frames and the user's grouping follow. With a
+   * filter (it matches frames, not known yet) only the computing row.
+   */
+  private previewChildren(core: OpenCore, node: GoroutinesNode | undefined): GoroutinesNode[] {
+    const root = `${core.id}/preview`;
+    if (node) {
+      if (node.kind === 'group' && node.id.startsWith(`${root}/`)) return this.goroutineNodes(node, node.group.goids);
+      return [];
+    }
+    const computing = this.node({ kind: 'status', id: `${root}/computing`, label: 'Reading what each goroutine waits on…', icon: 'loading~spin' });
+    const preview = this.filterText ? undefined : core.engine.reasonGroups();
+    if (!preview || preview.total === 0) return [computing];
+    const groups = reasonPreview(preview.byReason);
+    const out: GoroutinesNode[] = [
+      computing,
+      this.node({
+        kind: 'status',
+        id: `${root}/summary`,
+        label: plural(preview.total, 'goroutine'),
+        description: `${plural(groups.length, 'group')} by wait reason; wait objects and frames follow`,
+        tooltip: `Grouped by wait reason while the wait objects, frames and user frames are read; then grouped by ${groupingLabel(this.grouping).toLowerCase()}.`,
+        icon: 'symbol-event',
+      }),
+    ];
+    const nodes = groups.map((group) => this.node({ kind: 'group', id: `${root}/${group.key}`, group, by: 'reason' }));
+    const lim = this.limits.get(root) ?? PAGE;
+    const p = page(nodes, lim);
+    out.push(...p.items);
+    if (p.remaining > 0) out.push(this.node({ kind: 'more', id: `${root}/more${lim}`, listKey: root, parent: undefined, remaining: p.remaining }));
+    return out;
   }
 
   private rootChildren(core: OpenCore, ix: Indexed, root: string): GoroutinesNode[] {
@@ -293,7 +327,8 @@ export class GoroutinesProvider extends CoreTreeProvider<GoroutinesNode, Indexed
         // Labelled by the first user frame: for user-frame groups it is the title itself.
         const title = node.by === 'userFrame' || !uf ? g.title : node.by === 'object' && g.objects.length === 0 ? `${g.title.replace(/^no wait object /, '')} ${shortFrame(uf)}` : shortFrame(uf);
         const item = new vscode.TreeItem(`${count} × ${title}`, Collapsed);
-        item.description = node.by === 'userFrame' ? (uf ? fileName(uf.file) : undefined) : node.by === 'object' && g.objects.length > 0 ? g.title : node.by === 'object' ? undefined : g.title;
+        // Without a user frame the label is the title itself (the preview by wait reason): no description.
+        item.description = node.by === 'userFrame' ? (uf ? fileName(uf.file) : undefined) : node.by === 'object' && g.objects.length > 0 ? g.title : node.by === 'object' || !uf ? undefined : g.title;
         item.tooltip = `${g.title}\n${plural(g.goids.length, 'goroutine')}${g.goids.length !== g.total ? ` of ${n(g.total)} (filtered)` : ''}${uf ? `\nfirst user frame: ${uf.function} (${uf.file}:${uf.line})` : ''}`;
         item.iconPath = new vscode.ThemeIcon(g.objects[0] ? objectIcon(g.objects[0]) : 'symbol-event');
         item.contextValue = 'goroutineGroup';
@@ -323,7 +358,8 @@ export class GoroutinesProvider extends CoreTreeProvider<GoroutinesNode, Indexed
       }
       case 'goroutine': {
         const g = ix?.byGoid.get(node.goid);
-        const item = new vscode.TreeItem(`goroutine ${node.goid}`, Collapsed);
+        // Before the waits model (the preview by wait reason): its id only, nothing to expand yet.
+        const item = new vscode.TreeItem(`goroutine ${node.goid}`, ix ? Collapsed : None);
         if (!g) return item;
         const status = g.waitReason ?? g.status;
         item.description = `[${status}]${g.userFrame ? ` ${shortFrame(g.userFrame)}` : ''}`;
