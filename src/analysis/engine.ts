@@ -45,6 +45,8 @@ export interface CoreEngine {
   readonly binary: GoBinary;
   /** The low-level handle: core, memory, symbols, layout, per-thread stacks (for the runtime walkers). */
   readonly analysis: CoreAnalysis;
+  /** Bytes of memory the core holds (its dumped segments): at most what a heap walk reads. */
+  readonly memoryBytes: number;
   /** The report model (memoised). */
   report(): Report;
   /** What the runtime knew at the crash (memoised). */
@@ -92,6 +94,7 @@ export function openCore(corePath: string, opts: OpenCoreOptions = {}): CoreEngi
       corePath,
       binary,
       analysis: a,
+      memoryBytes: a.cw.core.segments.reduce((n, sg) => n + sg.filesz, 0),
       report: () => (report ??= buildReport(a, { workspaceFolders: opts.workspaceFolders ?? [] })),
       crash() {
         return (crash ??= crashSummary(a, this.report(), opts.summary));

@@ -7,10 +7,11 @@
 // (coreComputation.ts); children are built on expand and long lists come in pages of PAGE, so a
 // core with 100,000 goroutines never makes 100,000 items at once.
 import * as vscode from 'vscode';
-import type { GoroutineWait, WaitFrame, WaitObject, Waits } from '../../analysis/waits.js';
+import type { GoroutineWait, LeakSuspects, WaitFrame, WaitObject, Waits } from '../../analysis/waits.js';
 import { WAITSINCE_NOTE } from '../../analysis/waits.js';
 import { Commands, ContextKeys, StateKeys, Views } from '../constants.js';
 import type { CoreSessions, OpenCore } from '../session/coreSessions.js';
+import { CoreComputation } from './coreComputation.js';
 import { CoreTreeProvider, moreItem, statusItem, type MoreNode, type StatusNode } from './coreTree.js';
 import {
   fileName,
@@ -35,7 +36,9 @@ export type GoroutinesNode =
   | StatusNode
   | { kind: 'deadlock'; id: string; explanation: string; cycles: number[][] }
   | { kind: 'text'; id: string; label: string; icon: string }
-  | { kind: 'leaks'; id: string; suspects: Waits['leaks']['suspects']; rule: string }
+  | { kind: 'leaks'; id: string; leaks: LeakSuspects }
+  /** Leak suspects not computed yet: expanding it walks the heap (a core too large to walk unasked). */
+  | { kind: 'leaksPending'; id: string; core: OpenCore }
   | { kind: 'group'; id: string; group: ShownGroup; by: Grouping }
   | { kind: 'object'; id: string; object: WaitObject; count?: number }
   | { kind: 'row'; id: string; label: string; description: string }
@@ -51,11 +54,21 @@ interface Indexed {
 }
 
 const n = (x: number): string => x.toLocaleString('en-US');
+/**
+ * Leak suspects follow the heap (CoreEngine.leaks(): a walk of the whole heap, synchronous) on their
+ * own once the waits are shown when the core holds at most this much memory (a walk of a second or
+ * two); on a larger core the row waits for a click.
+ */
+const AUTO_LEAKS_BYTES = 1 << 30;
 const plural = (x: number, word: string): string => `${n(x)} ${word}${x === 1 ? '' : 's'}`;
 
 export class GoroutinesProvider extends CoreTreeProvider<GoroutinesNode, Indexed> {
   readonly rowCommand = Commands.openGoroutinesRow;
   private grouping: Grouping;
+  /** Leak suspects by heap reachability, per core, after the waits (see AUTO_LEAKS_BYTES). */
+  private readonly leakComputation: CoreComputation<LeakSuspects>;
+  /** Cores whose leak suspects were asked for (the row expanded). */
+  private readonly leaksAsked = new WeakSet<OpenCore>();
   private filterText = '';
   /** The groups of the current core, grouping and filter (the filter runs once, not per expand). */
   private view: { core: OpenCore; key: string; groups: GroupsView } | undefined;
@@ -74,6 +87,9 @@ export class GoroutinesProvider extends CoreTreeProvider<GoroutinesNode, Indexed
       Views.goroutines,
       'Reading what each goroutine waits on…',
     );
+    this.leakComputation = new CoreComputation((core) => core.engine.leaks(), Views.goroutines, 'Following the heap for leaked goroutines…', (core) => {
+      if (core === this.sessions.active) this.refresh();
+    });
     const saved = state.get<string>(StateKeys.goroutinesGrouping);
     this.grouping = isGrouping(saved) ? saved : 'object';
     void vscode.commands.executeCommand('setContext', ContextKeys.goroutinesFiltered, false);
@@ -105,6 +121,12 @@ export class GoroutinesProvider extends CoreTreeProvider<GoroutinesNode, Indexed
   async waitsOf(core: OpenCore): Promise<Waits | undefined> {
     const c = await this.computation.get(core);
     return c.state === 'done' ? c.value.waits : undefined;
+  }
+
+  /** The leak suspects of a core by heap reachability, computed if needed (tests and commands). */
+  async leaksOf(core: OpenCore): Promise<LeakSuspects | undefined> {
+    const c = await this.leakComputation.get(core);
+    return c.state === 'done' ? c.value : undefined;
   }
 
   protected override forget(): void {
@@ -139,8 +161,15 @@ export class GoroutinesProvider extends CoreTreeProvider<GoroutinesNode, Indexed
         node.cycles.forEach((cycle, i) => out.push(this.node({ kind: 'list', id: `${node.id}/cycle${i}`, label: `cycle: ${cycle.map((g) => `goroutine ${g}`).join(' → ')} → goroutine ${cycle[0]}`, goids: cycle, icon: 'sync' })));
         return out;
       }
+      case 'leaksPending':
+        this.leaksAsked.add(node.core);
+        this.leakComputation.peek(node.core);
+        return [this.node({ kind: 'status', id: `${node.id}/computing`, label: 'Following the heap…', icon: 'loading~spin' })];
       case 'leaks':
-        return node.suspects.map((s, i) => {
+        if (node.leaks.suspects.length === 0) {
+          return [this.node({ kind: 'text', id: `${node.id}/none`, label: `No goroutine is blocked on an object nothing live reaches (${node.leaks.method})`, icon: 'pass' })];
+        }
+        return node.leaks.suspects.map((s, i) => {
           const o = ix.objects.get(s.object);
           return this.node({ kind: 'list', id: `${node.id}/${i}`, label: o?.label ?? s.object, description: plural(s.goroutines.length, 'goroutine'), tooltip: s.explanation, goids: s.goroutines, icon: 'debug-disconnect' });
         });
@@ -205,7 +234,7 @@ export class GoroutinesProvider extends CoreTreeProvider<GoroutinesNode, Indexed
     const view = this.groupsOf(core, ix);
     const out: GoroutinesNode[] = [];
     if (w.deadlock) out.push(this.node({ kind: 'deadlock', id: `${root}/deadlock`, explanation: w.deadlock.explanation, cycles: w.deadlock.cycles }));
-    if (w.leaks.suspects.length > 0) out.push(this.node({ kind: 'leaks', id: `${root}/leaks`, suspects: w.leaks.suspects, rule: w.leaks.rule }));
+    out.push(...this.leakRows(core, root));
     for (const [i, note] of w.notes.filter((x) => x !== WAITSINCE_NOTE).entries()) {
       out.push(this.node({ kind: 'status', id: `${root}/note${i}`, label: note, tooltip: note, icon: 'info' }));
     }
@@ -227,6 +256,24 @@ export class GoroutinesProvider extends CoreTreeProvider<GoroutinesNode, Indexed
     out.push(...p.items);
     if (p.remaining > 0) out.push(this.node({ kind: 'more', id: `${root}/more${lim}`, listKey: root, parent: undefined, remaining: p.remaining }));
     return out;
+  }
+
+  /**
+   * The leak suspects' row: by heap reachability (computed on its own for a core of up to
+   * AUTO_LEAKS_BYTES, else when the row is expanded); shown when there are suspects, or when asked.
+   */
+  private leakRows(core: OpenCore, root: string): GoroutinesNode[] {
+    const id = `${root}/leaks`;
+    const auto = core.engine.memoryBytes <= AUTO_LEAKS_BYTES;
+    const asked = this.leaksAsked.has(core);
+    if (!auto && !asked) return [this.node({ kind: 'leaksPending', id: `${id}/pending`, core })];
+    const c = this.leakComputation.peek(core);
+    if (c.state === 'computing') {
+      return asked ? [this.node({ kind: 'status', id: `${id}/computing`, label: 'Leak suspects: following the heap…', icon: 'loading~spin' })] : [];
+    }
+    if (c.state === 'failed') return [this.node({ kind: 'status', id: `${id}/failed`, label: 'Leak suspects could not be computed', description: c.message, tooltip: c.message, icon: 'error' })];
+    if (c.value.suspects.length === 0 && !asked) return [];
+    return [this.node({ kind: 'leaks', id, leaks: c.value })];
   }
 
   private groupChildren(node: Extract<GoroutinesNode, { kind: 'group' }>): GoroutinesNode[] {
@@ -311,11 +358,20 @@ export class GoroutinesProvider extends CoreTreeProvider<GoroutinesNode, Indexed
         item.iconPath = new vscode.ThemeIcon(node.icon);
         return item;
       }
+      case 'leaksPending': {
+        const item = new vscode.TreeItem('Leak suspects', Collapsed);
+        item.description = `expand to follow the heap (${n(Math.round(node.core.engine.memoryBytes / 2 ** 20))} MiB core)`;
+        item.tooltip = 'Which blocked goroutines nothing that can still run reaches: a walk of the whole heap, which takes a few seconds on a core this large.';
+        item.iconPath = new vscode.ThemeIcon('search');
+        item.contextValue = 'leaksPending';
+        return item;
+      }
       case 'leaks': {
-        const goroutines = node.suspects.reduce((s, x) => s + x.goroutines.length, 0);
-        const item = new vscode.TreeItem(`Leak suspects: ${plural(goroutines, 'goroutine')}`, Expanded);
-        item.description = `on ${plural(node.suspects.length, 'object')}`;
-        item.tooltip = `Goroutines that can never wake: ${node.rule}.`;
+        const l = node.leaks;
+        const goroutines = l.suspects.reduce((s, x) => s + x.goroutines.length, 0);
+        const item = new vscode.TreeItem(goroutines === 0 ? 'Leak suspects: none' : `Leak suspects: ${plural(goroutines, 'goroutine')}`, Expanded);
+        item.description = `on ${plural(l.suspects.length, 'object')}, by ${l.method}`;
+        item.tooltip = `Goroutines that can never wake: ${l.rule}.\n\nBasis: ${l.basis}.${l.unjudged.length > 0 ? `\n\nNot judged (their wait object was not read): goroutines ${l.unjudged.join(', ')}.` : ''}`;
         item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('editorWarning.foreground'));
         item.contextValue = 'leaks';
         return item;

@@ -151,10 +151,32 @@ describe('Goroutines and Heap views', function () {
     assert.equal((kids.find((k) => k.kind === 'row' && k.label === 'len / cap') as { description: string } | undefined)?.description, '0 / 4');
     const recv = kids.find((k) => k.kind === 'list' && k.label.startsWith('receivers'))!;
     assert.deepEqual(goroutinesUnder(a, recv).sort((x, y) => x - y), workers);
+    // Leak suspects follow the heap after the waits (CoreEngine.leaks()), then the view refreshes.
+    const core = a.sessions.active!;
+    const computed = await a.goroutines.leaksOf(core);
+    assert.equal(computed?.method, 'heap reachability');
     const leaks = a.goroutines.getChildren().find((n) => n.kind === 'leaks');
     assert.ok(leaks, 'leak suspects at the top');
+    assert.match(String(a.goroutines.getTreeItem(leaks).description), /^on 1 object, by heap reachability$/);
     const suspects = a.goroutines.getChildren(leaks).flatMap((s) => goroutinesUnder(a, s));
     assert.deepEqual(suspects.sort((x, y) => x - y), workers);
+  });
+
+  it('wait-heap-leak: leak suspects follow the heap: relay and the sink behind it, not serve (its channel hangs off a global) nor timed (a timer holds its channel)', async () => {
+    const a = await api();
+    const fx = newest('wait-heap-leak');
+    const tb = parseTraceback(fx.traceback);
+    const inFn = (fn: string) => tb.goroutines.filter((g) => g.frames.some((f) => f.func === fn)).map((g) => g.id);
+    await open(a, fx);
+    await groupNodes(a);
+    await a.goroutines.leaksOf(a.sessions.active!);
+    const leaks = a.goroutines.getChildren().find((n) => n.kind === 'leaks');
+    assert.ok(leaks, 'leak suspects at the top');
+    const rows = a.goroutines.getChildren(leaks);
+    assert.deepEqual(rows.map((r) => goroutinesUnder(a, r)), [inFn('main.relay'), inFn('main.sink')]);
+    const tip = String(a.goroutines.getTreeItem(rows[1]!).tooltip);
+    assert.match(tip, new RegExp(`leaked themselves \\(goroutine ${inFn('main.relay')[0]}\\)`));
+    for (const g of [...inFn('main.(*service).serve'), ...inFn('main.timed')]) assert.ok(!rows.some((r) => goroutinesUnder(a, r).includes(g)), `goroutine ${g} is not a suspect`);
   });
 
   it('many-goroutines: the first paint is immediate, the groups hold all 10,007 goroutines, long lists come in pages', async () => {
