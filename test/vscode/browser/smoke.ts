@@ -215,18 +215,35 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
         process.stderr.write(`[test-vscode] annotation: ${annotation}\n`);
         // Hover the annotation after the line's text, as a person reads it. (Not the code: the debug
         // session is stopped in this file, and VS Code's debug hover owns hovers on its words.)
-        const box = await page.evaluate<{ x: number; y: number } | undefined>(
-          `(() => {
-             for (const line of Array.from(document.querySelectorAll('.view-line'))) {
-               const spans = Array.from(line.querySelectorAll('span'));
-               const annotated = spans.find((el) => String(getComputedStyle(el, '::after').content).includes('panic:'));
-               if (!annotated) continue;
-               const r = annotated.getBoundingClientRect();
-               return { x: Math.min(r.right + 80, window.innerWidth - 200), y: r.top + r.height / 2 };
-             }
-             return undefined;
-           })()`,
-        );
+        // Where the annotation is now; the editor may still scroll (the debug session reveals its
+        // frame after the click): read it until it stays put, as a person's eye settles.
+        const annotationBox = () =>
+          page.evaluate<{ x: number; y: number } | undefined>(
+            `(() => {
+               for (const line of Array.from(document.querySelectorAll('.view-line'))) {
+                 const spans = Array.from(line.querySelectorAll('span'));
+                 const annotated = spans.find((el) => String(getComputedStyle(el, '::after').content).includes('panic:'));
+                 if (!annotated) continue;
+                 const r = annotated.getBoundingClientRect();
+                 // The line a person sees (VS Code can keep another, hidden rendering of the file).
+                 const seen = document.elementFromPoint(r.left + 2, r.top + r.height / 2);
+                 if (!seen || !line.contains(seen)) continue;
+                 // Just past the annotation (the span's box includes its ::after content): the
+                 // line's hover, not the annotation text's.
+                 return { x: Math.min(r.right + 80, window.innerWidth - 200), y: r.top + r.height / 2 };
+               }
+               return undefined;
+             })()`,
+          );
+        // The debug session centers its frame's line when its stack arrives, seconds later at worst:
+        // the box must hold still for 2 s (at most 20 s).
+        let box = await annotationBox();
+        for (let still = 0, i = 0; still < 7 && i < 66; i++) {
+          await page.waitForTimeout(300);
+          const again = await annotationBox();
+          still = again && box && again.x === box.x && again.y === box.y ? still + 1 : 0;
+          box = again;
+        }
         if (!box) throw new Error('the annotated line is not on screen');
         // Move onto the line in steps, as a pointer does, and wait for the editor's hover widget.
         // The debug session is stopped on the crash, so VS Code's debug hover owns the editor's
@@ -290,6 +307,27 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
           throw new Error(`the exception widget shows "${widgetText}", not the crash "${first}"`);
       },
       shot('browser-failure-debug-exception.png'),
+    );
+  }
+  {
+    // The oracle: every goroutine the runtime printed (GOTRACEBACK=crash prints them all).
+    const traceback = readFileSync(join(o.workspace, 'traceback.txt'), 'utf8');
+    const printed = new Set([...traceback.matchAll(/^goroutine (\d+) /gm)].map((m) => m[1])).size;
+    await step(
+      results,
+      `the Goroutines view counts the ${printed} goroutines the runtime printed`,
+      async () => {
+        if (!(await viewPane(page, 'Goroutines').isVisible())) {
+          await page.locator('.activitybar .action-item a[aria-label^="Go Core"]').click({ timeout: 10_000 });
+        }
+        const header = viewPane(page, 'Goroutines').locator('.pane-header');
+        if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+        const want = `${printed} goroutine${printed === 1 ? '' : 's'}`;
+        const rows = await viewRows(page, 'Goroutines', (texts) => texts.some((t) => t.startsWith(want) && !t.includes('match')), 60_000);
+        process.stderr.write(`[test-vscode] Goroutines: ${rows.slice(0, 8).join(' | ')}\n`);
+        await shot('browser-goroutines.png')();
+      },
+      shot('browser-failure-goroutines.png'),
     );
   }
   await step(
