@@ -116,6 +116,10 @@ describe('our debug adapter on cores, without Delve', () => {
       const o = originFrame(tbCrash)!;
       const ours = originOf(frames)!;
       assert.deepEqual([ours.function, ours.file, ours.line], [tbFunc(o), o.file, o.lineNumber]);
+      // VS Code focuses the first frame with a source that neither it nor its source marks
+      // deemphasized or subtle: the origin, not the signal code above it.
+      const focused = st.stackFrames.find((f) => f.source && !['deemphasize', 'subtle'].includes(f.presentationHint ?? f.source.presentationHint ?? 'normal'));
+      assert.deepEqual([focused?.name, focused?.line], [tbFunc(o), o.lineNumber], 'VS Code opens the origin on the stop');
       // Paging: a second page continues the first.
       const page = await dap.request<DebugProtocol.StackTraceResponse['body']>('stackTrace', { threadId, startFrame: 2, levels: 2 });
       assert.deepEqual(page.stackFrames.map((f) => f.name), frames.slice(2, 4).map((f) => f.function));

@@ -28,6 +28,34 @@ export const CORE_CANNOT_RUN = 'A core cannot run: it is a snapshot of the proce
 export const BREAKPOINTS_NEVER_HIT = 'A core dump does not run; breakpoints never hit.';
 
 /** The exceptionInfo answer: the crash kind and the messages the runtime printed (from the engine). */
+/** Delve may print a package by its last path element (`sync.(*Mutex).unlockSlow` for internal/sync's). */
+function shortName(name: string): string {
+  const end = name.search(/[([]/);
+  const head = end < 0 ? name : name.slice(0, end);
+  return name.slice(head.lastIndexOf('/') + 1);
+}
+
+/** The index of the crash's origin among a stack's frames (matched by line and function), or -1. */
+export function originIndexIn(frames: readonly DebugProtocol.StackFrame[], origin: { function: string; line: number } | null | undefined): number {
+  if (!origin) return -1;
+  const want = shortName(origin.function);
+  return frames.findIndex((f) => f.line === origin.line && shortName(f.name) === want);
+}
+
+/**
+ * Dims the frames above the crash's origin (`originAt`: its index in the whole stack; frames of a
+ * page starting at `startFrame`): VS Code focuses the first frame neither it nor its source marks
+ * deemphasized or subtle, so it opens the origin's line (the frame Panic Frames marks), not the
+ * runtime's signal or throw code. The frames stay listed and clickable.
+ */
+export function deemphasizeAboveOrigin(frames: DebugProtocol.StackFrame[], originAt: number, startFrame = 0): void {
+  for (let i = 0; i < frames.length && startFrame + i < originAt; i++) {
+    const f = frames[i]!;
+    f.presentationHint = 'subtle';
+    if (f.source) f.source.presentationHint = 'deemphasize';
+  }
+}
+
 export function exceptionInfo(crash: CrashSummary): DebugProtocol.ExceptionInfoResponse['body'] {
   const messages = crash.messages.length ? crash.messages : [crash.kind === 'signal' && crash.signal ? `signal ${crash.signal.name}` : crash.kind];
   return {

@@ -20,7 +20,7 @@ import { debugTargets, readMemoryRange, type DebugTargets } from '../../analysis
 import type { CoreEngine } from '../../analysis/engine.js';
 import type { ReportFrame } from '../../analysis/report.js';
 import { isRuntimeFunction } from '../../traceback/crash.js';
-import { addressReadable, BREAKPOINTS_NEVER_HIT, CORE_CANNOT_RUN, exceptionInfo, MemoryRequestError, readMemoryBody, referenceAddress, RUN_REQUESTS, stoppedBody } from './coreRequests.js';
+import { addressReadable, BREAKPOINTS_NEVER_HIT, CORE_CANNOT_RUN, deemphasizeAboveOrigin, exceptionInfo, MemoryRequestError, readMemoryBody, referenceAddress, RUN_REQUESTS, stoppedBody } from './coreRequests.js';
 import { disassemble, type CodeSource } from './disassembly.js';
 
 export interface EngineAdapterOptions {
@@ -158,6 +158,9 @@ export class EngineDebugSession extends DebugSession {
         ...(f.language === 'c' || !source || isRuntimeFunction(f.function) ? { presentationHint: 'subtle' as const } : {}),
       });
     }
+    // The origin's index in the whole stack (the report's frames) dims what lies above it, on every page.
+    const o = this.crash.goroutine === args.threadId ? this.crash.origin : null;
+    deemphasizeAboveOrigin(out, o ? frames.findIndex((f) => f.function === o.function && f.line === o.line && f.pc === o.pc) : -1, start);
     response.body = { stackFrames: out, totalFrames: total };
     this.sendResponse(response);
   }

@@ -13,11 +13,13 @@ import * as vscode from 'vscode';
 import type { CrashSummary } from '../../analysis/crashSummary.js';
 import type { CoreEngine } from '../../analysis/engine.js';
 import { formatError } from '../../core/errors.js';
-import { addressReadable, BREAKPOINTS_NEVER_HIT, CORE_CANNOT_RUN, exceptionInfo, MemoryRequestError, readMemoryBody, RUN_REQUESTS, stoppedBody } from './coreRequests.js';
+import { addressReadable, BREAKPOINTS_NEVER_HIT, CORE_CANNOT_RUN, deemphasizeAboveOrigin, exceptionInfo, originIndexIn, MemoryRequestError, readMemoryBody, RUN_REQUESTS, stoppedBody } from './coreRequests.js';
 import type { CoreSession, SessionEndInfo } from '../../delve/coreSession.js';
 
 /** Events of Delve's that must not reach VS Code a second time (they belong to our own handshake). */
 const SWALLOWED_EVENTS = new Set(['initialized', 'stopped']);
+/** How deep in a goroutine's stack the crash's origin is looked for (it sits below the signal and throw frames). */
+const ORIGIN_SEARCH_FRAMES = 100;
 
 export class ProxyDebugAdapter implements vscode.DebugAdapter {
   private readonly emitter = new vscode.EventEmitter<vscode.DebugProtocolMessage>();
@@ -32,6 +34,8 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
   private readonly delveRefs = new Set<string>();
   /** Whether a frame's source path exists here (asked once per path). */
   private readonly sourceExists = new Map<string, boolean>();
+  /** Per goroutine: where the crash's origin is in its stack (originAt). */
+  private readonly originIndex = new Map<number, Promise<number>>();
 
   constructor(
     private readonly session: CoreSession,
@@ -145,12 +149,36 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
     try {
       const res = await this.session.client.forward(req);
       if (res.success && (req.command === 'variables' || req.command === 'evaluate')) this.noteMemoryReferences(res);
-      if (res.success && req.command === 'stackTrace') this.deemphasizeMissingSources(res);
+      if (res.success && req.command === 'stackTrace') {
+        this.deemphasizeMissingSources(res);
+        const args = req.arguments as DebugProtocol.StackTraceArguments;
+        const frames = (res.body as DebugProtocol.StackTraceResponse['body'] | undefined)?.stackFrames;
+        if (frames) deemphasizeAboveOrigin(frames, await this.originAt(args.threadId), args.startFrame ?? 0);
+      }
       const out: DebugProtocol.Response = { ...res, seq: this.seq++, request_seq: req.seq };
       this.send(out);
     } catch (err) {
       this.respondError(req, err instanceof Error ? err.message : String(err));
     }
+  }
+
+  /**
+   * Where the crash's origin is in a goroutine's whole stack (-1: not in it), asked of Delve once
+   * per goroutine (VS Code pages the stack: its first page may hold only the top frame).
+   */
+  private originAt(threadId: number): Promise<number> {
+    let at = this.originIndex.get(threadId);
+    if (!at) {
+      const origin = this.crash?.origin;
+      at = origin
+        ? this.session.stackTrace(threadId, { startFrame: 0, levels: ORIGIN_SEARCH_FRAMES }).then(
+            (p) => originIndexIn(p.frames, origin),
+            () => -1,
+          )
+        : Promise.resolve(-1);
+      this.originIndex.set(threadId, at);
+    }
+    return at;
   }
 
   /**

@@ -24,8 +24,9 @@ export function isLibraryCFrame(f: ReportFrame): boolean {
   return CGO_GLUE_FUNCTION.test(f.function) || CGO_GLUE_FILE.test(f.file ?? '') || SHARED_OBJECT.test(f.module ?? '');
 }
 
-/** Folded with the runtime's frames. */
+/** Folded with the runtime's frames (cgo's glue in Go assembly too: crosscall2). */
 export function isFoldedFrame(f: ReportFrame): boolean {
+  if (CGO_GLUE_FUNCTION.test(f.function)) return true;
   return f.language === 'c' ? isLibraryCFrame(f) : isRuntimeFunction(f.function);
 }
 
