@@ -17,6 +17,7 @@ import { loadavg } from 'node:os';
 import { analyzeCore } from '../src/vscode/session/analyzeCore.js';
 import { page, PAGE, reasonPreview, shownGroups } from '../src/vscode/views/goroutineGroups.js';
 import { ensureFixtures, fixture } from '../test/support/fixtures.js';
+import { watchEventLoop } from './eventLoop.js';
 
 const SIZES: Record<string, string> = { '1k': 'goroutines-1k', '10k': 'many-goroutines', '100k': 'goroutines-100k' };
 const TARGET_MS = 1500;
@@ -42,15 +43,9 @@ async function child(size: string, minor: string): Promise<void> {
     const groups = reasonPreview(preview.byReason);
     const firstRows = page(page(groups, PAGE).items[0]?.goids ?? [], PAGE).items;
     const t2 = performance.now();
-    let last = performance.now();
-    let longest = 0;
-    const tick = setInterval(() => {
-      const now = performance.now();
-      longest = Math.max(longest, now - last);
-      last = now;
-    }, 1);
+    const stopWatch = watchEventLoop();
     const waits = await engine.waitsAsync();
-    clearInterval(tick);
+    const longest = stopWatch();
     const index = { byGoid: new Map(waits.goroutines.map((g) => [g.goid, g])), objects: new Map(waits.objects.map((o) => [o.id, o])) };
     const shown = shownGroups(waits, 'object', '', index);
     const objectRows = page(page(shown.groups, PAGE).items[0]?.goids ?? [], PAGE).items;

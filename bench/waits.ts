@@ -16,6 +16,7 @@ import { loadavg } from 'node:os';
 import { openCore } from '../src/analysis/engine.js';
 import { analyzeWaits, analyzeWaitsAsync } from '../src/analysis/waits.js';
 import { ensureFixtures, fixture } from '../test/support/fixtures.js';
+import { watchEventLoop } from './eventLoop.js';
 
 const SIZES: Record<string, string> = { '1k': 'goroutines-1k', '10k': 'many-goroutines', '100k': 'goroutines-100k' };
 
@@ -59,15 +60,9 @@ async function main(): Promise<void> {
         const again: number[] = [];
         for (let i = 0; i < runs; i++) again.push(time(() => analyzeWaits(engine.analysis))[1]);
         // As the Goroutines view asks: in slices; the longest time the event loop waited for a turn.
-        let last = performance.now();
-        let longest = 0;
-        const tick = setInterval(() => {
-          const now = performance.now();
-          longest = Math.max(longest, now - last);
-          last = now;
-        }, 1);
+        const stopWatch = watchEventLoop();
         const [, asyncMs] = await timeAsync(() => analyzeWaitsAsync(engine.analysis));
-        clearInterval(tick);
+        const longest = stopWatch();
         const waiting = w.goroutines.filter((g) => g.waitsOn.length > 0).length;
         console.log(
           `go${minor} ${size} (${fx.fixture}, ${fx.goVersion}): ${w.goroutines.length} goroutines, ${waiting} with a wait object, ${w.objects.length} objects, ` +

@@ -17,6 +17,7 @@
 // to the stack evidence of waits.ts (LEAK_RULE, LEAK_BASIS), and says so.
 import type { CoreHeap, HeapReach, HeapRoot } from './heap.js';
 import type { LeakSuspects, Waits, WaitObject, WaitsModel } from './waits.js';
+import { rangeIndex } from '../core/ranges.js';
 
 export type GoroutineLeaks = LeakSuspects;
 
@@ -64,18 +65,7 @@ export function goroutineLeaks(
     .filter((g) => g.stackHi > g.stackLo)
     .map((g) => ({ lo: g.stackLo, hi: g.stackHi, goid: Number(g.goid) }))
     .sort((x, y) => (x.lo < y.lo ? -1 : x.lo > y.lo ? 1 : 0));
-  const stackOwner = (a: bigint): number | undefined => {
-    let lo = 0;
-    let hi = stacks.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const s = stacks[mid]!;
-      if (a < s.lo) hi = mid - 1;
-      else if (a >= s.hi) lo = mid + 1;
-      else return s.goid;
-    }
-    return undefined;
-  };
+  const stackOwner = (a: bigint): number | undefined => stacks[rangeIndex(stacks, a, (s) => s.lo, (s) => s.hi)]?.goid;
 
   // Candidates: blocked on a primitive. Everyone else may still run.
   const pending = new Map<number, string[]>();

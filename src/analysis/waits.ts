@@ -50,6 +50,7 @@ import { readChannel, waitingChannels, SEM_TAB_SIZE, walkSemtable, waitOffsets, 
 import type { CoreAnalysis } from './coreAnalysis.js';
 import { originOf } from './crashSummary.js';
 import { reportFrames, type ReportFrame } from './report.js';
+import { rangeIndex } from '../core/ranges.js';
 
 export interface WaitFrame {
   function: string;
@@ -360,17 +361,9 @@ class DataSymbols {
         .map((s) => ({ start: s.value + bias, end: s.value + bias + s.size, name: s.name }))
         .sort((x, y) => (x.start < y.start ? -1 : x.start > y.start ? 1 : 0));
     }
-    const s = this.sorted;
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const e = s[mid]!;
-      if (addr < e.start) hi = mid - 1;
-      else if (addr >= e.end) lo = mid + 1;
-      else return addr === e.start ? e.name : `${e.name}+${hx(addr - e.start)}`;
-    }
-    return null;
+    const e = this.sorted[rangeIndex(this.sorted, addr, (x) => x.start, (x) => x.end)];
+    if (!e) return null;
+    return addr === e.start ? e.name : `${e.name}+${hx(addr - e.start)}`;
   }
 }
 

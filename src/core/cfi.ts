@@ -12,6 +12,7 @@
 // 4 rsi, 5 rdi, 6 rbp, 7 rsp, 8–15 r8–r15, 16 the return address.
 import { ByteReader, Cursor } from './bytes.js';
 import { CoreReadError } from './errors.js';
+import { lastStartingAtOrBelow } from './ranges.js';
 
 export const DW_REG_NAMES = ['rax', 'rdx', 'rcx', 'rbx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'] as const;
 export const DW_REG_RSP = 7;
@@ -86,20 +87,11 @@ export class CallFrameTable {
 
   /** The FDE covering `pc` (an address of the file, before any load bias). */
   private find(pc: bigint): Fde | undefined {
-    let lo = 0;
-    let hi = this.fdes.length - 1;
-    let best: Fde | undefined;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const f = this.fdes[mid]!;
-      if (f.start <= pc) {
-        best = f;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const b = lastStartingAtOrBelow(this.fdes, pc, (f) => f.start);
+    const best = this.fdes[b];
     // Overlapping FDEs are rare; look back a little for one that covers pc.
     if (best && pc < best.end) return best;
-    for (let i = lo - 2, n = 0; i >= 0 && n < 8; i--, n++) {
+    for (let i = b - 1, n = 0; i >= 0 && n < 8; i--, n++) {
       const f = this.fdes[i]!;
       if (f.start <= pc && pc < f.end) return f;
     }

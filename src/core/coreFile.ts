@@ -22,6 +22,7 @@ import {
   type ThreadStatus,
 } from './notes.js';
 import { openSource, type ByteSource } from './source.js';
+import { rangeIndex } from './ranges.js';
 
 export * from './notes.js';
 
@@ -222,16 +223,6 @@ export class CoreFile {
 
   /** The core segment containing an address (by memory size), binary search. */
   segmentFor(addr: bigint): CoreSegment | undefined {
-    const s = this.segments;
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const seg = s[mid]!;
-      if (addr < seg.vaddr) hi = mid - 1;
-      else if (addr >= seg.vaddr + seg.memsz) lo = mid + 1;
-      else return seg;
-    }
-    return undefined;
+    return this.segments[rangeIndex(this.segments, addr, (s) => s.vaddr, (s) => s.vaddr + s.memsz)];
   }
 }

@@ -7,6 +7,7 @@ import { CoreReadError, hex } from './errors.js';
 import type { ElfFile } from './elf.js';
 import * as F from './dwarfForms.js';
 import { DwarfCursor } from './dwarfForms.js';
+import { rangeIndex } from './ranges.js';
 
 // Local bindings: a module-namespace property read per form in the hot loop is measurably slow.
 const {
@@ -335,15 +336,8 @@ export class Dwarf {
   }
 
   private unitAt(offset: number): DwarfUnit {
-    let lo = 0;
-    let hi = this.units.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const u = this.units[mid]!;
-      if (offset < u.offset) hi = mid - 1;
-      else if (offset >= u.end) lo = mid + 1;
-      else return u;
-    }
+    const u = this.units[rangeIndex(this.units, offset, (x) => x.offset, (x) => x.end)];
+    if (u) return u;
     throw new CoreReadError('corrupt', this.file, `${this.file}: DWARF reference ${hex(offset)} is outside every compilation unit`);
   }
 

@@ -7,6 +7,7 @@
 // says, rows and table entries are capped; malformed data throws CoreReadError('corrupt').
 import { DwarfCursor } from './dwarfForms.js';
 import * as F from './dwarfForms.js';
+import { lastStartingAtOrBelow } from './ranges.js';
 
 export interface LineRow {
   address: bigint;
@@ -262,16 +263,7 @@ function readForm(c: DwarfCursor, form: number, is64: boolean, s: LineSections):
 /** The row covering `addr` (the last of rows at the same address, as addr2line reports), or undefined. */
 export function lineAt(t: LineTable, addr: bigint): { file: string | undefined; line: number } | undefined {
   // Sequences may overlap in broken tables: take the last starting at or below addr that covers it.
-  let lo = 0;
-  let hi = t.sequences.length - 1;
-  let best = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (t.sequences[mid]!.start <= addr) {
-      best = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
+  const best = lastStartingAtOrBelow(t.sequences, addr, (s) => s.start);
   for (let i = best; i >= 0 && i > best - 8; i--) {
     const seq = t.sequences[i]!;
     if (addr >= seq.end) continue;

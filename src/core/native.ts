@@ -21,6 +21,7 @@ import { PF_X, PT_LOAD, STT_FUNC } from './elfTypes.js';
 import { CoreReadError } from './errors.js';
 import { NativeSourceIndex, type NativeSourceFrame } from './nativeSource.js';
 import type { MappedFile } from './notes.js';
+import { lastStartingAtOrBelow } from './ranges.js';
 
 export interface NativeMemory {
   tryRead(addr: bigint, len: number): Buffer | undefined;
@@ -180,16 +181,7 @@ export class NativeModule {
   symbolAt(pc: bigint): { name: string; entry: bigint } | undefined {
     const syms = this.symbols();
     const a = pc - this.bias;
-    let lo = 0;
-    let hi = syms.length - 1;
-    let best = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (syms[mid]!.start <= a) {
-        best = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const best = lastStartingAtOrBelow(syms, a, (s) => s.start);
     // Symbols may nest (aliases, local labels with sizes): look back a little for one covering a.
     for (let i = best, n = 0; i >= 0 && n < 16; i--, n++) {
       const s = syms[i]!;

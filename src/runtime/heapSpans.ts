@@ -24,6 +24,7 @@ import { hex } from '../core/errors.js';
 import { readFieldFromView } from './fields.js';
 import type { FieldRef, HeapOffsets } from './layout.js';
 import { MALLOC_HEADER_SIZE, MIN_SIZE_FOR_MALLOC_HEADER } from './sizeClasses.js';
+import { rangeIndex } from '../core/ranges.js';
 
 /** runtime/malloc.go: _PageSize (8 KiB on every platform we read). */
 export const PAGE_SIZE = 8192;
@@ -218,16 +219,7 @@ export function walkHeapSpans(mem: Memory, heap: HeapOffsets, mheapAddr: bigint,
 
 /** The index of the span holding address `a` in sorted spans (binary search); -1 when none. */
 export function spanIndexAt(spans: readonly HeapSpan[], a: number): number {
-  let lo = 0;
-  let hi = spans.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const s = spans[mid]!;
-    if (a < s.base) hi = mid - 1;
-    else if (a >= s.base + s.npages * PAGE_SIZE) lo = mid + 1;
-    else return mid;
-  }
-  return -1;
+  return rangeIndex(spans, a, (s) => s.base, (s) => s.base + s.npages * PAGE_SIZE);
 }
 
 /** The span holding address `a`, by binary search over sorted spans. */

@@ -3,20 +3,11 @@
 // one rule of crash.ts stackSignature, which groups goroutines too).
 import { stackSignature } from './crash.js';
 import type { RaceAccess, RaceCreation, RaceReport, Traceback } from './types.js';
+import { rangeIndex } from '../core/ranges.js';
 
 /** The report whose lines (opening banner to closing banner) hold `line`, or undefined. */
 export function raceReportAt(tb: Traceback, line: number): RaceReport | undefined {
-  const rs = tb.races;
-  let lo = 0;
-  let hi = rs.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const r = rs[mid]!;
-    if (line < r.firstLine) hi = mid - 1;
-    else if (line > r.lastLine) lo = mid + 1;
-    else return r;
-  }
-  return undefined;
+  return tb.races[rangeIndex(tb.races, line, (r) => r.firstLine, (r) => r.lastLine + 1)];
 }
 
 /**
