@@ -18,6 +18,8 @@ const DW_OP_fbreg = 0x91;
 const DW_OP_piece = 0x93;
 const MAX_ENTRIES = 4096;
 const MAX_LOCALS = 4096;
+/** At most this many (function, pc) answers are kept. */
+const MAX_AT_CACHE = 1 << 16;
 
 /** One stack piece of a local: `size` bytes at cfa + `cfaOffset`, at `offset` inside the value. */
 export interface StackPiece {
@@ -44,6 +46,7 @@ interface LocalDecl {
 
 export class FrameLocals {
   private readonly decls = new Map<string, LocalDecl[] | null>();
+  private readonly atCache = new Map<string, FrameLocal[]>();
   private readonly loc: Buffer | undefined;
   private readonly loclists: Buffer | undefined;
 
@@ -57,6 +60,16 @@ export class FrameLocals {
 
   /** The locals of function `func` with their stack pieces at `pc` (link-time address). */
   at(func: string, pc: bigint): FrameLocal[] {
+    // Thousands of goroutines park at the same few pcs: one answer per function and pc.
+    const key = `${func}\u0000${pc}`;
+    const hit = this.atCache.get(key);
+    if (hit) return hit;
+    const out = this.compute(func, pc);
+    if (this.atCache.size < MAX_AT_CACHE) this.atCache.set(key, out);
+    return out;
+  }
+
+  private compute(func: string, pc: bigint): FrameLocal[] {
     const ds = this.declsOf(func);
     const out: FrameLocal[] = [];
     for (const d of ds) {
