@@ -78,8 +78,7 @@ export function goroutineLeaks(
   const live = (goid: number | undefined): boolean => goid === undefined || !pending.has(goid);
 
   const reach: HeapReach = heap.reach([...gs.map((g) => g.addr), ...waits.sudogs]);
-  const rootOfLive = (r: Readonly<HeapRoot>): boolean => live(r.goid);
-  reach.mark(rootOfLive);
+  reach.mark((r: Readonly<HeapRoot>) => live(r.goid));
   /** Whether what waits on `o` can be woken: the object is reached. */
   const reached = (o: WaitObject | undefined): boolean => {
     if (!o) return true; // not read: cannot judge, count as reachable
@@ -92,20 +91,17 @@ export function goroutineLeaks(
     return true; // neither heap nor stack (runtime memory): not judged here
   };
 
-  let rounds = 0;
-  for (let woke = true; woke && pending.size > 0; ) {
-    woke = false;
-    if (++rounds > MAX_ROUNDS) {
+  // Each round wakes the goroutines whose object is now reached and marks from their stacks.
+  for (let round = 1; pending.size > 0; round++) {
+    if (round > MAX_ROUNDS) {
       notes.push(`the walk was cut after ${MAX_ROUNDS} rounds: ${pending.size} goroutines not judged, counted as leaked`);
       break;
     }
-    const now: number[] = [];
-    for (const [goid, ids] of pending) if (ids.some((id) => reached(objects.get(id)))) now.push(goid);
-    if (now.length === 0) break;
-    const fresh = new Set(now);
-    for (const goid of now) pending.delete(goid);
-    reach.mark((r) => r.goid !== undefined && fresh.has(r.goid));
-    woke = true;
+    const woken = new Set<number>();
+    for (const [goid, ids] of pending) if (ids.some((id) => reached(objects.get(id)))) woken.add(goid);
+    if (woken.size === 0) break;
+    for (const goid of woken) pending.delete(goid);
+    reach.mark((r) => r.goid !== undefined && woken.has(r.goid));
   }
 
   // Suspects: the leaked goroutines grouped by what they wait on.
