@@ -7,6 +7,7 @@ import { Commands, DEBUG_TYPE, EXTENSION_ID, Settings, Views } from '../../src/v
 
 interface Manifest {
   name: string;
+  activationEvents: string[];
   publisher: string;
   contributes: {
     commands: { command: string }[];
@@ -27,6 +28,11 @@ test('extension id is publisher.name', () => {
 test('every command constant is contributed, and every contributed command is a constant', () => {
   const contributed = manifest.contributes.commands.map((c) => c.command).sort();
   assert.deepEqual(contributed, Object.values(Commands).sort());
+});
+
+test('a crash log saved as .txt or .log wakes the extension (its detection switches the language), in a workspace without a core too', () => {
+  // VS Code gives those files the plaintext and log languages (src/vscode/language/tracebackDetection.ts).
+  for (const lang of ['plaintext', 'log']) assert.ok(manifest.activationEvents.includes(`onLanguage:${lang}`), `onLanguage:${lang}`);
 });
 
 test('menus only name contributed commands', () => {

@@ -56,7 +56,15 @@ export function startTracebackClient(
     synchronize: { configurationSection: Settings.section },
   };
   const client = new LanguageClient('goTraceback', 'Go Traceback', serverOptions, clientOptions);
-  const started = client.start();
+  // The server starts with the first crash log (the extension also wakes for every .txt and .log
+  // file, to recognise crash logs among them: most are not).
+  let started: Promise<void> | undefined;
+  const ensureStarted = (): Promise<void> => (started ??= client.start().then(() => sendPermissions()));
+  const startFor = (doc: vscode.TextDocument): void => {
+    if (doc.languageId === TRACEBACK_LANGUAGE_ID) void ensureStarted();
+  };
+  context.subscriptions.push(vscode.workspace.onDidOpenTextDocument(startFor));
+  vscode.workspace.textDocuments.forEach(startFor);
   // A crash log opened while a core is open is resolved through that core's binary (unless the user
   // associated another one).
   const associated = new Map<string, string>();
@@ -66,7 +74,7 @@ export function startTracebackClient(
     const uri = doc.uri.toString();
     if (!binary || doc.languageId !== TRACEBACK_LANGUAGE_ID || associated.has(uri)) return;
     associated.set(uri, binary);
-    await started;
+    await ensureStarted();
     // The open core's load bias: the server uses it instead of deriving one from the log.
     const bias = core?.engine?.binary.bias;
     await client
@@ -80,7 +88,7 @@ export function startTracebackClient(
   // Which binaries the hovers may rebuild for SSA: only those the user allowed, only from trusted
   // workspace folders (none in an untrusted workspace).
   const sendPermissions = async (): Promise<void> => {
-    await started;
+    if (!started) return; // sent when the server starts
     const p: SsaPermissions = {
       allowedBuildIds: consent.allowed(),
       allowedRoots: vscode.workspace.isTrusted ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath) : [],
@@ -88,7 +96,6 @@ export function startTracebackClient(
     };
     await client.sendNotification(SsaPermissionsNotification, p).catch(() => undefined);
   };
-  void sendPermissions();
   context.subscriptions.push(
     consent.onDidChange(() => void sendPermissions()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void sendPermissions()),
@@ -101,10 +108,12 @@ export function startTracebackClient(
     sessions.onDidChange(associateOpen),
   );
   context.subscriptions.push(
-    client,
+    // A client never started has nothing to stop.
+    { dispose: () => (started ? void client.dispose() : undefined) },
     vscode.commands.registerCommand(Commands.showGoroutineGroups, async (uri?: string, key?: string) => {
       const target = uri ?? vscode.window.activeTextEditor?.document.uri.toString();
       if (!target) return;
+      await ensureStarted();
       const result = await client.sendRequest<GroupsResult>(GroupsRequest, { uri: target } satisfies GroupsParams);
       const doc = await vscode.workspace.openTextDocument({ content: groupsDocument(result, key), language: TRACEBACK_LANGUAGE_ID });
       await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
@@ -132,6 +141,7 @@ export function startTracebackClient(
         defaultUri: suggested ? vscode.Uri.file(suggested) : vscode.workspace.workspaceFolders?.[0]?.uri,
       });
       if (!picked?.[0]) return;
+      await ensureStarted();
       const r = await client.sendRequest<{ ok: boolean; message?: string }>(AssociateBinaryRequest, {
         uri: target,
         binaryPath: picked[0].fsPath,
