@@ -179,6 +179,26 @@ export function raisingFrameIndex(frames: readonly ReportFrame[], record: bigint
 
 /** A function of the standard library (its import path's first element has no dot), not main. */
 
+/**
+ * Of the goroutines that threw at once besides the crashing thread's (their threads' ids), the
+ * thread whose traceback the runtime printed first (runtime/panic.go dopanic_m, Go 1.19-1.27):
+ * throwers print in turn under paniclk; each but the last, done printing, calls lock(&deadlock)
+ * twice. The first printer took `deadlock` and waits at the second call; every later one waits at
+ * the first. So the first printer's dopanic_m frame returns to the later call site: the highest pc.
+ * One candidate is the first; undefined when the frames do not tell.
+ */
+export function firstPrinter(a: CoreAnalysis, tids: readonly number[], notes: string[]): number | undefined {
+  if (tids.length <= 1) return tids[0];
+  const at = tids.map((tid) => {
+    const t = a.cw.core.threads.find((x) => x.tid === tid);
+    const frames = t ? (attempt(notes, `thread ${tid}`, () => a.stack(t).frames) ?? []) : [];
+    return { tid, pc: frames.find((f) => f.funcName === 'runtime.dopanic_m')?.pc };
+  });
+  if (at.some((x) => x.pc === undefined)) return undefined;
+  const top = at.reduce((x, y) => (y.pc! > x.pc! ? y : x));
+  return at.filter((x) => x.pc === top.pc).length === 1 ? top.tid : undefined;
+}
+
 /** The first frame of the program's own code (not runtime, not standard library), else the origin. */
 export function blockingFrame(frames: readonly ReportFrame[]): ReportFrame | null {
   return frames.find((f) => !isRuntimeFunction(f.function) && !isStandardLibrary(f.function)) ?? originOf(frames);
@@ -352,13 +372,14 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
     }
   }
 
-  // Two goroutines threw at once (`concurrent map writes`, both writers detect it): the first to
-  // take paniclk printed the header and every goroutine and then waits forever; the last one
-  // printed its own line and raised the final signal on the crashing thread (FIELD_NOTES). The
-  // runtime's traceback, as the user reads it, starts with the first: that goroutine is the crash's.
+  // Several goroutines threw at once (`concurrent map writes`: the writers detect it together): the
+  // first to take paniclk printed the header and every goroutine, and waits forever; the last one
+  // raised the final signal on the crashing thread (FIELD_NOTES). The runtime's traceback, as the
+  // user reads it, starts with the first: that goroutine is the crash's (firstPrinter).
   const throwers = ms.filter((m) => m.throwing > 0);
-  if (kind === 'fatal error' && throwers.length === 2 && throwers.some((m) => m.crashing)) {
-    const first = throwers.find((m) => !m.crashing)!;
+  const firstTid = kind === 'fatal error' && throwers.some((m) => m.crashing) ? firstPrinter(a, throwers.filter((m) => !m.crashing).map((m) => m.tid), notes) : undefined;
+  const first = throwers.find((m) => m.tid === firstTid);
+  if (first) {
     const thread = a.cw.core.threads.find((t) => t.tid === first.tid);
     const frames = thread ? attempt(notes, `thread ${first.tid}`, () => reportFrames(a.stack(thread).frames)) : undefined;
     const own = frames?.filter((f) => f.stack.startsWith('goroutine'));
@@ -366,8 +387,8 @@ export function crashSummary(a: CoreAnalysis, report: Report, opts: SummaryOptio
       goroutine = first.curg.goid;
       origin = originOf(own);
       notes.push(
-        `two goroutines threw at once: goroutine ${goroutine} printed the traceback first; ` +
-          `the core's crashing thread ${crashT.tid} ran the other, which raised the final signal`,
+        `${throwers.length === 2 ? 'two' : throwers.length} goroutines threw at once: goroutine ${goroutine} printed the traceback first; ` +
+          `the core's crashing thread ${crashT.tid} ran the last, which raised the final signal`,
       );
     }
   }

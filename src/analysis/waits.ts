@@ -48,7 +48,7 @@ import { COND_NOTIFY_OFFSET, pollDescOf, readNotifyList, sleepOf, type NotifyLis
 import { readSyncState, syncObjectOf, type MutexState, type RWMutexState, type SyncObjectRef, type WaitGroupState } from '../runtime/syncObjects.js';
 import { readChannel, waitingChannels, SEM_TAB_SIZE, walkSemtable, waitOffsets, type ChannelRecord, type QueuedG, type WaitOffsets } from '../runtime/waitRecords.js';
 import type { CoreAnalysis } from './coreAnalysis.js';
-import { originOf } from './crashSummary.js';
+import { firstPrinter, originOf } from './crashSummary.js';
 import { reportFrames, type ReportFrame } from './report.js';
 import { rangeIndex } from '../core/ranges.js';
 
@@ -1173,7 +1173,10 @@ function* waitSteps(a: CoreAnalysis, opts: WaitsOptions): Generator<undefined, W
     });
   }
   if (throwers.length === 1) throwers[0]!.printedFirst = true;
-  if (throwers.length === 2) for (const th of throwers) th.printedFirst = !th.crashingThread;
+  else if (throwers.some((th) => th.crashingThread)) {
+    const first = firstPrinter(a, throwers.filter((th) => !th.crashingThread).map((th) => th.tid), notes);
+    if (first !== undefined) for (const th of throwers) th.printedFirst = th.tid === first;
+  }
   const mapRace = throwers.some((t) => t.mapOperation) ? findMapRace(syms.pclntab, mem, snapshot.layout, states, throwers) : null;
 
   return {

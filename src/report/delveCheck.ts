@@ -75,7 +75,7 @@ export async function delveCheck(input: DelveCheckInput): Promise<DelveCheck> {
       crash.frames.some((f, i) => i > crash.crashFrameIndex && f.name === '???' && f.instructionPointerReference !== undefined && BigInt(f.instructionPointerReference) === ourPc);
     const notes = [
       onFinalThrower
-        ? `two goroutines threw at once: Delve stops on goroutine ${crash.id}, the thread that raised the final signal; the runtime printed goroutine ${input.goroutine} first`
+        ? `several goroutines threw at once: Delve stops on goroutine ${crash.id}, the thread that raised the final signal; the runtime printed goroutine ${input.goroutine} first`
         : null,
       !exact && physical
         ? `Delve does not expand the inlined call ${input.origin!.function} at the faulting pc; it names ${origin!.function} (line ${origin!.line})`
