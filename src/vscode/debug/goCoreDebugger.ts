@@ -31,6 +31,9 @@ export type CoreOpener = (
   options: { dlvPath?: string; substitutePath?: { from: string; to: string }[]; startDebugSession: false },
 ) => Promise<OpenCore | undefined>;
 
+/** How long after its start a debug session counts as starting (VS Code activates it meanwhile). */
+const STARTING_MS = 2000;
+
 export function registerGoCoreDebugger(
   context: vscode.ExtensionContext,
   sessions: CoreSessions,
@@ -71,6 +74,7 @@ export function registerGoCoreDebugger(
     },
   };
 
+  const startedAt = new WeakMap<vscode.DebugSession, number>();
   const factory: vscode.DebugAdapterDescriptorFactory = {
     createDebugAdapterDescriptor: (session) => {
       const id = (session.configuration as GoCoreLaunchConfig)[CORE_ID_KEY];
@@ -102,9 +106,18 @@ export function registerGoCoreDebugger(
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, provider),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, provider, vscode.DebugConfigurationProviderTriggerKind.Dynamic),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, factory),
+    vscode.debug.onDidStartDebugSession((s) => startedAt.set(s, Date.now())),
     vscode.debug.onDidChangeActiveDebugSession((s) => {
       const id = s?.type === DEBUG_TYPE ? (s.configuration as GoCoreLaunchConfig)[CORE_ID_KEY] : undefined;
-      if (id) sessions.setActive(id);
+      if (!id || !s) return;
+      // VS Code makes a session active as it starts; a core's session that starts late (its Delve
+      // was slower) does not take the views from a core the user opened after it.
+      const t = startedAt.get(s);
+      const starting = t === undefined || Date.now() - t < STARTING_MS;
+      const order = sessions.all.map((c) => c.id);
+      const active = sessions.active;
+      if (starting && active && order.indexOf(active.id) > order.indexOf(id)) return;
+      sessions.setActive(id);
     }),
   );
 }

@@ -126,7 +126,9 @@ export class PanicFramesProvider implements vscode.TreeDataProvider<PanicFramesN
             description: deadlock ? 'the runtime found the deadlock here' : 'the crash ran here',
             frames: g0,
             stack: 'g0',
-            expanded: !deadlock,
+            // Open when the origin is on it (a fault in C, the race runtime); when the origin is on
+            // the goroutine (a throw the runtime made on g0 for it), the goroutine's section is the story.
+            expanded: !deadlock && (!origin || origin.stack === 'g0'),
           });
         // The goroutine the crashing thread switched from; none on a thread that ran no goroutine.
         if (goroutine.length > 0)

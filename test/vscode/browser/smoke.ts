@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { crashingGoroutine, originFrame, parseTraceback } from '../../../src/traceback/parse.js';
 import { workbenchUrl } from '../codeServer.js';
 import type { TestResult } from '../suite/index.js';
 
@@ -154,14 +155,17 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
 
   {
     const traceback = readFileSync(join(o.workspace, 'traceback.txt'), 'utf8');
-    // The oracle: the crashing function as the runtime printed it.
-    const origin = /^(main\.[A-Za-z0-9_.]+)\(/m.exec(traceback)?.[1];
+    // The oracle: the crash's origin in the runtime's printed traceback (its crashing goroutine's
+    // first frame outside the runtime: `main.pick`, or `internal/sync.(*Mutex).unlockSlow` for a
+    // fatal error the sync package raised), and the source line printed below it.
+    const printedOrigin = ((g) => (g ? originFrame(g) : undefined))(crashingGoroutine(parseTraceback(traceback)));
+    const origin = printedOrigin?.func.replace(/\([^()]*\)$/, '');
     await step(
       results,
       `Open Core Dump from the Explorer fills the Panic Frames view (${origin ?? '?'})`,
       async () => {
         const title = requireContributions();
-        if (!origin) throw new Error(`no main.* frame in ${join(o.workspace, 'traceback.txt')}`);
+        if (!origin) throw new Error(`no origin frame in ${join(o.workspace, 'traceback.txt')}`);
         await coreRow!.click({ button: 'right' });
         await contextMenuItems(page);
         await page
@@ -180,15 +184,14 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
       },
       shot('browser-failure-panic-frames.png'),
     );
-    // The origin frame's source line, as the runtime printed it: `main.pick(...)` then `\t<file>:<line>`.
-    const at = new RegExp(`^${escapeRegExp(origin ?? '?')}\\(.*\\)\\n\\t(.+):(\\d+)`, 'm').exec(traceback);
+    const at = printedOrigin?.lineNumber;
     await step(
       results,
-      `clicking ${origin ?? '?'} opens its line ${at?.[2] ?? '?'} with the crash annotation, and hovering it shows the crash`,
+      `clicking ${origin ?? '?'} opens its line ${at ?? '?'} with the crash annotation, and hovering it shows the crash`,
       async () => {
         requireContributions();
         if (!at) throw new Error(`no location line after ${origin} in traceback.txt`);
-        const line = Number(at[2]);
+        const line = at;
         // The debug session that Open Core Dump starts brings Run and Debug forward: go back to Go Core.
         if (!(await viewPane(page, 'Panic Frames').isVisible())) {
           await page.locator('.activitybar .action-item a[aria-label^="Go Core"]').click({ timeout: 10_000 });
@@ -201,7 +204,9 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
         // The annotation is rendered after the line's text (CSS ::after content).
         const deadline = Date.now() + 60_000;
         let annotation = '';
-        while (Date.now() < deadline && !annotation.includes('panic:')) {
+        // The crash's own words head the origin's annotation: `panic: …` or `fatal error: …`.
+        const crashWords = /\b(panic|fatal error): /;
+        while (Date.now() < deadline && !crashWords.test(annotation)) {
           // Runs in the page (a string: this file is type-checked without the DOM library).
           annotation = await page.evaluate<string>(
             `Array.from(document.querySelectorAll('.view-lines span'))
@@ -209,9 +214,9 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
                .filter((c) => c && c !== 'none' && c !== 'normal')
                .join(' | ')`,
           );
-          if (!annotation.includes('panic:')) await page.waitForTimeout(500);
+          if (!crashWords.test(annotation)) await page.waitForTimeout(500);
         }
-        if (!annotation.includes('panic:')) throw new Error(`no crash annotation in the editor; after-texts: ${annotation}`);
+        if (!crashWords.test(annotation)) throw new Error(`no crash annotation in the editor; after-texts: ${annotation}`);
         process.stderr.write(`[test-vscode] annotation: ${annotation}\n`);
         // Hover the annotation after the line's text, as a person reads it. (Not the code: the debug
         // session is stopped in this file, and VS Code's debug hover owns hovers on its words.)
@@ -222,7 +227,7 @@ export async function runBrowserSmoke(o: SmokeOptions): Promise<TestResult[]> {
             `(() => {
                for (const line of Array.from(document.querySelectorAll('.view-line'))) {
                  const spans = Array.from(line.querySelectorAll('span'));
-                 const annotated = spans.find((el) => String(getComputedStyle(el, '::after').content).includes('panic:'));
+                 const annotated = spans.find((el) => /\\b(panic|fatal error): /.test(String(getComputedStyle(el, '::after').content)));
                  if (!annotated) continue;
                  const r = annotated.getBoundingClientRect();
                  // The line a person sees (VS Code can keep another, hidden rendering of the file).
