@@ -18,8 +18,8 @@ import { analyzeCore } from '../src/vscode/session/analyzeCore.js';
 import { page, PAGE, reasonPreview, shownGroups } from '../src/vscode/views/goroutineGroups.js';
 import { ensureFixtures, fixture } from '../test/support/fixtures.js';
 import { watchEventLoop } from './eventLoop.js';
+import { median, parseScaleArgs, SCALE_SIZES } from './scaleArgs.js';
 
-const SIZES: Record<string, string> = { '1k': 'goroutines-1k', '10k': 'many-goroutines', '100k': 'goroutines-100k' };
 const TARGET_MS = 1500;
 
 interface Run {
@@ -34,7 +34,7 @@ interface Run {
 }
 
 async function child(size: string, minor: string): Promise<void> {
-  const fx = fixture(SIZES[size]!, minor);
+  const fx = fixture(SCALE_SIZES[size]!, minor);
   const t0 = performance.now();
   const engine = await analyzeCore(fx.core, fx.prog, { candidates: [] });
   try {
@@ -67,7 +67,6 @@ async function child(size: string, minor: string): Promise<void> {
   }
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
 function main(): void {
@@ -76,19 +75,11 @@ function main(): void {
     void child(args[1]!, args[2]!);
     return;
   }
-  let runs = 3;
-  let sizes = Object.keys(SIZES);
-  const minors: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--runs') runs = Number(args[++i]);
-    else if (args[i] === '--sizes') sizes = args[++i]!.split(',');
-    else minors.push(args[i]!);
-  }
-  if (minors.length === 0) minors.push('1.27');
+  const { runs, sizes, minors } = parseScaleArgs(args, ['1.27']);
   for (const minor of minors) {
     for (const size of sizes) {
-      const name = SIZES[size];
-      if (!name) throw new Error(`unknown size ${size} (one of ${Object.keys(SIZES).join(', ')})`);
+      const name = SCALE_SIZES[size];
+      if (!name) throw new Error(`unknown size ${size} (one of ${Object.keys(SCALE_SIZES).join(', ')})`);
       ensureFixtures([name], minor);
       const fx = fixture(name, minor);
       const out: Run[] = [];

@@ -17,21 +17,9 @@ import { openCore } from '../src/analysis/engine.js';
 import { analyzeWaits, analyzeWaitsAsync } from '../src/analysis/waits.js';
 import { ensureFixtures, fixture } from '../test/support/fixtures.js';
 import { watchEventLoop } from './eventLoop.js';
+import { median, parseScaleArgs, SCALE_SIZES } from './scaleArgs.js';
 
-const SIZES: Record<string, string> = { '1k': 'goroutines-1k', '10k': 'many-goroutines', '100k': 'goroutines-100k' };
-
-const args = process.argv.slice(2);
-let runs = 3;
-let sizes = Object.keys(SIZES);
-const minors: string[] = [];
-for (let i = 0; i < args.length; i++) {
-  if (args[i] === '--runs') runs = Number(args[++i]);
-  else if (args[i] === '--sizes') sizes = args[++i]!.split(',');
-  else minors.push(args[i]!);
-}
-if (minors.length === 0) minors.push('1.22', '1.27');
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const { runs, sizes, minors } = parseScaleArgs(process.argv.slice(2), ['1.22', '1.27']);
 const time = <T>(f: () => T): [T, number] => {
   const s = performance.now();
   const r = f();
@@ -47,8 +35,8 @@ const ms = (x: number) => `${x.toFixed(0)} ms`;
 async function main(): Promise<void> {
   for (const minor of minors) {
     for (const size of sizes) {
-      const name = SIZES[size];
-      if (!name) throw new Error(`unknown size ${size} (one of ${Object.keys(SIZES).join(', ')})`);
+      const name = SCALE_SIZES[size];
+      if (!name) throw new Error(`unknown size ${size} (one of ${Object.keys(SCALE_SIZES).join(', ')})`);
       // goroutines-100k (about 300 MB per core) is made only when a benchmark asks for it.
       ensureFixtures([name], minor);
       const fx = fixture(name, minor);
