@@ -16,9 +16,9 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { analyzeCore } from '../src/vscode/session/analyzeCore.js';
 import { page, PAGE, reasonPreview, shownGroups } from '../src/vscode/views/goroutineGroups.js';
-import { ensureFixtures, fixture } from '../test/support/fixtures.js';
+import { fixture } from '../test/support/fixtures.js';
 import { watchEventLoop } from './eventLoop.js';
-import { median, parseScaleArgs, SCALE_SIZES } from './scaleArgs.js';
+import { median, parseScaleArgs, scaleFixture, SCALE_SIZES } from './scaleArgs.js';
 
 const TARGET_MS = 1500;
 
@@ -78,16 +78,13 @@ function main(): void {
   const { runs, sizes, minors } = parseScaleArgs(args, ['1.27']);
   for (const minor of minors) {
     for (const size of sizes) {
-      const name = SCALE_SIZES[size];
-      if (!name) throw new Error(`unknown size ${size} (one of ${Object.keys(SCALE_SIZES).join(', ')})`);
-      ensureFixtures([name], minor);
-      const fx = fixture(name, minor);
+      const fx = scaleFixture(size, minor);
       const out: Run[] = [];
       const loads: string[] = [];
       for (let i = 0; i < runs; i++) {
         loads.push(loadavg()[0]!.toFixed(1));
         const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', size, minor], { encoding: 'utf8', timeout: 300_000 });
-        if (r.status !== 0) throw new Error(`run ${i + 1} of ${name}: ${r.error?.message ?? r.stderr}`);
+        if (r.status !== 0) throw new Error(`run ${i + 1} of ${fx.fixture}: ${r.error?.message ?? r.stderr}`);
         out.push(JSON.parse(r.stdout.trim().split('\n').pop()!) as Run);
       }
       const f = out[0]!;

@@ -15,9 +15,8 @@
 import { loadavg } from 'node:os';
 import { openCore } from '../src/analysis/engine.js';
 import { analyzeWaits, analyzeWaitsAsync } from '../src/analysis/waits.js';
-import { ensureFixtures, fixture } from '../test/support/fixtures.js';
 import { watchEventLoop } from './eventLoop.js';
-import { median, parseScaleArgs, SCALE_SIZES } from './scaleArgs.js';
+import { median, parseScaleArgs, scaleFixture } from './scaleArgs.js';
 
 const { runs, sizes, minors } = parseScaleArgs(process.argv.slice(2), ['1.22', '1.27']);
 const time = <T>(f: () => T): [T, number] => {
@@ -35,11 +34,7 @@ const ms = (x: number) => `${x.toFixed(0)} ms`;
 async function main(): Promise<void> {
   for (const minor of minors) {
     for (const size of sizes) {
-      const name = SCALE_SIZES[size];
-      if (!name) throw new Error(`unknown size ${size} (one of ${Object.keys(SCALE_SIZES).join(', ')})`);
-      // goroutines-100k (about 300 MB per core) is made only when a benchmark asks for it.
-      ensureFixtures([name], minor);
-      const fx = fixture(name, minor);
+      const fx = scaleFixture(size, minor);
       const [engine, openMs] = time(() => openCore(fx.core, { binary: fx.prog }));
       try {
         const [, reportMs] = time(() => engine.report());
