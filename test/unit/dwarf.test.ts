@@ -7,11 +7,11 @@ import * as F from '../../src/core/dwarfForms.js';
 import { CoreReadError } from '../../src/core/errors.js';
 import { BufferMemory } from '../../src/core/memory.js';
 import { decodeEface, valueFields } from '../../src/runtime/panicValue.js';
-import { str, sleb, u32, u64, uleb } from '../support/dwarfBytes.js';
+import { str, sleb, u32, u64, uleb, abbrevSection, type Abbrev } from '../support/dwarfBytes.js';
 
 
 // code -> [tag, children, [attr, form]...]
-const ABBREVS: [number, number, boolean, [number, number][]][] = [
+const ABBREVS: Abbrev[] = [
   [1, F.DW_TAG_compile_unit, true, [[F.DW_AT_name, F.DW_FORM_string], [F.DW_AT_addr_base, F.DW_FORM_sec_offset]]],
   [2, F.DW_TAG_structure_type, true, [[F.DW_AT_name, F.DW_FORM_string], [F.DW_AT_byte_size, F.DW_FORM_udata], [F.DW_AT_go_kind, F.DW_FORM_data1]]],
   [3, F.DW_TAG_member, false, [[F.DW_AT_name, F.DW_FORM_string], [F.DW_AT_type, F.DW_FORM_ref4], [F.DW_AT_data_member_location, F.DW_FORM_udata]]],
@@ -22,16 +22,6 @@ const ABBREVS: [number, number, boolean, [number, number][]][] = [
   [8, F.DW_TAG_typedef, false, [[F.DW_AT_name, F.DW_FORM_string], [F.DW_AT_type, F.DW_FORM_ref4]]],
 ];
 
-function abbrevSection(): Buffer {
-  const b: number[] = [];
-  for (const [code, tag, children, specs] of ABBREVS) {
-    b.push(...uleb(code), ...uleb(tag), children ? 1 : 0);
-    for (const [a, f] of specs) b.push(...uleb(a), ...uleb(f));
-    b.push(0, 0);
-  }
-  b.push(0);
-  return Buffer.from(b);
-}
 
 /** One unit: uint64, struct main.T {a uint64; p *main.T; e any}, *main.T, a global and a constant. */
 function infoSection(version: 4 | 5, addrx: boolean): Buffer {
@@ -71,7 +61,7 @@ describe('dwarf reader', () => {
     [5, true],
   ] as const) {
     it(`DWARF ${version}${addrx ? ' with DW_OP_addrx' : ''}: structs, kinds, globals, constants`, () => {
-      const d = new Dwarf({ info: infoSection(version, addrx), abbrev: abbrevSection(), addr: ADDR }, 'synthetic');
+      const d = new Dwarf({ info: infoSection(version, addrx), abbrev: abbrevSection(ABBREVS), addr: ADDR }, 'synthetic');
       assert.equal(d.units.length, 1);
       assert.equal(d.units[0]!.version, version);
       assert.deepEqual(d.structTable('main.T'), {
@@ -91,7 +81,7 @@ describe('dwarf reader', () => {
 
   it('rejects truncated and garbage DWARF with CoreReadError, never hangs', () => {
     const info = infoSection(4, false);
-    const abbrev = abbrevSection();
+    const abbrev = abbrevSection(ABBREVS);
     for (let n = 1; n < info.length; n += 3) {
       try {
         const d = new Dwarf({ info: info.subarray(0, n), abbrev }, 'cut');
@@ -118,7 +108,7 @@ describe('dwarf reader', () => {
   });
 
   it('renders a panic value of a DWARF-described struct pointer type field by field', () => {
-    const d = new Dwarf({ info: infoSection(4, false), abbrev: abbrevSection() }, 'synthetic');
+    const d = new Dwarf({ info: infoSection(4, false), abbrev: abbrevSection(ABBREVS) }, 'synthetic');
     const buf = Buffer.alloc(0x2000);
     buf[23] = 22; // kind: ptr
     buf.writeUInt32LE(0x100, 40); // str nameOff from typesBase 0x1000

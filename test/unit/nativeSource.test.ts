@@ -11,7 +11,7 @@ import * as F from '../../src/core/dwarfForms.js';
 import { CoreReadError } from '../../src/core/errors.js';
 import { lineAt, parseLineTable } from '../../src/core/lineProgram.js';
 import { NativeSourceIndex } from '../../src/core/nativeSource.js';
-import { str, sleb, u16, u32, u64, uleb } from '../support/dwarfBytes.js';
+import { str, sleb, u16, u32, u64, uleb, abbrevSection, type Abbrev } from '../support/dwarfBytes.js';
 
 
 const LINE_BASE = -5;
@@ -65,7 +65,7 @@ const V4_PROGRAM = [
 const V4 = Buffer.from(lineUnit(4, V4_HEAD, V4_PROGRAM));
 
 // .debug_info (DWARF 5) with a C unit and a Go unit; abbreviation codes below.
-const ABBREVS: [number, number, boolean, [number, number][]][] = [
+const ABBREVS: Abbrev[] = [
   [1, F.DW_TAG_compile_unit, true, [[F.DW_AT_name, F.DW_FORM_string], [F.DW_AT_language, F.DW_FORM_data1], [F.DW_AT_low_pc, F.DW_FORM_addr], [F.DW_AT_high_pc, F.DW_FORM_data8], [F.DW_AT_stmt_list, F.DW_FORM_sec_offset]]],
   [2, F.DW_TAG_subprogram, true, [[F.DW_AT_name, F.DW_FORM_string], [F.DW_AT_low_pc, F.DW_FORM_addr], [F.DW_AT_high_pc, F.DW_FORM_data8]]],
   [3, F.DW_TAG_subprogram, false, [[F.DW_AT_name, F.DW_FORM_string]]],
@@ -73,16 +73,6 @@ const ABBREVS: [number, number, boolean, [number, number][]][] = [
   [5, F.DW_TAG_lexical_block, true, [[F.DW_AT_low_pc, F.DW_FORM_addr], [F.DW_AT_high_pc, F.DW_FORM_addr]]],
 ];
 
-function abbrevSection(): Buffer {
-  const b: number[] = [];
-  for (const [code, tag, children, specs] of ABBREVS) {
-    b.push(...uleb(code), ...uleb(tag), children ? 1 : 0);
-    for (const [a, f] of specs) b.push(...uleb(a), ...uleb(f));
-    b.push(0, 0);
-  }
-  b.push(0);
-  return Buffer.from(b);
-}
 
 function unit(body: (at: () => number) => number[]): number[] {
   const header = [5, 0, 1, 8, ...u32(0)];
@@ -167,7 +157,7 @@ describe('line programs', () => {
 });
 
 describe('C source frames (nativeSource)', () => {
-  const index = (info: Buffer, line: Buffer) => NativeSourceIndex.fromSections(new Dwarf({ info, abbrev: abbrevSection() }, 'synthetic'), { line }, 'synthetic');
+  const index = (info: Buffer, line: Buffer) => NativeSourceIndex.fromSections(new Dwarf({ info, abbrev: abbrevSection(ABBREVS) }, 'synthetic'), { line }, 'synthetic');
 
   it('an inlined C function and its caller, each with file:line; the Go unit is not read', () => {
     const idx = index(infoSection(), V5);
@@ -183,7 +173,7 @@ describe('C source frames (nativeSource)', () => {
 
   it('.debug_aranges names the unit to read; a set naming a Go unit or a wrong range falls back to every unit', () => {
     const info = infoSection();
-    const goUnit = new Dwarf({ info, abbrev: abbrevSection() }, 'synthetic').units[1]!.offset;
+    const goUnit = new Dwarf({ info, abbrev: abbrevSection(ABBREVS) }, 'synthetic').units[1]!.offset;
     // One set per unit (version 2, 8-byte addresses, padded to 16): C unit [0x1000, 0x1020), and a
     // bogus one claiming 0x1000 for the Go unit, listed first.
     const set = (unitOff: number, start: bigint, len: bigint): number[] => {
@@ -191,11 +181,11 @@ describe('C source frames (nativeSource)', () => {
       return [...u32(body.length), ...body];
     };
     const aranges = Buffer.from([...set(goUnit, 0x1000n, 0x20n), ...set(0, 0x1000n, 0x20n)]);
-    const idx = NativeSourceIndex.fromSections(new Dwarf({ info, abbrev: abbrevSection() }, 'synthetic'), { line: V5, aranges }, 'synthetic');
+    const idx = NativeSourceIndex.fromSections(new Dwarf({ info, abbrev: abbrevSection(ABBREVS) }, 'synthetic'), { line: V5, aranges }, 'synthetic');
     assert.deepEqual(idx.framesAt(0x1008n).map((f) => `${f.function} ${f.file}:${f.line}`), ['util /inc/util.h:8', 'main_fn /src/main.go:17']);
     assert.deepEqual(idx.framesAt(0x3000n), []);
     // A corrupt aranges section is ignored (noted), the answer comes from the units' own ranges.
-    const bad = NativeSourceIndex.fromSections(new Dwarf({ info, abbrev: abbrevSection() }, 'synthetic'), { line: V5, aranges: Buffer.from([0xff, 0xff, 0xff, 0x7f, 1]) }, 'synthetic');
+    const bad = NativeSourceIndex.fromSections(new Dwarf({ info, abbrev: abbrevSection(ABBREVS) }, 'synthetic'), { line: V5, aranges: Buffer.from([0xff, 0xff, 0xff, 0x7f, 1]) }, 'synthetic');
     assert.equal(bad.framesAt(0x1008n).length, 2);
     assert.equal(bad.problems.length, 1);
   });
