@@ -159,8 +159,6 @@ export interface HeapReach {
   inHeap(address: bigint): boolean;
   /** Whether the heap object containing the address is marked (false outside the heap). */
   reached(address: bigint): boolean;
-  /** A path from a marked root to the object (the root's label, then each object), for the explanation. */
-  via(address: bigint): { root: string; objects: string[] } | undefined;
 }
 
 export class HeapError extends InspectorError {
@@ -842,61 +840,41 @@ export function buildHeap(a: CoreAnalysis, opts: HeapOptions = {}): CoreHeap {
       return decodeFields(mem, dwarf, e, at, roomOf(id));
     },
     reach(stopAt) {
-      return reachOver(g, roots, stopAt, (id) => `${ref(id).type} ${hex(ref(id).address)}`);
+      return reachOver(g, roots, stopAt);
     },
   };
 }
 
 /** A walk of its own over the graph (the edges the typed walk kept). */
-function reachOver(g: HeapGraph, roots: readonly HeapRoot[], stopAt: readonly bigint[], name: (id: number) => string): HeapReach {
+function reachOver(g: HeapGraph, roots: readonly HeapRoot[], stopAt: readonly bigint[]): HeapReach {
   const { rowEnd, edgeTo } = g;
   const stop = new Uint8Array(g.total);
   for (const a of stopAt) {
     const id = g.lookup(Number(a));
     if (id >= 0) stop[id] = 1;
   }
-  // Per object: its parent (an object id, or -(root index) - 2), -1 while not marked.
-  const parent = new Int32Array(g.total).fill(-1);
+  const marked = new Uint8Array(g.total);
   const queue = new IntList();
+  const visit = (id: number): void => {
+    if (id < 0 || marked[id]) return;
+    marked[id] = 1;
+    queue.push(id);
+  };
   return {
     mark(take) {
       let qh = queue.n;
-      for (let ri = 0; ri < roots.length; ri++) {
-        const r = roots[ri]!;
-        if (!take(r)) continue;
-        for (let i = 0; i < r.values.length; i++) {
-          const id = g.lookup(r.values[i]!);
-          if (id < 0 || parent[id] !== -1) continue;
-          parent[id] = -ri - 2;
-          queue.push(id);
-        }
-      }
+      for (const r of roots) if (take(r)) for (let i = 0; i < r.values.length; i++) visit(g.lookup(r.values[i]!));
       for (; qh < queue.n; qh++) {
         const id = queue.a[qh]!;
         if (stop[id]) continue;
         const e1 = rowEnd[id]!;
-        for (let e = id === 0 ? 0 : rowEnd[id - 1]!; e < e1; e++) {
-          const t = edgeTo[e]!;
-          if (t < 0 || parent[t] !== -1) continue;
-          parent[t] = id;
-          queue.push(t);
-        }
+        for (let e = rowStart(g, id); e < e1; e++) visit(edgeTo[e]!);
       }
     },
     inHeap: (address) => g.lookup(Number(address)) >= 0,
     reached(address) {
       const id = g.lookup(Number(address));
-      return id >= 0 && parent[id] !== -1;
-    },
-    via(address) {
-      let id = g.lookup(Number(address));
-      if (id < 0 || parent[id] === -1) return undefined;
-      const objects: string[] = [];
-      for (let guard = 0; id >= 0 && guard <= g.total; guard++) {
-        objects.push(name(id));
-        id = parent[id]!;
-      }
-      return { root: roots[-id - 2]?.label ?? '?', objects: objects.reverse() };
+      return id >= 0 && marked[id] === 1;
     },
   };
 }
