@@ -163,13 +163,14 @@ export class ProxyDebugAdapter implements vscode.DebugAdapter {
   }
 
   /**
-   * Where the crash's origin is in a goroutine's whole stack (-1: not in it), asked of Delve once
-   * per goroutine (VS Code pages the stack: its first page may hold only the top frame).
+   * Where the crash's origin is in the crash goroutine's whole stack (-1: another goroutine, or not
+   * found), asked of Delve once (VS Code pages the stack: its first page may hold only the top frame).
    */
   private originAt(threadId: number): Promise<number> {
     let at = this.originIndex.get(threadId);
     if (!at) {
-      const origin = this.crash?.origin;
+      // Only the crash's goroutine holds the origin (Delve's thread ids are goroutine ids).
+      const origin = this.crash && this.crash.goroutine === threadId ? this.crash.origin : null;
       at = origin
         ? this.session.stackTrace(threadId, { startFrame: 0, levels: ORIGIN_SEARCH_FRAMES }).then(
             (p) => originIndexIn(p.frames, origin),
